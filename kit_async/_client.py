@@ -1,0 +1,305 @@
+"""`KitClient`: the async session manager and the entry point of the library."""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+from collections.abc import Mapping
+from types import TracebackType
+from typing import Literal, Self
+from urllib.parse import urlsplit
+
+import aiohttp
+import attrs
+
+from ._auth import ApiKeyAuth, OAuthAuth, TokenCallback
+from ._fanout import BroadcastIds, ClickStream
+from ._models import BroadcastClick
+from ._pagination import MAX_PER_PAGE, AsyncPaginator
+from ._ratelimit import RateLimit
+from ._resources.broadcasts import Broadcasts
+from ._transport import RetryPolicy, Transport
+
+__all__ = ["DEFAULT_BASE_URL", "KitClient"]
+
+#: Kit's API origin; every path is under `/v4/`.
+DEFAULT_BASE_URL = "https://api.kit.com"
+API_KEY_LIMIT = (120, 60.0)
+OAUTH_LIMIT = (600, 60.0)
+
+_DEFAULT = object()
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _check_base_url(base_url: str) -> str:
+    parts = urlsplit(base_url)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        msg = f"base_url must be an absolute https:// URL, got {base_url!r}"
+        raise ValueError(msg)
+    if parts.username or parts.password:
+        msg = "base_url must not carry a user name or password"
+        raise ValueError(msg)
+    if parts.query or parts.fragment:
+        msg = f"base_url must not have a query or fragment, got {base_url!r}"
+        raise ValueError(msg)
+    if parts.scheme == "http" and not _is_loopback(parts.hostname):
+        msg = (
+            f"base_url must use https:// (plain http is allowed for loopback hosts "
+            f"only, for testing), got {base_url!r}"
+        )
+        raise ValueError(msg)
+    return base_url.rstrip("/")
+
+
+class KitClient:
+    """An async client for Kit's v4 API, with one pooled session.
+
+    ```python
+    async with kit_async.KitClient(api_key="kit_...") as kit:
+        async for click in kit.iter_broadcast_clicks(147):
+            print(click.url, click.unique_clicks)
+    ```
+
+    Args:
+        api_key: A Kit API key (sent as `X-Kit-Api-Key`). Falls back to the
+            environment variable `KIT_API_KEY`.
+        access_token: An OAuth access token (sent as `Authorization: Bearer`),
+            used instead of an API key. Falls back to `KIT_ACCESS_TOKEN`.
+        refresh_token: With `client_id`, lets the client refresh an expired
+            access token by itself (once, for all concurrent requests).
+        client_id: Your OAuth application's client id.
+        client_secret: Your OAuth application's secret, if it has one.
+        on_token_refresh: Called (plain function or coroutine function) with
+            the new `TokenSet` after each refresh. Kit rotates the refresh
+            token, so persist both tokens here.
+        token_url: Where to refresh tokens; defaults to
+            `{base_url}/v4/oauth/token`.
+        base_url: Kit's origin. Falls back to `KIT_BASE_URL`, then
+            `https://api.kit.com`. Must be `https://` except for loopback
+            hosts (for tests against `kit_async.testing.FakeKit`).
+        timeout: Seconds allowed for each request attempt (finite).
+        max_retries: Retries after a first failed attempt (`0`: none). See
+            `RetryPolicy` for the waits.
+        retry: A full `RetryPolicy`, for finer control than `max_retries`.
+        rate_limit: A `RateLimit`, shared by all requests of this client (and
+            by any other client given the same object). Default: Kit's limit
+            for the credential, `RateLimit(120, 60.0)` for an API key and
+            `RateLimit(600, 60.0)` for OAuth. `None` turns limiting off.
+        session: An `aiohttp.ClientSession` to use instead of the client's
+            own. The client never closes a session it did not create.
+
+    Raises:
+        ValueError: no credential at all, or a bad `base_url` or `timeout`.
+    """
+
+    def __init__(
+        self,
+        api_key: str | None = None,
+        *,
+        access_token: str | None = None,
+        refresh_token: str | None = None,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+        on_token_refresh: TokenCallback | None = None,
+        token_url: str | None = None,
+        base_url: str | None = None,
+        timeout: float = 30.0,
+        max_retries: int | None = None,
+        retry: RetryPolicy | None = None,
+        rate_limit: RateLimit | object | None = _DEFAULT,
+        session: aiohttp.ClientSession | None = None,
+    ) -> None:
+        if api_key is None and access_token is None:
+            api_key = os.environ.get("KIT_API_KEY") or None
+            access_token = os.environ.get("KIT_ACCESS_TOKEN") or None
+        if api_key is not None and access_token is not None:
+            msg = "pass either api_key or access_token, not both"
+            raise ValueError(msg)
+        if api_key is None and access_token is None:
+            msg = (
+                "no Kit credential: pass api_key= or access_token=, or set "
+                "KIT_API_KEY or KIT_ACCESS_TOKEN"
+            )
+            raise ValueError(msg)
+        for name, value in (("api_key", api_key), ("access_token", access_token)):
+            if value is not None and (not isinstance(value, str) or not value.strip()):
+                msg = f"{name} must be a non-empty string"
+                raise ValueError(msg)
+        base = _check_base_url(base_url or os.environ.get("KIT_BASE_URL") or DEFAULT_BASE_URL)
+        if (
+            isinstance(timeout, bool)
+            or not isinstance(timeout, int | float)
+            or not 0 < timeout < float("inf")
+        ):
+            msg = f"timeout must be a finite number of seconds > 0, got {timeout!r}"
+            raise ValueError(msg)
+        policy = retry or RetryPolicy()
+        if max_retries is not None:
+            if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+                msg = f"max_retries must be an int >= 0, got {max_retries!r}"
+                raise ValueError(msg)
+            policy = attrs.evolve(policy, max_retries=max_retries)
+
+        auth: ApiKeyAuth | OAuthAuth
+        if access_token is not None:
+            auth = OAuthAuth(
+                access_token,
+                refresh_token=refresh_token,
+                client_id=client_id,
+                client_secret=client_secret,
+                token_url=token_url or f"{base}/v4/oauth/token",
+                on_token_refresh=on_token_refresh,
+            )
+            default_limit = OAUTH_LIMIT
+        elif api_key is not None:
+            auth = ApiKeyAuth(api_key)
+            default_limit = API_KEY_LIMIT
+        if rate_limit is _DEFAULT:
+            rate_limit = RateLimit(*default_limit)
+        if rate_limit is not None and not isinstance(rate_limit, RateLimit):
+            msg = f"rate_limit must be a RateLimit or None, got {type(rate_limit).__name__}"
+            raise TypeError(msg)
+
+        self._transport = Transport(
+            base_url=base,
+            auth=auth,
+            timeout=float(timeout),
+            retry=policy,
+            rate_limit=rate_limit,
+            session=session,
+        )
+        #: Broadcasts, their clicks and their stats.
+        self.broadcasts = Broadcasts(self._transport)
+
+    def __repr__(self) -> str:
+        kind = "oauth" if isinstance(self._transport.auth, OAuthAuth) else "api_key"
+        state = "closed" if self._transport.closed else "open"
+        return f"<KitClient {self.base_url} auth={kind} {state}>"
+
+    @property
+    def base_url(self) -> str:
+        """The origin requests go to."""
+        return self._transport.base_url
+
+    @property
+    def rate_limit(self) -> RateLimit | None:
+        """The client's `RateLimit`, or `None` when limiting is off."""
+        return self._transport.rate_limit
+
+    @property
+    def retry(self) -> RetryPolicy:
+        """The client's `RetryPolicy`."""
+        return self._transport.retry
+
+    @property
+    def closed(self) -> bool:
+        """True once `aclose()` has been called."""
+        return self._transport.closed
+
+    async def __aenter__(self) -> Self:
+        await self._transport.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Close the client's session (idempotent). A caller's session stays open."""
+        await self._transport.aclose()
+
+    def iter_broadcast_clicks(
+        self,
+        broadcast_id: int,
+        *,
+        per_page: int = MAX_PER_PAGE,
+        after: str | None = None,
+        before: str | None = None,
+    ) -> AsyncPaginator[BroadcastClick]:
+        """Every link click of one broadcast: `kit.broadcasts.clicks()`.
+
+        ```python
+        async for click in kit.iter_broadcast_clicks(147):
+            print(click.url, click.unique_clicks)
+        ```
+        """
+        return self.broadcasts.clicks(broadcast_id, per_page=per_page, after=after, before=before)
+
+    def iter_clicks_for_broadcasts(
+        self,
+        broadcast_ids: BroadcastIds | None = None,
+        *,
+        concurrency: int = 8,
+        per_page: int = MAX_PER_PAGE,
+        on_missing: Literal["skip", "raise"] = "skip",
+        after: Mapping[int, str] | None = None,
+        buffer: int | None = None,
+    ) -> ClickStream:
+        """Link clicks of many broadcasts, fetched `concurrency` at a time.
+
+        Args:
+            broadcast_ids: Any iterable or async iterable of broadcast ids;
+                `None` means every sent broadcast of the account.
+            concurrency: Broadcasts fetched at once (all requests still share
+                the client's rate limiter).
+            per_page: Clicks per request, 1 to 1000.
+            on_missing: `"skip"` skips broadcasts that answer 404 (drafts,
+                scheduled; listed in `stream.skipped`), `"raise"` raises
+                `NotFoundError`.
+            after: Resume cursors, broadcast id -> cursor, e.g. from a
+                `BroadcastPage` saved before an interruption.
+            buffer: Pages held between the fetchers and you (default:
+                `concurrency`). A slow consumer holds the fetchers back.
+
+        Any other error stops the fan-out and is raised with `broadcast_id`
+        and `cursor` set, so the failed broadcast can resume there.
+
+        ```python
+        async with kit_async.KitClient() as kit:
+            async for click in kit.iter_clicks_for_broadcasts([145, 146, 147]):
+                print(click.broadcast_id, click.url, click.unique_clicks)
+        ```
+        """
+        return ClickStream(
+            self.broadcasts,
+            broadcast_ids,
+            concurrency=concurrency,
+            per_page=per_page,
+            on_missing=on_missing,
+            after=after,
+            buffer=buffer,
+        )
+
+    async def gather_broadcast_clicks(
+        self,
+        broadcast_ids: BroadcastIds | None = None,
+        *,
+        concurrency: int = 8,
+        per_page: int = MAX_PER_PAGE,
+        on_missing: Literal["skip", "raise"] = "skip",
+    ) -> dict[int, list[BroadcastClick]]:
+        """Every click of many broadcasts, in memory: `{broadcast_id: [clicks]}`.
+
+        Takes the same arguments as `iter_clicks_for_broadcasts`. Skipped
+        (404) broadcasts are absent; a sent broadcast without clicks maps to
+        an empty list.
+        """
+        stream = self.iter_clicks_for_broadcasts(
+            broadcast_ids, concurrency=concurrency, per_page=per_page, on_missing=on_missing
+        )
+        found: dict[int, list[BroadcastClick]] = {}
+        async for broadcast_id, page in stream.pages():
+            found.setdefault(broadcast_id, []).extend(page.items)
+        return {broadcast_id: found.get(broadcast_id, []) for broadcast_id in stream.completed}

@@ -1,0 +1,221 @@
+"""The one cattrs converter: every response body is decoded here.
+
+Decoding is strict about types (a string where Kit documents an integer is a
+schema break, not something to coerce) and ignores fields it does not know,
+because Kit adds fields over time.
+
+The fast path uses cattrs' generated structuring functions without detailed
+validation. Only when that fails is the item decoded again with detailed
+validation, to name the offending field in `ResponseValidationError`.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from datetime import datetime
+from typing import Any, TypeVar
+
+import attrs
+import cattrs
+from cattrs.errors import AttributeValidationNote, BaseValidationError, IterableValidationNote
+
+from ._models import Pagination
+from .errors import ResponseValidationError
+
+try:  # orjson is optional: faster decoding when installed.
+    import orjson
+
+    _loads: Callable[[str | bytes], Any] = orjson.loads
+    _JSON_ERRORS: tuple[type[Exception], ...] = (orjson.JSONDecodeError, ValueError)
+except ImportError:  # pragma: no cover - exercised only without orjson
+    _loads = json.loads
+    _JSON_ERRORS = (ValueError,)
+
+T = TypeVar("T")
+
+__all__ = ["Envelope", "converter", "decode_items", "decode_object", "loads"]
+
+
+class _SchemaError(Exception):
+    def __init__(self, message: str, field: str | None) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+def _exact(kind: type[Any]) -> Callable[[Any, type[Any]], Any]:
+    def structure(value: Any, _: type[Any]) -> Any:
+        if type(value) is not kind:
+            msg = f"expected {kind.__name__}, got {type(value).__name__}"
+            raise TypeError(msg)
+        return value
+
+    return structure
+
+
+def _structure_float(value: Any, _: type[Any]) -> float:
+    # JSON has one number type: 0 and 0.0 are both valid floats. bool is not.
+    if type(value) is float:
+        return value
+    if type(value) is int:
+        return float(value)
+    msg = f"expected float, got {type(value).__name__}"
+    raise TypeError(msg)
+
+
+def _structure_datetime(value: Any, _: type[Any]) -> datetime:
+    if not isinstance(value, str):
+        msg = f"expected an ISO 8601 string, got {type(value).__name__}"
+        raise TypeError(msg)
+    return datetime.fromisoformat(value)
+
+
+def _structure_dict(value: Any, _: type[Any]) -> dict[str, Any]:
+    if not isinstance(value, dict):
+        msg = f"expected object, got {type(value).__name__}"
+        raise TypeError(msg)
+    return value
+
+
+def _configure(conv: cattrs.Converter) -> cattrs.Converter:
+    for kind in (int, str, bool):
+        conv.register_structure_hook(kind, _exact(kind))
+    conv.register_structure_hook(float, _structure_float)
+    conv.register_structure_hook(datetime, _structure_datetime)
+    conv.register_structure_hook_func(lambda t: t == dict[str, Any], _structure_dict)
+    return conv
+
+
+#: The converter used for every response. Fast: no detailed validation.
+converter = _configure(cattrs.Converter(detailed_validation=False))
+# Used only to explain a failure: slower, but names the field.
+_explaining = _configure(cattrs.Converter(detailed_validation=True))
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse JSON with orjson when installed, else the standard library."""
+    return _loads(text)
+
+
+@attrs.frozen
+class Envelope:
+    """Where a model sits in a response body.
+
+    Attributes:
+        at: Keys leading from the body to the item (for a single object) or to
+            the list of items (for a list endpoint), e.g. `("broadcast", "clicks")`.
+        context: Model fields taken from the envelope instead of the item,
+            e.g. `{"broadcast_id": ("broadcast", "id")}`.
+    """
+
+    at: tuple[str, ...]
+    context: Mapping[str, tuple[str, ...]] = attrs.field(factory=dict)
+
+
+def _walk(body: Any, keys: tuple[str, ...]) -> Any:
+    node = body
+    for depth, key in enumerate(keys):
+        if not isinstance(node, dict) or key not in node:
+            raise _SchemaError("required field is missing", ".".join(keys[: depth + 1]))
+        node = node[key]
+    return node
+
+
+def _field_path(prefix: str, exc: BaseException) -> str:
+    """The dotted path of the first failing field in a detailed cattrs error."""
+    if not isinstance(exc, BaseValidationError) or not exc.exceptions:
+        return prefix
+    sub = exc.exceptions[0]
+    step = ""
+    for note in getattr(sub, "__notes__", ()):
+        if isinstance(note, AttributeValidationNote):
+            step = f".{note.name}"
+            break
+        if isinstance(note, IterableValidationNote):
+            step = f"[{note.index}]"
+            break
+    return _field_path(prefix + step, sub)
+
+
+def _first_leaf(exc: BaseException) -> BaseException:
+    while isinstance(exc, BaseValidationError) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return exc
+
+
+def _explain(item: Any, model: type[Any], where: str) -> _SchemaError:
+    if not isinstance(item, dict):
+        return _SchemaError(f"expected object, got {type(item).__name__}", where)
+    try:
+        _explaining.structure(item, model)
+    except BaseValidationError as exc:
+        path = _field_path(where, exc)
+        leaf = _first_leaf(exc)
+        reason = "required field is missing" if isinstance(leaf, KeyError) else str(leaf)
+        return _SchemaError(reason, path)
+    except Exception as exc:  # noqa: BLE001  # pragma: no cover - any failure becomes a schema error
+        return _SchemaError(str(exc), where)
+    return _SchemaError("could not decode", where)  # pragma: no cover - defensive
+
+
+def _context(body: Any, envelope: Envelope) -> dict[str, Any]:
+    return {name: _walk(body, keys) for name, keys in envelope.context.items()}
+
+
+def _structure_item(item: Any, model: type[T], extra: dict[str, Any], where: str) -> T:
+    try:
+        return converter.structure({**item, **extra} if extra else item, model)
+    except Exception:  # noqa: BLE001 - cattrs raises many types; all mean "schema broken"
+        raise _explain(
+            {**item, **extra} if isinstance(item, dict) else item, model, where
+        ) from None
+
+
+def _raise(exc: _SchemaError, method: str, path: str) -> ResponseValidationError:
+    return ResponseValidationError(str(exc), method=method, path=path, field=exc.field)
+
+
+def decode_items(
+    body: Any, model: type[T], envelope: Envelope, *, method: str, path: str
+) -> tuple[tuple[T, ...], Pagination]:
+    """Decode a list page: its items and its `Pagination`."""
+    try:
+        items = _walk(body, envelope.at)
+        where = ".".join(envelope.at)
+        if not isinstance(items, list):
+            raise _SchemaError(f"expected array, got {type(items).__name__}", where)  # noqa: TRY301
+        extra = _context(body, envelope)
+        struct = converter.get_structure_hook(model)
+        try:
+            if extra:
+                decoded = tuple([struct({**item, **extra}, model) for item in items])
+            else:
+                decoded = tuple([struct(item, model) for item in items])
+        except Exception:
+            # Slow path, only on failure: find which item and field broke.
+            for index, item in enumerate(items):
+                _structure_item(item, model, extra, f"{where}[{index}]")
+            raise  # pragma: no cover - the loop above always raises
+        pagination = _decode_pagination(body)
+    except _SchemaError as exc:
+        raise _raise(exc, method, path) from None
+    return decoded, pagination
+
+
+def _decode_pagination(body: Any) -> Pagination:
+    raw = _walk(body, ("pagination",))
+    if not isinstance(raw, dict):
+        raise _SchemaError(f"expected object, got {type(raw).__name__}", "pagination")
+    try:
+        return converter.structure(raw, Pagination)
+    except Exception:  # noqa: BLE001 - as above
+        raise _explain(raw, Pagination, "pagination") from None
+
+
+def decode_object(body: Any, model: type[T], envelope: Envelope, *, method: str, path: str) -> T:
+    """Decode a single-object response."""
+    try:
+        item = _walk(body, envelope.at)
+        return _structure_item(item, model, _context(body, envelope), ".".join(envelope.at))
+    except _SchemaError as exc:
+        raise _raise(exc, method, path) from None

@@ -1,0 +1,178 @@
+"""The cursor-pagination engine shared by every list endpoint.
+
+Kit's rules, which this module follows (see KIT_API.md in the project docs):
+stop on `has_next_page == false` even when `end_cursor` is set; keep going
+through empty pages; never loop on a missing or repeated cursor.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Generator, Mapping
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
+
+import attrs
+
+from ._converter import Envelope, decode_items
+from ._models import Page
+from .errors import KitError, PaginationError
+
+if TYPE_CHECKING:
+    from ._transport import Transport
+
+T = TypeVar("T")
+
+__all__ = ["MAX_PER_PAGE", "AsyncPaginator", "ListEndpoint"]
+
+#: Kit's largest page. Fewer, larger pages spend less of the rate limit.
+MAX_PER_PAGE = 1000
+
+
+def _check_cursor(name: str, value: str | None) -> None:
+    if value is None:
+        return
+    if not isinstance(value, str):
+        msg = f"{name} must be a cursor string from a previous page, got {type(value).__name__}"
+        raise TypeError(msg)
+    if not value:
+        msg = f"{name} must not be empty"
+        raise ValueError(msg)
+
+
+def _check_per_page(per_page: int) -> None:
+    if isinstance(per_page, bool) or not isinstance(per_page, int):
+        msg = f"per_page must be an int, got {type(per_page).__name__}"
+        raise TypeError(msg)
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        msg = f"per_page must be between 1 and {MAX_PER_PAGE}, got {per_page}"
+        raise ValueError(msg)
+
+
+@attrs.frozen
+class ListEndpoint(Generic[T]):
+    """A cursor-paginated Kit endpoint, declared in a resource module.
+
+    Attributes:
+        path: The path template, e.g. `/v4/broadcasts/{broadcast_id}/clicks`.
+        model: The attrs class each item decodes into.
+        envelope: Where the items sit in the body (and fields taken from it).
+        first_page_only: Query parameters sent with the first request only
+            (`include_total_count` costs Kit an extra query per page).
+    """
+
+    path: str
+    model: type[T]
+    envelope: Envelope
+    first_page_only: frozenset[str] = frozenset({"include_total_count"})
+
+    def paginate(
+        self,
+        transport: Transport,
+        *,
+        path_params: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        per_page: int = MAX_PER_PAGE,
+        after: str | None = None,
+        before: str | None = None,
+    ) -> AsyncPaginator[T]:
+        """Validate the arguments (before any request) and return a paginator."""
+        _check_per_page(per_page)
+        _check_cursor("after", after)
+        _check_cursor("before", before)
+        if after is not None and before is not None:
+            msg = "pass either after= or before=, not both"
+            raise ValueError(msg)
+        path = self.path.format(**(path_params or {}))
+        return AsyncPaginator(
+            transport, self, path, dict(params or {}), per_page=per_page, after=after, before=before
+        )
+
+
+class AsyncPaginator(Generic[T]):
+    """Iterates a cursor-paginated list, fetching pages lazily.
+
+    - `async for item in paginator` yields every item across pages;
+    - `async for page in paginator.pages()` yields `Page` objects;
+    - `await paginator` returns the first `Page` only.
+
+    Each iteration starts again from the cursor the paginator was made with.
+    When a request fails for good, the raised `KitError` carries the `cursor`
+    of the failed page, so `after=err.cursor` resumes exactly there.
+
+    ```python
+    async for click in kit.broadcasts.clicks(147):
+        print(click.url, click.unique_clicks)
+    ```
+    """
+
+    def __init__(
+        self,
+        transport: Transport,
+        endpoint: ListEndpoint[T],
+        path: str,
+        params: dict[str, Any],
+        *,
+        per_page: int,
+        after: str | None,
+        before: str | None,
+    ) -> None:
+        self._transport = transport
+        self._endpoint = endpoint
+        self.path = path
+        self._params = params
+        self.per_page = per_page
+        self._backwards = before is not None
+        self._start = before if self._backwards else after
+
+    def __repr__(self) -> str:
+        return f"AsyncPaginator(GET {self.path}, per_page={self.per_page})"
+
+    def __aiter__(self) -> AsyncIterator[T]:
+        return self._items()
+
+    async def _items(self) -> AsyncIterator[T]:
+        async for page in self.pages():
+            for item in page.items:
+                yield item
+
+    def __await__(self) -> Generator[Any, None, Page[T]]:
+        return self._fetch(self._start, first=True).__await__()
+
+    async def pages(self) -> AsyncIterator[Page[T]]:
+        """Yield each page in turn, following the cursors until the last one."""
+        cursor = self._start
+        first = True
+        while True:
+            page = await self._fetch(cursor, first=first)
+            yield page
+            info = page.pagination
+            more = info.has_previous_page if self._backwards else info.has_next_page
+            if not more:
+                return
+            following = info.start_cursor if self._backwards else info.end_cursor
+            if not following:
+                msg = "the server says there is another page but sent no cursor for it"
+                raise PaginationError(msg, path=self.path, cursor=cursor)
+            if following == cursor:
+                msg = f"the server sent cursor {following!r} again; stopping instead of looping"
+                raise PaginationError(msg, path=self.path, cursor=cursor)
+            cursor = following
+            first = False
+
+    async def _fetch(self, cursor: str | None, *, first: bool) -> Page[T]:
+        endpoint = self._endpoint
+        params = dict(self._params)
+        if not first:
+            for name in endpoint.first_page_only:
+                params.pop(name, None)
+        params["per_page"] = self.per_page
+        if cursor is not None:
+            params["before" if self._backwards else "after"] = cursor
+        body = await self._transport.request("GET", self.path, params=params, cursor=cursor)
+        try:
+            items, pagination = decode_items(
+                body, endpoint.model, endpoint.envelope, method="GET", path=self.path
+            )
+        except KitError as exc:
+            exc.cursor = cursor
+            raise
+        return Page(items=items, pagination=pagination, cursor=cursor)

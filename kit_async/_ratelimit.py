@@ -1,0 +1,224 @@
+"""Client-side rate limiting that matches Kit's rolling window.
+
+Kit allows at most N requests in *any* rolling 60-second window per
+credential. A leaky or token bucket of capacity N lets almost 2N through in
+the first minute and earns 429s; this limiter instead keeps the times of the
+last N requests and lets a new one go only when the oldest of them is more
+than one window (plus a safety margin) in the past.
+
+A slot is counted from the moment a request is let through until its
+response has arrived, and the window is measured from that *arrival*: the
+server saw the request no later than that, so two requests one window apart
+on the client's clock are at least one window apart at the server, whatever
+the network did in between.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import logging
+import math
+import random
+import time
+from collections import deque
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from typing import Any, Protocol
+
+__all__ = ["RateLimit"]
+
+log = logging.getLogger("kit_async")
+
+_KEY_PREFIX = "kit_async"
+
+
+def credential_key(secret: str) -> str:
+    """A stable, non-reversible key for one credential's shared budget."""
+    return hashlib.sha256(secret.encode()).hexdigest()[:24]
+
+
+class _Window(Protocol):
+    async def acquire(self, key: str) -> None: ...
+
+    def release(self) -> None: ...
+
+
+class _MemoryWindow:
+    """The rolling window kept in this process (one budget per object)."""
+
+    def __init__(self, requests: int, window: float) -> None:
+        self._requests = requests
+        self._window = window
+        self._finished: deque[float] = deque()
+        self._in_flight = 0
+        self._released: asyncio.Event | None = None
+
+    def _free_in(self, now: float) -> float | None:
+        """0 if a slot is free now, seconds until one frees, None: wait for a release."""
+        horizon = now - self._window
+        while self._finished and self._finished[0] <= horizon:
+            self._finished.popleft()
+        if len(self._finished) + self._in_flight < self._requests:
+            return 0.0
+        if self._finished:
+            return self._finished[0] - horizon
+        return None
+
+    async def acquire(self, key: str) -> None:  # noqa: ARG002 - one budget per object
+        if self._released is None:
+            self._released = asyncio.Event()
+        while (delay := self._free_in(time.monotonic())) != 0.0:
+            self._released.clear()
+            try:
+                async with asyncio.timeout(delay):
+                    await self._released.wait()
+            except TimeoutError:
+                pass
+        self._in_flight += 1
+
+    def release(self) -> None:
+        self._in_flight -= 1
+        self._finished.append(time.monotonic())
+        if self._released is not None:
+            self._released.set()
+
+
+class _StorageWindow:
+    """A moving window kept in shared storage (Redis) by the `limits` package."""
+
+    def __init__(self, requests: int, window: float, storage: str) -> None:
+        try:
+            from limits import RateLimitItemPerSecond
+            from limits.aio.strategies import MovingWindowRateLimiter
+            from limits.storage import storage_from_string
+        except ImportError as exc:  # pragma: no cover - depends on the install
+            msg = (
+                "a shared rate-limit storage needs the 'limits' package: "
+                "pip install 'kit-async[redis]'"
+            )
+            raise ImportError(msg) from exc
+        uri = storage if storage.startswith("async+") else f"async+{storage}"
+        try:
+            backend: Any = storage_from_string(uri)
+        except Exception as exc:  # noqa: BLE001 - limits raises several types for a bad URI
+            scheme = storage.split(":", 1)[0]
+            msg = f"unsupported rate-limit storage scheme {scheme!r}: {exc}"
+            raise ValueError(msg) from None
+        # limits counts windows in whole seconds; round up so the margin holds.
+        self._item = RateLimitItemPerSecond(requests, math.ceil(window))
+        self._strategy = MovingWindowRateLimiter(backend)
+
+    async def acquire(self, key: str) -> None:
+        while not await self._strategy.hit(self._item, _KEY_PREFIX, key):
+            reset, _ = await self._strategy.get_window_stats(self._item, _KEY_PREFIX, key)
+            # Jitter spreads the processes that all wait for the same reset.
+            await asyncio.sleep(max(0.005, reset - time.time()) + random.uniform(0, 0.02))  # noqa: S311
+
+    def release(self) -> None:
+        return None
+
+
+class RateLimit:
+    """A client-side rolling-window rate limiter: at most `requests` per `period`.
+
+    Pass one to `KitClient(rate_limit=...)`. By default every client makes
+    its own: `RateLimit(120, 60.0)` for an API key, `RateLimit(600, 60.0)`
+    for an OAuth token, matching Kit's limits. Several clients that use the
+    same credential in one process should share one object; several
+    processes or machines should share a storage:
+
+    ```python
+    limit = kit_async.RateLimit(120, 60.0, storage="redis://localhost:6379/0")
+    ```
+
+    Args:
+        requests: Requests allowed in any rolling window of `period` seconds.
+        period: Length of the window, in seconds.
+        margin: Extra seconds added to the window so requests sent exactly
+            one period apart never land in one server window. Defaults to
+            2% of the period, at most one second.
+        storage: A `limits` storage URI (`redis://host:port/db`,
+            `redis+sentinel://...`, `memory://`) to share one budget between
+            processes (needs `pip install 'kit-async[redis]'`). The shared
+            window counts in whole seconds, rounded up from
+            `period + margin`, and each request is counted when it is let
+            through. `None` (the default) keeps the window in this object.
+
+    Waiters are served in the order they arrived, and a cancelled waiter
+    gives up its place.
+    """
+
+    def __init__(
+        self,
+        requests: int,
+        period: float,
+        *,
+        margin: float | None = None,
+        storage: str | None = None,
+    ) -> None:
+        if isinstance(requests, bool) or not isinstance(requests, int) or requests < 1:
+            msg = f"requests must be a positive int, got {requests!r}"
+            raise ValueError(msg)
+        if isinstance(period, bool) or not isinstance(period, int | float) or not period > 0:
+            msg = f"period must be a positive number of seconds, got {period!r}"
+            raise ValueError(msg)
+        if margin is None:
+            margin = min(1.0, period * 0.02)
+        if margin < 0:
+            msg = f"margin must not be negative, got {margin!r}"
+            raise ValueError(msg)
+        self.requests = requests
+        self.period = float(period)
+        self.margin = float(margin)
+        self.storage = storage
+        window = self.period + self.margin
+        self._window: _Window = (
+            _MemoryWindow(requests, window)
+            if storage is None
+            else _StorageWindow(requests, window, storage)
+        )
+        # FIFO: asyncio.Lock wakes waiters in arrival order, and drops a
+        # cancelled waiter from the queue.
+        self._lock: asyncio.Lock | None = None
+        self._waiting = 0
+        self._waited = 0.0
+
+    def __repr__(self) -> str:
+        where = "in memory" if self.storage is None else "in shared storage"
+        return f"RateLimit({self.requests}, {self.period}, {where})"
+
+    @property
+    def waiting(self) -> int:
+        """How many requests are held back right now."""
+        return self._waiting
+
+    @property
+    def total_wait(self) -> float:
+        """Seconds requests have spent held back by this limiter, summed."""
+        return self._waited
+
+    @asynccontextmanager
+    async def slot(self, key: str = "default") -> AsyncIterator[None]:
+        """Hold one slot of the window while the request inside is sent.
+
+        `key` names the shared budget in storage (the client passes a hash
+        of its credential); the in-memory window ignores it.
+        """
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        started = time.monotonic()
+        self._waiting += 1
+        try:
+            async with self._lock:
+                await self._window.acquire(key)
+        finally:
+            self._waiting -= 1
+            waited = time.monotonic() - started
+            self._waited += waited
+        if waited > 0.5:
+            log.debug("rate limiter held a request back for %.2f s", waited)
+        try:
+            yield
+        finally:
+            self._window.release()

@@ -1,0 +1,1 @@
+"""One module per Kit resource; each endpoint is a few declarative lines."""

@@ -1,0 +1,408 @@
+"""The transport: the one place where a request is sent.
+
+Every request to Kit goes through `Transport.request`: it is rate-limited,
+sent on the client's pooled aiohttp session, retried with stamina when the
+failure is transient, and its errors are mapped to the `kit_async.errors`
+tree. Nothing here ever puts a credential into a message or a log line.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+from urllib.parse import quote, urlencode, urlsplit
+
+import aiohttp
+import attrs
+import stamina
+import yarl
+
+from ._auth import ApiKeyAuth, OAuthAuth, TokenSet
+from ._converter import Envelope, decode_object, loads
+from ._ratelimit import RateLimit
+from ._version import __version__
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    AuthenticationError,
+    ClientClosedError,
+    InternalServerError,
+    KitError,
+    RateLimitError,
+    RedirectError,
+    ResponseValidationError,
+    error_class_for_status,
+)
+
+__all__ = ["RetryPolicy", "Transport"]
+
+log = logging.getLogger("kit_async")
+
+USER_AGENT = f"kit-async/{__version__} (+https://pypi.org/project/kit-async/)"
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_RETRY_STATUSES = frozenset({500, 502, 503, 504})
+_TOKEN_ENVELOPE = Envelope(at=())
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How failed requests are retried. Every field is overridable.
+
+    Attributes:
+        max_retries: Retries after the first attempt; `0` means no retry.
+        max_retry_time: Seconds from the first attempt after which no new
+            wait is started; the last error is raised instead.
+        rate_limited_wait: First wait after a 429, in seconds; it doubles on
+            each further 429 up to `rate_limited_wait_max`, with jitter.
+        rate_limited_wait_max: Longest wait after a 429. Kit's window is a
+            rolling 60 s, so a full minute always clears it.
+        backoff_initial: First wait after a 5xx, a timeout or a connection
+            error; it doubles each time up to `backoff_max`, with jitter.
+        backoff_max: Longest wait after a 5xx, a timeout or a connection error.
+    """
+
+    max_retries: int = 6
+    max_retry_time: float = 300.0
+    rate_limited_wait: float = 8.0
+    rate_limited_wait_max: float = 60.0
+    backoff_initial: float = 0.5
+    backoff_max: float = 30.0
+
+
+def _flatten(messages: Any) -> list[str]:
+    if isinstance(messages, list):
+        return [text for item in messages for text in _flatten(item)]
+    if messages is None:
+        return []
+    return [str(messages)]
+
+
+def _error_messages(body: bytes) -> tuple[list[str], str | None]:
+    """Kit's messages from an error body, and the raw text when it is not JSON."""
+    try:
+        parsed = loads(body)
+    except ValueError:
+        return [], body.decode("utf-8", "replace")
+    if isinstance(parsed, dict):
+        if "errors" in parsed:
+            return _flatten(parsed["errors"]), None
+        if "error_description" in parsed or "error" in parsed:  # RFC 6749 shape
+            return _flatten(parsed.get("error_description") or parsed.get("error")), None
+    return [], None
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a `Retry-After` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+def _token_expired(exc: AuthenticationError) -> bool:
+    text = " ".join(exc.errors) + " " + (exc.www_authenticate or "")
+    return "expired" in text.lower()
+
+
+class _Retrying:
+    """The backoff hook for one logical request: decides, waits, logs."""
+
+    def __init__(self, policy: RetryPolicy, method: str, path: str) -> None:
+        self._policy = policy
+        self._method = method
+        self._path = path
+        self._idempotent = method in _IDEMPOTENT
+        self._started = time.monotonic()
+        self.attempts = 0
+        self._rate_limited = 0
+        self._failed = 0
+
+    def __call__(self, exc: Exception) -> bool | float:
+        wait = self._wait_for(exc)
+        if wait is None:
+            return False
+        attempt = self.attempts
+        if self.attempts > self._policy.max_retries:
+            return False
+        if time.monotonic() - self._started + wait > self._policy.max_retry_time:
+            return False
+        log.info(
+            "retrying %s %s in %.1f s (attempt %d of %d failed: %s)",
+            self._method,
+            self._path,
+            wait,
+            attempt,
+            self._policy.max_retries + 1,
+            _reason(exc),
+        )
+        return wait
+
+    def _wait_for(self, exc: Exception) -> float | None:
+        policy = self._policy
+        if isinstance(exc, RateLimitError):
+            self._rate_limited += 1
+            hinted = _retry_after(exc.retry_after)
+            if hinted is not None:
+                return min(hinted, policy.rate_limited_wait_max * 2)
+            base = min(
+                policy.rate_limited_wait_max,
+                policy.rate_limited_wait * 2.0 ** (self._rate_limited - 1),
+            )
+            # Jitter below the cap only, so the last waits still span the window.
+            return min(policy.rate_limited_wait_max, base * random.uniform(0.9, 1.2))  # noqa: S311
+        retryable = (
+            (isinstance(exc, APIConnectionError) and exc.connect_failed)
+            or (self._idempotent and isinstance(exc, APIConnectionError))
+            or (
+                self._idempotent
+                and isinstance(exc, InternalServerError)
+                and exc.status_code in _RETRY_STATUSES
+            )
+        )
+        if not retryable:
+            return None
+        self._failed += 1
+        base = min(policy.backoff_max, policy.backoff_initial * 2.0 ** (self._failed - 1))
+        return base * random.uniform(0.5, 1.0)  # noqa: S311
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, APIStatusError):
+        return f"status {exc.status_code}"
+    if isinstance(exc, APITimeoutError):
+        return "timeout"
+    return type(exc).__name__
+
+
+class Transport:
+    """Sends requests for one `KitClient`: session, limiter, retries, errors."""
+
+    def __init__(
+        self,
+        *,
+        base_url: str,
+        auth: ApiKeyAuth | OAuthAuth,
+        timeout: float,
+        retry: RetryPolicy,
+        rate_limit: RateLimit | None,
+        session: aiohttp.ClientSession | None,
+    ) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.auth = auth
+        self.timeout = aiohttp.ClientTimeout(total=timeout)
+        self.retry = retry
+        self.rate_limit = rate_limit
+        self._session = session
+        self._owns_session = session is None
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self.closed = False
+        self.requests_sent = 0
+
+    # -- lifecycle --------------------------------------------------------
+    def _session_for_this_loop(self) -> aiohttp.ClientSession:
+        if self.closed:
+            msg = "this KitClient is closed; create a new one (or use 'async with KitClient(...)')"
+            raise ClientClosedError(msg)
+        loop = asyncio.get_running_loop()
+        if self._loop is None:
+            self._loop = loop
+        elif loop is not self._loop:
+            msg = (
+                "this KitClient was first used in another event loop; "
+                "create one client per event loop"
+            )
+            raise RuntimeError(msg)
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
+                # Redirects are refused below; no cookies: Kit's API needs none.
+                cookie_jar=aiohttp.DummyCookieJar(),
+            )
+        return self._session
+
+    async def open(self) -> None:
+        self._session_for_this_loop()
+
+    async def aclose(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
+        session, self._session = self._session, None
+        if session is not None and self._owns_session:
+            await session.close()
+
+    # -- requests ---------------------------------------------------------
+    def url_for(self, path: str, params: Mapping[str, Any] | None = None) -> yarl.URL:
+        """The request URL, its query encoded exactly once."""
+        query = ""
+        if params:
+            pairs = [(k, _query_value(v)) for k, v in params.items() if v is not None]
+            query = "?" + urlencode(pairs, quote_via=quote, safe="")
+        return yarl.URL(f"{self.base_url}{path}{query}", encoded=True)
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        cursor: str | None = None,
+    ) -> Any:
+        """Send one logical request (with its retries) and return the JSON body."""
+        url = self.url_for(path, params)
+        body = await self._with_retries(
+            method, path, cursor, lambda: self._send_authenticated(method, url, path)
+        )
+        try:
+            return loads(body)
+        except ValueError:
+            preview = body[:80].decode("utf-8", "replace")
+            msg = f"the body is not JSON: {preview!r}"
+            raise ResponseValidationError(msg, method=method, path=path) from None
+
+    async def request_token(self, token_url: str, form: dict[str, str]) -> TokenSet:
+        """Exchange a refresh token for a new pair (never rate-limited, never logged)."""
+        url = yarl.URL(token_url)
+        path = url.path
+        try:
+            body = await self._with_retries(
+                "POST", path, None, lambda: self._send("POST", url, path, {}, form, limited=False)
+            )
+        except APIStatusError as exc:
+            if exc.status_code >= 500:
+                raise
+            raise AuthenticationError(
+                method="POST",
+                path=path,
+                status_code=exc.status_code,
+                errors=exc.errors or ("token refresh failed",),
+                body=exc.body,
+            ) from None
+        try:
+            parsed = loads(body)
+        except ValueError:
+            msg = "the token response is not JSON"
+            raise ResponseValidationError(msg, method="POST", path=path) from None
+        return decode_object(parsed, TokenSet, _TOKEN_ENVELOPE, method="POST", path=path)
+
+    async def _with_retries(
+        self, method: str, path: str, cursor: str | None, send: Callable[[], Any]
+    ) -> bytes:
+        retrying = _Retrying(self.retry, method, path)
+        try:
+            async for attempt in stamina.retry_context(
+                on=retrying, attempts=self.retry.max_retries + 1, timeout=None
+            ):
+                with attempt:
+                    retrying.attempts += 1
+                    result: bytes = await send()
+                    return result
+        except KitError as exc:
+            exc.attempts = max(retrying.attempts, 1)
+            if cursor is not None:
+                exc.cursor = cursor
+            raise
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _send_authenticated(self, method: str, url: yarl.URL, path: str) -> bytes:
+        headers = self.auth.headers()
+        try:
+            return await self._send(method, url, path, headers, None)
+        except AuthenticationError as exc:
+            auth = self.auth
+            if not (isinstance(auth, OAuthAuth) and auth.can_refresh):
+                raise
+            if not _token_expired(exc):
+                raise
+            log.info("access token expired; refreshing it")
+            await auth.refresh(self, headers)
+            return await self._send(method, url, path, auth.headers(), None)
+
+    async def _send(
+        self,
+        method: str,
+        url: yarl.URL,
+        path: str,
+        headers: Mapping[str, str],
+        form: dict[str, str] | None,
+        *,
+        limited: bool = True,
+    ) -> bytes:
+        session = self._session_for_this_loop()
+        limiter = self.rate_limit if limited else None
+        if limiter is None:
+            return await self._exchange(session, method, url, path, headers, form)
+        async with limiter.slot(self.auth.key):
+            return await self._exchange(session, method, url, path, headers, form)
+
+    async def _exchange(  # noqa: PLR0917
+        self,
+        session: aiohttp.ClientSession,
+        method: str,
+        url: yarl.URL,
+        path: str,
+        headers: Mapping[str, str],
+        form: dict[str, str] | None,
+    ) -> bytes:
+        self.requests_sent += 1
+        try:
+            async with session.request(
+                method,
+                url,
+                headers=headers,
+                data=form,
+                allow_redirects=False,
+                timeout=self.timeout,
+            ) as resp:
+                body = await resp.read()
+                status = resp.status
+                resp_headers = resp.headers
+        except TimeoutError:
+            msg = f"{method} {path}: no complete answer within {self.timeout.total} s"
+            raise APITimeoutError(msg, method=method, path=path) from None
+        except aiohttp.ClientConnectorError as exc:
+            msg = f"{method} {path}: could not connect: {exc.os_error or exc}"
+            raise APIConnectionError(msg, method=method, path=path, connect_failed=True) from None
+        except aiohttp.ClientError as exc:
+            detail = str(exc) or type(exc).__name__
+            msg = f"{method} {path}: connection failed: {detail}"
+            raise APIConnectionError(msg, method=method, path=path) from None
+        if 300 <= status < 400:
+            target = urlsplit(resp_headers.get("Location", ""))
+            where = f"{target.scheme}://{target.netloc}" if target.netloc else "the same origin"
+            msg = (
+                f"{method} {path} answered {status}, a redirect to {where}; kit-async does "
+                "not follow redirects, so the credential is never sent elsewhere. "
+                "Check base_url."
+            )
+            raise RedirectError(msg, method=method, path=path, status_code=status)
+        if status >= 400:
+            errors, text = _error_messages(body)
+            raise error_class_for_status(status)(
+                method=method,
+                path=path,
+                status_code=status,
+                errors=errors,
+                body=text,
+                retry_after=resp_headers.get("Retry-After"),
+                www_authenticate=resp_headers.get("WWW-Authenticate"),
+            )
+        return body
+
+
+def _query_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -1,0 +1,219 @@
+"""The exception tree of kit-async.
+
+Every exception raised by the library on purpose derives from `KitError`.
+Messages name what failed (method, path without the query string, status and
+Kit's own messages) and never carry a credential.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+__all__ = [
+    "APIConnectionError",
+    "APIStatusError",
+    "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "InternalServerError",
+    "KitError",
+    "NotFoundError",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RedirectError",
+    "ResponseValidationError",
+    "UnprocessableEntityError",
+]
+
+_BODY_PREVIEW = 200
+
+
+class KitError(Exception):
+    """Root of every error raised by kit-async.
+
+    Attributes:
+        method: HTTP method of the failed request, when there was one.
+        path: Path of the failed request, without the query string.
+        cursor: The pagination cursor (`after`/`before` value) of the page
+            that failed, `None` for the first page or a non-list call. Pass it
+            back as `after=` (or `before=`) to resume exactly there.
+        attempts: How many attempts were made before giving up (1 when the
+            request was not retried).
+        broadcast_id: The broadcast a fan-out call was fetching when it failed.
+    """
+
+    method: str | None = None
+    path: str | None = None
+    cursor: str | None = None
+    attempts: int = 1
+    broadcast_id: int | None = None
+
+    def __str__(self) -> str:
+        text = super().__str__()
+        extra = []
+        if self.broadcast_id is not None:
+            extra.append(f"broadcast {self.broadcast_id}")
+        if self.cursor is not None:
+            extra.append(f"page cursor {self.cursor!r}")
+        if self.attempts > 1:
+            extra.append(f"after {self.attempts} attempts")
+        return f"{text} ({'; '.join(extra)})" if extra else text
+
+
+class ClientClosedError(KitError, RuntimeError):
+    """The client was used after `aclose()` or outside its `async with` block."""
+
+
+class APIConnectionError(KitError):
+    """The request never got a complete HTTP response (DNS, refused, reset).
+
+    Attributes:
+        connect_failed: True when no connection could be made at all, so the
+            request was certainly never sent (safe to retry any method).
+    """
+
+    def __init__(
+        self, message: str, *, method: str, path: str, connect_failed: bool = False
+    ) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+        self.connect_failed = connect_failed
+
+
+class APITimeoutError(APIConnectionError):
+    """An attempt took longer than the client's `timeout`."""
+
+
+class RedirectError(KitError):
+    """Kit (or a proxy) answered with a redirect, which the client never follows.
+
+    Following it could hand the credential to another origin.
+    """
+
+    def __init__(self, message: str, *, method: str, path: str, status_code: int) -> None:
+        super().__init__(message)
+        self.method = method
+        self.path = path
+        self.status_code = status_code
+
+
+class APIStatusError(KitError):
+    """Kit answered with an HTTP error status.
+
+    Attributes:
+        status_code: The HTTP status.
+        errors: Kit's messages as a tuple of strings (nested lists flattened);
+            empty when the body carried none.
+        body: The raw body text when it was not JSON (Kit's 429 says
+            `Retry later` in plain text), else `None`.
+        retry_after: The `Retry-After` header, if the answer had one.
+        www_authenticate: The `WWW-Authenticate` header, if the answer had one.
+    """
+
+    def __init__(
+        self,
+        *,
+        method: str,
+        path: str,
+        status_code: int,
+        errors: Sequence[str] = (),
+        body: str | None = None,
+        retry_after: str | None = None,
+        www_authenticate: str | None = None,
+    ) -> None:
+        self.method = method
+        self.path = path
+        self.status_code = status_code
+        self.errors = tuple(errors)
+        self.body = body
+        self.retry_after = retry_after
+        self.www_authenticate = www_authenticate
+        if self.errors:
+            detail = "; ".join(self.errors)
+        elif body:
+            detail = body.strip()[:_BODY_PREVIEW]
+        else:
+            detail = "no message"
+        super().__init__(f"{method} {path} answered {status_code}: {detail}")
+
+
+class BadRequestError(APIStatusError):
+    """400 Bad Request."""
+
+
+class AuthenticationError(APIStatusError):
+    """401: the API key or access token is missing, invalid or expired.
+
+    Also raised when refreshing an OAuth token fails.
+    """
+
+
+class PermissionDeniedError(APIStatusError):
+    """403: the account's plan lacks the feature (Kit answers with `{}`)."""
+
+
+class NotFoundError(APIStatusError):
+    """404: unknown id, or a draft or scheduled broadcast asked for its clicks."""
+
+
+class UnprocessableEntityError(APIStatusError):
+    """422: Kit rejected the input (its messages say what was wrong)."""
+
+
+class RateLimitError(APIStatusError):
+    """429: Kit's rolling rate-limit window is full (`Retry later`)."""
+
+
+class InternalServerError(APIStatusError):
+    """A 5xx answer. Kit's 5xx bodies carry no useful message."""
+
+
+class ResponseValidationError(KitError):
+    """A response did not match the documented schema.
+
+    Attributes:
+        field: Dotted path of the offending field inside the body
+            (`broadcast.clicks[3].unique_clicks`), or `None` when the body
+            was not JSON at all.
+    """
+
+    def __init__(self, message: str, *, method: str, path: str, field: str | None = None) -> None:
+        self.method = method
+        self.path = path
+        self.field = field
+        where = f" at {field!r}" if field else ""
+        super().__init__(f"{method} {path}: invalid response{where}: {message}")
+
+
+class PaginationError(KitError):
+    """The server said there is another page but gave no usable cursor.
+
+    Raised instead of looping forever when `has_next_page` is true and the
+    cursor is missing, empty, or the one just sent.
+    """
+
+    def __init__(self, message: str, *, path: str, cursor: str | None) -> None:
+        super().__init__(f"GET {path}: {message}")
+        self.method = "GET"
+        self.path = path
+        self.cursor = cursor
+
+
+_STATUS_ERRORS: dict[int, type[APIStatusError]] = {
+    400: BadRequestError,
+    401: AuthenticationError,
+    403: PermissionDeniedError,
+    404: NotFoundError,
+    422: UnprocessableEntityError,
+    429: RateLimitError,
+}
+
+
+def error_class_for_status(status: int) -> type[APIStatusError]:
+    """Return the `APIStatusError` subclass for an HTTP status."""
+    if status >= 500:
+        return InternalServerError
+    return _STATUS_ERRORS.get(status, APIStatusError)

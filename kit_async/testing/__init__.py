@@ -1,0 +1,20 @@
+"""Test helpers for code that uses kit-async.
+
+`FakeKit` is a real aiohttp server on loopback that behaves like Kit's v4
+API (cursors, 404 for drafts, 401, the rate-limit window, OAuth refresh),
+and can inject faults. Point a `KitClient` at `server.url`:
+
+```python
+from kit_async.testing import FakeKit
+
+async with FakeKit(broadcasts=3, clicks=1500) as server:
+    async with kit_async.KitClient(server.api_key, base_url=server.url) as kit:
+        ...
+```
+
+Combine with `stamina.set_testing(True)` to turn retry waits off in tests.
+"""
+
+from ._fakekit import FAULT_KINDS, FakeKit, Fault, RecordedRequest
+
+__all__ = ["FAULT_KINDS", "FakeKit", "Fault", "RecordedRequest"]
