@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 import attrs
 
 from ._ratelimit import credential_key
+from .errors import AuthenticationError
 
 if TYPE_CHECKING:
     from ._transport import Transport
@@ -72,7 +73,9 @@ class OAuthAuth:
         self.token_url = token_url
         self._callback = on_token_refresh
         self._lock: asyncio.Lock | None = None
-        self.key = credential_key(client_id or access_token)
+        # The refresh that failed for a given (stale) header set: requests
+        # queued behind it get the same error instead of sending their own.
+        self._failed: tuple[dict[str, str], AuthenticationError] | None = None
 
     def __repr__(self) -> str:
         return "OAuthAuth(access_token=<hidden>)"
@@ -80,6 +83,8 @@ class OAuthAuth:
     def _set_access(self, token: str) -> None:
         self._access = token
         self._headers = {"Authorization": f"Bearer {token}"}
+        # Kit's budget is per access token, so a refreshed token starts a new one.
+        self.key = credential_key(token)
 
     @property
     def can_refresh(self) -> bool:
@@ -99,6 +104,15 @@ class OAuthAuth:
         async with self._lock:
             if stale is not self._headers:
                 return
+            if self._failed is not None and self._failed[0] is stale:
+                failure = self._failed[1]
+                raise AuthenticationError(
+                    method=failure.method or "POST",
+                    path=failure.path or self.token_url,
+                    status_code=failure.status_code,
+                    errors=failure.errors,
+                    body=failure.body,
+                )
             form: dict[str, str] = {
                 "grant_type": "refresh_token",
                 "refresh_token": self._refresh_token or "",
@@ -106,7 +120,11 @@ class OAuthAuth:
             }
             if self._client_secret:
                 form["client_secret"] = self._client_secret
-            tokens = await transport.request_token(self.token_url, form)
+            try:
+                tokens = await transport.request_token(self.token_url, form)
+            except AuthenticationError as exc:
+                self._failed = (stale, exc)
+                raise
             self._set_access(tokens.access_token)
             self._refresh_token = tokens.refresh_token
             if self._callback is not None:

@@ -59,6 +59,21 @@ def _check_base_url(base_url: str) -> str:
     return base_url.rstrip("/")
 
 
+def _check_token_url(token_url: str) -> str:
+    # The refresh token (and client secret) go there: same rule as base_url.
+    parts = urlsplit(token_url)
+    if not (
+        parts.hostname
+        and (parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(parts.hostname)))
+    ):
+        msg = (
+            f"token_url must be an absolute https:// URL (plain http is allowed for "
+            f"loopback hosts only, for testing), got {token_url!r}"
+        )
+        raise ValueError(msg)
+    return token_url
+
+
 class KitClient:
     """An async client for Kit's v4 API, with one pooled session.
 
@@ -81,7 +96,8 @@ class KitClient:
             the new `TokenSet` after each refresh. Kit rotates the refresh
             token, so persist both tokens here.
         token_url: Where to refresh tokens; defaults to
-            `{base_url}/v4/oauth/token`.
+            `{base_url}/v4/oauth/token`. Like `base_url`, it must be
+            `https://` except for loopback hosts.
         base_url: Kit's origin. Falls back to `KIT_BASE_URL`, then
             `https://api.kit.com`. Must be `https://` except for loopback
             hosts (for tests against `kit_async.testing.FakeKit`).
@@ -97,7 +113,8 @@ class KitClient:
             own. The client never closes a session it did not create.
 
     Raises:
-        ValueError: no credential at all, or a bad `base_url` or `timeout`.
+        ValueError: no credential at all, or a bad `base_url`, `token_url`
+            or `timeout`.
     """
 
     def __init__(
@@ -155,7 +172,7 @@ class KitClient:
                 refresh_token=refresh_token,
                 client_id=client_id,
                 client_secret=client_secret,
-                token_url=token_url or f"{base}/v4/oauth/token",
+                token_url=_check_token_url(token_url) if token_url else f"{base}/v4/oauth/token",
                 on_token_refresh=on_token_refresh,
             )
             default_limit = OAUTH_LIMIT

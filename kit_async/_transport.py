@@ -45,9 +45,16 @@ __all__ = ["RetryPolicy", "Transport"]
 log = logging.getLogger("kit_async")
 
 USER_AGENT = f"kit-async/{__version__} (+https://pypi.org/project/kit-async/)"
+_BASE_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _RETRY_STATUSES = frozenset({500, 502, 503, 504})
 _TOKEN_ENVELOPE = Envelope(at=())
+
+
+def _non_negative(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        msg = f"RetryPolicy.{attribute.name} must be a number >= 0, got {value!r}"
+        raise ValueError(msg)
 
 
 @attrs.frozen
@@ -58,6 +65,8 @@ class RetryPolicy:
         max_retries: Retries after the first attempt; `0` means no retry.
         max_retry_time: Seconds from the first attempt after which no new
             wait is started; the last error is raised instead.
+            A `Retry-After` header is honoured up to twice
+            `rate_limited_wait_max`.
         rate_limited_wait: First wait after a 429, in seconds; it doubles on
             each further 429 up to `rate_limited_wait_max`, with jitter.
         rate_limited_wait_max: Longest wait after a 429. Kit's window is a
@@ -67,12 +76,12 @@ class RetryPolicy:
         backoff_max: Longest wait after a 5xx, a timeout or a connection error.
     """
 
-    max_retries: int = 6
-    max_retry_time: float = 300.0
-    rate_limited_wait: float = 8.0
-    rate_limited_wait_max: float = 60.0
-    backoff_initial: float = 0.5
-    backoff_max: float = 30.0
+    max_retries: int = attrs.field(default=6, validator=_non_negative)
+    max_retry_time: float = attrs.field(default=300.0, validator=_non_negative)
+    rate_limited_wait: float = attrs.field(default=8.0, validator=_non_negative)
+    rate_limited_wait_max: float = attrs.field(default=60.0, validator=_non_negative)
+    backoff_initial: float = attrs.field(default=0.5, validator=_non_negative)
+    backoff_max: float = attrs.field(default=30.0, validator=_non_negative)
 
 
 def _flatten(messages: Any) -> list[str]:
@@ -226,10 +235,12 @@ class Transport:
             raise RuntimeError(msg)
         if self._session is None:
             self._session = aiohttp.ClientSession(
-                headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
                 # Redirects are refused below; no cookies: Kit's API needs none.
                 cookie_jar=aiohttp.DummyCookieJar(),
             )
+        elif self._session.closed:
+            msg = "the aiohttp session given to this KitClient (session=...) is closed"
+            raise ClientClosedError(msg)
         return self._session
 
     async def open(self) -> None:
@@ -262,15 +273,15 @@ class Transport:
     ) -> Any:
         """Send one logical request (with its retries) and return the JSON body."""
         url = self.url_for(path, params)
-        body = await self._with_retries(
-            method, path, cursor, lambda: self._send_authenticated(method, url, path)
-        )
+        body = await self._send_authenticated(method, url, path, cursor)
         try:
             return loads(body)
         except ValueError:
             preview = body[:80].decode("utf-8", "replace")
             msg = f"the body is not JSON: {preview!r}"
-            raise ResponseValidationError(msg, method=method, path=path) from None
+            error = ResponseValidationError(msg, method=method, path=path)
+            error.cursor = cursor  # so `after=error.cursor` fetches this page again
+            raise error from None
 
     async def request_token(self, token_url: str, form: dict[str, str]) -> TokenSet:
         """Exchange a refresh token for a new pair (never rate-limited, never logged)."""
@@ -316,19 +327,32 @@ class Transport:
             raise
         raise AssertionError("unreachable")  # pragma: no cover
 
-    async def _send_authenticated(self, method: str, url: yarl.URL, path: str) -> bytes:
-        headers = self.auth.headers()
+    async def _send_authenticated(
+        self, method: str, url: yarl.URL, path: str, cursor: str | None
+    ) -> bytes:
+        auth = self.auth
+        sent: list[dict[str, str]] = []
+
+        def send() -> Any:
+            headers = auth.headers()
+            sent.append(headers)
+            return self._send(method, url, path, headers, None)
+
         try:
-            return await self._send(method, url, path, headers, None)
+            return await self._with_retries(method, path, cursor, send)
         except AuthenticationError as exc:
-            auth = self.auth
-            if not (isinstance(auth, OAuthAuth) and auth.can_refresh):
+            if not (isinstance(auth, OAuthAuth) and auth.can_refresh and _token_expired(exc)):
                 raise
-            if not _token_expired(exc):
-                raise
-            log.info("access token expired; refreshing it")
-            await auth.refresh(self, headers)
-            return await self._send(method, url, path, auth.headers(), None)
+            refresh = auth.refresh
+        # The refresh runs outside the request's retries: its POST is never
+        # re-sent by them, and attempts are not multiplied.
+        log.info("access token expired; refreshing it")
+        try:
+            await refresh(self, sent[-1])
+        except KitError as exc:
+            exc.cursor = cursor
+            raise
+        return await self._with_retries(method, path, cursor, send)
 
     async def _send(
         self,
@@ -361,7 +385,8 @@ class Transport:
             async with session.request(
                 method,
                 url,
-                headers=headers,
+                # Per request, so a caller's own session sends them too.
+                headers={**_BASE_HEADERS, **headers},
                 data=form,
                 allow_redirects=False,
                 timeout=self.timeout,

@@ -192,7 +192,9 @@ class PaginationError(KitError):
     """The server said there is another page but gave no usable cursor.
 
     Raised instead of looping forever when `has_next_page` is true and the
-    cursor is missing, empty, or the one just sent.
+    cursor is missing, empty, or the one just sent. `cursor` is the cursor
+    of the last page fetched, whose items were already delivered: resuming
+    with `after=err.cursor` fetches that page again.
     """
 
     def __init__(self, message: str, *, path: str, cursor: str | None) -> None:

@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
+from types import SimpleNamespace
+from typing import Any
 
+import aiohttp
 import pytest
 import stamina
+from aioresponses import aioresponses
 
 import kit_async
 from kit_async.testing import FakeKit
@@ -39,3 +43,22 @@ async def kit(fake_kit: FakeKit) -> AsyncIterator[kit_async.KitClient]:
         fake_kit.api_key, base_url=fake_kit.url, rate_limit=None, timeout=5.0
     ) as client:
         yield client
+
+
+class _MockResponse(aiohttp.ClientResponse):
+    """aioresponses 0.7.9 omits the `stream_writer` aiohttp 3.14 requires.
+
+    Upstream: pnuckowski/aioresponses#289 (fix proposed in #288, unreleased).
+    """
+
+    def __init__(self, method: str, url: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("stream_writer", SimpleNamespace(output_size=0))
+        super().__init__(method, url, **kwargs)
+
+
+@pytest.fixture
+def mocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
+    """aioresponses, for unit tests of one layer (no server at all)."""
+    monkeypatch.setattr("aioresponses.core.ClientResponse", _MockResponse)
+    with aioresponses() as mock:
+        yield mock

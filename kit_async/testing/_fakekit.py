@@ -130,7 +130,8 @@ class FakeKit:
         latency: Seconds to wait before answering each request.
         status_filter: Whether `GET /v4/broadcasts` accepts `status=` (newer
             Kit accounts do); an unknown value gets 422 either way.
-        host, port: Where to listen (port 0: a free port).
+        host: The loopback address to listen on.
+        port: The port to listen on (0: a free port, read it back from `port`).
     """
 
     def __init__(
@@ -428,7 +429,6 @@ class FakeKit:
         fault = self._take_fault(request)
         if fault is None:
             return await handler(request)  # type: ignore[no-any-return]
-        request["fault"] = fault
         return await self._misbehave(request, handler, fault)
 
     async def _misbehave(

@@ -1,0 +1,447 @@
+"""`KitClient`: construction, credentials, base URL, lifecycle and the session.
+
+Construction is checked without the network; everything that sends a request
+runs the real client against `FakeKit` on loopback.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp import web
+
+from kit_async import ClientClosedError, KitClient, RateLimit
+from kit_async.testing import FakeKit
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+SECRET = "kit_client_secret_0123456789abcdef"
+
+
+class Peers:
+    """A FakeKit middleware noting the client address and headers of each request."""
+
+    def __init__(self) -> None:
+        self.addresses: list[Any] = []
+        self.headers: list[dict[str, str]] = []
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        self.addresses.append(
+            request.transport.get_extra_info("peername") if request.transport else None
+        )
+        self.headers.append(dict(request.headers))
+        return await handler(request)
+
+
+@pytest.fixture
+async def watched() -> AsyncIterator[tuple[FakeKit, Peers]]:
+    peers = Peers()
+    server = FakeKit(broadcasts=3, clicks=5, drafts=0)
+    server.app.middlewares.insert(0, peers.middleware)
+    async with server:
+        yield server, peers
+
+
+# -- credentials -----------------------------------------------------------------------------
+
+
+async def test_api_key_and_base_url_fall_back_to_the_environment(
+    fake_kit: FakeKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("KIT_API_KEY", fake_kit.api_key)
+    monkeypatch.setenv("KIT_BASE_URL", fake_kit.url)
+
+    async with KitClient(rate_limit=None) as kit:
+        broadcast = await kit.broadcasts.get(1)
+
+    assert broadcast.id == 1
+    assert kit.base_url == fake_kit.url
+
+
+async def test_access_token_falls_back_to_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    async with FakeKit(access_token="fake_at_from_env") as server:
+        monkeypatch.setenv("KIT_ACCESS_TOKEN", "fake_at_from_env")
+
+        async with KitClient(base_url=server.url, rate_limit=None) as kit:
+            broadcast = await kit.broadcasts.get(1)
+
+    assert broadcast.id == 1
+    assert "auth=oauth" in repr(kit)
+
+
+def test_base_url_defaults_to_kits_api() -> None:
+    assert KitClient(SECRET).base_url == "https://api.kit.com"
+
+
+def test_an_explicit_base_url_wins_over_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KIT_BASE_URL", "https://env.example.com")
+
+    assert KitClient(SECRET, base_url="https://arg.example.com").base_url == (
+        "https://arg.example.com"
+    )
+
+
+def test_an_explicit_api_key_ignores_an_access_token_in_the_environment(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KIT_ACCESS_TOKEN", "env_token")
+
+    assert "auth=api_key" in repr(KitClient(SECRET))
+
+
+def test_no_credential_raises_value_error() -> None:
+    with pytest.raises(ValueError, match="no Kit credential") as info:
+        KitClient()
+
+    assert "KIT_API_KEY" in str(info.value)
+
+
+def test_an_empty_credential_in_the_environment_counts_as_none(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KIT_API_KEY", "")
+
+    with pytest.raises(ValueError, match="no Kit credential"):
+        KitClient()
+
+
+def test_both_api_key_and_access_token_raise_value_error() -> None:
+    with pytest.raises(ValueError, match="either api_key or access_token"):
+        KitClient(SECRET, access_token="token")
+
+
+def test_both_credentials_in_the_environment_raise_value_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KIT_API_KEY", SECRET)
+    monkeypatch.setenv("KIT_ACCESS_TOKEN", "token")
+
+    with pytest.raises(ValueError, match="either api_key or access_token"):
+        KitClient()
+
+
+@pytest.mark.parametrize("api_key", ["", "   ", 12345])
+def test_a_blank_or_non_string_api_key_raises_value_error(api_key: Any) -> None:
+    with pytest.raises(ValueError, match="api_key must be a non-empty string"):
+        KitClient(api_key)
+
+
+# -- base URL ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.kit.com",
+        "https://api.kit.com/",
+        "http://localhost:8080",
+        "http://127.0.0.1:8080",
+        "http://127.8.9.10",
+        "http://[::1]:8080",
+    ],
+)
+def test_https_or_loopback_http_base_urls_are_accepted(url: str) -> None:
+    assert KitClient(SECRET, base_url=url).base_url == url.rstrip("/")
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://api.kit.com",
+        "http://10.0.0.1",
+        "http://localhost.evil.example",
+        "http://127.0.0.1.nip.io",
+        "ftp://api.kit.com",
+        "api.kit.com",
+        "https://",
+    ],
+)
+def test_other_base_urls_raise_value_error(url: str) -> None:
+    with pytest.raises(ValueError, match="base_url must"):
+        KitClient(SECRET, base_url=url)
+
+
+def test_a_base_url_with_user_info_raises_without_echoing_it() -> None:
+    with pytest.raises(ValueError, match="user name or password") as info:
+        KitClient(SECRET, base_url="https://user:hunter2@api.kit.com")
+
+    assert "hunter2" not in str(info.value)
+
+
+def test_a_base_url_with_a_query_raises_value_error() -> None:
+    with pytest.raises(ValueError, match="query or fragment"):
+        KitClient(SECRET, base_url="https://api.kit.com/?x=1")
+
+
+def test_an_insecure_base_url_from_the_environment_raises_value_error(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KIT_BASE_URL", "http://api.kit.com")
+
+    with pytest.raises(ValueError, match="https"):
+        KitClient(SECRET)
+
+
+# -- other settings ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("timeout", [0, -1, float("inf"), float("nan"), True, "5", None])
+def test_timeout_must_be_finite_and_positive(timeout: Any) -> None:
+    with pytest.raises(ValueError, match="timeout must be a finite number"):
+        KitClient(SECRET, timeout=timeout)
+
+
+def test_timeout_is_applied_to_each_attempt() -> None:
+    kit = KitClient(SECRET, timeout=2.5)
+
+    assert kit._transport.timeout.total == 2.5
+
+
+@pytest.mark.parametrize("max_retries", [-1, True, 1.5])
+def test_max_retries_must_be_a_non_negative_int(max_retries: Any) -> None:
+    with pytest.raises(ValueError, match="max_retries"):
+        KitClient(SECRET, max_retries=max_retries)
+
+
+def test_max_retries_overrides_the_retry_policy() -> None:
+    assert KitClient(SECRET, max_retries=0).retry.max_retries == 0
+
+
+def test_an_api_key_gets_kits_api_key_rate_limit_by_default() -> None:
+    limit = KitClient(SECRET).rate_limit
+
+    assert isinstance(limit, RateLimit)
+    assert (limit.requests, limit.period) == (120, 60.0)
+
+
+def test_an_access_token_gets_kits_oauth_rate_limit_by_default() -> None:
+    limit = KitClient(access_token=SECRET).rate_limit
+
+    assert isinstance(limit, RateLimit)
+    assert (limit.requests, limit.period) == (600, 60.0)
+
+
+def test_a_given_rate_limit_is_used_as_is_so_clients_can_share_it() -> None:
+    shared = RateLimit(60, 60.0)
+
+    first, second = KitClient(SECRET, rate_limit=shared), KitClient(SECRET, rate_limit=shared)
+
+    assert first.rate_limit is shared
+    assert second.rate_limit is shared
+
+
+def test_rate_limit_none_turns_client_side_limiting_off() -> None:
+    assert KitClient(SECRET, rate_limit=None).rate_limit is None
+
+
+def test_a_rate_limit_of_the_wrong_type_raises_type_error() -> None:
+    with pytest.raises(TypeError, match="rate_limit must be a RateLimit"):
+        KitClient(SECRET, rate_limit=120)
+
+
+# -- repr --------------------------------------------------------------------------------------
+
+
+def test_repr_shows_no_api_key() -> None:
+    kit = KitClient(SECRET)
+
+    assert SECRET not in repr(kit)
+    assert SECRET not in str(kit)
+    assert repr(kit) == "<KitClient https://api.kit.com auth=api_key open>"
+
+
+def test_repr_shows_no_access_token() -> None:
+    kit = KitClient(access_token=SECRET, refresh_token="rt_secret", client_id="cid")
+
+    assert SECRET not in repr(kit)
+    assert "rt_secret" not in repr(kit)
+
+
+def test_resource_and_paginator_reprs_show_no_credential() -> None:
+    kit = KitClient(SECRET)
+    paginator = kit.iter_broadcast_clicks(147, per_page=50)
+
+    assert repr(kit.broadcasts) == "<Broadcasts resource>"
+    assert repr(paginator) == "AsyncPaginator(GET /v4/broadcasts/147/clicks, per_page=50)"
+
+
+async def test_repr_says_when_the_client_is_closed() -> None:
+    kit = KitClient(SECRET)
+    await kit.aclose()
+
+    assert repr(kit).endswith(" closed>")
+
+
+# -- lifecycle ---------------------------------------------------------------------------------
+
+
+async def test_async_with_returns_the_client_and_closes_it(fake_kit: FakeKit) -> None:
+    client = KitClient(fake_kit.api_key, base_url=fake_kit.url, rate_limit=None)
+
+    async with client as kit:
+        assert kit is client
+        assert not kit.closed
+
+    assert client.closed
+
+
+async def test_aclose_is_idempotent() -> None:
+    kit = KitClient(SECRET)
+    async with kit:
+        pass
+
+    await kit.aclose()
+    await kit.aclose()
+
+    assert kit.closed
+
+
+async def test_a_client_used_without_async_with_opens_its_session_lazily(
+    fake_kit: FakeKit,
+) -> None:
+    kit = KitClient(fake_kit.api_key, base_url=fake_kit.url, rate_limit=None)
+    try:
+        broadcast = await kit.broadcasts.get(1)
+    finally:
+        await kit.aclose()
+
+    assert broadcast.id == 1
+
+
+async def test_a_closed_client_raises_client_closed_error(fake_kit: FakeKit) -> None:
+    async with KitClient(fake_kit.api_key, base_url=fake_kit.url, rate_limit=None) as kit:
+        await kit.broadcasts.get(1)
+
+    with pytest.raises(ClientClosedError, match="this KitClient is closed"):
+        await kit.broadcasts.get(1)
+    assert len(fake_kit.requests) == 1
+
+
+async def test_a_paginator_of_a_closed_client_raises_client_closed_error(
+    fake_kit: FakeKit,
+) -> None:
+    async with KitClient(fake_kit.api_key, base_url=fake_kit.url, rate_limit=None) as kit:
+        paginator = kit.iter_broadcast_clicks(1)
+
+    with pytest.raises(ClientClosedError):
+        _ = [c async for c in paginator]
+    with pytest.raises(ClientClosedError):
+        await paginator
+    assert fake_kit.requests == []
+
+
+async def test_a_client_closed_mid_iteration_raises_client_closed_error(
+    fake_kit: FakeKit,
+) -> None:
+    async with KitClient(fake_kit.api_key, base_url=fake_kit.url, rate_limit=None) as kit:
+        pages = kit.iter_broadcast_clicks(1, per_page=100).pages()
+        await anext(pages)
+        await kit.aclose()
+
+        with pytest.raises(ClientClosedError):
+            await anext(pages)
+
+
+async def test_a_closed_client_cannot_be_reopened_with_async_with() -> None:
+    kit = KitClient(SECRET)
+    await kit.aclose()
+
+    with pytest.raises(ClientClosedError):
+        async with kit:
+            pass
+
+
+async def test_closing_a_client_that_never_sent_a_request_is_fine() -> None:
+    kit = KitClient(SECRET)
+
+    await kit.aclose()
+
+    assert kit.closed
+
+
+# -- the session ----------------------------------------------------------------------------
+
+
+async def test_one_connection_is_reused_for_every_request(
+    watched: tuple[FakeKit, Peers],
+) -> None:
+    server, peers = watched
+
+    async with KitClient(server.api_key, base_url=server.url, rate_limit=None) as kit:
+        await kit.broadcasts.get(1)
+        await kit.broadcasts.stats(1)
+        _ = [c async for c in kit.iter_broadcast_clicks(1, per_page=2)]
+
+    assert len(peers.addresses) == 5
+    assert len(set(peers.addresses)) == 1
+
+
+async def test_one_session_is_created_for_every_request(
+    fake_kit: FakeKit, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    created: list[aiohttp.ClientSession] = []
+    real = aiohttp.ClientSession
+
+    def counting(*args: Any, **kwargs: Any) -> aiohttp.ClientSession:
+        session = real(*args, **kwargs)
+        created.append(session)
+        return session
+
+    monkeypatch.setattr(aiohttp, "ClientSession", counting)
+
+    async with KitClient(fake_kit.api_key, base_url=fake_kit.url, rate_limit=None) as kit:
+        await kit.broadcasts.get(1)
+        await kit.broadcasts.get(2)
+
+    assert len(created) == 1
+    assert created[0].closed
+
+
+async def test_a_callers_session_is_used_and_left_open(
+    watched: tuple[FakeKit, Peers],
+) -> None:
+    server, peers = watched
+    async with aiohttp.ClientSession(headers={"X-Caller": "mine"}) as session:
+        async with KitClient(
+            server.api_key, base_url=server.url, rate_limit=None, session=session
+        ) as kit:
+            await kit.broadcasts.get(1)
+
+        assert not session.closed
+        assert kit.closed
+        async with session.get(f"{server.url}/v4/broadcasts/1") as response:
+            assert response.status == 401  # the session still works; it has no key
+
+    assert peers.headers[0]["X-Caller"] == "mine"
+    assert peers.headers[0]["X-Kit-Api-Key"] == server.api_key
+
+
+async def test_a_callers_session_is_left_open_by_aclose_without_async_with(
+    fake_kit: FakeKit,
+) -> None:
+    async with aiohttp.ClientSession() as session:
+        kit = KitClient(fake_kit.api_key, base_url=fake_kit.url, session=session)
+        await kit.broadcasts.get(1)
+        await kit.aclose()
+        await kit.aclose()
+
+        assert not session.closed
+
+
+def test_a_client_used_from_a_second_event_loop_raises_runtime_error() -> None:
+    kit = KitClient(SECRET, rate_limit=None)
+    first, second = asyncio.new_event_loop(), asyncio.new_event_loop()
+    try:
+        first.run_until_complete(kit.__aenter__())
+        with pytest.raises(RuntimeError, match="another event loop"):
+            second.run_until_complete(kit.broadcasts.get(1))
+        first.run_until_complete(kit.aclose())
+    finally:
+        first.close()
+        second.close()

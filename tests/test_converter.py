@@ -1,0 +1,445 @@
+"""Decoding: the models Kit's bodies become, and the one error a bad body raises.
+
+The converter is tested directly (`decode_items`, `decode_object` with the
+envelopes the broadcasts resource declares), with bodies shaped like Kit's
+OpenAPI examples. A body that breaks the schema must raise
+`ResponseValidationError` whose `field` names the offending field.
+"""
+
+from __future__ import annotations
+
+import copy
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+
+from kit_async import (
+    Broadcast,
+    BroadcastClick,
+    BroadcastStats,
+    EmailTemplate,
+    Pagination,
+    ResponseValidationError,
+)
+from kit_async._converter import decode_items, decode_object
+from kit_async._resources import broadcasts
+
+CLICKS_PATH = "/v4/broadcasts/111/clicks"
+
+CLICKS_BODY: dict[str, Any] = {
+    "broadcast": {
+        "id": 111,
+        "clicks": [
+            {
+                "url": "https://example.com/46",
+                "unique_clicks": 3,
+                "click_to_delivery_rate": 0.006,
+                "click_to_open_rate": 0.03,
+            },
+            {
+                "url": "https://example.com/47",
+                "unique_clicks": 4,
+                "click_to_delivery_rate": 0.008,
+                "click_to_open_rate": 0.04,
+            },
+        ],
+    },
+    "pagination": {
+        "has_previous_page": False,
+        "has_next_page": False,
+        "start_cursor": "WzE4XQ==",
+        "end_cursor": "WzE4XQ==",
+        "per_page": 500,
+    },
+}
+
+BROADCAST: dict[str, Any] = {
+    "id": 22,
+    "created_at": "2023-02-17T11:43:55Z",
+    "subject": "You'll never guess...",
+    "description": None,
+    "content": None,
+    "public": False,
+    "published_at": None,
+    "send_at": None,
+    "thumbnail_alt": None,
+    "thumbnail_url": None,
+    "email_address": None,
+    "preview_text": None,
+    "email_template": {"id": 6, "name": "Text Only"},
+    "subscriber_filter": [{"all": [{"type": "all_subscribers"}]}],
+    "publication_id": 22,
+}
+
+STATS_BODY: dict[str, Any] = {
+    "broadcast": {
+        "id": 163,
+        "stats": {
+            "recipients": 20,
+            "open_rate": 0.5,
+            "emails_opened": 10,
+            "click_rate": 0.1,
+            "unsubscribe_rate": 0.0,
+            "unsubscribes": 0,
+            "total_clicks": 9,
+            "show_total_clicks": False,
+            "status": "completed",
+            "progress": 100.0,
+            "open_tracking_disabled": False,
+            "click_tracking_disabled": False,
+        },
+    }
+}
+
+
+def clicks_body() -> dict[str, Any]:
+    return copy.deepcopy(CLICKS_BODY)
+
+
+def decode_clicks(body: Any) -> tuple[tuple[BroadcastClick, ...], Pagination]:
+    endpoint = broadcasts.CLICKS
+    return decode_items(body, endpoint.model, endpoint.envelope, method="GET", path=CLICKS_PATH)
+
+
+def decode_broadcast(item: Any) -> Broadcast:
+    endpoint = broadcasts.GET
+    return decode_object(
+        {"broadcast": item}, endpoint.model, endpoint.envelope, method="GET", path="/v4/b/22"
+    )
+
+
+def decode_stats(body: Any) -> BroadcastStats:
+    endpoint = broadcasts.STATS
+    return decode_object(body, endpoint.model, endpoint.envelope, method="GET", path="/v4/s")
+
+
+def schema_error_of_clicks(body: Any) -> ResponseValidationError:
+    with pytest.raises(ResponseValidationError) as info:
+        decode_clicks(body)
+    return info.value
+
+
+# -- clicks ---------------------------------------------------------------------------------
+
+
+def test_clicks_decode_with_the_broadcast_id_taken_from_the_envelope() -> None:
+    items, _ = decode_clicks(clicks_body())
+
+    assert items == (
+        BroadcastClick(111, "https://example.com/46", 3, 0.006, 0.03),
+        BroadcastClick(111, "https://example.com/47", 4, 0.008, 0.04),
+    )
+
+
+def test_pagination_decodes_with_total_count_none_when_not_sent() -> None:
+    _, pagination = decode_clicks(clicks_body())
+
+    assert pagination == Pagination(
+        has_previous_page=False,
+        has_next_page=False,
+        start_cursor="WzE4XQ==",
+        end_cursor="WzE4XQ==",
+        per_page=500,
+        total_count=None,
+    )
+
+
+def test_total_count_is_decoded_when_sent() -> None:
+    body = clicks_body()
+    body["pagination"]["total_count"] = 2
+
+    _, pagination = decode_clicks(body)
+
+    assert pagination.total_count == 2
+
+
+def test_null_cursors_decode_as_none() -> None:
+    body = clicks_body()
+    body["pagination"].update(start_cursor=None, end_cursor=None)
+
+    _, pagination = decode_clicks(body)
+
+    assert pagination.start_cursor is None
+    assert pagination.end_cursor is None
+
+
+def test_unknown_fields_are_ignored_at_every_level() -> None:
+    body = clicks_body()
+    body["meta"] = {"request_id": "abc"}
+    body["broadcast"]["subject"] = "Hello"
+    body["broadcast"]["clicks"][0]["tags"] = ["new"]
+    body["pagination"]["next_url"] = "https://api.kit.com/..."
+
+    items, pagination = decode_clicks(body)
+
+    assert items == decode_clicks(clicks_body())[0]
+    assert pagination.per_page == 500
+
+
+def test_a_click_id_sent_by_kit_is_ignored() -> None:
+    body = clicks_body()
+    body["broadcast"]["clicks"][0]["id"] = 99
+
+    items, _ = decode_clicks(body)
+
+    assert items[0] == BroadcastClick(111, "https://example.com/46", 3, 0.006, 0.03)
+
+
+def test_an_integer_rate_is_a_valid_float() -> None:
+    body = clicks_body()
+    body["broadcast"]["clicks"][0].update(click_to_delivery_rate=0, click_to_open_rate=1)
+
+    items, _ = decode_clicks(body)
+
+    assert items[0].click_to_delivery_rate == 0.0
+    assert type(items[0].click_to_delivery_rate) is float
+    assert type(items[0].click_to_open_rate) is float
+
+
+def test_an_empty_page_decodes_to_no_items() -> None:
+    body = clicks_body()
+    body["broadcast"]["clicks"] = []
+
+    items, _ = decode_clicks(body)
+
+    assert items == ()
+
+
+# -- clicks that break the schema ----------------------------------------------------------
+
+
+def test_a_missing_click_field_is_named_with_its_index() -> None:
+    body = clicks_body()
+    del body["broadcast"]["clicks"][1]["unique_clicks"]
+
+    error = schema_error_of_clicks(body)
+
+    assert error.field == "broadcast.clicks[1].unique_clicks"
+    assert error.path == CLICKS_PATH
+    assert error.method == "GET"
+    assert "required field is missing" in str(error)
+
+
+def test_a_string_where_an_int_is_documented_is_named() -> None:
+    body = clicks_body()
+    body["broadcast"]["clicks"][1]["unique_clicks"] = "4"
+
+    error = schema_error_of_clicks(body)
+
+    assert error.field == "broadcast.clicks[1].unique_clicks"
+    assert "'broadcast.clicks[1].unique_clicks'" in str(error)
+
+
+def test_a_bool_is_not_accepted_as_an_int() -> None:
+    body = clicks_body()
+    body["broadcast"]["clicks"][0]["unique_clicks"] = True
+
+    assert schema_error_of_clicks(body).field == "broadcast.clicks[0].unique_clicks"
+
+
+def test_a_bool_is_not_accepted_as_a_float() -> None:
+    body = clicks_body()
+    body["broadcast"]["clicks"][0]["click_to_open_rate"] = False
+
+    assert schema_error_of_clicks(body).field == "broadcast.clicks[0].click_to_open_rate"
+
+
+def test_null_in_a_required_field_is_named() -> None:
+    body = clicks_body()
+    body["broadcast"]["clicks"][1]["url"] = None
+
+    assert schema_error_of_clicks(body).field == "broadcast.clicks[1].url"
+
+
+def test_a_click_that_is_not_an_object_is_named_by_its_index() -> None:
+    body = clicks_body()
+    body["broadcast"]["clicks"][1] = "https://example.com/47"
+
+    error = schema_error_of_clicks(body)
+
+    assert error.field == "broadcast.clicks[1]"
+    assert "expected object" in str(error)
+
+
+def test_clicks_that_are_not_an_array_are_named() -> None:
+    body = clicks_body()
+    body["broadcast"]["clicks"] = {"url": "x"}
+
+    error = schema_error_of_clicks(body)
+
+    assert error.field == "broadcast.clicks"
+    assert "expected array" in str(error)
+
+
+def test_a_missing_envelope_key_is_named() -> None:
+    body = clicks_body()
+    del body["broadcast"]
+
+    assert schema_error_of_clicks(body).field == "broadcast"
+
+
+def test_a_missing_broadcast_id_in_the_envelope_is_named() -> None:
+    body = clicks_body()
+    del body["broadcast"]["id"]
+
+    assert schema_error_of_clicks(body).field == "broadcast.id"
+
+
+def test_a_body_that_is_not_an_object_is_a_schema_error() -> None:
+    assert schema_error_of_clicks([]).field == "broadcast"
+    assert schema_error_of_clicks(None).field == "broadcast"
+
+
+def test_missing_pagination_is_named() -> None:
+    body = clicks_body()
+    del body["pagination"]
+
+    assert schema_error_of_clicks(body).field == "pagination"
+
+
+def test_pagination_that_is_not_an_object_is_named() -> None:
+    body = clicks_body()
+    body["pagination"] = []
+
+    assert schema_error_of_clicks(body).field == "pagination"
+
+
+def test_a_missing_pagination_field_is_named() -> None:
+    body = clicks_body()
+    del body["pagination"]["has_next_page"]
+
+    assert schema_error_of_clicks(body).field == "pagination.has_next_page"
+
+
+def test_a_wrongly_typed_pagination_field_is_named() -> None:
+    body = clicks_body()
+    body["pagination"]["has_next_page"] = "false"
+
+    assert schema_error_of_clicks(body).field == "pagination.has_next_page"
+
+
+def test_a_schema_error_is_not_chained_to_a_cattrs_traceback() -> None:
+    body = clicks_body()
+    body["broadcast"]["clicks"][0]["unique_clicks"] = "3"
+
+    error = schema_error_of_clicks(body)
+
+    assert error.__cause__ is None
+    assert error.__suppress_context__
+
+
+# -- broadcasts -------------------------------------------------------------------------------
+
+
+def test_a_broadcast_decodes_with_nested_template_and_aware_datetimes() -> None:
+    broadcast = decode_broadcast({**BROADCAST, "published_at": "2023-02-18T08:00:00Z"})
+
+    assert broadcast.id == 22
+    assert broadcast.created_at == datetime(2023, 2, 17, 11, 43, 55, tzinfo=UTC)
+    assert broadcast.published_at == datetime(2023, 2, 18, 8, 0, tzinfo=UTC)
+    assert broadcast.email_template == EmailTemplate(id=6, name="Text Only")
+    assert broadcast.subscriber_filter == ({"all": [{"type": "all_subscribers"}]},)
+    assert broadcast.publication_id == 22
+    assert broadcast.public is False
+
+
+def test_a_broadcast_without_status_decodes_with_status_none() -> None:
+    assert decode_broadcast(BROADCAST).status is None
+
+
+def test_a_broadcast_with_only_id_and_created_at_uses_the_defaults() -> None:
+    broadcast = decode_broadcast({"id": 1, "created_at": "2024-01-01T00:00:00Z"})
+
+    assert broadcast.subject is None
+    assert broadcast.email_template is None
+    assert broadcast.subscriber_filter == ()
+
+
+def test_a_broadcast_ignores_unknown_fields() -> None:
+    broadcast = decode_broadcast({**BROADCAST, "status": "draft", "slim": True, "stats": {}})
+
+    assert broadcast.status == "draft"
+    assert broadcast == decode_broadcast({**BROADCAST, "status": "draft"})
+
+
+def test_a_broadcast_with_an_unparsable_datetime_names_it() -> None:
+    with pytest.raises(ResponseValidationError) as info:
+        decode_broadcast({**BROADCAST, "created_at": "yesterday"})
+
+    assert info.value.field == "broadcast.created_at"
+
+
+def test_a_broadcast_with_a_bad_nested_template_names_the_nested_field() -> None:
+    with pytest.raises(ResponseValidationError) as info:
+        decode_broadcast({**BROADCAST, "email_template": {"id": "6", "name": "Text Only"}})
+
+    assert info.value.field == "broadcast.email_template.id"
+
+
+def test_a_broadcast_with_a_number_for_a_datetime_names_it() -> None:
+    with pytest.raises(ResponseValidationError) as info:
+        decode_broadcast({**BROADCAST, "send_at": 1700000000})
+
+    assert info.value.field == "broadcast.send_at"
+    assert "ISO 8601" in str(info.value)
+
+
+def test_a_subscriber_filter_item_that_is_not_an_object_is_named_by_its_index() -> None:
+    with pytest.raises(ResponseValidationError) as info:
+        decode_broadcast({**BROADCAST, "subscriber_filter": [{"all": []}, "all_subscribers"]})
+
+    assert info.value.field == "broadcast.subscriber_filter[1]"
+
+
+def test_a_broadcast_missing_its_id_names_it() -> None:
+    item = dict(BROADCAST)
+    del item["id"]
+
+    with pytest.raises(ResponseValidationError) as info:
+        decode_broadcast(item)
+
+    assert info.value.field == "broadcast.id"
+
+
+# -- stats -----------------------------------------------------------------------------------
+
+
+def test_stats_decode_with_the_broadcast_id_from_the_envelope() -> None:
+    stats = decode_stats(STATS_BODY)
+
+    assert stats == BroadcastStats(
+        broadcast_id=163,
+        recipients=20,
+        open_rate=0.5,
+        emails_opened=10,
+        click_rate=0.1,
+        unsubscribe_rate=0.0,
+        unsubscribes=0,
+        total_clicks=9,
+        show_total_clicks=False,
+        status="completed",
+        progress=100.0,
+        open_tracking_disabled=False,
+        click_tracking_disabled=False,
+    )
+
+
+def test_stats_missing_a_field_name_it() -> None:
+    body = copy.deepcopy(STATS_BODY)
+    del body["broadcast"]["stats"]["total_clicks"]
+
+    with pytest.raises(ResponseValidationError) as info:
+        decode_stats(body)
+
+    assert info.value.field == "broadcast.stats.total_clicks"
+
+
+def test_stats_with_a_wrong_type_name_it() -> None:
+    body = copy.deepcopy(STATS_BODY)
+    body["broadcast"]["stats"]["show_total_clicks"] = "no"
+
+    with pytest.raises(ResponseValidationError) as info:
+        decode_stats(body)
+
+    assert info.value.field == "broadcast.stats.show_total_clicks"

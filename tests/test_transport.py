@@ -1,0 +1,333 @@
+"""The transport: what every request carries, how URLs are built, how answers map.
+
+Unit tests with aioresponses: they check the headers and URL of each request
+the client sends and how a response it gets back is turned into a result or
+an error. The status -> exception mapping is in `test_errors.py`, retries in
+depth in `test_retries.py`.
+"""
+
+from __future__ import annotations
+
+import re
+from types import SimpleNamespace
+from typing import Any
+
+import aiohttp
+import pytest
+import yarl
+from aioresponses import aioresponses
+
+import kit_async
+from kit_async import (
+    APIConnectionError,
+    APITimeoutError,
+    InternalServerError,
+    NotFoundError,
+    RateLimitError,
+    RedirectError,
+    ResponseValidationError,
+)
+
+API_KEY = "kit_transport_secret_0123456789"
+TOKEN = "oauth_transport_secret_9876543210"
+BROADCAST_URL = "https://api.kit.com/v4/broadcasts/1"
+BROADCAST_PATH = "/v4/broadcasts/1"
+ANY_URL = re.compile(r"^https://api\.kit\.com/.*$")
+BROADCAST = {"broadcast": {"id": 1, "created_at": "2024-01-01T00:00:00Z"}}
+
+
+class Sent:
+    """What the client sent: the URL and headers of every request, in order."""
+
+    def __init__(self) -> None:
+        self.urls: list[yarl.URL] = []
+        self.headers: list[Any] = []
+
+    def __call__(self, url: yarl.URL, **kwargs: Any) -> None:
+        self.urls.append(url)
+        self.headers.append(kwargs.get("headers") or {})
+
+
+@pytest.fixture
+def sent() -> Sent:
+    return Sent()
+
+
+def client(**options: Any) -> kit_async.KitClient:
+    options.setdefault("rate_limit", None)
+    if "access_token" not in options:
+        options.setdefault("api_key", API_KEY)
+    return kit_async.KitClient(**options)
+
+
+# -- headers ------------------------------------------------------------------------
+
+
+async def test_api_key_is_sent_in_the_x_kit_api_key_header(
+    mocked: aioresponses, sent: Sent
+) -> None:
+    mocked.get(BROADCAST_URL, payload=BROADCAST, callback=sent)
+
+    async with client() as kit:
+        await kit.broadcasts.get(1)
+
+    assert sent.headers[0]["X-Kit-Api-Key"] == API_KEY
+    assert "Authorization" not in sent.headers[0]
+
+
+async def test_access_token_is_sent_as_an_authorization_bearer_header(
+    mocked: aioresponses, sent: Sent
+) -> None:
+    mocked.get(BROADCAST_URL, payload=BROADCAST, callback=sent)
+
+    async with client(access_token=TOKEN) as kit:
+        await kit.broadcasts.get(1)
+
+    assert sent.headers[0]["Authorization"] == f"Bearer {TOKEN}"
+    assert "X-Kit-Api-Key" not in sent.headers[0]
+
+
+async def test_user_agent_names_kit_async_and_its_version(mocked: aioresponses, sent: Sent) -> None:
+    mocked.get(BROADCAST_URL, payload=BROADCAST, callback=sent)
+
+    async with client() as kit:
+        await kit.broadcasts.get(1)
+
+    assert sent.headers[0]["User-Agent"].startswith(f"kit-async/{kit_async.__version__} ")
+
+
+async def test_json_is_asked_for(mocked: aioresponses, sent: Sent) -> None:
+    mocked.get(BROADCAST_URL, payload=BROADCAST, callback=sent)
+
+    async with client() as kit:
+        await kit.broadcasts.get(1)
+
+    assert sent.headers[0]["Accept"] == "application/json"
+
+
+async def test_the_credential_is_never_put_in_the_url(mocked: aioresponses, sent: Sent) -> None:
+    mocked.get(ANY_URL, payload={"broadcasts": [], "pagination": _last_page()}, callback=sent)
+
+    async with client() as kit:
+        await kit.broadcasts.list(status="completed", include_total_count=True)
+
+    assert API_KEY not in str(sent.urls[0])
+
+
+def _last_page() -> dict[str, Any]:
+    return {
+        "has_previous_page": False,
+        "has_next_page": False,
+        "start_cursor": None,
+        "end_cursor": None,
+        "per_page": 1000,
+    }
+
+
+# -- URLs ----------------------------------------------------------------------------
+
+
+def test_url_encodes_a_cursor_exactly_once() -> None:
+    kit = client()
+
+    url = kit._transport.url_for("/v4/broadcasts/1/clicks", {"after": "++//W3s=+a/b=="})
+
+    assert url.raw_query_string == "after=%2B%2B%2F%2FW3s%3D%2Ba%2Fb%3D%3D"
+    assert url.query["after"] == "++//W3s=+a/b=="
+
+
+def test_url_leaves_out_parameters_that_are_none() -> None:
+    kit = client()
+
+    url = kit._transport.url_for("/v4/broadcasts", {"status": None, "per_page": 10})
+
+    assert url.raw_query_string == "per_page=10"
+
+
+def test_url_sends_booleans_as_kits_true_and_false() -> None:
+    kit = client()
+
+    url = kit._transport.url_for("/v4/broadcasts", {"include_total_count": True, "x": False})
+
+    assert url.raw_query_string == "include_total_count=true&x=false"
+
+
+def test_url_without_parameters_has_no_query() -> None:
+    kit = client()
+
+    assert str(kit._transport.url_for(BROADCAST_PATH)) == BROADCAST_URL
+
+
+def test_url_joins_a_base_url_given_with_a_trailing_slash() -> None:
+    kit = client(base_url="https://api.kit.com/")
+
+    assert str(kit._transport.url_for(BROADCAST_PATH)) == BROADCAST_URL
+
+
+# -- answers ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("status", [301, 302, 303, 307, 308])
+async def test_a_redirect_raises_redirect_error_and_is_not_followed(
+    mocked: aioresponses, sent: Sent, status: int
+) -> None:
+    elsewhere = "https://evil.example.com/v4/broadcasts/1"
+    mocked.get(BROADCAST_URL, status=status, headers={"Location": elsewhere}, callback=sent)
+    mocked.get(elsewhere, payload=BROADCAST, callback=sent)
+
+    async with client() as kit:
+        with pytest.raises(RedirectError) as info:
+            await kit.broadcasts.get(1)
+
+    assert sent.urls == [yarl.URL(BROADCAST_URL)]
+    assert info.value.status_code == status
+    assert info.value.path == BROADCAST_PATH
+    assert "https://evil.example.com" in str(info.value)
+
+
+async def test_a_redirect_is_not_retried(mocked: aioresponses, sent: Sent) -> None:
+    mocked.get(BROADCAST_URL, status=302, headers={"Location": "/elsewhere"}, callback=sent)
+    mocked.get(BROADCAST_URL, payload=BROADCAST, callback=sent)
+
+    async with client() as kit:
+        with pytest.raises(RedirectError) as info:
+            await kit.broadcasts.get(1)
+
+    assert len(sent.urls) == 1
+    assert "the same origin" in str(info.value)
+
+
+async def test_a_plain_text_error_body_is_kept_in_body(mocked: aioresponses) -> None:
+    mocked.get(BROADCAST_URL, status=429, body="Retry later", content_type="text/plain")
+
+    async with client(max_retries=0) as kit:
+        with pytest.raises(RateLimitError) as info:
+            await kit.broadcasts.get(1)
+
+    assert info.value.body == "Retry later"
+    assert info.value.errors == ()
+    assert "Retry later" in str(info.value)
+
+
+async def test_a_json_error_body_is_not_kept_as_text(mocked: aioresponses) -> None:
+    mocked.get(BROADCAST_URL, status=404, payload={"errors": ["Not Found"]})
+
+    async with client() as kit:
+        with pytest.raises(NotFoundError) as info:
+            await kit.broadcasts.get(1)
+
+    assert info.value.body is None
+    assert info.value.errors == ("Not Found",)
+
+
+async def test_a_timeout_raises_api_timeout_error(mocked: aioresponses) -> None:
+    mocked.get(BROADCAST_URL, exception=TimeoutError())
+
+    async with client(max_retries=0, timeout=2.5) as kit:
+        with pytest.raises(APITimeoutError) as info:
+            await kit.broadcasts.get(1)
+
+    assert info.value.path == BROADCAST_PATH
+    assert "2.5 s" in str(info.value)
+
+
+async def test_a_dropped_connection_raises_api_connection_error(mocked: aioresponses) -> None:
+    mocked.get(BROADCAST_URL, exception=aiohttp.ServerDisconnectedError())
+
+    async with client(max_retries=0) as kit:
+        with pytest.raises(APIConnectionError) as info:
+            await kit.broadcasts.get(1)
+
+    assert not isinstance(info.value, APITimeoutError)
+    assert info.value.method == "GET"
+    assert info.value.path == BROADCAST_PATH
+    assert info.value.__cause__ is None
+
+
+async def test_a_refused_connection_raises_api_connection_error_saying_so(
+    mocked: aioresponses,
+) -> None:
+    key = SimpleNamespace(host="api.kit.com", port=443, ssl=True)
+    refused = aiohttp.ClientConnectorError(key, OSError(111, "Connection refused"))  # type: ignore[arg-type]
+    mocked.get(BROADCAST_URL, exception=refused)
+
+    async with client(max_retries=0) as kit:
+        with pytest.raises(APIConnectionError) as info:
+            await kit.broadcasts.get(1)
+
+    assert info.value.connect_failed
+    assert "could not connect" in str(info.value)
+
+
+async def test_a_503_on_a_get_is_retried_then_succeeds(mocked: aioresponses, sent: Sent) -> None:
+    mocked.get(BROADCAST_URL, status=503, callback=sent)
+    mocked.get(BROADCAST_URL, payload=BROADCAST, callback=sent)
+
+    async with client() as kit:
+        broadcast = await kit.broadcasts.get(1)
+
+    assert broadcast.id == 1
+    assert len(sent.urls) == 2
+
+
+async def test_max_retries_zero_sends_exactly_one_request(mocked: aioresponses, sent: Sent) -> None:
+    mocked.get(BROADCAST_URL, status=503, callback=sent)
+    mocked.get(BROADCAST_URL, payload=BROADCAST, callback=sent)
+
+    async with client(max_retries=0) as kit:
+        with pytest.raises(InternalServerError) as info:
+            await kit.broadcasts.get(1)
+
+    assert len(sent.urls) == 1
+    assert info.value.attempts == 1
+
+
+async def test_a_404_is_not_retried(mocked: aioresponses, sent: Sent) -> None:
+    mocked.get(BROADCAST_URL, status=404, payload={"errors": ["Not Found"]}, callback=sent)
+    mocked.get(BROADCAST_URL, payload=BROADCAST, callback=sent)
+
+    async with client() as kit:
+        with pytest.raises(NotFoundError):
+            await kit.broadcasts.get(1)
+
+    assert len(sent.urls) == 1
+
+
+async def test_an_error_after_retries_says_how_many_attempts_were_made(
+    mocked: aioresponses,
+) -> None:
+    mocked.get(BROADCAST_URL, status=502, repeat=True)
+
+    async with client(max_retries=2) as kit:
+        with pytest.raises(InternalServerError) as info:
+            await kit.broadcasts.get(1)
+
+    assert info.value.attempts == 3
+    assert "after 3 attempts" in str(info.value)
+
+
+async def test_a_non_json_200_body_raises_response_validation_error(
+    mocked: aioresponses,
+) -> None:
+    mocked.get(BROADCAST_URL, status=200, body='{"broadcast": {"id": 1, "crea')
+
+    async with client() as kit:
+        with pytest.raises(ResponseValidationError) as info:
+            await kit.broadcasts.get(1)
+
+    assert info.value.field is None
+    assert info.value.path == BROADCAST_PATH
+    assert "not JSON" in str(info.value)
+    assert info.value.__cause__ is None
+
+
+async def test_an_html_200_body_raises_response_validation_error(mocked: aioresponses) -> None:
+    html = "<html><body><h1>Maintenance</h1></body></html>"
+    mocked.get(BROADCAST_URL, status=200, body=html, content_type="text/html")
+
+    async with client() as kit:
+        with pytest.raises(ResponseValidationError) as info:
+            await kit.broadcasts.get(1)
+
+    assert info.value.field is None
+    assert "<html>" in str(info.value)
