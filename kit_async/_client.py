@@ -22,12 +22,10 @@ from ._transport import RetryPolicy, Transport
 
 __all__ = ["DEFAULT_BASE_URL", "KitClient"]
 
-#: Kit's API origin; every path is under `/v4/`.
 DEFAULT_BASE_URL = "https://api.kit.com"
+"""Kit's API origin; every path is under `/v4/`."""
 API_KEY_LIMIT = (120, 60.0)
 OAUTH_LIMIT = (600, 60.0)
-
-_DEFAULT = object()
 
 
 def _is_loopback(host: str) -> bool:
@@ -106,8 +104,8 @@ class KitClient:
             `RetryPolicy` for the waits.
         retry: A full `RetryPolicy`, for finer control than `max_retries`.
         rate_limit: A `RateLimit`, shared by all requests of this client (and
-            by any other client given the same object). Default: Kit's limit
-            for the credential, `RateLimit(120, 60.0)` for an API key and
+            by any other client given the same object). `"default"`: Kit's
+            limit for the credential, `RateLimit(120, 60.0)` for an API key and
             `RateLimit(600, 60.0)` for OAuth. `None` turns limiting off.
         session: An `aiohttp.ClientSession` to use instead of the client's
             own. The client never closes a session it did not create.
@@ -131,7 +129,7 @@ class KitClient:
         timeout: float = 30.0,
         max_retries: int | None = None,
         retry: RetryPolicy | None = None,
-        rate_limit: RateLimit | object | None = _DEFAULT,
+        rate_limit: RateLimit | Literal["default"] | None = "default",
         session: aiohttp.ClientSession | None = None,
     ) -> None:
         if api_key is None and access_token is None:
@@ -179,7 +177,7 @@ class KitClient:
         elif api_key is not None:
             auth = ApiKeyAuth(api_key)
             default_limit = API_KEY_LIMIT
-        if rate_limit is _DEFAULT:
+        if rate_limit == "default":
             rate_limit = RateLimit(*default_limit)
         if rate_limit is not None and not isinstance(rate_limit, RateLimit):
             msg = f"rate_limit must be a RateLimit or None, got {type(rate_limit).__name__}"
@@ -193,8 +191,8 @@ class KitClient:
             rate_limit=rate_limit,
             session=session,
         )
-        #: Broadcasts, their clicks and their stats.
         self.broadcasts = Broadcasts(self._transport)
+        """Broadcasts, their clicks and their stats: `kit.broadcasts.clicks(id)`, ..."""
 
     def __repr__(self) -> str:
         kind = "oauth" if isinstance(self._transport.auth, OAuthAuth) else "api_key"

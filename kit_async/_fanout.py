@@ -64,6 +64,12 @@ class ClickStream:
         skipped: Ids that answered 404 and were skipped (drafts, scheduled
             or deleted broadcasts), in the order they were found.
         completed: Ids whose clicks were all delivered, in completion order.
+        pages_fetched: Pages received from Kit so far (for progress displays;
+            a few of them may still wait in the buffer for the consumer).
+        clicks_fetched: Clicks in those pages.
+        concurrency: Broadcasts fetched at once.
+        per_page: Clicks asked for per request.
+        on_missing: What a 404 does: `"skip"` or `"raise"`.
     """
 
     def __init__(

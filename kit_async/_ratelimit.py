@@ -43,6 +43,8 @@ class _Window(Protocol):
 
     def release(self) -> None: ...
 
+    def close(self) -> None: ...
+
 
 class _MemoryWindow:
     """The rolling window kept in this process (one budget per object)."""
@@ -77,6 +79,9 @@ class _MemoryWindow:
                 pass
         self._in_flight += 1
 
+    def close(self) -> None:
+        return None
+
     def release(self) -> None:
         self._in_flight -= 1
         self._finished.append(time.monotonic())
@@ -107,6 +112,7 @@ class _StorageWindow:
             raise ValueError(msg) from None
         # limits counts windows in whole seconds; round up so the margin holds.
         self._item = RateLimitItemPerSecond(requests, math.ceil(window))
+        self._backend = backend
         self._strategy = MovingWindowRateLimiter(backend)
 
     async def acquire(self, key: str) -> None:
@@ -117,6 +123,14 @@ class _StorageWindow:
 
     def release(self) -> None:
         return None
+
+    def close(self) -> None:
+        # `limits` has no close(); its Redis bridge holds a client whose pool
+        # can be disconnected. Other storages keep no sockets here.
+        client = getattr(getattr(self._backend, "bridge", None), "storage", None)
+        pool = getattr(client, "connection_pool", None)
+        if pool is not None:
+            pool.disconnect()
 
 
 class RateLimit:
@@ -197,6 +211,14 @@ class RateLimit:
     def total_wait(self) -> float:
         """Seconds requests have spent held back by this limiter, summed."""
         return self._waited
+
+    async def aclose(self) -> None:
+        """Close the connections to a shared storage (a no-op in memory).
+
+        A storage-backed limiter usually lives as long as the process; close
+        it when the process (or the test) is done with it.
+        """
+        self._window.close()
 
     @asynccontextmanager
     async def slot(self, key: str = "default") -> AsyncIterator[None]:

@@ -251,3 +251,10 @@ async def test_a_workload_of_several_windows_gets_no_429(windowed: FakeKit) -> N
     for broadcast_id in (1, 2):
         expected = [c["url"] for c in windowed.clicks_of(broadcast_id)]
         assert [c.url for c in found[broadcast_id]] == expected
+
+
+async def test_aclose_of_an_in_memory_limiter_keeps_it_usable() -> None:
+    limit = RateLimit(2, 1.0)
+    await limit.aclose()
+    async with limit.slot():
+        assert limit.waiting == 0

@@ -12,7 +12,9 @@ async with FakeKit(broadcasts=3, clicks=1500) as server:
         ...
 ```
 
-Combine with `stamina.set_testing(True)` to turn retry waits off in tests.
+Combine with `stamina.set_testing(True, attempts=3, cap=True)` so that the
+client's retries happen without waiting (`stamina.set_testing(True)` alone
+allows a single attempt: no retries at all).
 """
 
 from ._fakekit import FAULT_KINDS, FakeKit, Fault, RecordedRequest

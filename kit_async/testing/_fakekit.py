@@ -26,7 +26,6 @@ from aiohttp import web
 
 __all__ = ["FAULT_KINDS", "FakeKit", "Fault", "RecordedRequest"]
 
-#: The misbehaviours a `Fault` can inject.
 FAULT_KINDS = frozenset(
     {
         "500",
@@ -42,6 +41,7 @@ FAULT_KINDS = frozenset(
         "missing_cursor",  # has_next_page true and end_cursor null
     }
 )
+"""The misbehaviours a `Fault` can inject (see `FakeKit.inject`)."""
 
 _STATUSES = ("completed", "completed", "completed", "aborted")
 _MAX_PER_PAGE = 1000
@@ -85,6 +85,7 @@ class Fault:
             raise ValueError(msg)
 
     def matches(self, request: web.Request) -> bool:
+        """Whether this fault applies to `request` (and is not spent yet)."""
         if self.times < 1:
             return False
         if self.path is not None and self.path not in request.path:

@@ -1,0 +1,373 @@
+"""Every Python example of the docs runs, against a real FakeKit, so the docs cannot rot.
+
+The convention, for whoever writes docs:
+
+- Every fenced `python` block of README.md and docs/*.md is executed. The blocks
+  of one page run in order, in one namespace and one working directory (a
+  fresh temporary one), like a session of `python -m asyncio`: a block may use
+  top-level `await`, and may use what an earlier block of the same page defined.
+  A block without top-level `await` runs in a worker thread, so it may call
+  `asyncio.run()` itself, as a script would.
+- Examples are written as users write them: `kit_async.KitClient()` reads
+  `KIT_API_KEY` and `KIT_BASE_URL`, which point at a shared `FakeKit` (10
+  broadcasts of 1,200 clicks; ids 1..8 are sent, 9 and 10 are drafts) whose API
+  key is the literal `"kit_..."`, so `KitClient(api_key="kit_...")` works too.
+  `REDIS_URL` points at a throwaway redis-server on pages that mention it.
+- A block that cannot run here is preceded by `<!-- not-executed: reason -->`.
+  Only the blocks listed in `NOT_EXECUTED` may be: a new one fails the tests.
+
+The fenced examples in the public docstrings (rendered in the API reference) run
+too, with `kit_async`, `FakeKit` and a client named `kit` defined, against a
+`FakeKit` with 150 broadcasts (so ids such as 147 exist).
+"""
+
+from __future__ import annotations
+
+import ast
+import asyncio
+import contextlib
+import gc
+import inspect
+import logging
+import re
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from collections.abc import Coroutine, Iterator
+from pathlib import Path
+from typing import Any
+
+import attrs
+import pytest
+
+import kit_async
+import kit_async.errors
+import kit_async.testing
+from kit_async._resources.broadcasts import Broadcasts
+from kit_async.testing import FakeKit
+
+ROOT = Path(__file__).resolve().parent.parent
+PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+
+#: The API key the docs use as a placeholder; the docs' FakeKit accepts it.
+DOCS_API_KEY = "kit_..."
+#: Pages whose blocks may be marked `<!-- not-executed: ... -->`, and how many.
+NOT_EXECUTED = {"docs/web-apps.md": 1}  # the FastAPI recipe: FastAPI is not installed
+PAGE_TIMEOUT = 60.0
+
+_FENCE = re.compile(r"^(?P<indent>[ ]*)(?P<fence>`{3,}|~{3,})[ ]*(?P<lang>[\w+-]*)")
+_NOT_EXECUTED = re.compile(r"^[ ]*<!--[ ]*not-executed:(?P<reason>.*?)-->[ ]*$")
+_PYTHON = frozenset({"python", "py", "python3"})
+
+
+@attrs.frozen
+class Example:
+    """One fenced Python block of a Markdown page or a docstring."""
+
+    where: str  # "docs/pagination.md" or "kit_async.KitClient"
+    line: int  # line of the first line of code, 1-based
+    source: str
+    not_executed: str | None = None  # the reason, when marked
+
+
+def extract_examples(text: str, where: str) -> list[Example]:
+    """The fenced Python blocks of a Markdown text, with their not-executed marks."""
+    lines = text.splitlines()
+    examples: list[Example] = []
+    index = 0
+    while index < len(lines):
+        opening = _FENCE.match(lines[index])
+        if opening is None:
+            index += 1
+            continue
+        indent, fence = opening["indent"], opening["fence"]
+        start = index + 1
+        end = start
+        while end < len(lines) and not (
+            lines[end].startswith(indent) and lines[end].strip().startswith(fence)
+        ):
+            end += 1
+        if opening["lang"] in _PYTHON:
+            body = [line.removeprefix(indent) for line in lines[start:end]]
+            mark = _NOT_EXECUTED.match(lines[index - 1]) if index else None
+            reason = mark["reason"].strip() if mark else None
+            if mark and not reason:
+                msg = f"{where}:{index}: a not-executed mark must give a reason"
+                raise ValueError(msg)
+            examples.append(Example(where, start + 1, "\n".join(body) + "\n", reason))
+        index = end + 1
+    for number, line in enumerate(lines):
+        if _NOT_EXECUTED.match(line) and not any(e.line == number + 3 for e in examples):
+            msg = f"{where}:{number + 1}: a not-executed mark must sit right above a python fence"
+            raise ValueError(msg)
+    return examples
+
+
+def page_examples(page: Path) -> list[Example]:
+    return extract_examples(page.read_text(encoding="utf-8"), page.relative_to(ROOT).as_posix())
+
+
+def _public_objects() -> Iterator[tuple[str, object]]:
+    """What the API reference renders: the three public modules and their members."""
+    for module in (kit_async, kit_async.errors, kit_async.testing):
+        yield module.__name__, module
+        for name in module.__all__:
+            obj = getattr(module, name)
+            if inspect.isclass(obj) or inspect.isfunction(obj):
+                yield f"{module.__name__}.{name}", obj
+    yield "kit_async.KitClient.broadcasts", Broadcasts
+
+
+def docstring_examples() -> list[Example]:
+    found: dict[str, Example] = {}
+    for path, obj in _public_objects():
+        owners: list[tuple[str, object]] = [(path, obj)]
+        if inspect.isclass(obj):
+            for name, member in vars(obj).items():
+                if name.startswith("_"):
+                    continue
+                target = member.fget if isinstance(member, property) else member
+                if inspect.isfunction(target):
+                    owners.append((f"{path}.{name}", target))
+        for where, owner in owners:
+            doc = owner.__doc__
+            if not doc:
+                continue
+            for example in extract_examples(inspect.cleandoc(doc), where):
+                found.setdefault(example.source, example)  # the first owner names it
+    return list(found.values())
+
+
+# -- the servers ----------------------------------------------------------------------
+
+
+class _BackgroundServers:
+    """FakeKits on an event loop of their own, so examples may call asyncio.run()."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="docs FakeKit")
+        self._servers: list[FakeKit] = []
+
+    def _call(self, coro: Coroutine[Any, Any, None]) -> None:
+        asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=10)
+
+    def start(self, server: FakeKit) -> FakeKit:
+        if not self._thread.is_alive():
+            self._thread.start()
+        self._call(server.start())
+        self._servers.append(server)
+        return server
+
+    def stop(self) -> None:
+        for server in self._servers:
+            self._call(server.close())
+        self._call(self.loop.shutdown_asyncgens())
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=10)
+        self.loop.close()
+
+
+@attrs.frozen
+class DocsServers:
+    pages: FakeKit  # the default account the pages are written for
+    docstrings: FakeKit  # 150 broadcasts, for the ids the docstrings use
+
+
+@pytest.fixture(scope="session")
+def docs_servers() -> Iterator[DocsServers]:
+    background = _BackgroundServers()
+    try:
+        yield DocsServers(
+            pages=background.start(FakeKit(api_key=DOCS_API_KEY)),
+            docstrings=background.start(FakeKit(api_key=DOCS_API_KEY, broadcasts=150, clicks=3)),
+        )
+    finally:
+        background.stop()
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> Iterator[str]:
+    exe = shutil.which("redis-server")
+    if exe is None:
+        pytest.skip("redis-server is not installed (needed by the shared rate-limit example)")
+    port = _free_port()
+    process = subprocess.Popen(  # noqa: S603 - a fixed binary with fixed arguments
+        [exe, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
+                break
+            if time.monotonic() > deadline or process.poll() is not None:
+                pytest.fail("redis-server did not start")
+            time.sleep(0.02)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture
+def docs_env(
+    docs_servers: DocsServers, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> Iterator[None]:
+    """The environment a reader has: a key, a base URL, an empty working directory."""
+    monkeypatch.setenv("KIT_API_KEY", DOCS_API_KEY)
+    monkeypatch.setenv("KIT_BASE_URL", docs_servers.pages.url)
+    monkeypatch.chdir(tmp_path)
+    # Examples may configure logging, as readers will; undo it afterwards.
+    loggers = [logging.getLogger(), logging.getLogger("kit_async")]
+    levels = [logger.level for logger in loggers]
+    yield
+    for logger, level in zip(loggers, levels, strict=True):
+        logger.setLevel(level)
+
+
+# -- running examples -------------------------------------------------------------------
+
+
+def _compile(example: Example, filename: str) -> Any:
+    # Padding keeps the page's own line numbers in tracebacks.
+    source = "\n" * (example.line - 1) + example.source
+    return compile(
+        source, filename, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
+    )
+
+
+async def _run(example: Example, filename: str, namespace: dict[str, Any]) -> None:
+    code = _compile(example, filename)
+    if code.co_flags & inspect.CO_COROUTINE:
+        await eval(code, namespace)  # noqa: S307 - our own documentation
+    else:
+        # No running loop in that thread: the block may call asyncio.run().
+        await asyncio.to_thread(exec, code, namespace)
+
+
+def _run_page(examples: list[Example], filename: str) -> None:
+    namespace: dict[str, Any] = {"__name__": "__main__"}
+
+    async def run_all() -> None:
+        for example in examples:
+            await _run(example, filename, namespace)
+
+    asyncio.run(asyncio.wait_for(run_all(), PAGE_TIMEOUT))
+
+
+# -- the tests --------------------------------------------------------------------------
+
+_RUNNABLE_PAGES = [page for page in PAGES if any(not e.not_executed for e in page_examples(page))]
+
+
+@pytest.mark.parametrize(
+    "page", _RUNNABLE_PAGES, ids=lambda page: page.relative_to(ROOT).as_posix()
+)
+@pytest.mark.usefixtures("docs_env")
+def test_page_examples_run(page: Path, request: pytest.FixtureRequest) -> None:
+    examples = [example for example in page_examples(page) if not example.not_executed]
+    uses_redis = any("REDIS_URL" in example.source for example in examples)
+    if uses_redis:
+        request.getfixturevalue("monkeypatch").setenv(
+            "REDIS_URL", request.getfixturevalue("redis_url")
+        )
+    _run_page(examples, str(page))
+    # The examples close what they open (a Redis-backed RateLimit included,
+    # with `aclose()`): anything left behind warns here, and warnings fail.
+    gc.collect()
+
+
+def test_only_the_listed_examples_are_not_executed() -> None:
+    marked: dict[str, int] = {}
+    for page in PAGES:
+        for example in page_examples(page):
+            if example.not_executed:
+                marked[example.where] = marked.get(example.where, 0) + 1
+    assert marked == NOT_EXECUTED
+
+
+def test_readme_headline_example_is_executed() -> None:
+    examples = page_examples(ROOT / "README.md")
+    assert any("iter_broadcast_clicks" in e.source and not e.not_executed for e in examples)
+
+
+def test_extractor_finds_indented_fences_and_marks() -> None:
+    text = (
+        "!!! note\n"
+        "    ```python\n"
+        "    print(1)\n"
+        "    ```\n"
+        "<!-- not-executed: needs a real Kit account -->\n"
+        "```python\n"
+        "print(2)\n"
+        "```\n"
+        "```bash\n"
+        "echo 3\n"
+        "```\n"
+    )
+    examples = extract_examples(text, "page.md")
+    assert [(e.line, e.source, e.not_executed) for e in examples] == [
+        (3, "print(1)\n", None),
+        (7, "print(2)\n", "needs a real Kit account"),
+    ]
+
+
+def test_extractor_refuses_a_mark_that_is_not_above_a_python_fence() -> None:
+    with pytest.raises(ValueError, match="right above a python fence"):
+        extract_examples("<!-- not-executed: why -->\n\n```python\nx = 1\n```\n", "page.md")
+
+
+def test_a_failing_example_fails_its_page_at_its_own_line() -> None:
+    examples = [
+        Example("page.md", 3, "import asyncio\nvalue = asyncio.run(asyncio.sleep(0, 41))\n"),
+        Example("page.md", 9, "await asyncio.sleep(0)\nassert value == 42\n"),
+    ]
+    with pytest.raises(AssertionError) as raised:
+        _run_page(examples, "page.md")
+    assert raised.traceback[-1].lineno + 1 == 10  # pytest's line numbers start at 0
+
+
+_DOCSTRING_EXAMPLES = docstring_examples()
+
+
+def test_docstring_examples_are_collected() -> None:
+    where = {example.where for example in _DOCSTRING_EXAMPLES}
+    assert {"kit_async.KitClient", "kit_async.testing.FakeKit", "kit_async.RateLimit"} <= where
+
+
+@pytest.mark.parametrize("example", _DOCSTRING_EXAMPLES, ids=lambda example: example.where)
+@pytest.mark.usefixtures("docs_env")
+def test_docstring_example_runs(
+    example: Example, docs_servers: DocsServers, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = docs_servers.docstrings
+    monkeypatch.setenv("KIT_BASE_URL", server.url)
+
+    async def run() -> None:
+        async with kit_async.KitClient(DOCS_API_KEY, base_url=server.url) as kit:
+            namespace = {"__name__": "__main__", "kit_async": kit_async, "FakeKit": FakeKit}
+            namespace["kit"] = kit
+            await _run(example, f"<docstring of {example.where}>", namespace)
+
+    asyncio.run(asyncio.wait_for(run(), PAGE_TIMEOUT))
+
+
+def test_api_reference_renders_every_public_name() -> None:
+    reference = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
+    assert "::: kit_async.errors" in reference
+    assert "::: kit_async.testing" in reference
+    # kit_async's members are listed one by one (the errors have their own section).
+    listed = set(re.findall(r"^ +- (\w+)$", reference, flags=re.MULTILINE))
+    expected = set(kit_async.__all__) - set(kit_async.errors.__all__) - {"__version__"}
+    assert listed == expected

@@ -1,0 +1,183 @@
+"""The public API, used the way users will use it, for the type checker.
+
+Checked by `mypy --strict tests/typing` (`nox -s typecheck`); never run, and not
+collected by pytest. A signature change that would break users' type-checked
+code breaks this file. Each `# type: ignore[...]` marks a misuse that must stay
+an error: if the API started to accept it, mypy would report the ignore as
+unused.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+from datetime import datetime
+from typing import Any, assert_type
+
+import aiohttp
+import stamina
+
+import kit_async
+from kit_async import errors
+from kit_async.testing import FAULT_KINDS, FakeKit, Fault, RecordedRequest
+
+
+async def clicks_of_one_broadcast(kit: kit_async.KitClient) -> None:
+    paginator = kit.iter_broadcast_clicks(1, per_page=500)
+    assert_type(paginator, kit_async.AsyncPaginator[kit_async.BroadcastClick])
+    async for click in paginator:
+        assert_type(click, kit_async.BroadcastClick)
+        assert_type(click.broadcast_id, int)
+        assert_type(click.url, str)
+        assert_type(click.unique_clicks, int)
+        assert_type(click.click_to_delivery_rate, float)
+        assert_type(click.click_to_open_rate, float)
+
+    async for page in kit.broadcasts.clicks(1, after="WzE0XQ==").pages():
+        assert_type(page, kit_async.Page[kit_async.BroadcastClick])
+        assert_type(page.items, tuple[kit_async.BroadcastClick, ...])
+        assert_type(page.cursor, str | None)
+        assert_type(page.pagination, kit_async.Pagination)
+        assert_type(page.pagination.has_next_page, bool)
+        assert_type(page.pagination.end_cursor, str | None)
+        assert_type(page.pagination.total_count, int | None)
+
+    first = await kit.iter_broadcast_clicks(1, before="WzE0XQ==")
+    assert_type(first, kit_async.Page[kit_async.BroadcastClick])
+
+    kit.iter_broadcast_clicks("1")  # type: ignore[arg-type]
+    kit.iter_broadcast_clicks(1, 500)  # type: ignore[call-arg]
+
+
+async def broadcasts(kit: kit_async.KitClient) -> None:
+    listing = kit.broadcasts.list(per_page=100, include_total_count=True, status="completed")
+    assert_type(listing, kit_async.AsyncPaginator[kit_async.Broadcast])
+    async for broadcast in listing:
+        assert_type(broadcast, kit_async.Broadcast)
+        assert_type(broadcast.id, int)
+        assert_type(broadcast.created_at, datetime)
+        assert_type(broadcast.subject, str | None)
+        assert_type(broadcast.status, str | None)
+        assert_type(broadcast.email_template, kit_async.EmailTemplate | None)
+
+    one = await kit.broadcasts.get(1)
+    assert_type(one, kit_async.Broadcast)
+    stats = await kit.broadcasts.stats(1)
+    assert_type(stats, kit_async.BroadcastStats)
+    assert_type(stats.recipients, int)
+    assert_type(stats.open_rate, float)
+
+
+async def sent_ids() -> AsyncIterator[int]:
+    for broadcast_id in (1, 2, 3):
+        yield broadcast_id
+
+
+async def many_broadcasts(kit: kit_async.KitClient) -> None:
+    stream = kit.iter_clicks_for_broadcasts([1, 2, 3], concurrency=4, on_missing="skip")
+    assert_type(stream, kit_async.ClickStream)
+    async for click in stream:
+        assert_type(click, kit_async.BroadcastClick)
+    assert_type(stream.skipped, list[int])
+    assert_type(stream.completed, list[int])
+
+    resumed = kit.iter_clicks_for_broadcasts(sent_ids(), after={2: "WzE0XQ=="}, buffer=2)
+    async for item in resumed.pages():
+        assert_type(item, kit_async.BroadcastPage)
+        broadcast_id, page = item
+        assert_type(broadcast_id, int)
+        assert_type(page, kit_async.Page[kit_async.BroadcastClick])
+
+    everything = kit.iter_clicks_for_broadcasts()  # every sent broadcast
+    assert_type(everything, kit_async.ClickStream)
+
+    gathered = await kit.gather_broadcast_clicks([1, 2], concurrency=2)
+    assert_type(gathered, dict[int, list[kit_async.BroadcastClick]])
+
+    kit.iter_clicks_for_broadcasts([1], on_missing="ignore")  # type: ignore[arg-type]
+
+
+async def handling_errors(kit: kit_async.KitClient) -> None:
+    try:
+        await kit.broadcasts.get(1)
+    except kit_async.NotFoundError as err:
+        assert_type(err.status_code, int)
+        assert_type(err.errors, tuple[str, ...])
+        assert_type(err.body, str | None)
+    except errors.ResponseValidationError as err:
+        assert_type(err.field, str | None)
+    except kit_async.KitError as err:
+        assert_type(err.method, str | None)
+        assert_type(err.path, str | None)
+        assert_type(err.cursor, str | None)
+        assert_type(err.attempts, int)
+        assert_type(err.broadcast_id, int | None)
+    assert issubclass(kit_async.APITimeoutError, kit_async.APIConnectionError)
+    assert issubclass(errors.RateLimitError, errors.APIStatusError)
+    assert kit_async.PaginationError is errors.PaginationError
+
+
+def save_tokens(tokens: kit_async.TokenSet) -> None:
+    assert_type(tokens.access_token, str)
+    assert_type(tokens.refresh_token, str)
+    assert_type(tokens.expires_in, int | None)
+
+
+async def save_tokens_async(tokens: kit_async.TokenSet) -> None:
+    await asyncio.sleep(0)
+
+
+def clients(session: aiohttp.ClientSession) -> list[kit_async.KitClient]:
+    shared = kit_async.RateLimit(120, 60.0)
+    redis = kit_async.RateLimit(120, 60.0, margin=1.0, storage="redis://localhost:6379/0")
+    policy = kit_async.RetryPolicy(max_retries=3, max_retry_time=120.0)
+    made = [
+        kit_async.KitClient(),  # KIT_API_KEY / KIT_ACCESS_TOKEN / KIT_BASE_URL
+        kit_async.KitClient("kit_...", rate_limit=shared, timeout=10.0, max_retries=2),
+        kit_async.KitClient(api_key="kit_...", rate_limit=redis, retry=policy, session=session),
+        kit_async.KitClient(
+            api_key="kit_...", rate_limit=None, base_url=kit_async.DEFAULT_BASE_URL
+        ),
+        kit_async.KitClient(
+            access_token="...",
+            refresh_token="...",
+            client_id="my-app",
+            client_secret="...",
+            on_token_refresh=save_tokens,
+        ),
+        kit_async.KitClient(access_token="...", on_token_refresh=save_tokens_async),
+    ]
+    kit = made[0]
+    assert_type(kit.rate_limit, kit_async.RateLimit | None)
+    assert_type(kit.retry, kit_async.RetryPolicy)
+    assert_type(kit.base_url, str)
+    assert_type(kit.closed, bool)
+    assert_type(shared.waiting, int)
+    assert_type(shared.total_wait, float)
+    assert_type(kit_async.__version__, str)
+
+    kit_async.KitClient(timeout="30")  # type: ignore[arg-type]
+    return made
+
+
+async def with_fake_kit() -> None:
+    with stamina.set_testing(True, attempts=3, cap=True):
+        async with FakeKit(broadcasts=3, clicks={1: 10, 2: 2000}, rate_limit=(120, 60.0)) as server:
+            assert_type(server.url, str)
+            assert_type(server.api_key, str)
+            fault = server.inject("503", times=2, path="/clicks", after=FakeKit.cursor(1000))
+            assert_type(fault, Fault)
+            assert "503" in FAULT_KINDS
+            clicks_data = server.clicks_of(1)
+            assert_type(clicks_data, list[dict[str, Any]])
+            async with kit_async.KitClient(
+                server.api_key, base_url=server.url, rate_limit=None
+            ) as kit:
+                assert_type(kit, kit_async.KitClient)
+                await clicks_of_one_broadcast(kit)
+                await kit.aclose()
+            assert_type(server.requests, list[RecordedRequest])
+
+
+if __name__ == "__main__":
+    asyncio.run(with_fake_kit())
