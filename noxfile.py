@@ -65,9 +65,13 @@ def docs(session: nox.Session) -> None:
 
 @nox.session(python=PYTHON)
 def demo(session: nox.Session) -> None:
-    """Run the main job (a click export) against the embedded FakeKit."""
+    """Run the main job (a click export to CSV) against the embedded FakeKit.
+
+    Extra arguments go to `kit-async demo` (e.g. `nox -s demo -- --per-page 100`).
+    """
     session.install("-e", ".[fast,cli]")
-    session.run("kit-async", "demo", *session.posargs)
+    args = session.posargs or ["--format", "csv", "--output", "demo-clicks.csv"]
+    session.run("kit-async", "demo", *args)
 
 
 @nox.session(python=PYTHON)

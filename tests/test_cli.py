@@ -704,7 +704,7 @@ def test_report_shows_broadcast_clicks_and_rates_of_each_link(server: FakeKit, c
         "1",
         top["url"],
         "4",
-        str(top["unique_clicks"]),
+        f"{top['unique_clicks']:,}",
         f"{top['click_to_open_rate']:.2%}",
         f"{top['click_to_delivery_rate']:.2%}",
     ]

@@ -16,6 +16,7 @@ import collections
 import json
 import secrets
 import time
+import zlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
@@ -244,9 +245,10 @@ class FakeKit:
 
     def click(self, broadcast_id: int, index: int) -> dict[str, Any]:
         """The click at `index` of a broadcast, as Kit sends it."""
-        unique = (broadcast_id * 7919 + index * 104729) % 200
-        recipients = 1000 + broadcast_id
+        recipients = 10_000 + 37 * broadcast_id
         opened = recipients // 2
+        # A cheap, deterministic spread of figures (few ties in a top-N report).
+        unique = zlib.crc32(f"{broadcast_id}:{index}".encode()) % (opened // 4)
         return {
             "url": f"https://example.com/{broadcast_id}/{index}",
             "unique_clicks": unique,
@@ -284,12 +286,12 @@ class FakeKit:
     def stats(self, broadcast_id: int) -> dict[str, Any]:
         """A broadcast's stats object."""
         sent = self.is_sent(broadcast_id)
-        recipients = 1000 + broadcast_id if sent else 0
+        recipients = 10_000 + 37 * broadcast_id if sent else 0
         total = sum(c["unique_clicks"] for c in self.clicks_of(broadcast_id)) if sent else 0
         return {
             "recipients": recipients,
-            "open_rate": 0.25 if sent else 0.0,
-            "emails_opened": recipients // 4,
+            "open_rate": 0.5 if sent else 0.0,
+            "emails_opened": recipients // 2,
             "click_rate": round(total / recipients, 4) if recipients else 0.0,
             "unsubscribe_rate": 0.001 if sent else 0.0,
             "unsubscribes": recipients // 1000,
