@@ -1,0 +1,418 @@
+"""kit-async benchmarks: ratios measured side by side, in one run.
+
+Run with `nox -s bench` (or `python bench/run.py [--quick]` from the repo
+root). Each server is a FakeKit in its own process on a free loopback port,
+and each measurement runs in a fresh client process (`bench/_cases.py`), so
+neither side's CPU time or memory leaks into the other's figures.
+
+1. Decoding cost: client CPU time of `iter_broadcast_clicks` over 200 pages
+   of 1,000 clicks / CPU time of a hand-written aiohttp loop that follows the
+   same cursors and only does `await resp.json()` (target <= 1.25).
+2. Rate-limit floor: a fan-out over 50 broadcasts x 3 pages against a server
+   that enforces 20 requests per rolling 1 s: wall time / floor and the 429s,
+   beside a naive `asyncio.gather` and `aiolimiter.AsyncLimiter(20, 1.0)`
+   (target <= 1.05 and zero 429s).
+3. Latency-bound fan-out: 200 broadcasts x 3 pages, 50 ms server latency,
+   `concurrency=16`: wall / (pages x latency / concurrency) (target <= 1.2).
+4. Memory: peak RSS growth streaming 1,000,000 clicks (1,000 pages) through
+   `iter_broadcast_clicks` and `iter_clicks_for_broadcasts`, beside 100 pages
+   (target <= 25 MiB and flat).
+
+Prints a table and writes the raw figures to `bench/results.json`
+(`bench/results-quick.json` with `--quick`, a smaller smoke run).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+MIB = 1024 * 1024
+
+FULL = {
+    "decode": {"pages": 200, "rounds": 3},
+    "ratelimit": {"broadcasts": 50, "pages": 3, "requests": 20, "period": 1.0, "concurrency": 8},
+    "latency": {"broadcasts": 200, "pages": 3, "latency": 0.05, "concurrency": 16, "rounds": 3},
+    "memory": {"small": 100, "large": 1000, "slow_delay": 0.002},
+}
+QUICK = {
+    "decode": {"pages": 40, "rounds": 1},
+    "ratelimit": {"broadcasts": 20, "pages": 3, "requests": 20, "period": 1.0, "concurrency": 8},
+    "latency": {"broadcasts": 50, "pages": 3, "latency": 0.05, "concurrency": 16, "rounds": 1},
+    "memory": {"small": 20, "large": 100, "slow_delay": 0.002},
+}
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    return env
+
+
+class Server:
+    """A FakeKit in a child process, controlled over its stdin."""
+
+    def __init__(self, **options: Any) -> None:
+        self.process = subprocess.Popen(
+            [sys.executable, str(HERE / "_server.py"), json.dumps(options)],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            text=True,
+            cwd=ROOT,
+            env=_env(),
+        )
+        hello = self._read()
+        self.url = f"http://127.0.0.1:{hello['port']}"
+        self.api_key = hello["api_key"]
+
+    def _read(self) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        line = self.process.stdout.readline()
+        if not line:
+            msg = "the benchmark server exited early"
+            raise RuntimeError(msg)
+        return json.loads(line)  # type: ignore[no-any-return]
+
+    def command(self, name: str) -> dict[str, Any]:
+        assert self.process.stdin is not None
+        self.process.stdin.write(name + "\n")
+        self.process.stdin.flush()
+        return self._read()
+
+    def __enter__(self) -> Server:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        assert self.process.stdin is not None
+        try:
+            self.process.stdin.write("quit\n")
+            self.process.stdin.close()
+            self.process.wait(timeout=10)
+        except (OSError, subprocess.TimeoutExpired):
+            self.process.kill()
+            self.process.wait()
+
+
+def case(name: str, server: Server, **options: Any) -> dict[str, Any]:
+    """Run one measurement in a fresh client process; return its JSON result."""
+    options = {"url": server.url, "api_key": server.api_key, **options}
+    done = subprocess.run(
+        [sys.executable, str(HERE / "_cases.py"), name, json.dumps(options)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=_env(),
+        timeout=240,
+        check=False,
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        msg = f"benchmark case {name!r} failed (exit {done.returncode})"
+        raise RuntimeError(msg)
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
+def progress(text: str) -> None:
+    print(f"  .. {text}", flush=True)
+
+
+# -- the four measurements ----------------------------------------------------
+
+
+def bench_decode(cfg: dict[str, Any]) -> dict[str, Any]:
+    with Server(broadcasts=1, drafts=0, clicks=cfg["pages"] * 1000, cache=True) as server:
+        progress(f"decoding: {cfg['pages']} pages x 1,000 clicks, {cfg['rounds']} round(s)")
+        return case("decode", server, **cfg)
+
+
+def bench_ratelimit(cfg: dict[str, Any]) -> dict[str, Any]:
+    requests_needed = cfg["broadcasts"] * cfg["pages"]
+    r, p = cfg["requests"], cfg["period"]
+    out: dict[str, Any] = {
+        **cfg,
+        "requests_needed": requests_needed,
+        # No schedule that stays within R requests per rolling P seconds can
+        # send request number N (1-based) before (ceil(N / R) - 1) * P.
+        "floor_strict": (math.ceil(requests_needed / r) - 1) * p,
+        # The average-rate figure N / (R / P), an easier yardstick.
+        "floor_rate": requests_needed / r * p,
+        "variants": {},
+    }
+    server_options = {
+        "broadcasts": cfg["broadcasts"],
+        "drafts": 0,
+        "clicks": cfg["pages"] * 1000,
+        "rate_limit": [r, p],
+        "cache": True,
+    }
+    with Server(**server_options) as server:
+        for variant in ("kit_async", "kit_async_no_margin", "naive_gather", "aiolimiter"):
+            server.command("reset")
+            time.sleep(p + 0.2)  # the server's window is empty again
+            progress(f"rate-limit floor: {variant}")
+            result = case("ratelimit", server, variant=variant, **cfg)
+            stats = server.command("stats")
+            result["server_requests"] = stats["requests"]
+            result["server_429"] = stats["rate_limited"]
+            result["ratio_strict"] = result["wall"] / out["floor_strict"]
+            result["ratio_rate"] = result["wall"] / out["floor_rate"]
+            out["variants"][variant] = result
+    return out
+
+
+def bench_latency(cfg: dict[str, Any]) -> dict[str, Any]:
+    n = cfg["broadcasts"]
+    # Broadcasts 1..n have 3,000 clicks (3 pages of 1,000); n+1..2n have 300
+    # (3 pages of 100): the same request pattern with a tenth of the bytes.
+    clicks = {str(i): 3000 for i in range(1, n + 1)} | {
+        str(i): 300 for i in range(n + 1, 2 * n + 1)
+    }
+    out: dict[str, Any] = {**cfg, "runs": {}}
+    server_options = {"broadcasts": 2 * n, "drafts": 0, "clicks": clicks, "cache": True}
+    with Server(latency=cfg["latency"], **server_options) as server:
+        for label, first, per_page in (("1000 per page", 1, 1000), ("100 per page", n + 1, 100)):
+            walls, server_cpu, client_cpu, rtts = [], [], [], []
+            pages = 0
+            # Round 0 only fills the server's page cache; it is not counted.
+            for round_ in range(cfg["rounds"] + 1):
+                progress(f"latency-bound fan-out, {label}, round {round_}")
+                before = server.command("stats")["cpu"]
+                result = case(
+                    "latency",
+                    server,
+                    first=first,
+                    broadcasts=n,
+                    per_page=per_page,
+                    concurrency=cfg["concurrency"],
+                )
+                if round_ == 0:
+                    continue
+                server_cpu.append(server.command("stats")["cpu"] - before)
+                walls.append(result["wall"])
+                client_cpu.append(result["cpu"])
+                rtts.append(result["rtt"])
+                pages = result["pages"]
+            ideal = pages * cfg["latency"] / cfg["concurrency"]
+            # A broadcast's pages are sequential and a fetcher takes whole
+            # broadcasts, so no schedule beats ceil(B / c) rounds of a chain.
+            packing = math.ceil(n / cfg["concurrency"]) * cfg["pages"] * cfg["latency"]
+            # The same bound with the measured round trip of one plain aiohttp
+            # request (latency + loopback + server work) instead of the latency.
+            rtt = statistics.median(rtts)
+            packing_rtt = packing / cfg["latency"] * rtt
+            out["runs"][label] = {
+                "walls": walls,
+                "wall": statistics.median(walls),
+                "pages": pages,
+                "ideal": ideal,
+                "ratio": statistics.median(walls) / ideal,
+                "packing_bound": packing,
+                "ratio_vs_packing_bound": statistics.median(walls) / packing,
+                "round_trip": rtt,
+                "ratio_vs_measured_round_trip": statistics.median(walls) / packing_rtt,
+                "server_cpu_seconds": server_cpu,
+                "client_cpu_seconds": client_cpu,
+            }
+    return out
+
+
+def bench_memory(cfg: dict[str, Any]) -> dict[str, Any]:
+    small, large = cfg["small"], cfg["large"]
+    per_broadcast = 10  # fan-out: broadcasts of 10 pages each
+    fan_small = list(range(11, 11 + small // per_broadcast))
+    fan_large = list(range(fan_small[-1] + 1, fan_small[-1] + 1 + large // per_broadcast))
+    clicks = {"1": large * 1000, "2": small * 1000, "3": 5}
+    clicks |= {str(i): per_broadcast * 1000 for i in fan_small + fan_large}
+    runs = [
+        ("iter_broadcast_clicks", small, {"mode": "single", "ids": [2]}),
+        ("iter_broadcast_clicks", large, {"mode": "single", "ids": [1]}),
+        ("iter_clicks_for_broadcasts", small, {"mode": "fanout", "ids": fan_small}),
+        ("iter_clicks_for_broadcasts", large, {"mode": "fanout", "ids": fan_large}),
+        (
+            "iter_clicks_for_broadcasts, slow consumer",
+            large,
+            {"mode": "fanout_slow", "ids": fan_large, "consumer_delay": cfg["slow_delay"]},
+        ),
+    ]
+    out: dict[str, Any] = {**cfg, "runs": []}
+    with Server(broadcasts=fan_large[-1], drafts=0, clicks=clicks) as server:
+        for label, pages, options in runs:
+            progress(f"memory: {label}, {pages} pages")
+            result = case("memory", server, warmup_id=3, concurrency=8, **options)
+            assert result["clicks"] == pages * 1000, result
+            out["runs"].append({"api": label, "pages": pages, **result})
+    return out
+
+
+# -- report -------------------------------------------------------------------
+
+
+def machine() -> dict[str, Any]:
+    model = "unknown"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        load = os.getloadavg()
+    except OSError:
+        load = (math.nan,) * 3
+    return {
+        "nproc": os.cpu_count(),
+        "cpu_model": model,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "loadavg_at_start": [round(x, 2) for x in load],
+    }
+
+
+def versions() -> dict[str, str]:
+    from importlib.metadata import PackageNotFoundError, version
+
+    found = {}
+    for name in ("kit-async", "aiohttp", "attrs", "cattrs", "orjson", "stamina", "aiolimiter"):
+        try:
+            found[name] = version(name)
+        except PackageNotFoundError:
+            found[name] = "not installed"
+    return found
+
+
+def table(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    rows: list[tuple[str, str, str, str]] = []
+
+    def add(what: str, value: str, target: str, met: bool | None) -> None:
+        rows.append((what, value, target, "-" if met is None else ("yes" if met else "NO")))
+
+    d = results["decode"]
+    m = d["median_cpu_seconds"]
+    add(
+        f"1. decoding CPU, kit-async / raw aiohttp resp.json() ({d['pages']} pages)",
+        f"{d['ratio_vs_stdlib_json']:.2f}  ({m['kit_async']:.3f} s / {m['raw_stdlib_json']:.3f} s)",
+        "<= 1.25",
+        d["ratio_vs_stdlib_json"] <= 1.25,
+    )
+    add(
+        "   same, vs raw aiohttp + orjson.loads (cost of typed objects)",
+        f"{d['ratio_vs_orjson']:.2f}  ({m['kit_async']:.3f} s / {m['raw_orjson']:.3f} s)",
+        "(aim 1.0)",
+        None,
+    )
+    r = results["ratelimit"]
+    for variant, label in (
+        ("kit_async", "kit-async fan-out, RateLimit"),
+        ("kit_async_no_margin", "kit-async, RateLimit(margin=0)"),
+        ("naive_gather", "naive asyncio.gather, no limiter"),
+        ("aiolimiter", "asyncio.gather + aiolimiter"),
+    ):
+        v = r["variants"][variant]
+        is_kit = variant == "kit_async"
+        add(
+            f"2. rate-limit floor, {label}",
+            f"{v['ratio_strict']:.3f}  ({v['wall']:.2f} s / {r['floor_strict']:.2f} s; "
+            f"{v['ratio_rate']:.2f} of N/R = {r['floor_rate']:.2f} s), {v['server_429']} x 429",
+            "<= 1.05, 0 x 429" if is_kit else "",
+            (v["ratio_strict"] <= 1.05 and v["server_429"] == 0) if is_kit else None,
+        )
+    lat = results["latency"]
+    for label, run in lat["runs"].items():
+        primary = label == "1000 per page"
+        add(
+            f"3. latency-bound fan-out, {run['pages']} pages ({label})",
+            f"{run['ratio']:.2f}  ({run['wall']:.2f} s / {run['ideal']:.2f} s); "
+            f"{run['ratio_vs_measured_round_trip']:.2f} of the bound with the measured "
+            f"{run['round_trip'] * 1000:.1f} ms round trip",
+            "<= 1.2" if primary else "",
+            run["ratio"] <= 1.2 if primary else None,
+        )
+    for run in results["memory"]["runs"]:
+        growth = run["growth_bytes"] / MIB
+        add(
+            f"4. peak RSS growth, {run['api']}, {run['pages']} pages",
+            f"{growth:.1f} MiB",
+            "<= 25 MiB",
+            growth <= 25,
+        )
+    return rows
+
+
+def print_table(rows: list[tuple[str, str, str, str]]) -> None:
+    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    header = ("measure", "measured", "target", "met")
+    widths = [max(w, len(h)) for w, h in zip(widths, header, strict=True)]
+    line = "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True))
+    print(line)
+    print("-" * len(line))
+    for row in rows:
+        print("  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)))
+
+
+def print_profile(decode: dict[str, Any]) -> None:
+    profile = decode["profile"]
+    print("\nwhere kit-async's client CPU goes (cProfile, own time, one walk):")
+    for bucket, share in profile["buckets"].items():
+        print(f"  {share:6.1%}  {bucket}")
+    print("\nbusiest functions (own CPU time):")
+    for row in profile["top"][:8]:
+        print(f"  {row['tottime']:7.4f} s  {row['calls']:>7}  {row['function']}")
+    print("\nper 1,000-click page, offline (ms of CPU):")
+    for label, ms in decode["micro_ms_per_page"].items():
+        print(f"  {ms:7.3f}  {label}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--quick", action="store_true", help="a smaller smoke run")
+    parser.add_argument("--output", type=Path, help="where to write the raw figures (JSON)")
+    args = parser.parse_args()
+    cfg = QUICK if args.quick else FULL
+    output = args.output or HERE / ("results-quick.json" if args.quick else "results.json")
+
+    started = time.perf_counter()
+    info = machine()
+    print(
+        f"kit-async benchmarks ({'quick' if args.quick else 'full'}) on {info['nproc']} x "
+        f"{info['cpu_model']}, Python {info['python']}, load {info['loadavg_at_start']}",
+        flush=True,
+    )
+    results: dict[str, Any] = {
+        "mode": "quick" if args.quick else "full",
+        "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+        "machine": info,
+        "versions": versions(),
+    }
+    results["decode"] = bench_decode(cfg["decode"])
+    results["ratelimit"] = bench_ratelimit(cfg["ratelimit"])
+    results["latency"] = bench_latency(cfg["latency"])
+    results["memory"] = bench_memory(cfg["memory"])
+    results["elapsed_seconds"] = time.perf_counter() - started
+    rows = table(results)
+    results["table"] = [
+        dict(zip(("measure", "measured", "target", "met"), r, strict=True)) for r in rows
+    ]
+    output.write_text(json.dumps(results, indent=2) + "\n")
+
+    print()
+    print_table(rows)
+    print_profile(results["decode"])
+    print(f"\nraw figures: {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
+    print(f"elapsed: {results['elapsed_seconds']:.1f} s")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
