@@ -311,17 +311,28 @@ class Transport:
     async def _with_retries(
         self, method: str, path: str, cursor: str | None, send: Callable[[], Any]
     ) -> bytes:
+        # The first attempt runs outside stamina: most requests succeed, and
+        # entering a retry context costs more than decoding a small page.
         retrying = _Retrying(self.retry, method, path)
+        retrying.attempts = 1
+        try:
+            return await send()  # type: ignore[no-any-return]
+        except KitError as exc:
+            failed: KitError | None = exc
         try:
             async for attempt in stamina.retry_context(
                 on=retrying, attempts=self.retry.max_retries + 1, timeout=None
             ):
                 with attempt:
+                    if failed is not None:
+                        # Replay the first failure so stamina decides, waits
+                        # and counts exactly as if it had seen it happen.
+                        error, failed = failed, None
+                        raise error
                     retrying.attempts += 1
-                    result: bytes = await send()
-                    return result
+                    return await send()  # type: ignore[no-any-return]
         except KitError as exc:
-            exc.attempts = max(retrying.attempts, 1)
+            exc.attempts = retrying.attempts
             if cursor is not None:
                 exc.cursor = cursor
             raise
