@@ -304,17 +304,31 @@ class KitClient:
         concurrency: int = 8,
         per_page: int = MAX_PER_PAGE,
         on_missing: Literal["skip", "raise"] = "skip",
+        after: Mapping[int, str] | None = None,
+        buffer: int | None = None,
     ) -> dict[int, list[BroadcastClick]]:
         """Every click of many broadcasts, in memory: `{broadcast_id: [clicks]}`.
 
-        Takes the same arguments as `iter_clicks_for_broadcasts`. Skipped
-        (404) broadcasts are absent; a sent broadcast without clicks maps to
-        an empty list.
+        Takes the same arguments as `iter_clicks_for_broadcasts`. The dict
+        follows the order of `broadcast_ids`; skipped (404) broadcasts are
+        absent, and a sent broadcast without clicks maps to an empty list.
+
+        ```python
+        async with kit_async.KitClient() as kit:
+            clicks = await kit.gather_broadcast_clicks([1, 2, 3])
+            print({broadcast_id: len(found) for broadcast_id, found in clicks.items()})
+        ```
         """
-        stream = self.iter_clicks_for_broadcasts(
-            broadcast_ids, concurrency=concurrency, per_page=per_page, on_missing=on_missing
-        )
         found: dict[int, list[BroadcastClick]] = {}
-        async for broadcast_id, page in stream.pages():
-            found.setdefault(broadcast_id, []).extend(page.items)
-        return {broadcast_id: found.get(broadcast_id, []) for broadcast_id in stream.completed}
+        async with self.iter_clicks_for_broadcasts(
+            broadcast_ids,
+            concurrency=concurrency,
+            per_page=per_page,
+            on_missing=on_missing,
+            after=after,
+            buffer=buffer,
+        ) as stream:
+            async for broadcast_id, page in stream.pages():
+                found.setdefault(broadcast_id, []).extend(page.items)
+        done = set(stream.completed)
+        return {i: found.get(i, []) for i in dict.fromkeys(stream.taken) if i in done}

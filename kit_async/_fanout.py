@@ -11,8 +11,10 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import weakref
 from collections.abc import AsyncGenerator, AsyncIterable, AsyncIterator, Iterable, Mapping
-from typing import TYPE_CHECKING, Literal, NamedTuple
+from types import TracebackType
+from typing import TYPE_CHECKING, Literal, NamedTuple, Self
 
 from ._models import BroadcastClick, Page
 from ._pagination import MAX_PER_PAGE
@@ -64,6 +66,7 @@ class ClickStream:
         skipped: Ids that answered 404 and were skipped (drafts, scheduled
             or deleted broadcasts), in the order they were found.
         completed: Ids whose clicks were all delivered, in completion order.
+        taken: Ids in the order the fetchers took them from `broadcast_ids`.
         pages_fetched: Pages received from Kit so far (for progress displays;
             a few of them may still wait in the buffer for the consumer).
         clicks_fetched: Clicks in those pages.
@@ -109,13 +112,40 @@ class ClickStream:
         self.completed: list[int] = []
         self.pages_fetched = 0
         self.clicks_fetched = 0
+        self.taken: list[int] = []
         self._started = False
+        # A weak reference: the running generator must stay collectable, so
+        # that `break` alone still stops the fetchers (through the event
+        # loop's async-generator finalizer) when nobody calls aclose().
+        self._running: weakref.ref[AsyncGenerator[BroadcastPage, None]] | None = None
 
     def __repr__(self) -> str:
         return f"<ClickStream concurrency={self.concurrency} completed={len(self.completed)}>"
 
     def __aiter__(self) -> AsyncIterator[BroadcastClick]:
         return self._clicks()
+
+    async def __aenter__(self) -> Self:
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        """Stop now: cancel every fetcher and wait until they have all ended.
+
+        Leaving `async for` with `break` stops them too, a moment later, when
+        the abandoned iterator is finalized; `aclose()` (or `async with`)
+        makes it happen before your code goes on. Idempotent.
+        """
+        running = self._running() if self._running is not None else None
+        if running is not None:
+            await running.aclose()
 
     async def _clicks(self) -> AsyncIterator[BroadcastClick]:
         async for _, page in self.pages():
@@ -128,7 +158,9 @@ class ClickStream:
             msg = "a ClickStream can be iterated only once"
             raise RuntimeError(msg)
         self._started = True
-        return self._run()
+        running = self._run()
+        self._running = weakref.ref(running)
+        return running
 
     async def _all_sent_ids(self) -> AsyncIterator[int]:
         # One unfiltered listing, filtered here: Kit's status=completed filter
@@ -151,14 +183,17 @@ class ClickStream:
             for value in ids:
                 yield check_id("broadcast id", value)
 
-    async def _run(self) -> AsyncIterator[BroadcastPage]:
+    async def _run(self) -> AsyncGenerator[BroadcastPage, None]:
         queue: asyncio.Queue[BroadcastPage | _Done | _Failed] = asyncio.Queue(self._buffer)
         source = self._id_source()
         lock = asyncio.Lock()
 
         async def next_id() -> int | None:
             async with lock:  # an async generator must not be advanced by two tasks at once
-                return await anext(source, None)
+                broadcast_id = await anext(source, None)
+                if broadcast_id is not None:
+                    self.taken.append(broadcast_id)
+                return broadcast_id
 
         async def worker() -> None:
             while (broadcast_id := await next_id()) is not None:

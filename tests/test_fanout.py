@@ -493,6 +493,48 @@ async def test_break_cancels_every_fetcher_promptly(loop_errors) -> None:
     assert took < 0.1  # a few loop turns, not waiting for in-flight answers
 
 
+async def test_leaving_async_with_cancels_every_fetcher_before_the_next_line(
+    loop_errors,
+) -> None:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with (
+            serve(broadcasts=10, drafts=0, clicks=500, latency=0.02) as server,
+            client_for(server) as kit,
+        ):
+            async with kit.iter_clicks_for_broadcasts(
+                range(1, 11), concurrency=4, per_page=50
+            ) as stream:
+                iterator = aiter(stream)  # kept alive: no finalizer will run
+                async for click in iterator:
+                    if index_of(click) == 20:
+                        break
+            # No loop turn in between: the fetchers are gone already.
+            assert fetcher_tasks() == []
+            gone = time.monotonic()
+            await asyncio.sleep(0.05)
+            assert [r for r in server.requests if r.at >= gone] == []
+            del iterator
+        assert_clean(loop_errors, caught)
+
+
+async def test_aclose_stops_fetchers_even_while_the_iterator_is_referenced(loop_errors) -> None:
+    async with (
+        serve(broadcasts=6, drafts=0, clicks=300, latency=0.02) as server,
+        client_for(server) as kit,
+    ):
+        stream = kit.iter_clicks_for_broadcasts(range(1, 7), concurrency=3, per_page=50)
+        pages = stream.pages()
+        await anext(pages)
+        assert fetcher_tasks() != []
+        await stream.aclose()
+        assert fetcher_tasks() == []
+        await stream.aclose()  # idempotent
+        with pytest.raises(StopAsyncIteration):
+            await anext(pages)
+    assert_clean(loop_errors, [])
+
+
 @within(5)
 async def test_exception_in_loop_body_cancels_every_fetcher(loop_errors) -> None:
     with warnings.catch_warnings(record=True) as caught:
@@ -628,6 +670,27 @@ async def test_gather_returns_clicks_by_broadcast_in_order() -> None:
     assert set(found) == {1, 2, 3}  # 4 is a draft: skipped
     assert [index_of(c) for c in found[1]] == list(range(25))
     assert [index_of(c) for c in found[3]] == list(range(7))
+
+
+async def test_gather_follows_the_order_of_the_ids_given() -> None:
+    # Broadcast 3 is small and finishes first; the dict still follows the ids.
+    async with (
+        serve(broadcasts=3, drafts=0, clicks={1: 300, 2: 200, 3: 5}, latency=0.01) as server,
+        client_for(server) as kit,
+    ):
+        found = await kit.gather_broadcast_clicks([1, 2, 3], per_page=50)
+
+    assert list(found) == [1, 2, 3]
+
+
+async def test_gather_resumes_a_broadcast_with_after() -> None:
+    async with serve(broadcasts=2, drafts=0, clicks=30) as server, client_for(server) as kit:
+        found = await kit.gather_broadcast_clicks(
+            [1, 2], per_page=10, after={1: FakeKit.cursor(20)}
+        )
+
+    assert [index_of(c) for c in found[1]] == list(range(20, 30))
+    assert [index_of(c) for c in found[2]] == list(range(30))
 
 
 async def test_gather_maps_a_sent_broadcast_without_clicks_to_an_empty_list() -> None:
