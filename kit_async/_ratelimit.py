@@ -151,7 +151,7 @@ class RateLimit:
         period: Length of the window, in seconds.
         margin: Extra seconds added to the window so requests sent exactly
             one period apart never land in one server window. Defaults to
-            2% of the period, at most one second.
+            1% of the period, at most one second.
         storage: A `limits` storage URI (`redis://host:port/db`,
             `redis+sentinel://...`, `memory://`) to share one budget between
             processes (needs `pip install 'kit-async[redis]'`). The shared
@@ -178,7 +178,7 @@ class RateLimit:
             msg = f"period must be a positive number of seconds, got {period!r}"
             raise ValueError(msg)
         if margin is None:
-            margin = min(1.0, period * 0.02)
+            margin = min(1.0, period * 0.01)
         if margin < 0:
             msg = f"margin must not be negative, got {margin!r}"
             raise ValueError(msg)

@@ -87,13 +87,14 @@ async def test_the_next_window_opens_a_safety_margin_after_the_oldest_answer(
     async with client(windowed, limit) as kit:
         await fire(kit, N + 1)
     arrivals = sorted(r.at for r in windowed.requests)
-    assert limit.margin == pytest.approx(PERIOD * 0.02)
+    assert limit.margin == pytest.approx(PERIOD * 0.01)
     assert arrivals[N] - arrivals[0] >= PERIOD + limit.margin
 
 
-def test_default_margin_is_two_percent_of_the_period_at_most_one_second() -> None:
-    assert RateLimit(10, 10.0).margin == pytest.approx(0.2)
-    assert RateLimit(120, 60.0).margin == 1.0
+def test_default_margin_is_one_percent_of_the_period_at_most_one_second() -> None:
+    assert RateLimit(10, 10.0).margin == pytest.approx(0.1)
+    assert RateLimit(120, 60.0).margin == pytest.approx(0.6)
+    assert RateLimit(600, 600.0).margin == 1.0
     assert RateLimit(120, 60.0, margin=0).margin == 0.0
 
 
