@@ -661,6 +661,24 @@ def _selection(parser: argparse.ArgumentParser) -> None:
     )
 
 
+def _fake_account_options(parser: argparse.ArgumentParser, *, broadcasts: int, clicks: int) -> None:
+    parser.add_argument(
+        "--broadcasts",
+        type=_int_between(0),
+        default=broadcasts,
+        metavar="N",
+        help=f"broadcasts of the fake account, the last {DEMO_DRAFTS} unsent "
+        "(default: %(default)s)",
+    )
+    parser.add_argument(
+        "--clicks",
+        type=_int_between(0),
+        default=clicks,
+        metavar="N",
+        help="clicks (links) of each sent broadcast (default: %(default)s)",
+    )
+
+
 def _wrap(text: str) -> str:
     # The raw formatter keeps the epilogs' layout; descriptions are wrapped here.
     return textwrap.fill(text, width=78, break_on_hyphens=False)
@@ -733,20 +751,7 @@ def _parser() -> _Parser:
         default=8765,
         help="port on 127.0.0.1 (default: %(default)s; 0 picks a free one)",
     )
-    fake.add_argument(
-        "--broadcasts",
-        type=_int_between(0),
-        default=10,
-        metavar="N",
-        help="broadcasts of the fake account; the last 2 are unsent (default: %(default)s)",
-    )
-    fake.add_argument(
-        "--clicks",
-        type=_int_between(0),
-        default=1200,
-        metavar="N",
-        help="clicks (links) of each sent broadcast (default: %(default)s)",
-    )
+    _fake_account_options(fake, broadcasts=10, clicks=1200)
     fake.set_defaults(run=_cmd_fake_server, parser=fake)
 
     demo = commands.add_parser(
@@ -765,21 +770,7 @@ def _parser() -> _Parser:
     )
     _output_options(demo)
     _export_options(demo)
-    demo.add_argument(
-        "--broadcasts",
-        type=_int_between(0),
-        default=DEMO_BROADCASTS,
-        metavar="N",
-        help=f"broadcasts of the demo account, the last {DEMO_DRAFTS} unsent "
-        "(default: %(default)s)",
-    )
-    demo.add_argument(
-        "--clicks",
-        type=_int_between(0),
-        default=DEMO_CLICKS,
-        metavar="N",
-        help="clicks of each sent broadcast (default: %(default)s)",
-    )
+    _fake_account_options(demo, broadcasts=DEMO_BROADCASTS, clicks=DEMO_CLICKS)
     demo.add_argument(
         "--top",
         type=_int_between(1),

@@ -23,7 +23,7 @@ from typing import IO, Any, Literal, Protocol
 import attrs
 
 from ._client import KitClient
-from ._fanout import _UNSENT, BroadcastPage
+from ._fanout import UNSENT_STATUSES, BroadcastPage
 from ._models import BroadcastClick
 
 __all__ = [
@@ -445,7 +445,7 @@ async def _sent_broadcasts(
     """Every sent broadcast of the account, less `skip`; sets `state.total`."""
     count = 0
     async for page in kit.broadcasts.list().pages():
-        ids = [b.id for b in page.items if b.status not in _UNSENT]
+        ids = [b.id for b in page.items if b.status not in UNSENT_STATUSES]
         count += len(ids)
         if not page.pagination.has_next_page:
             state.total = count

@@ -52,7 +52,7 @@ class _Failed:
 
 
 _DONE = _Done()
-_UNSENT = frozenset({"draft", "scheduled"})
+UNSENT_STATUSES = frozenset({"draft", "scheduled"})
 
 
 class ClickStream:
@@ -167,7 +167,7 @@ class ClickStream:
         # would drop aborted and still-sending broadcasts, which have clicks.
         # Accounts that send no status get their drafts' 404s skipped instead.
         async for broadcast in self._broadcasts.list():
-            if broadcast.status in _UNSENT:
+            if broadcast.status in UNSENT_STATUSES:
                 continue
             yield broadcast.id
 
