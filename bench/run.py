@@ -133,7 +133,12 @@ def progress(text: str) -> None:
 def bench_decode(cfg: dict[str, Any]) -> dict[str, Any]:
     with Server(broadcasts=1, drafts=0, clicks=cfg["pages"] * 1000, cache=True) as server:
         progress(f"decoding: {cfg['pages']} pages x 1,000 clicks, {cfg['rounds']} round(s)")
-        return case("decode", server, **cfg)
+        result = case("decode", server, **cfg)
+        # The same, in a process that calls gc.freeze() once it has started,
+        # as a long-running export or web app can: see docs/performance.md.
+        progress("decoding, with gc.freeze() after start-up")
+        result["gc_frozen"] = case("decode", server, gc_freeze=True, **cfg)
+        return result
 
 
 def bench_ratelimit(cfg: dict[str, Any]) -> dict[str, Any]:
@@ -305,6 +310,14 @@ def table(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
         f"{d['ratio_vs_stdlib_json']:.2f}  ({m['kit_async']:.3f} s / {m['raw_stdlib_json']:.3f} s)",
         "<= 1.25",
         d["ratio_vs_stdlib_json"] <= 1.25,
+    )
+    f = d["gc_frozen"]
+    add(
+        "   same, both in a process that called gc.freeze() after start-up",
+        f"{f['ratio_vs_stdlib_json']:.2f}  ({f['median_cpu_seconds']['kit_async']:.3f} s"
+        f" / {f['median_cpu_seconds']['raw_stdlib_json']:.3f} s)",
+        "<= 1.25",
+        f["ratio_vs_stdlib_json"] <= 1.25,
     )
     add(
         "   same, vs raw aiohttp + orjson.loads (cost of typed objects)",

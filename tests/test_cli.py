@@ -23,6 +23,7 @@ from typing import Any
 
 import pytest
 
+import kit_async
 from kit_async._cli import main
 from kit_async.testing import FakeKit
 
@@ -888,3 +889,16 @@ def test_python_m_kit_async_demo_streams_jsonl_and_reports_on_stderr() -> None:
     assert {row["broadcast_id"] for row in rows} == {1, 2}
     assert "Top 3 links by unique clicks, of 600 links in 2 broadcasts" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_console_entry_point_freezes_startup_objects_then_runs_main(
+    monkeypatch: pytest.MonkeyPatch, capsys
+) -> None:
+    import kit_async._cli as cli
+
+    frozen: list[bool] = []
+    monkeypatch.setattr(cli.gc, "freeze", lambda: frozen.append(True))
+    monkeypatch.setattr(sys, "argv", ["kit-async", "--version"])
+    assert cli.console() == 0
+    assert frozen == [True]
+    assert kit_async.__version__ in capsys.readouterr().out
