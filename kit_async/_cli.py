@@ -423,6 +423,10 @@ def _rows(top: Sequence[BroadcastClick]) -> list[tuple[str, ...]]:
     ]
 
 
+def _url_width(rows: Sequence[Sequence[str]]) -> int:
+    return max((len(row[1]) for row in rows), default=3)
+
+
 def _print_report(top: Sequence[BroadcastClick], title: str, stream: IO[str]) -> None:
     """The most-clicked links as a table: rich when installed, else plain text."""
     rows = _rows(top)
@@ -444,9 +448,11 @@ def _print_report(top: Sequence[BroadcastClick], title: str, stream: IO[str]) ->
     table = Table(title=title, box=box.SIMPLE_HEAD, title_justify="left")
     for i, name in enumerate(_COLUMNS):
         if i == 1:
-            table.add_column(name, overflow="fold")
+            # The URL gets the room: the figures' headers wrap instead.
+            table.add_column(name, overflow="fold", min_width=min(40, _url_width(rows)))
         else:
-            table.add_column(name, justify="right", no_wrap=True)
+            header = name.replace("-to-", "-to-\n").replace(" ", "\n")
+            table.add_column(header, justify="right", no_wrap=True)
     for row in rows:
         table.add_row(*row)
     if _is_tty(stream):
