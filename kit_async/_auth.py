@@ -81,7 +81,6 @@ class OAuthAuth:
         return "OAuthAuth(access_token=<hidden>)"
 
     def _set_access(self, token: str) -> None:
-        self._access = token
         self._headers = {"Authorization": f"Bearer {token}"}
         # Kit's budget is per access token, so a refreshed token starts a new one.
         self.key = credential_key(token)
