@@ -28,6 +28,15 @@ from kit_async._cli import main
 from kit_async.testing import FakeKit
 
 REPO = Path(__file__).resolve().parent.parent
+# `python -m kit_async` with Ctrl-C (SIGINT) raising KeyboardInterrupt, as in a
+# terminal, even when the test run itself was started with SIGINT ignored (a
+# background job of a non-interactive shell), which the child would inherit.
+KIT_ASYNC_WITH_CTRL_C = [
+    sys.executable,
+    "-c",
+    "import runpy, signal, sys; signal.signal(signal.SIGINT, signal.default_int_handler); "
+    "sys.argv[0] = 'kit-async'; runpy.run_module('kit_async', run_name='__main__')",
+]
 FIELDS = ["broadcast_id", "url", "unique_clicks", "click_to_delivery_rate", "click_to_open_rate"]
 # FakeKit(broadcasts=10) has two unsent broadcasts, 9 and 10.
 SENT = list(range(1, 9))
@@ -425,12 +434,12 @@ def test_ctrl_c_exits_130_with_the_checkpoint_saved_and_resume_completes(
 ) -> None:
     # Slow enough to interrupt midway; few enough requests to stay under the
     # client's rate limit (120 a minute) across both runs.
-    server = serve(latency=0.05)
+    server = serve(latency=0.15)  # about 6 s in all: SIGINT lands midway even on a busy machine
     output = tmp_path / "clicks.jsonl"
     checkpoint = tmp_path / "clicks.jsonl.checkpoint.json"
     argv = ["clicks", "--all", "--per-page", "25", "--concurrency", "2", "--output", str(output)]
     process = subprocess.Popen(  # noqa: S603 - this package's own command line
-        [sys.executable, "-m", "kit_async", *argv],
+        [*KIT_ASYNC_WITH_CTRL_C, *argv],
         cwd=REPO,
         stderr=subprocess.PIPE,
         text=True,
@@ -742,11 +751,9 @@ def test_report_is_plain_aligned_text_without_rich(server: FakeKit, monkeypatch,
 
 
 def test_fake_server_prints_how_to_use_it_serves_and_stops_on_ctrl_c(monkeypatch, capsys) -> None:
-    process = subprocess.Popen(
+    process = subprocess.Popen(  # noqa: S603 - this package's own command line
         [
-            sys.executable,
-            "-m",
-            "kit_async",
+            *KIT_ASYNC_WITH_CTRL_C,
             "fake-server",
             "--port",
             "0",
