@@ -342,12 +342,12 @@ class Transport:
         self, method: str, url: yarl.URL, path: str, cursor: str | None
     ) -> bytes:
         auth = self.auth
-        sent: list[dict[str, str]] = []
+        last_headers: dict[str, str] = {}
 
         def send() -> Any:
-            headers = auth.headers()
-            sent.append(headers)
-            return self._send(method, url, path, headers, None)
+            nonlocal last_headers
+            last_headers = auth.headers()
+            return self._send(method, url, path, last_headers, None)
 
         try:
             return await self._with_retries(method, path, cursor, send)
@@ -359,7 +359,7 @@ class Transport:
         # re-sent by them, and attempts are not multiplied.
         log.info("access token expired; refreshing it")
         try:
-            await refresh(self, sent[-1])
+            await refresh(self, last_headers)
         except KitError as exc:
             exc.cursor = cursor
             raise
