@@ -8,6 +8,7 @@ Kit's own messages) and never carry a credential.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Any
 
 __all__ = [
     "APIConnectionError",
@@ -22,12 +23,21 @@ __all__ = [
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
+    "RateLimitStorageError",
     "RedirectError",
     "ResponseValidationError",
     "UnprocessableEntityError",
 ]
 
 _BODY_PREVIEW = 200
+
+
+def _rebuild(cls: type[KitError], args: tuple[Any, ...], state: dict[str, Any]) -> KitError:
+    """Recreate a pickled or copied error without calling its constructor."""
+    error = cls.__new__(cls)
+    Exception.__init__(error, *args)
+    error.__dict__.update(state)
+    return error
 
 
 class KitError(Exception):
@@ -60,6 +70,13 @@ class KitError(Exception):
         if self.attempts > 1:
             extra.append(f"after {self.attempts} attempts")
         return f"{text} ({'; '.join(extra)})" if extra else text
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        # The subclasses take keyword-only arguments, which the default
+        # reduction (`cls(*args)`) cannot replay. Rebuilding from the message
+        # and the attributes lets every error cross a process boundary
+        # (ProcessPoolExecutor, Celery, RQ) and survive `copy`.
+        return (_rebuild, (type(self), self.args, dict(self.__dict__)))
 
 
 class ClientClosedError(KitError, RuntimeError):
@@ -169,6 +186,24 @@ class RateLimitError(APIStatusError):
 
 class InternalServerError(APIStatusError):
     """A 5xx answer. Kit's 5xx bodies carry no useful message."""
+
+
+class RateLimitStorageError(KitError):
+    """The shared rate-limit storage (Redis) could not be used.
+
+    The request was not sent: kit-async never sends past a shared limit it
+    cannot read, since every worker doing so would trip Kit's 429s. It is
+    retried like a connection failure (any method: nothing reached Kit) and
+    raised when the retries run out.
+
+    Attributes:
+        storage: The storage's address without credentials
+            (`redis://host:port/db`).
+    """
+
+    def __init__(self, message: str, *, storage: str) -> None:
+        super().__init__(message)
+        self.storage = storage
 
 
 class ResponseValidationError(KitError):

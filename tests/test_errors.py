@@ -7,6 +7,11 @@ and for never showing a credential.
 
 from __future__ import annotations
 
+import concurrent.futures
+import copy
+import inspect
+import multiprocessing
+import pickle
 import re
 import traceback
 from typing import Any
@@ -14,6 +19,8 @@ from typing import Any
 import aiohttp
 import pytest
 from aioresponses import aioresponses
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 import kit_async
 from kit_async import (
@@ -381,3 +388,79 @@ def test_response_validation_error_names_the_field_in_its_message() -> None:
         f"GET {CLICKS_PATH}: invalid response at 'broadcast.clicks[1].unique_clicks': "
         "expected int, got str"
     )
+
+
+# -- errors cross process boundaries and survive copy -----------------------------------------
+
+ERROR_CLASSES = [
+    value
+    for name in errors.__all__
+    if isinstance(value := getattr(errors, name), type) and issubclass(value, BaseException)
+]
+_text = st.text(max_size=20)
+_BY_ANNOTATION: dict[str, st.SearchStrategy[Any]] = {
+    "str": _text,
+    "str | None": st.none() | _text,
+    "int": st.integers(min_value=100, max_value=599),
+    "bool": st.booleans(),
+    "Sequence[str]": st.lists(_text, max_size=3),
+}
+
+
+def _constructor_arguments(kind: type[BaseException]) -> st.SearchStrategy[dict[str, Any]]:
+    parameters = inspect.signature(kind.__init__).parameters
+    if any(parameter.kind is parameter.VAR_POSITIONAL for parameter in parameters.values()):
+        return st.fixed_dictionaries({"message": _text})  # Exception's own constructor
+    fields = {
+        name: _BY_ANNOTATION[str(parameter.annotation)]
+        for name, parameter in parameters.items()
+        if name != "self"
+    }
+    return st.fixed_dictionaries(fields)
+
+
+@st.composite
+def kit_errors(draw: st.DrawFn) -> KitError:
+    kind = draw(st.sampled_from(ERROR_CLASSES))
+    arguments = draw(_constructor_arguments(kind))
+    message = arguments.pop("message", None)
+    error: KitError = kind(message, **arguments) if message is not None else kind(**arguments)
+    error.cursor = draw(st.none() | _text)
+    error.attempts = draw(st.integers(min_value=1, max_value=7))
+    error.broadcast_id = draw(st.none() | st.integers(min_value=1))
+    return error
+
+
+def test_the_property_covers_every_public_exception_class() -> None:
+    assert len(ERROR_CLASSES) == len(errors.__all__)
+    assert {kind.__name__ for kind in ERROR_CLASSES} >= {"KitError", "NotFoundError"}
+
+
+@settings(max_examples=200, deadline=None)
+@given(kit_errors())
+def test_every_public_exception_survives_pickle_and_copy(error: KitError) -> None:
+    for twin in (
+        pickle.loads(pickle.dumps(error)),  # noqa: S301 - our own bytes
+        copy.copy(error),
+        copy.deepcopy(error),
+    ):
+        assert type(twin) is type(error)
+        assert str(twin) == str(error)
+        assert twin.args == error.args
+        assert vars(twin) == vars(error)
+
+
+def _raise_not_found(path: str) -> None:
+    raise NotFoundError(method="GET", path=path, status_code=404, errors=["Not Found"])
+
+
+def test_an_error_raised_in_a_process_pool_worker_reaches_the_caller_intact() -> None:
+    context = multiprocessing.get_context("spawn")
+    with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as pool:
+        future = pool.submit(_raise_not_found, CLICKS_PATH)
+        with pytest.raises(NotFoundError) as info:
+            future.result(timeout=60)
+
+    assert info.value.status_code == 404
+    assert info.value.errors == ("Not Found",)
+    assert str(info.value) == f"GET {CLICKS_PATH} answered 404: Not Found"
