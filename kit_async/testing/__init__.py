@@ -17,6 +17,6 @@ client's retries happen without waiting (`stamina.set_testing(True)` alone
 allows a single attempt: no retries at all).
 """
 
-from ._fakekit import FAULT_KINDS, FakeKit, Fault, RecordedRequest
+from ._fakekit import FAULT_KINDS, FakeKit, Fault, FaultKind, RecordedRequest
 
-__all__ = ["FAULT_KINDS", "FakeKit", "Fault", "RecordedRequest"]
+__all__ = ["FAULT_KINDS", "FakeKit", "Fault", "FaultKind", "RecordedRequest"]

@@ -20,28 +20,29 @@ import zlib
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
-from typing import Any, Self
+from typing import Any, Literal, Self, get_args
 
 import attrs
 from aiohttp import web
 
-__all__ = ["FAULT_KINDS", "FakeKit", "Fault", "RecordedRequest"]
+__all__ = ["FAULT_KINDS", "FakeKit", "Fault", "FaultKind", "RecordedRequest"]
 
-FAULT_KINDS = frozenset(
-    {
-        "500",
-        "502",
-        "503",
-        "504",  # a bare 5xx status
-        "429",  # Kit's plain-text "Retry later", no Retry-After
-        "html",  # a proxy's HTML error page with status 502
-        "reset",  # the connection is cut in the middle of the body
-        "slow",  # the answer comes after `delay` seconds
-        "truncated",  # status 200 with half a JSON body
-        "repeat_cursor",  # has_next_page true with the cursor just sent
-        "missing_cursor",  # has_next_page true and end_cursor null
-    }
-)
+FaultKind = Literal[
+    "500",
+    "502",
+    "503",
+    "504",  # a bare 5xx status
+    "429",  # Kit's plain-text "Retry later", no Retry-After
+    "html",  # a proxy's HTML error page with status 502
+    "reset",  # the connection is cut in the middle of the body
+    "slow",  # the answer comes after `delay` seconds
+    "truncated",  # status 200 with half a JSON body
+    "repeat_cursor",  # has_next_page true with the cursor just sent
+    "missing_cursor",  # has_next_page true and end_cursor null
+]
+"""The name of a misbehaviour, for `FakeKit.inject` (a typo fails type checking)."""
+
+FAULT_KINDS: frozenset[str] = frozenset(get_args(FaultKind))
 """The misbehaviours a `Fault` can inject (see `FakeKit.inject`)."""
 
 _STATUSES = ("completed", "completed", "completed", "aborted")
@@ -74,7 +75,7 @@ class Fault:
         delay: Seconds to wait for the `"slow"` kind.
     """
 
-    kind: str
+    kind: FaultKind
     times: int = 1
     path: str | None = None
     after: str | None = None
@@ -219,9 +220,26 @@ class FakeKit:
         await self.close()
 
     # -- data ----------------------------------------------------------------
-    def inject(self, kind: str, **options: Any) -> Fault:
-        """Add a `Fault` and return it (`inject("503", times=2)`)."""
-        fault = Fault(kind, **options)
+    def inject(
+        self,
+        kind: FaultKind,
+        *,
+        times: int = 1,
+        path: str | None = None,
+        after: str | None = None,
+        delay: float = 5.0,
+    ) -> Fault:
+        """Add a `Fault` and return it (`inject("503", times=2)`).
+
+        Args:
+            kind: One of `FAULT_KINDS`.
+            times: How many matching requests get it (then it is spent).
+            path: Only requests whose path contains this string.
+            after: Only requests sent with this `after` cursor (`""`: the
+                first page).
+            delay: Seconds to wait, for the `"slow"` kind.
+        """
+        fault = Fault(kind, times=times, path=path, after=after, delay=delay)
         self.faults.append(fault)
         return fault
 

@@ -168,6 +168,8 @@ async def with_fake_kit() -> None:
             fault = server.inject("503", times=2, path="/clicks", after=FakeKit.cursor(1000))
             assert_type(fault, Fault)
             assert "503" in FAULT_KINDS
+            server.inject("530")  # type: ignore[arg-type]
+            server.inject("503", time=2)  # type: ignore[call-arg]
             clicks_data = server.clicks_of(1)
             assert_type(clicks_data, list[dict[str, Any]])
             async with kit_async.KitClient(
