@@ -33,6 +33,7 @@ import re
 import shutil
 import socket
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Coroutine, Iterator
@@ -371,3 +372,30 @@ def test_api_reference_renders_every_public_name() -> None:
     listed = set(re.findall(r"^ +- (\w+)$", reference, flags=re.MULTILINE))
     expected = set(kit_async.__all__) - set(kit_async.errors.__all__) - {"__version__"}
     assert listed == expected
+
+
+def test_the_testing_guides_pytest_fixture_runs_as_written_in_a_fresh_project(
+    tmp_path: Path,
+) -> None:
+    """Copied into a project with no pytest configuration (pytest-asyncio's strict mode)."""
+    page = ROOT / "docs" / "testing.md"
+    text = page.read_text()
+    section = text[text.index("## A pytest fixture") :]
+    section = section[: section.index("\n## ", 1)]
+    examples = extract_examples(section, "docs/testing.md")
+    assert examples, "the guide's pytest section has no python block"
+    (tmp_path / "test_users_code.py").write_text("\n\n".join(e.source for e in examples))
+    (tmp_path / "pytest.ini").write_text("[pytest]\n")  # a fresh project: no asyncio_mode
+
+    result = subprocess.run(
+        [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-v"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "asyncio: mode=Mode.STRICT" in result.stdout
+    assert "test_counts_every_click_across_pages PASSED" in result.stdout
