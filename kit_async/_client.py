@@ -37,39 +37,150 @@ def _is_loopback(host: str) -> bool:
         return False
 
 
-def _check_base_url(base_url: str) -> str:
-    parts = urlsplit(base_url)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        msg = f"base_url must be an absolute https:// URL, got {base_url!r}"
+def _has_control_or_space(text: str) -> bool:
+    return any(char.isspace() or not char.isprintable() for char in text)
+
+
+def _check_origin(name: str, url: str) -> tuple[str, str]:
+    """Validate a Kit origin (`base_url`, `token_url`); return it stripped and its path."""
+    if not isinstance(url, str):
+        msg = f"{name} must be a str, got {type(url).__name__}"
+        raise TypeError(msg)
+    url = url.strip()
+    if _has_control_or_space(url):
+        # Typically a CRLF `.env` file: the `\r` would end up in the request line.
+        msg = f"{name} must not contain spaces or control characters, got {url!r}"
         raise ValueError(msg)
-    if parts.username or parts.password:
-        msg = "base_url must not carry a user name or password"
+    parts = urlsplit(url)
+    if parts.username or parts.password or "@" in parts.netloc:
+        msg = f"{name} must not carry a user name or password"
+        raise ValueError(msg)
+    if parts.scheme not in ("https", "http") or not parts.hostname:
+        msg = f"{name} must be an absolute https:// URL, got {url!r}"
+        raise ValueError(msg)
+    try:
+        port = parts.port
+    except ValueError:
+        port = 0
+    if port == 0 or parts.netloc.endswith(":"):
+        msg = f"{name} has an invalid port (expected 1 to 65535), got {url!r}"
         raise ValueError(msg)
     if parts.query or parts.fragment:
-        msg = f"base_url must not have a query or fragment, got {base_url!r}"
+        msg = f"{name} must not have a query or fragment, got {url!r}"
         raise ValueError(msg)
     if parts.scheme == "http" and not _is_loopback(parts.hostname):
         msg = (
-            f"base_url must use https:// (plain http is allowed for loopback hosts "
-            f"only, for testing), got {base_url!r}"
+            f"{name} must use https:// (plain http is allowed for loopback hosts "
+            f"only, for testing), got {url!r}"
         )
         raise ValueError(msg)
-    return base_url.rstrip("/")
+    return url, parts.path
+
+
+def _check_base_url(base_url: str, name: str = "base_url") -> str:
+    """The origin requests go to: `https://api.kit.com`, without `/v4`.
+
+    Kit's docs print the base URL as `https://api.kit.com/v4`; that exact
+    trailing `/v4` is accepted and dropped (every path already starts with
+    it). Any other path is refused: it would silently turn every request
+    into a 404.
+    """
+    url, path = _check_origin(name, base_url)
+    stripped = path.rstrip("/")
+    if stripped not in ("", "/v4"):
+        msg = (
+            f"base_url must be an origin such as https://api.kit.com (optionally "
+            f"ending in /v4), without any other path; got {url!r}"
+        )
+        raise ValueError(msg)
+    return url.rstrip("/").removesuffix("/v4")
 
 
 def _check_token_url(token_url: str) -> str:
-    # The refresh token (and client secret) go there: same rule as base_url.
-    parts = urlsplit(token_url)
-    if not (
-        parts.hostname
-        and (parts.scheme == "https" or (parts.scheme == "http" and _is_loopback(parts.hostname)))
-    ):
+    # The refresh token (and client secret) go there: same rules as base_url.
+    return _check_origin("token_url", token_url)[0]
+
+
+def _check_credential(name: str, value: object) -> str:
+    """A credential stripped of surrounding whitespace; never echoed in a message."""
+    value = value.strip() if isinstance(value, str) else ""
+    if not value:
+        msg = f"{name} must be a non-empty string"
+        raise ValueError(msg)
+    if _has_control_or_space(value):
+        msg = f"{name} contains spaces or control characters (its value is not shown)"
+        raise ValueError(msg)
+    return value
+
+
+def _credentials(api_key: str | None, access_token: str | None) -> tuple[str | None, str | None]:
+    """Exactly one credential, from the arguments or else the environment, checked."""
+    from_environment = api_key is None and access_token is None
+    if from_environment:
+        api_key = os.environ.get("KIT_API_KEY") or None
+        access_token = os.environ.get("KIT_ACCESS_TOKEN") or None
+    if api_key is not None and access_token is not None:
         msg = (
-            f"token_url must be an absolute https:// URL (plain http is allowed for "
-            f"loopback hosts only, for testing), got {token_url!r}"
+            "both KIT_API_KEY and KIT_ACCESS_TOKEN are set in the environment; "
+            "unset one of them, or pass api_key= or access_token="
+            if from_environment
+            else "pass either api_key or access_token, not both"
         )
         raise ValueError(msg)
-    return token_url
+    if api_key is not None:
+        return _check_credential("KIT_API_KEY" if from_environment else "api_key", api_key), None
+    if access_token is not None:
+        name = "KIT_ACCESS_TOKEN" if from_environment else "access_token"
+        return None, _check_credential(name, access_token)
+    msg = (
+        "no Kit credential: pass api_key= or access_token=, or set KIT_API_KEY or KIT_ACCESS_TOKEN"
+    )
+    raise ValueError(msg)
+
+
+def _resolve_base_url(base_url: str | None) -> str:
+    """The argument, else `KIT_BASE_URL`, else Kit's own origin; checked."""
+    if base_url:
+        return _check_base_url(base_url)
+    if os.environ.get("KIT_BASE_URL"):
+        return _check_base_url(os.environ["KIT_BASE_URL"], "KIT_BASE_URL")
+    return DEFAULT_BASE_URL
+
+
+_CREDENTIAL_HEADERS = ("Authorization", "X-Kit-Api-Key", "Cookie")
+
+
+def _check_session(session: object) -> aiohttp.ClientSession:
+    """Refuse a caller's session whose defaults would change what Kit receives.
+
+    Each request sets its own headers, timeout, redirects and status handling,
+    so the session's defaults for those do not matter; the ones refused here
+    cannot be overridden per request.
+    """
+    if not isinstance(session, aiohttp.ClientSession):
+        msg = f"session must be an aiohttp.ClientSession, got {type(session).__name__}"
+        raise TypeError(msg)
+    for name in _CREDENTIAL_HEADERS:
+        if name in session.headers:
+            # Sent with every request, beside (or instead of) the Kit credential.
+            msg = (
+                f"the session given to KitClient sends a default {name} header "
+                "(its value is not shown); use a session without default credentials"
+            )
+            raise ValueError(msg)
+    if session.auth is not None:
+        msg = (
+            "the session given to KitClient has default auth, which would be sent "
+            "to Kit; use a session without it"
+        )
+        raise ValueError(msg)
+    if not session.auto_decompress:
+        msg = (
+            "the session given to KitClient has auto_decompress=False, so Kit's "
+            "compressed answers could not be read; use a session with the default"
+        )
+        raise ValueError(msg)
+    return session
 
 
 class KitClient:
@@ -98,7 +209,9 @@ class KitClient:
             `https://` except for loopback hosts.
         base_url: Kit's origin. Falls back to `KIT_BASE_URL`, then
             `https://api.kit.com`. Must be `https://` except for loopback
-            hosts (for tests against `kit_async.testing.FakeKit`).
+            hosts (for tests against `kit_async.testing.FakeKit`). The form
+            Kit's docs print, `https://api.kit.com/v4`, is accepted (the
+            `/v4` is dropped); any other path is refused.
         timeout: Seconds allowed for each request attempt (finite).
         max_retries: Retries after a first failed attempt (`0`: none). See
             `RetryPolicy` for the waits.
@@ -108,11 +221,20 @@ class KitClient:
             limit for the credential, `RateLimit(120, 60.0)` for an API key and
             `RateLimit(600, 60.0)` for OAuth. `None` turns limiting off.
         session: An `aiohttp.ClientSession` to use instead of the client's
-            own. The client never closes a session it did not create.
+            own. The client never closes a session it did not create. Its
+            defaults for headers, timeout, redirects and `raise_for_status`
+            do not change Kit's requests (each request sets its own); a
+            session with default credentials (an `Authorization`,
+            `X-Kit-Api-Key` or `Cookie` header, or `auth=`) or with
+            `auto_decompress=False` is refused.
 
     Raises:
-        ValueError: no credential at all, or a bad `base_url`, `token_url`
-            or `timeout`.
+        ValueError: no credential or two, a credential with spaces or
+            control characters inside, a bad `base_url` (not https, a path
+            other than `/v4`, a bad port), `token_url` or `timeout`, or a
+            `session` whose defaults would leak into Kit's requests.
+            Surrounding whitespace (a CRLF `.env` file) is stripped from the
+            credential and the URLs.
     """
 
     def __init__(
@@ -132,23 +254,8 @@ class KitClient:
         rate_limit: RateLimit | Literal["default"] | None = "default",
         session: aiohttp.ClientSession | None = None,
     ) -> None:
-        if api_key is None and access_token is None:
-            api_key = os.environ.get("KIT_API_KEY") or None
-            access_token = os.environ.get("KIT_ACCESS_TOKEN") or None
-        if api_key is not None and access_token is not None:
-            msg = "pass either api_key or access_token, not both"
-            raise ValueError(msg)
-        if api_key is None and access_token is None:
-            msg = (
-                "no Kit credential: pass api_key= or access_token=, or set "
-                "KIT_API_KEY or KIT_ACCESS_TOKEN"
-            )
-            raise ValueError(msg)
-        for name, value in (("api_key", api_key), ("access_token", access_token)):
-            if value is not None and (not isinstance(value, str) or not value.strip()):
-                msg = f"{name} must be a non-empty string"
-                raise ValueError(msg)
-        base = _check_base_url(base_url or os.environ.get("KIT_BASE_URL") or DEFAULT_BASE_URL)
+        api_key, access_token = _credentials(api_key, access_token)
+        base = _resolve_base_url(base_url)
         if (
             isinstance(timeout, bool)
             or not isinstance(timeout, int | float)
@@ -189,7 +296,7 @@ class KitClient:
             timeout=float(timeout),
             retry=policy,
             rate_limit=rate_limit,
-            session=session,
+            session=None if session is None else _check_session(session),
         )
         self.broadcasts = Broadcasts(self._transport)
         """Broadcasts, their clicks and their stats: `kit.broadcasts.clicks(id)`, ..."""
@@ -232,7 +339,13 @@ class KitClient:
         await self.aclose()
 
     async def aclose(self) -> None:
-        """Close the client's session (idempotent). A caller's session stays open."""
+        """Close the client's session (idempotent). A caller's session stays open.
+
+        Requests of this client still waiting (in the rate limiter, between
+        retries) or in flight fail at once with `ClientClosedError`, a
+        `KitError`: a web app's shutdown does not wait out a rate-limit
+        window. A task that was also cancelled by its owner stays cancelled.
+        """
         await self._transport.aclose()
 
     def iter_broadcast_clicks(

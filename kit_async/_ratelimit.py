@@ -26,7 +26,7 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
-__all__ = ["RateLimit"]
+__all__ = ["RateLimit", "StorageUnavailableError"]
 
 log = logging.getLogger("kit_async")
 
@@ -36,6 +36,26 @@ _KEY_PREFIX = "kit_async"
 def credential_key(secret: str) -> str:
     """A stable, non-reversible key for one credential's shared budget."""
     return hashlib.sha256(secret.encode()).hexdigest()[:24]
+
+
+class StorageUnavailableError(Exception):
+    """The shared storage could not be read or written (the transport maps it).
+
+    Attributes:
+        storage: The storage address without credentials.
+    """
+
+    def __init__(self, message: str, *, storage: str) -> None:
+        super().__init__(message)
+        self.storage = storage
+
+
+def _redacted(uri: str) -> str:
+    """A storage URI without its user name and password (`redis://host:port/db`)."""
+    scheme, _, rest = uri.partition("://")
+    authority, slash, tail = rest.partition("/")
+    host = authority.rpartition("@")[2]
+    return f"{scheme}://{host}{slash}{tail.partition('?')[0]}"
 
 
 class _Window(Protocol):
@@ -114,12 +134,22 @@ class _StorageWindow:
         self._item = RateLimitItemPerSecond(requests, math.ceil(window))
         self._backend = backend
         self._strategy = MovingWindowRateLimiter(backend)
+        self._where = _redacted(storage)
+        userinfo = storage.partition("://")[2].partition("/")[0].rpartition("@")[0]
+        self._secrets = [part for part in userinfo.split(":") if part]
 
     async def acquire(self, key: str) -> None:
-        while not await self._strategy.hit(self._item, _KEY_PREFIX, key):
-            reset, _ = await self._strategy.get_window_stats(self._item, _KEY_PREFIX, key)
-            # Jitter spreads the processes that all wait for the same reset.
-            await asyncio.sleep(max(0.005, reset - time.time()) + random.uniform(0, 0.02))  # noqa: S311
+        try:
+            while not await self._strategy.hit(self._item, _KEY_PREFIX, key):
+                reset, _ = await self._strategy.get_window_stats(self._item, _KEY_PREFIX, key)
+                # Jitter spreads the processes that all wait for the same reset.
+                await asyncio.sleep(max(0.005, reset - time.time()) + random.uniform(0, 0.02))  # noqa: S311
+        except Exception as exc:  # noqa: BLE001 - each storage driver has its own errors
+            detail = f"{type(exc).__name__}: {exc}".rstrip(": ")
+            for secret in self._secrets:  # the driver's text may echo the URI
+                detail = detail.replace(secret, "***")
+            msg = f"the shared rate-limit storage {self._where} is unreachable ({detail})"
+            raise StorageUnavailableError(msg, storage=self._where) from None
 
     def release(self) -> None:
         return None

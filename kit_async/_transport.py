@@ -9,6 +9,7 @@ tree. Nothing here ever puts a credential into a message or a log line.
 from __future__ import annotations
 
 import asyncio
+import contextvars
 import email.utils
 import logging
 import random
@@ -24,7 +25,7 @@ import yarl
 
 from ._auth import ApiKeyAuth, OAuthAuth, TokenSet
 from ._converter import Envelope, decode_object, loads
-from ._ratelimit import RateLimit
+from ._ratelimit import RateLimit, StorageUnavailableError
 from ._version import __version__
 from .errors import (
     APIConnectionError,
@@ -35,6 +36,7 @@ from .errors import (
     InternalServerError,
     KitError,
     RateLimitError,
+    RateLimitStorageError,
     RedirectError,
     ResponseValidationError,
     error_class_for_status,
@@ -49,6 +51,30 @@ _BASE_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
 _IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _RETRY_STATUSES = frozenset({500, 502, 503, 504})
 _TOKEN_ENVELOPE = Envelope(at=())
+
+
+# True while stamina runs kit-async's own retry loop (in that task only).
+_IN_KIT_ASYNC_RETRIES: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "kit_async_retrying", default=False
+)
+
+
+class _DropKitAsyncRetries(logging.Filter):
+    """Drops stamina's own record of kit-async's retries from the `stamina` logger.
+
+    kit-async logs each retry itself (method, path, cause, wait, attempt) on
+    the `kit_async` logger at INFO. stamina's default hook would also log it
+    at WARNING, which Python's last-resort handler prints on stderr in a
+    program that configured no logging. stamina calls its hooks inside the
+    retry loop, so a record made while `_IN_KIT_ASYNC_RETRIES` is set is
+    kit-async's; records of the host program's own stamina retries pass.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:  # noqa: ARG002 - decided by context
+        return not _IN_KIT_ASYNC_RETRIES.get()
+
+
+logging.getLogger("stamina").addFilter(_DropKitAsyncRetries())
 
 
 def _non_negative(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -172,7 +198,9 @@ class _Retrying:
             # Jitter below the cap only, so the last waits still span the window.
             return min(policy.rate_limited_wait_max, base * random.uniform(0.9, 1.2))  # noqa: S311
         retryable = (
-            (isinstance(exc, APIConnectionError) and exc.connect_failed)
+            # Nothing was sent: safe to retry whatever the method.
+            isinstance(exc, RateLimitStorageError)
+            or (isinstance(exc, APIConnectionError) and exc.connect_failed)
             or (self._idempotent and isinstance(exc, APIConnectionError))
             or (
                 self._idempotent
@@ -192,6 +220,8 @@ def _reason(exc: Exception) -> str:
         return f"status {exc.status_code}"
     if isinstance(exc, APITimeoutError):
         return "timeout"
+    if isinstance(exc, RateLimitStorageError):
+        return "rate-limit storage unreachable"
     return type(exc).__name__
 
 
@@ -218,6 +248,10 @@ class Transport:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.closed = False
         self.requests_sent = 0
+        # Tasks inside `request()`, so that `aclose()` can fail them at once
+        # (a request may wait up to a minute in the rate limiter).
+        self._active: set[asyncio.Task[Any]] = set()
+        self._cancelled_by_close: set[asyncio.Task[Any]] = set()
 
     # -- lifecycle --------------------------------------------------------
     def _session_for_this_loop(self) -> aiohttp.ClientSession:
@@ -250,6 +284,11 @@ class Transport:
         if self.closed:
             return
         self.closed = True
+        current = asyncio.current_task()
+        for task in self._active:
+            if task is not current and not task.done():
+                self._cancelled_by_close.add(task)
+                task.cancel()
         session, self._session = self._session, None
         if session is not None and self._owns_session:
             await session.close()
@@ -271,9 +310,30 @@ class Transport:
         params: Mapping[str, Any] | None = None,
         cursor: str | None = None,
     ) -> Any:
-        """Send one logical request (with its retries) and return the JSON body."""
+        """Send one logical request (with its retries) and return the JSON body.
+
+        Raises `ClientClosedError` when the client is closed while the
+        request waits (in the rate limiter, between retries) or is in flight.
+        """
         url = self.url_for(path, params)
-        body = await self._send_authenticated(method, url, path, cursor)
+        task = asyncio.current_task()
+        if task is not None:
+            self._active.add(task)
+        try:
+            body = await self._send_authenticated(method, url, path, cursor)
+        except asyncio.CancelledError:
+            if task is None or task not in self._cancelled_by_close:
+                raise
+            self._cancelled_by_close.discard(task)
+            if task.uncancel() > 0:  # cancelled by its owner too: that wins
+                raise
+            msg = f"{method} {path}: the KitClient was closed before this request completed"
+            closed = ClientClosedError(msg)
+            closed.method, closed.path, closed.cursor = method, path, cursor
+            raise closed from None
+        finally:
+            if task is not None:
+                self._active.discard(task)
         try:
             return loads(body)
         except ValueError:
@@ -319,6 +379,7 @@ class Transport:
             return await send()  # type: ignore[no-any-return]
         except KitError as exc:
             failed: KitError | None = exc
+        retrying_here = _IN_KIT_ASYNC_RETRIES.set(True)
         try:
             async for attempt in stamina.retry_context(
                 on=retrying, attempts=self.retry.max_retries + 1, timeout=None
@@ -336,6 +397,8 @@ class Transport:
             if cursor is not None:
                 exc.cursor = cursor
             raise
+        finally:
+            _IN_KIT_ASYNC_RETRIES.reset(retrying_here)
         raise AssertionError("unreachable")  # pragma: no cover
 
     async def _send_authenticated(
@@ -375,12 +438,20 @@ class Transport:
         *,
         limited: bool = True,
     ) -> bytes:
-        session = self._session_for_this_loop()
         limiter = self.rate_limit if limited else None
         if limiter is None:
+            session = self._session_for_this_loop()
             return await self._exchange(session, method, url, path, headers, form)
-        async with limiter.slot(self.auth.key):
-            return await self._exchange(session, method, url, path, headers, form)
+        try:
+            async with limiter.slot(self.auth.key):
+                # Only now: the client may have been closed while this waited.
+                session = self._session_for_this_loop()
+                return await self._exchange(session, method, url, path, headers, form)
+        except StorageUnavailableError as exc:
+            msg = f"{method} {path}: not sent: {exc}"
+            error = RateLimitStorageError(msg, storage=exc.storage)
+            error.method, error.path = method, path
+            raise error from None
 
     async def _exchange(  # noqa: PLR0917
         self,
@@ -400,6 +471,9 @@ class Transport:
                 headers={**_BASE_HEADERS, **headers},
                 data=form,
                 allow_redirects=False,
+                # Per request: a caller's session may default to raising on
+                # 4xx/5xx, which would turn Kit's answers into network errors.
+                raise_for_status=False,
                 timeout=self.timeout,
             ) as resp:
                 body = await resp.read()

@@ -7,6 +7,7 @@ runs the real client against `FakeKit` on loopback.
 from __future__ import annotations
 
 import asyncio
+import warnings
 from collections.abc import AsyncIterator, Awaitable, Callable
 from typing import Any
 
@@ -14,7 +15,7 @@ import aiohttp
 import pytest
 from aiohttp import web
 
-from kit_async import ClientClosedError, KitClient, RateLimit
+from kit_async import ClientClosedError, KitClient, NotFoundError, RateLimit
 from kit_async.testing import FakeKit
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
@@ -122,8 +123,41 @@ def test_both_credentials_in_the_environment_raise_value_error(
     monkeypatch.setenv("KIT_API_KEY", SECRET)
     monkeypatch.setenv("KIT_ACCESS_TOKEN", "token")
 
-    with pytest.raises(ValueError, match="either api_key or access_token"):
+    with pytest.raises(ValueError, match="both KIT_API_KEY and KIT_ACCESS_TOKEN") as info:
         KitClient()
+
+    assert "pass either" not in str(info.value)  # the user passed neither
+    assert SECRET not in str(info.value)
+
+
+def test_both_credentials_passed_as_arguments_name_the_arguments() -> None:
+    with pytest.raises(ValueError, match="either api_key or access_token, not both"):
+        KitClient(SECRET, access_token="token")
+
+
+@pytest.mark.parametrize("variable", ["KIT_API_KEY", "KIT_ACCESS_TOKEN"])
+def test_a_credential_from_a_crlf_env_file_is_stripped(
+    monkeypatch: pytest.MonkeyPatch, variable: str
+) -> None:
+    monkeypatch.setenv(variable, f"  {SECRET}\r\n")
+
+    kit = KitClient()
+
+    sent = kit._transport.auth.headers()
+    assert SECRET in next(iter(sent.values()))
+    assert all(
+        "\r" not in value and " " not in value.removeprefix("Bearer ") for value in sent.values()
+    )
+
+
+@pytest.mark.parametrize("value", ["kit_abc\rdef", "kit_abc def", "kit_\x00abc", "kit_abc\x7f"])
+def test_a_credential_with_inner_control_characters_is_refused_without_echoing_it(
+    value: str,
+) -> None:
+    with pytest.raises(ValueError, match="api_key contains spaces or control characters") as info:
+        KitClient(value)
+
+    assert "kit_abc" not in str(info.value)
 
 
 @pytest.mark.parametrize("api_key", ["", "   ", 12345])
@@ -165,6 +199,78 @@ def test_https_or_loopback_http_base_urls_are_accepted(url: str) -> None:
 def test_other_base_urls_raise_value_error(url: str) -> None:
     with pytest.raises(ValueError, match="base_url must"):
         KitClient(SECRET, base_url=url)
+
+
+@pytest.mark.parametrize(
+    ("url", "origin"),
+    [
+        ("https://api.kit.com/v4", "https://api.kit.com"),
+        ("https://api.kit.com/v4/", "https://api.kit.com"),
+        ("  https://api.kit.com/v4\r\n", "https://api.kit.com"),
+        ("\thttp://127.0.0.1:8080/ ", "http://127.0.0.1:8080"),
+    ],
+)
+def test_a_base_url_as_kits_docs_print_it_drops_v4_and_surrounding_space(
+    url: str, origin: str
+) -> None:
+    assert KitClient(SECRET, base_url=url).base_url == origin
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://api.kit.com/api",
+        "https://api.kit.com/v4/broadcasts",
+        "https://api.kit.com/v3",
+        "https://proxy.example.com/kit/v4",
+    ],
+)
+def test_a_base_url_with_another_path_is_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="without any other path"):
+        KitClient(SECRET, base_url=url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:80a",
+        "http://127.0.0.1:99999",
+        "http://127.0.0.1:0",
+        "http://127.0.0.1:",
+        "https://api.kit.com:-1",
+    ],
+)
+def test_a_base_url_with_a_bad_port_is_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="invalid port"):
+        KitClient(SECRET, base_url=url)
+
+
+@pytest.mark.parametrize(
+    "url", ["https://api.kit\r.com", "https://api.kit.com/v4\r/", "https://api kit.com"]
+)
+def test_a_base_url_with_control_characters_or_spaces_inside_is_refused(url: str) -> None:
+    with pytest.raises(ValueError, match="spaces or control characters"):
+        KitClient(SECRET, base_url=url)
+
+
+def test_a_bad_base_url_from_the_environment_names_the_variable(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv("KIT_BASE_URL", "http://127.0.0.1:80a")
+
+    with pytest.raises(ValueError, match="KIT_BASE_URL has an invalid port"):
+        KitClient(SECRET)
+
+
+async def test_a_v4_base_url_reaches_the_real_paths(fake_kit: FakeKit) -> None:
+    async with KitClient(fake_kit.api_key, base_url=f"{fake_kit.url}/v4", rate_limit=None) as kit:
+        clicks = await kit.gather_broadcast_clicks([1, 2])
+
+    assert [len(found) for found in clicks.values()] == [1200, 1200]
+    assert {request.path for request in fake_kit.requests} == {
+        "/v4/broadcasts/1/clicks",
+        "/v4/broadcasts/2/clicks",
+    }
 
 
 def test_a_base_url_with_user_info_raises_without_echoing_it() -> None:
@@ -445,3 +551,111 @@ def test_a_client_used_from_a_second_event_loop_raises_runtime_error() -> None:
     finally:
         first.close()
         second.close()
+
+
+# -- a caller's session: its defaults must not change our requests ----------------------------
+
+
+async def test_a_callers_session_with_raise_for_status_still_maps_kits_errors(
+    fake_kit: FakeKit,
+) -> None:
+    async with (
+        aiohttp.ClientSession(raise_for_status=True) as session,
+        KitClient(fake_kit.api_key, base_url=fake_kit.url, rate_limit=None, session=session) as kit,
+    ):
+        # A draft's 404 is skipped by the fan-out, not retried as a network error.
+        clicks = await kit.gather_broadcast_clicks([1, 9])
+        assert list(clicks) == [1]
+        # A 429 is waited out and retried, not turned into "connection failed".
+        fake_kit.inject("429", path="/v4/broadcasts/2")
+        broadcast = await kit.broadcasts.get(2)
+        assert broadcast.id == 2
+        with pytest.raises(NotFoundError) as info:
+            await kit.broadcasts.get(999)
+
+    assert info.value.status_code == 404
+    assert info.value.attempts == 1
+
+
+async def test_a_callers_session_with_default_credentials_is_refused() -> None:
+    async with aiohttp.ClientSession(headers={"Authorization": "Bearer other-service"}) as session:
+        with pytest.raises(ValueError, match="Authorization") as info:
+            KitClient(SECRET, session=session)
+    assert "other-service" not in str(info.value)
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # session auth: deprecated in 3.14
+        session = aiohttp.ClientSession(auth=aiohttp.BasicAuth("me", "pw"))
+    async with session:
+        with pytest.raises(ValueError, match="default auth"):
+            KitClient(SECRET, session=session)
+
+
+async def test_a_callers_session_without_auto_decompress_is_refused() -> None:
+    async with aiohttp.ClientSession(auto_decompress=False) as session:
+        with pytest.raises(ValueError, match="auto_decompress"):
+            KitClient(SECRET, session=session)
+
+
+def test_a_session_that_is_not_an_aiohttp_session_is_refused() -> None:
+    with pytest.raises(TypeError, match=r"aiohttp\.ClientSession"):
+        KitClient(SECRET, session=object())  # type: ignore[arg-type]
+
+
+# -- closing while requests wait --------------------------------------------------------------
+
+
+async def test_aclose_fails_requests_waiting_in_the_rate_limiter_with_client_closed_error(
+    fake_kit: FakeKit,
+) -> None:
+    kit = KitClient(fake_kit.api_key, base_url=fake_kit.url, rate_limit=RateLimit(1, 60.0))
+    await kit.broadcasts.get(1)  # spends the only slot of the window
+    waiting = [asyncio.create_task(kit.broadcasts.get(2)) for _ in range(3)]
+    while kit.rate_limit is not None and kit.rate_limit.waiting < 3:  # noqa: ASYNC110 - the limiter has no event for its queue
+        await asyncio.sleep(0)
+
+    started = asyncio.get_running_loop().time()
+    await kit.aclose()
+    results = await asyncio.gather(*waiting, return_exceptions=True)
+
+    assert all(isinstance(result, ClientClosedError) for result in results), results
+    assert asyncio.get_running_loop().time() - started < 5  # not after the 60 s window
+    assert len(fake_kit.requests) == 1
+
+
+async def test_aclose_fails_a_request_in_flight_with_client_closed_error() -> None:
+    arrived = asyncio.Event()
+
+    @web.middleware
+    async def note_arrival(request: web.Request, handler: Handler) -> web.StreamResponse:
+        arrived.set()
+        return await handler(request)
+
+    server = FakeKit(latency=2.0)
+    server.app.middlewares.insert(0, note_arrival)
+    async with server:
+        kit = KitClient(server.api_key, base_url=server.url, rate_limit=None)
+        in_flight = asyncio.create_task(kit.broadcasts.get(1))
+        await asyncio.wait_for(arrived.wait(), 5)
+        started = asyncio.get_running_loop().time()
+        await kit.aclose()
+
+        with pytest.raises(ClientClosedError, match="closed before this request completed"):
+            await in_flight
+        assert asyncio.get_running_loop().time() - started < 1  # not after the 2 s answer
+
+
+async def test_a_task_cancelled_by_its_owner_stays_cancelled_when_the_client_closes(
+    fake_kit: FakeKit,
+) -> None:
+    kit = KitClient(fake_kit.api_key, base_url=fake_kit.url, rate_limit=RateLimit(1, 60.0))
+    await kit.broadcasts.get(1)
+    waiting = asyncio.create_task(kit.broadcasts.get(2))
+    while kit.rate_limit is not None and not kit.rate_limit.waiting:  # noqa: ASYNC110 - the limiter has no event for its queue
+        await asyncio.sleep(0)
+
+    waiting.cancel()
+    await kit.aclose()
+
+    with pytest.raises(asyncio.CancelledError):
+        await waiting

@@ -16,12 +16,14 @@ import subprocess
 import sys
 import textwrap
 import time
+import traceback
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+import stamina
 
-from kit_async import RateLimit
+from kit_async import KitClient, KitError, RateLimit, RateLimitStorageError, RetryPolicy
 from kit_async.testing import FakeKit
 
 # The shared window counts whole seconds: ceil(1 s + margin) = 2 s, stricter
@@ -83,33 +85,57 @@ def _answers_ping(port: int) -> bool:
         return False
 
 
+class RedisServer:
+    """A redis-server process on one loopback port, which a test may stop and restart."""
+
+    def __init__(self, binary: str, directory: Path) -> None:
+        self._binary = binary
+        self._directory = directory
+        self.port = _free_port()
+        self.url = f"redis://127.0.0.1:{self.port}/0"
+        self._process: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        self._process = subprocess.Popen(  # noqa: S603 - a fixed binary with fixed arguments
+            [
+                *[self._binary, "--port", str(self.port), "--bind", "127.0.0.1"],
+                *["--save", "", "--appendonly", "no", "--dir", str(self._directory)],
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 5.0
+        while not _answers_ping(self.port):
+            if self._process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"redis-server did not start on port {self.port}")
+            time.sleep(0.02)
+
+    def stop(self) -> None:
+        if self._process is not None:
+            self._process.terminate()
+            self._process.wait(timeout=5)
+            self._process = None
+
+
 @pytest.fixture
-def redis_url(tmp_path: Path) -> Iterator[str]:
+def redis_server(tmp_path: Path) -> Iterator[RedisServer]:
     """A throwaway redis-server on loopback, stopped after the test."""
     binary = shutil.which("redis-server")
     if binary is None:
         pytest.skip(
             "redis-server not installed (apt-get install redis-server); .ci/run installs it"
         )
-    port = _free_port()
-    process = subprocess.Popen(  # noqa: S603 - a fixed binary with fixed arguments
-        [
-            *[binary, "--port", str(port), "--bind", "127.0.0.1"],
-            *["--save", "", "--appendonly", "no", "--dir", str(tmp_path)],
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
+    server = RedisServer(binary, tmp_path)
+    server.start()
     try:
-        deadline = time.monotonic() + 5.0
-        while not _answers_ping(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                pytest.fail(f"redis-server did not start on port {port}")
-            time.sleep(0.02)
-        yield f"redis://127.0.0.1:{port}/0"
+        yield server
     finally:
-        process.terminate()
-        process.wait(timeout=5)
+        server.stop()
+
+
+@pytest.fixture
+def redis_url(redis_server: RedisServer) -> str:
+    return redis_server.url
 
 
 async def _run_workers(server: FakeKit, storage: str, workers: int = 2) -> list[dict[str, int]]:
@@ -168,3 +194,78 @@ def test_a_redis_limiter_counts_whole_seconds_rounded_up() -> None:
 def test_an_unknown_storage_scheme_raises_value_error() -> None:
     with pytest.raises(ValueError, match="unsupported rate-limit storage scheme 'nosuch'"):
         RateLimit(N, PERIOD, storage="nosuch://127.0.0.1/0")
+
+
+# -- a Redis outage ---------------------------------------------------------------------------
+
+
+@pytest.mark.redis
+async def test_a_redis_outage_raises_rate_limit_storage_error_and_sends_nothing(
+    redis_server: RedisServer, fake_kit: FakeKit
+) -> None:
+    limit = RateLimit(10, 1.0, storage=redis_server.url)
+    try:
+        async with KitClient(
+            fake_kit.api_key, base_url=fake_kit.url, rate_limit=limit, max_retries=2
+        ) as kit:
+            await kit.broadcasts.get(1)
+            redis_server.stop()
+            with pytest.raises(RateLimitStorageError) as info:
+                await kit.broadcasts.get(2)
+    finally:
+        await limit.aclose()
+
+    error = info.value
+    assert isinstance(error, KitError)
+    assert (error.method, error.path, error.attempts) == ("GET", "/v4/broadcasts/2", 3)
+    assert error.storage == redis_server.url
+    assert "not sent" in str(error)
+    assert [request.path for request in fake_kit.requests] == ["/v4/broadcasts/1"]
+
+
+@pytest.mark.redis
+async def test_requests_wait_out_a_short_redis_outage_then_go_through(
+    redis_server: RedisServer, fake_kit: FakeKit
+) -> None:
+    limit = RateLimit(10, 1.0, storage=redis_server.url)
+    policy = RetryPolicy(max_retries=50, backoff_initial=0.05, backoff_max=0.1)
+    try:
+        with stamina.set_testing(False):  # real waits: the outage must outlast some retries
+            async with KitClient(
+                fake_kit.api_key, base_url=fake_kit.url, rate_limit=limit, retry=policy
+            ) as kit:
+                await kit.broadcasts.get(1)
+                redis_server.stop()
+                pending = asyncio.create_task(kit.broadcasts.get(2))
+                await asyncio.sleep(0.5)
+                assert not pending.done()
+                assert len(fake_kit.requests) == 1
+                await asyncio.to_thread(redis_server.start)
+                broadcast = await asyncio.wait_for(pending, 20)
+    finally:
+        await limit.aclose()
+
+    assert broadcast.id == 2
+    assert [request.path for request in fake_kit.requests] == [
+        "/v4/broadcasts/1",
+        "/v4/broadcasts/2",
+    ]
+
+
+async def test_a_storage_error_never_shows_the_storage_password(fake_kit: FakeKit) -> None:
+    pytest.importorskip("limits", reason="the shared limiter needs kit-async[redis]")
+    url = f"redis://:hunter2-secret@127.0.0.1:{_free_port()}/0"  # nothing listens there
+    limit = RateLimit(10, 1.0, storage=url)
+    try:
+        async with KitClient(
+            fake_kit.api_key, base_url=fake_kit.url, rate_limit=limit, max_retries=0
+        ) as kit:
+            with pytest.raises(RateLimitStorageError) as info:
+                await kit.broadcasts.get(1)
+    finally:
+        await limit.aclose()
+
+    text = "".join(traceback.format_exception(info.value)) + repr(info.value)
+    assert "hunter2-secret" not in text
+    assert info.value.storage.startswith("redis://127.0.0.1:")
+    assert not fake_kit.requests

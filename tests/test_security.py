@@ -211,7 +211,9 @@ async def test_no_credential_in_log_output_at_any_level(
     (tokens,) = received
     issued = (tokens.access_token, tokens.refresh_token)
     names = {record.name for record in all_logs.records}
-    assert {"kit_async", "stamina"} <= names  # the capture saw both
+    assert "kit_async" in names
+    # stamina's own record of these retries is dropped (kit_async logs each once).
+    assert "stamina" not in names
     assert any("refreshing" in r.getMessage() for r in all_logs.records)
     assert leaked(record_text(all_logs), issued) == []
 
