@@ -9,23 +9,18 @@ tree. Nothing here ever puts a credential into a message or a log line.
 from __future__ import annotations
 
 import asyncio
-import contextvars
-import email.utils
 import logging
-import random
-import time
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import aiohttp
-import attrs
-import stamina
 import yarl
 
 from ._auth import ApiKeyAuth, OAuthAuth, TokenSet
 from ._converter import Envelope, decode_object, loads
 from ._ratelimit import RateLimit, StorageUnavailableError
+from ._retry import RetryPolicy, with_retries
 from ._version import __version__
 from .errors import (
     APIConnectionError,
@@ -33,9 +28,7 @@ from .errors import (
     APITimeoutError,
     AuthenticationError,
     ClientClosedError,
-    InternalServerError,
     KitError,
-    RateLimitError,
     RateLimitStorageError,
     RedirectError,
     ResponseValidationError,
@@ -48,66 +41,7 @@ log = logging.getLogger("kit_async")
 
 USER_AGENT = f"kit-async/{__version__} (+https://pypi.org/project/kit-async/)"
 _BASE_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
-_RETRY_STATUSES = frozenset({500, 502, 503, 504})
 _TOKEN_ENVELOPE = Envelope(at=())
-
-
-# True while stamina runs kit-async's own retry loop (in that task only).
-_IN_KIT_ASYNC_RETRIES: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "kit_async_retrying", default=False
-)
-
-
-class _DropKitAsyncRetries(logging.Filter):
-    """Drops stamina's own record of kit-async's retries from the `stamina` logger.
-
-    kit-async logs each retry itself (method, path, cause, wait, attempt) on
-    the `kit_async` logger at INFO. stamina's default hook would also log it
-    at WARNING, which Python's last-resort handler prints on stderr in a
-    program that configured no logging. stamina calls its hooks inside the
-    retry loop, so a record made while `_IN_KIT_ASYNC_RETRIES` is set is
-    kit-async's; records of the host program's own stamina retries pass.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:  # noqa: ARG002 - decided by context
-        return not _IN_KIT_ASYNC_RETRIES.get()
-
-
-logging.getLogger("stamina").addFilter(_DropKitAsyncRetries())
-
-
-def _non_negative(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
-    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
-        msg = f"RetryPolicy.{attribute.name} must be a number >= 0, got {value!r}"
-        raise ValueError(msg)
-
-
-@attrs.frozen
-class RetryPolicy:
-    """How failed requests are retried. Every field is overridable.
-
-    Attributes:
-        max_retries: Retries after the first attempt; `0` means no retry.
-        max_retry_time: Seconds from the first attempt after which no new
-            wait is started; the last error is raised instead.
-            A `Retry-After` header is honoured up to twice
-            `rate_limited_wait_max`.
-        rate_limited_wait: First wait after a 429, in seconds; it doubles on
-            each further 429 up to `rate_limited_wait_max`, with jitter.
-        rate_limited_wait_max: Longest wait after a 429. Kit's window is a
-            rolling 60 s, so a full minute always clears it.
-        backoff_initial: First wait after a 5xx, a timeout or a connection
-            error; it doubles each time up to `backoff_max`, with jitter.
-        backoff_max: Longest wait after a 5xx, a timeout or a connection error.
-    """
-
-    max_retries: int = attrs.field(default=6, validator=_non_negative)
-    max_retry_time: float = attrs.field(default=300.0, validator=_non_negative)
-    rate_limited_wait: float = attrs.field(default=8.0, validator=_non_negative)
-    rate_limited_wait_max: float = attrs.field(default=60.0, validator=_non_negative)
-    backoff_initial: float = attrs.field(default=0.5, validator=_non_negative)
-    backoff_max: float = attrs.field(default=30.0, validator=_non_negative)
 
 
 def _flatten(messages: Any) -> list[str]:
@@ -132,97 +66,9 @@ def _error_messages(body: bytes) -> tuple[list[str], str | None]:
     return [], None
 
 
-def _retry_after(value: str | None) -> float | None:
-    """Seconds from a `Retry-After` header (delta-seconds or an HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    return max(0.0, when.timestamp() - time.time())
-
-
 def _token_expired(exc: AuthenticationError) -> bool:
     text = " ".join(exc.errors) + " " + (exc.www_authenticate or "")
     return "expired" in text.lower()
-
-
-class _Retrying:
-    """The backoff hook for one logical request: decides, waits, logs."""
-
-    def __init__(self, policy: RetryPolicy, method: str, path: str) -> None:
-        self._policy = policy
-        self._method = method
-        self._path = path
-        self._idempotent = method in _IDEMPOTENT
-        self._started = time.monotonic()
-        self.attempts = 0
-        self._rate_limited = 0
-        self._failed = 0
-
-    def __call__(self, exc: Exception) -> bool | float:
-        wait = self._wait_for(exc)
-        if wait is None:
-            return False
-        attempt = self.attempts
-        if self.attempts > self._policy.max_retries:
-            return False
-        if time.monotonic() - self._started + wait > self._policy.max_retry_time:
-            return False
-        log.info(
-            "retrying %s %s in %.1f s (attempt %d of %d failed: %s)",
-            self._method,
-            self._path,
-            wait,
-            attempt,
-            self._policy.max_retries + 1,
-            _reason(exc),
-        )
-        return wait
-
-    def _wait_for(self, exc: Exception) -> float | None:
-        policy = self._policy
-        if isinstance(exc, RateLimitError):
-            self._rate_limited += 1
-            hinted = _retry_after(exc.retry_after)
-            if hinted is not None:
-                return min(hinted, policy.rate_limited_wait_max * 2)
-            base = min(
-                policy.rate_limited_wait_max,
-                policy.rate_limited_wait * 2.0 ** (self._rate_limited - 1),
-            )
-            # Jitter below the cap only, so the last waits still span the window.
-            return min(policy.rate_limited_wait_max, base * random.uniform(0.9, 1.2))  # noqa: S311
-        retryable = (
-            # Nothing was sent: safe to retry whatever the method.
-            isinstance(exc, RateLimitStorageError)
-            or (isinstance(exc, APIConnectionError) and exc.connect_failed)
-            or (self._idempotent and isinstance(exc, APIConnectionError))
-            or (
-                self._idempotent
-                and isinstance(exc, InternalServerError)
-                and exc.status_code in _RETRY_STATUSES
-            )
-        )
-        if not retryable:
-            return None
-        self._failed += 1
-        base = min(policy.backoff_max, policy.backoff_initial * 2.0 ** (self._failed - 1))
-        return base * random.uniform(0.5, 1.0)  # noqa: S311
-
-
-def _reason(exc: Exception) -> str:
-    if isinstance(exc, APIStatusError):
-        return f"status {exc.status_code}"
-    if isinstance(exc, APITimeoutError):
-        return "timeout"
-    if isinstance(exc, RateLimitStorageError):
-        return "rate-limit storage unreachable"
-    return type(exc).__name__
 
 
 class Transport:
@@ -348,8 +194,12 @@ class Transport:
         url = yarl.URL(token_url)
         path = url.path
         try:
-            body = await self._with_retries(
-                "POST", path, None, lambda: self._send("POST", url, path, {}, form, limited=False)
+            body = await with_retries(
+                self.retry,
+                "POST",
+                path,
+                None,
+                lambda: self._send("POST", url, path, {}, form, limited=False),
             )
         except APIStatusError as exc:
             if exc.status_code >= 500:
@@ -368,39 +218,6 @@ class Transport:
             raise ResponseValidationError(msg, method="POST", path=path) from None
         return decode_object(parsed, TokenSet, _TOKEN_ENVELOPE, method="POST", path=path)
 
-    async def _with_retries(
-        self, method: str, path: str, cursor: str | None, send: Callable[[], Any]
-    ) -> bytes:
-        # The first attempt runs outside stamina: most requests succeed, and
-        # entering a retry context costs more than decoding a small page.
-        retrying = _Retrying(self.retry, method, path)
-        retrying.attempts = 1
-        try:
-            return await send()  # type: ignore[no-any-return]
-        except KitError as exc:
-            failed: KitError | None = exc
-        retrying_here = _IN_KIT_ASYNC_RETRIES.set(True)
-        try:
-            async for attempt in stamina.retry_context(
-                on=retrying, attempts=self.retry.max_retries + 1, timeout=None
-            ):
-                with attempt:
-                    if failed is not None:
-                        # Replay the first failure so stamina decides, waits
-                        # and counts exactly as if it had seen it happen.
-                        error, failed = failed, None
-                        raise error
-                    retrying.attempts += 1
-                    return await send()  # type: ignore[no-any-return]
-        except KitError as exc:
-            exc.attempts = retrying.attempts
-            if cursor is not None:
-                exc.cursor = cursor
-            raise
-        finally:
-            _IN_KIT_ASYNC_RETRIES.reset(retrying_here)
-        raise AssertionError("unreachable")  # pragma: no cover
-
     async def _send_authenticated(
         self, method: str, url: yarl.URL, path: str, cursor: str | None
     ) -> bytes:
@@ -413,7 +230,7 @@ class Transport:
             return self._send(method, url, path, last_headers, None)
 
         try:
-            return await self._with_retries(method, path, cursor, send)
+            return await with_retries(self.retry, method, path, cursor, send)
         except AuthenticationError as exc:
             if not (isinstance(auth, OAuthAuth) and auth.can_refresh and _token_expired(exc)):
                 raise
@@ -426,7 +243,7 @@ class Transport:
         except KitError as exc:
             exc.cursor = cursor
             raise
-        return await self._with_retries(method, path, cursor, send)
+        return await with_retries(self.retry, method, path, cursor, send)
 
     async def _send(
         self,

@@ -36,7 +36,7 @@ from kit_async import (
     RetryPolicy,
     UnprocessableEntityError,
 )
-from kit_async._transport import _Retrying
+from kit_async._retry import _Retrying
 from kit_async.testing import FakeKit
 
 PATH = "/v4/broadcasts/1/clicks"

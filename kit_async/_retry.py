@@ -1,0 +1,220 @@
+"""Retries: which failures are retried, how long to wait, and the loop that does it.
+
+stamina runs the loop; `_Retrying` is its backoff hook and decides, per
+failure, whether to retry and after how long (429s wait out Kit's rolling
+minute; 5xx, timeouts and resets are retried for idempotent methods only; a
+request that certainly never left, such as a refused connection or an
+unreachable rate-limit store, is retried whatever its method).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import email.utils
+import logging
+import random
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+import attrs
+import stamina
+
+from .errors import (
+    APIConnectionError,
+    APIStatusError,
+    APITimeoutError,
+    InternalServerError,
+    KitError,
+    RateLimitError,
+    RateLimitStorageError,
+)
+
+__all__ = ["RetryPolicy", "with_retries"]
+
+log = logging.getLogger("kit_async")
+
+_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
+_RETRY_STATUSES = frozenset({500, 502, 503, 504})
+# True while stamina runs kit-async's own retry loop (in that task only).
+_IN_KIT_ASYNC_RETRIES: contextvars.ContextVar[bool] = contextvars.ContextVar(
+    "kit_async_retrying", default=False
+)
+
+
+class _DropKitAsyncRetries(logging.Filter):
+    """Drops stamina's own record of kit-async's retries from the `stamina` logger.
+
+    kit-async logs each retry itself (method, path, cause, wait, attempt) on
+    the `kit_async` logger at INFO. stamina's default hook would also log it
+    at WARNING, which Python's last-resort handler prints on stderr in a
+    program that configured no logging. stamina calls its hooks inside the
+    retry loop, so a record made while `_IN_KIT_ASYNC_RETRIES` is set is
+    kit-async's; records of the host program's own stamina retries pass.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:  # noqa: ARG002 - decided by context
+        return not _IN_KIT_ASYNC_RETRIES.get()
+
+
+logging.getLogger("stamina").addFilter(_DropKitAsyncRetries())
+
+
+def _non_negative(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
+    if isinstance(value, bool) or not isinstance(value, int | float) or not value >= 0:
+        msg = f"RetryPolicy.{attribute.name} must be a number >= 0, got {value!r}"
+        raise ValueError(msg)
+
+
+@attrs.frozen
+class RetryPolicy:
+    """How failed requests are retried. Every field is overridable.
+
+    Attributes:
+        max_retries: Retries after the first attempt; `0` means no retry.
+        max_retry_time: Seconds from the first attempt after which no new
+            wait is started; the last error is raised instead.
+            A `Retry-After` header is honoured up to twice
+            `rate_limited_wait_max`.
+        rate_limited_wait: First wait after a 429, in seconds; it doubles on
+            each further 429 up to `rate_limited_wait_max`, with jitter.
+        rate_limited_wait_max: Longest wait after a 429. Kit's window is a
+            rolling 60 s, so a full minute always clears it.
+        backoff_initial: First wait after a 5xx, a timeout or a connection
+            error; it doubles each time up to `backoff_max`, with jitter.
+        backoff_max: Longest wait after a 5xx, a timeout or a connection error.
+    """
+
+    max_retries: int = attrs.field(default=6, validator=_non_negative)
+    max_retry_time: float = attrs.field(default=300.0, validator=_non_negative)
+    rate_limited_wait: float = attrs.field(default=8.0, validator=_non_negative)
+    rate_limited_wait_max: float = attrs.field(default=60.0, validator=_non_negative)
+    backoff_initial: float = attrs.field(default=0.5, validator=_non_negative)
+    backoff_max: float = attrs.field(default=30.0, validator=_non_negative)
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a `Retry-After` header (delta-seconds or an HTTP date)."""
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, when.timestamp() - time.time())
+
+
+class _Retrying:
+    """The backoff hook for one logical request: decides, waits, logs."""
+
+    def __init__(self, policy: RetryPolicy, method: str, path: str) -> None:
+        self._policy = policy
+        self._method = method
+        self._path = path
+        self._idempotent = method in _IDEMPOTENT
+        self._started = time.monotonic()
+        self.attempts = 0
+        self._rate_limited = 0
+        self._failed = 0
+
+    def __call__(self, exc: Exception) -> bool | float:
+        wait = self._wait_for(exc)
+        if wait is None:
+            return False
+        attempt = self.attempts
+        if self.attempts > self._policy.max_retries:
+            return False
+        if time.monotonic() - self._started + wait > self._policy.max_retry_time:
+            return False
+        log.info(
+            "retrying %s %s in %.1f s (attempt %d of %d failed: %s)",
+            self._method,
+            self._path,
+            wait,
+            attempt,
+            self._policy.max_retries + 1,
+            _reason(exc),
+        )
+        return wait
+
+    def _wait_for(self, exc: Exception) -> float | None:
+        policy = self._policy
+        if isinstance(exc, RateLimitError):
+            self._rate_limited += 1
+            hinted = _retry_after(exc.retry_after)
+            if hinted is not None:
+                return min(hinted, policy.rate_limited_wait_max * 2)
+            base = min(
+                policy.rate_limited_wait_max,
+                policy.rate_limited_wait * 2.0 ** (self._rate_limited - 1),
+            )
+            # Jitter below the cap only, so the last waits still span the window.
+            return min(policy.rate_limited_wait_max, base * random.uniform(0.9, 1.2))  # noqa: S311
+        retryable = (
+            # Nothing was sent: safe to retry whatever the method.
+            isinstance(exc, RateLimitStorageError)
+            or (isinstance(exc, APIConnectionError) and exc.connect_failed)
+            or (self._idempotent and isinstance(exc, APIConnectionError))
+            or (
+                self._idempotent
+                and isinstance(exc, InternalServerError)
+                and exc.status_code in _RETRY_STATUSES
+            )
+        )
+        if not retryable:
+            return None
+        self._failed += 1
+        base = min(policy.backoff_max, policy.backoff_initial * 2.0 ** (self._failed - 1))
+        return base * random.uniform(0.5, 1.0)  # noqa: S311
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, APIStatusError):
+        return f"status {exc.status_code}"
+    if isinstance(exc, APITimeoutError):
+        return "timeout"
+    if isinstance(exc, RateLimitStorageError):
+        return "rate-limit storage unreachable"
+    return type(exc).__name__
+
+
+async def with_retries(
+    policy: RetryPolicy,
+    method: str,
+    path: str,
+    cursor: str | None,
+    send: Callable[[], Awaitable[bytes]],
+) -> bytes:
+    """Send once, then retry the failure as `policy` says; set `.attempts` and `.cursor`."""
+    # The first attempt runs outside stamina: most requests succeed, and
+    # entering a retry context costs more than decoding a small page.
+    retrying = _Retrying(policy, method, path)
+    retrying.attempts = 1
+    try:
+        return await send()
+    except KitError as exc:
+        failed: KitError | None = exc
+    retrying_here = _IN_KIT_ASYNC_RETRIES.set(True)
+    try:
+        async for attempt in stamina.retry_context(
+            on=retrying, attempts=policy.max_retries + 1, timeout=None
+        ):
+            with attempt:
+                if failed is not None:
+                    # Replay the first failure so stamina decides, waits
+                    # and counts exactly as if it had seen it happen.
+                    error, failed = failed, None
+                    raise error
+                retrying.attempts += 1
+                return await send()
+    except KitError as exc:
+        exc.attempts = retrying.attempts
+        if cursor is not None:
+            exc.cursor = cursor
+        raise
+    finally:
+        _IN_KIT_ASYNC_RETRIES.reset(retrying_here)
+    raise AssertionError("unreachable")  # pragma: no cover
