@@ -379,25 +379,37 @@ class KitClient:
 
         Args:
             broadcast_ids: Any iterable or async iterable of broadcast ids;
-                `None` means every sent broadcast of the account.
-            concurrency: Broadcasts fetched at once (all requests still share
-                the client's rate limiter).
+                `None` means every sent broadcast of the account. An id given
+                twice is fetched once, where it first appears.
+            concurrency: Broadcasts fetched at most at once (all requests
+                still share the client's rate limiter); fetchers start only
+                as ids need them.
             per_page: Clicks per request, 1 to 1000.
             on_missing: `"skip"` skips broadcasts that answer 404 (drafts,
                 scheduled; listed in `stream.skipped`), `"raise"` raises
                 `NotFoundError`.
             after: Resume cursors, broadcast id -> cursor, e.g. from a
                 `BroadcastPage` saved before an interruption.
-            buffer: Pages held between the fetchers and you (default:
-                `concurrency`). A slow consumer holds the fetchers back.
+            buffer: Pages held between the fetchers and you, a positive int
+                (default: `concurrency`, or fewer when fewer ids are given in
+                a list). A slow consumer holds the fetchers back.
+
+        Raises:
+            TypeError: An argument of the wrong type (a bool is not an int).
+            ValueError: An argument out of range. Both are raised here,
+                before any request; the ids of a generator are checked as
+                they are read.
 
         Any other error stops the fan-out and is raised with `broadcast_id`
-        and `cursor` set, so the failed broadcast can resume there.
+        and `cursor` set, so the failed broadcast can resume there. Use the
+        stream as `async with` (or call `await stream.aclose()`) so that
+        leaving the loop early stops every fetcher before your next line.
 
         ```python
         async with kit_async.KitClient() as kit:
-            async for click in kit.iter_clicks_for_broadcasts([145, 146, 147]):
-                print(click.broadcast_id, click.url, click.unique_clicks)
+            async with kit.iter_clicks_for_broadcasts([145, 146, 147]) as stream:
+                async for click in stream:
+                    print(click.broadcast_id, click.url, click.unique_clicks)
         ```
         """
         return ClickStream(
@@ -422,9 +434,11 @@ class KitClient:
     ) -> dict[int, list[BroadcastClick]]:
         """Every click of many broadcasts, in memory: `{broadcast_id: [clicks]}`.
 
-        Takes the same arguments as `iter_clicks_for_broadcasts`. The dict
-        follows the order of `broadcast_ids`; skipped (404) broadcasts are
-        absent, and a sent broadcast without clicks maps to an empty list.
+        Takes the same arguments as `iter_clicks_for_broadcasts`, checked
+        the same way before any request. The dict follows the order of
+        `broadcast_ids` (an id given twice is fetched once, and placed where
+        it first appears); skipped (404) broadcasts are absent, and a sent
+        broadcast without clicks maps to an empty list.
 
         ```python
         async with kit_async.KitClient() as kit:

@@ -7,7 +7,7 @@ through empty pages; never loop on a missing or repeated cursor.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Generator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Generator, Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
@@ -40,7 +40,7 @@ def _check_cursor(name: str, value: str | None) -> None:
 
 def _check_per_page(per_page: int) -> None:
     if isinstance(per_page, bool) or not isinstance(per_page, int):
-        msg = f"per_page must be an int, got {type(per_page).__name__}"
+        msg = f"per_page must be an int, got {type(per_page).__name__} {per_page!r}"
         raise TypeError(msg)
     if not 1 <= per_page <= MAX_PER_PAGE:
         msg = f"per_page must be between 1 and {MAX_PER_PAGE}, got {per_page}"
@@ -137,7 +137,7 @@ class AsyncPaginator(Generic[T]):
     def __await__(self) -> Generator[Any, None, Page[T]]:
         return self._fetch(self._start, first=True).__await__()
 
-    async def pages(self) -> AsyncIterator[Page[T]]:
+    async def pages(self) -> AsyncGenerator[Page[T], None]:
         """Yield each page in turn, following the cursors until the last one."""
         cursor = self._start
         first = True

@@ -14,11 +14,13 @@ import functools
 import gc
 import itertools
 import logging
+import sys
 import time
 import warnings
+import weakref
 from collections import Counter
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager
+from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
+from contextlib import asynccontextmanager, contextmanager, suppress
 from typing import Any
 
 import pytest
@@ -120,6 +122,79 @@ class InFlight:
         finally:
             self.now -= 1
             self.broadcasts[broadcast] -= 1
+
+
+@contextmanager
+def left_to_the_loop() -> Iterator[list[str]]:
+    """Names of the async generators left unclosed, for the event loop to finalize.
+
+    The loop closes such a generator in a task of its own, a moment later:
+    a task that outlives the stream.
+    """
+    firstiter, finalizer = sys.get_asyncgen_hooks()
+    left: list[str] = []
+
+    def record(agen: Any) -> None:
+        left.append(agen.__qualname__)
+        if finalizer is not None:
+            finalizer(agen)
+
+    sys.set_asyncgen_hooks(firstiter, record)
+    try:
+        yield left
+    finally:
+        sys.set_asyncgen_hooks(firstiter, finalizer)
+
+
+class Arrivals:
+    """An outermost server middleware counting clicks requests as they arrive.
+
+    FakeKit records a request only once it has answered it; this counts it
+    when it comes in, so a request sent before a check cannot be mistaken for
+    one sent after it.
+    """
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        if request.path.endswith("/clicks"):
+            self.count += 1
+        return await handler(request)
+
+
+async def spin(seconds: float = 0.3) -> None:
+    """Give anything still running every chance to send a request: many loop turns, then time.
+
+    Not a synchronisation: the tests that call it check that nothing happens.
+    """
+    for _ in range(200):
+        await asyncio.sleep(0)
+    await asyncio.sleep(seconds)
+
+
+def walk(stream: kit_async.ClickStream, style: str) -> AsyncIterator[Any]:
+    """The two ways to iterate a stream: its clicks, or its pages."""
+    return aiter(stream) if style == "clicks" else stream.pages()
+
+
+STYLES = ["clicks", "pages"]
+
+
+def ids_as(kind: str, ids: list[Any]) -> Iterable[Any] | AsyncIterable[Any]:
+    """The same ids as a list, a generator or an async generator."""
+    if kind == "list":
+        return list(ids)
+    if kind == "generator":
+        return (broadcast_id for broadcast_id in ids)
+
+    async def agen() -> AsyncIterator[Any]:
+        for broadcast_id in ids:
+            await asyncio.sleep(0)
+            yield broadcast_id
+
+    return agen()
 
 
 @asynccontextmanager
@@ -391,6 +466,51 @@ async def test_after_mapping_resumes_one_broadcast_at_its_cursor(fake_kit: FakeK
     assert [index_of(c) for c in clicks if c.broadcast_id == 2] == list(range(1000, 1200))
 
 
+# -- repeated ids ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["list", "generator", "async"])
+async def test_a_repeated_id_is_fetched_and_delivered_once(
+    fake_kit: FakeKit, kit, kind: str
+) -> None:
+    ids = ids_as(kind, [3, 1, 3, 2, 1, 3])
+    stream = kit.iter_clicks_for_broadcasts(ids, concurrency=1, per_page=500)
+    order = [item.broadcast_id async for item in stream.pages()]
+
+    # One fetcher: the broadcasts come in the order of their first occurrence.
+    assert order == [3, 3, 3, 1, 1, 1, 2, 2, 2]
+    asked = Counter(r.path for r in fake_kit.requests)
+    assert asked == {f"/v4/broadcasts/{b}/clicks": 3 for b in (1, 2, 3)}
+    assert stream.taken == [3, 1, 2]
+    assert stream.completed == [3, 1, 2]
+    assert stream.clicks_fetched == 3 * 1200
+
+
+async def test_repeated_ids_are_fetched_once_with_many_fetchers(fake_kit: FakeKit, kit) -> None:
+    stream = kit.iter_clicks_for_broadcasts([5, 5, 5, 5, 6, 5], concurrency=4, per_page=1000)
+    clicks = [c async for c in stream]
+
+    assert Counter(c.broadcast_id for c in clicks) == {5: 1200, 6: 1200}
+    assert stream.taken == [5, 6]
+    assert len(fake_kit.requests) == 4  # 2 pages of 1,000 for each
+
+
+async def test_a_repeated_skipped_id_is_listed_once(fake_kit: FakeKit, kit) -> None:
+    stream = kit.iter_clicks_for_broadcasts([9, 1, 9], per_page=1000)
+    _ = [c async for c in stream]
+
+    assert stream.skipped == [9]
+    assert len([r for r in fake_kit.requests if r.path.endswith("/9/clicks")]) == 1
+
+
+async def test_gather_fetches_a_repeated_id_once(fake_kit: FakeKit, kit) -> None:
+    found = await kit.gather_broadcast_clicks([2, 1, 2, 1], per_page=1000)
+
+    assert list(found) == [2, 1]
+    assert [index_of(c) for c in found[2]] == list(range(1200))
+    assert len(found[1]) == 1200
+
+
 # -- bounded concurrency and backpressure -------------------------------------
 
 
@@ -430,6 +550,67 @@ async def test_one_broadcast_never_has_two_requests_in_flight() -> None:
     assert peak_per_broadcast == 1
 
 
+@within(5)
+@pytest.mark.parametrize("kind", ["list", "generator", "async"])
+async def test_huge_concurrency_starts_no_more_fetchers_than_there_are_ids(kind: str) -> None:
+    test_task = asyncio.current_task()
+    peak = 0
+
+    @web.middleware
+    async def count_tasks(request: web.Request, handler: Handler) -> web.StreamResponse:
+        nonlocal peak
+        peak = max(peak, len([t for t in fetcher_tasks() if t is not test_task]))
+        return await handler(request)
+
+    async with (
+        serve(count_tasks, broadcasts=3, drafts=0, clicks=20) as server,
+        client_for(server) as kit,
+    ):
+        started = time.monotonic()
+        stream = kit.iter_clicks_for_broadcasts(
+            ids_as(kind, [1, 2, 3]), concurrency=100_000, per_page=10
+        )
+        clicks = [c async for c in stream]
+        took = time.monotonic() - started
+
+    assert len(clicks) == 3 * 20
+    assert 1 < peak <= 1 + 3  # the supervisor and one fetcher per broadcast
+    assert took < 0.5
+
+
+@within(5)
+async def test_fetchers_start_only_when_every_running_one_is_busy() -> None:
+    # Each id is handed out only once the previous broadcast has been read:
+    # one fetcher is always enough, so no second one may start.
+    test_task = asyncio.current_task()
+    peak = 0
+    finished = asyncio.Event()
+
+    @web.middleware
+    async def count_tasks(request: web.Request, handler: Handler) -> web.StreamResponse:
+        nonlocal peak
+        peak = max(peak, len([t for t in fetcher_tasks() if t is not test_task]))
+        return await handler(request)
+
+    async def one_at_a_time() -> AsyncIterator[int]:
+        for broadcast_id in (1, 2, 3, 4):
+            finished.clear()
+            yield broadcast_id
+            await finished.wait()
+
+    async with (
+        serve(count_tasks, broadcasts=4, drafts=0, clicks=30) as server,
+        client_for(server) as kit,
+    ):
+        stream = kit.iter_clicks_for_broadcasts(one_at_a_time(), concurrency=8, per_page=10)
+        async for item in stream.pages():
+            if not item.page.pagination.has_next_page:
+                finished.set()
+
+    assert stream.completed == [1, 2, 3, 4]
+    assert peak == 2  # the supervisor and one fetcher
+
+
 async def settled(stream: kit_async.ClickStream) -> int:
     """`stream.pages_fetched` once it has stopped growing for 0.1 s."""
     last = -1
@@ -467,6 +648,20 @@ async def test_default_buffer_follows_concurrency() -> None:
         await pages.aclose()
 
     assert held == 1 + 4 + 4
+
+
+@within(5)
+async def test_default_buffer_is_no_larger_than_the_number_of_ids() -> None:
+    async with serve(broadcasts=2, drafts=0, clicks=2000) as server, client_for(server) as kit:
+        stream = kit.iter_clicks_for_broadcasts([1, 2], concurrency=8, per_page=10)
+        pages = stream.pages()
+        await anext(pages)
+        held = await settled(stream)
+        await pages.aclose()
+
+    # Two fetchers, so a buffer of two pages: one per fetcher, as with fewer ids
+    # than `concurrency` there are only ever that many fetchers.
+    assert held == 1 + 2 + 2
 
 
 # -- leaving early --------------------------------------------------------------
@@ -518,21 +713,189 @@ async def test_leaving_async_with_cancels_every_fetcher_before_the_next_line(
         assert_clean(loop_errors, caught)
 
 
-async def test_aclose_stops_fetchers_even_while_the_iterator_is_referenced(loop_errors) -> None:
+@within(5)
+@pytest.mark.parametrize("leave", ["break", "raise"])
+@pytest.mark.parametrize("style", STYLES)
+async def test_leaving_async_with_early_stops_every_fetcher_before_the_next_line(
+    style: str, leave: str, loop_errors
+) -> None:
+    arrivals = Arrivals()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with (
+            serve(arrivals.middleware, broadcasts=10, drafts=0, clicks=500, latency=0.02) as server,
+            client_for(server) as kit,
+        ):
+            with left_to_the_loop() as left, suppress(ConsumerError):
+                async with kit.iter_clicks_for_broadcasts(
+                    range(1, 11), concurrency=4, per_page=50
+                ) as stream:
+                    seen = 0
+                    # No reference to the iterator is kept: it is dropped at
+                    # the break, exactly as in everyday code.
+                    async for _ in stream if style == "clicks" else stream.pages():
+                        seen += 1
+                        if seen == (60 if style == "clicks" else 6):
+                            if leave == "break":
+                                break
+                            raise ConsumerError(seen)
+            # No loop turn in between: the fetchers are gone already...
+            assert fetcher_tasks() == []
+            sent = arrivals.count
+            await spin()
+            # ...and the server hears nothing more.
+            assert arrivals.count == sent
+            assert left == []  # nothing was left for the loop to close later
+        assert_clean(loop_errors, caught)
+
+
+@within(5)
+@pytest.mark.parametrize("style", STYLES)
+async def test_aclose_after_a_break_stops_every_fetcher_before_the_next_line(
+    style: str, loop_errors
+) -> None:
+    arrivals = Arrivals()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with (
+            serve(arrivals.middleware, broadcasts=10, drafts=0, clicks=500, latency=0.02) as server,
+            client_for(server) as kit,
+        ):
+            stream = kit.iter_clicks_for_broadcasts(range(1, 11), concurrency=4, per_page=50)
+            seen = 0
+            async for _ in stream if style == "clicks" else stream.pages():
+                seen += 1
+                if seen == (60 if style == "clicks" else 6):
+                    break
+            await stream.aclose()
+            assert fetcher_tasks() == []
+            sent = arrivals.count
+            await spin()
+            assert arrivals.count == sent
+        assert_clean(loop_errors, caught)
+
+
+@within(5)
+@pytest.mark.parametrize("style", STYLES)
+async def test_aclose_stops_fetchers_even_while_the_iterator_is_referenced(
+    style: str, loop_errors
+) -> None:
+    arrivals = Arrivals()
     async with (
-        serve(broadcasts=6, drafts=0, clicks=300, latency=0.02) as server,
+        serve(arrivals.middleware, broadcasts=6, drafts=0, clicks=300, latency=0.02) as server,
         client_for(server) as kit,
     ):
         stream = kit.iter_clicks_for_broadcasts(range(1, 7), concurrency=3, per_page=50)
-        pages = stream.pages()
-        await anext(pages)
+        iterator = walk(stream, style)
+        await anext(iterator)
         assert fetcher_tasks() != []
         await stream.aclose()
         assert fetcher_tasks() == []
+        sent = arrivals.count
         await stream.aclose()  # idempotent
         with pytest.raises(StopAsyncIteration):
-            await anext(pages)
+            await anext(iterator)
+        await spin()
+        assert arrivals.count == sent
     assert_clean(loop_errors, [])
+
+
+@within(5)
+async def test_leaving_early_while_listing_every_broadcast_leaves_no_task(loop_errors) -> None:
+    # With no ids, the ids come from the broadcasts listing, which must be
+    # closed with the stream rather than left to the loop's finalizer.
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with (
+            serve(broadcasts=10, drafts=2, clicks=500, latency=0.01) as server,
+            client_for(server) as kit,
+        ):
+            with left_to_the_loop() as left:
+                async with kit.iter_clicks_for_broadcasts(concurrency=2, per_page=50) as stream:
+                    async for _ in stream.pages():
+                        break
+                assert fetcher_tasks() == []
+                await spin(0)
+            assert left == []
+        assert_clean(loop_errors, caught)
+
+
+@within(5)
+@pytest.mark.parametrize("style", STYLES)
+async def test_a_bare_break_still_stops_every_fetcher_when_the_iterator_is_dropped(
+    style: str, loop_errors
+) -> None:
+    arrivals = Arrivals()
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        async with (
+            serve(arrivals.middleware, broadcasts=10, drafts=0, clicks=500, latency=0.02) as server,
+            client_for(server) as kit,
+        ):
+            stream = kit.iter_clicks_for_broadcasts(range(1, 11), concurrency=4, per_page=50)
+            iterator = walk(stream, style)
+            dropped = weakref.ref(iterator)
+            seen = 0
+            async for _ in iterator:
+                seen += 1
+                if seen == (60 if style == "clicks" else 6):
+                    break
+            del iterator
+            # The stream is still referenced, and must not keep its iterator
+            # (nor, through it, the fetchers) alive.
+            took = await wait_for_no_fetchers()
+            assert dropped() is None
+            sent = arrivals.count
+            await spin()
+            assert arrivals.count == sent
+            assert stream.pages_fetched < 10 * 10  # it really stopped early
+            # And once the stream is dropped too, nothing keeps it alive.
+            stream_ref = weakref.ref(stream)
+            del stream
+            gc.collect()
+            assert stream_ref() is None
+        assert_clean(loop_errors, caught)
+
+    assert took < 0.1  # a few loop turns
+
+
+@within(5)
+@pytest.mark.parametrize("style", STYLES)
+async def test_aclose_from_another_task_ends_a_consumer_waiting_for_a_page(
+    style: str, loop_errors
+) -> None:
+    asked = asyncio.Event()
+
+    @web.middleware
+    async def first_request(request: web.Request, handler: Handler) -> web.StreamResponse:
+        asked.set()
+        return await handler(request)
+
+    async with (
+        serve(first_request, broadcasts=4, drafts=0, clicks=100, latency=0.05) as server,
+        client_for(server) as kit,
+    ):
+        stream = kit.iter_clicks_for_broadcasts(range(1, 5), concurrency=2, per_page=10)
+        iterator = walk(stream, style)
+        waiting = asyncio.create_task(anext(iterator))
+        await asked.wait()  # the consumer now waits inside the stream for a page
+        await stream.aclose()
+
+        with pytest.raises(StopAsyncIteration):
+            await waiting
+        assert fetcher_tasks() == []
+    assert_clean(loop_errors, [])
+
+
+@pytest.mark.parametrize("style", STYLES)
+async def test_a_stream_closed_before_it_is_iterated_sends_nothing(
+    fake_kit: FakeKit, kit, style: str
+) -> None:
+    async with kit.iter_clicks_for_broadcasts([1, 2]) as stream:
+        pass
+    assert [item async for item in walk(stream, style)] == []
+    assert fake_kit.requests == []
+    assert fetcher_tasks() == []
 
 
 @within(5)
@@ -767,12 +1130,116 @@ async def test_fanout_without_a_limiter_does_hit_the_server_window() -> None:
 # -- bad arguments ----------------------------------------------------------------
 
 
-@pytest.mark.parametrize("concurrency", [0, -1, True, 1.5, "4"])
-async def test_bad_concurrency_is_refused_before_any_request(
-    fake_kit: FakeKit, kit, concurrency: Any
+@pytest.mark.parametrize("concurrency", [0, -1])
+async def test_concurrency_below_one_is_refused_before_any_request(
+    fake_kit: FakeKit, kit, concurrency: int
 ) -> None:
-    with pytest.raises(ValueError, match="concurrency must be a positive int"):
+    with pytest.raises(ValueError, match=f"concurrency must be a positive int, got {concurrency}"):
         kit.iter_clicks_for_broadcasts([1], concurrency=concurrency)
+    assert fake_kit.requests == []
+
+
+@pytest.mark.parametrize(
+    ("concurrency", "message"),
+    [
+        (True, "concurrency must be an int, got bool True"),
+        (1.5, "concurrency must be an int, got float 1.5"),
+        ("4", "concurrency must be an int, got str '4'"),
+    ],
+)
+async def test_concurrency_that_is_not_an_int_is_refused_before_any_request(
+    fake_kit: FakeKit, kit, concurrency: Any, message: str
+) -> None:
+    with pytest.raises(TypeError) as caught:
+        kit.iter_clicks_for_broadcasts([1], concurrency=concurrency)
+    assert str(caught.value) == message
+    assert fake_kit.requests == []
+
+
+@pytest.mark.parametrize("buffer", [0, -1])
+async def test_buffer_below_one_is_refused_before_any_request(
+    fake_kit: FakeKit, kit, buffer: int
+) -> None:
+    # asyncio.Queue(0) would be unbounded: no backpressure at all.
+    with pytest.raises(ValueError, match=f"buffer must be a positive int, got {buffer}"):
+        kit.iter_clicks_for_broadcasts([1], buffer=buffer)
+    assert fake_kit.requests == []
+
+
+@pytest.mark.parametrize(
+    ("buffer", "message"),
+    [
+        ("x", "buffer must be an int, got str 'x'"),
+        (True, "buffer must be an int, got bool True"),
+        (2.5, "buffer must be an int, got float 2.5"),
+    ],
+)
+async def test_buffer_that_is_not_an_int_is_refused_before_any_request(
+    fake_kit: FakeKit, kit, buffer: Any, message: str
+) -> None:
+    with pytest.raises(TypeError) as caught:
+        kit.iter_clicks_for_broadcasts([1], buffer=buffer)
+    assert str(caught.value) == message
+    assert fake_kit.requests == []
+
+
+@pytest.mark.parametrize(
+    ("per_page", "message"),
+    [
+        ("10", "per_page must be an int, got str '10'"),
+        (10.5, "per_page must be an int, got float 10.5"),
+        (True, "per_page must be an int, got bool True"),
+        (None, "per_page must be an int, got NoneType None"),
+    ],
+)
+async def test_per_page_that_is_not_an_int_is_refused_before_any_request(
+    fake_kit: FakeKit, kit, per_page: Any, message: str
+) -> None:
+    with pytest.raises(TypeError) as caught:
+        kit.iter_clicks_for_broadcasts([1], per_page=per_page)
+    assert str(caught.value) == message
+    assert fake_kit.requests == []
+
+
+@pytest.mark.parametrize(
+    ("after", "error", "message"),
+    [
+        ([(1, "abc")], TypeError, "after must be a mapping of broadcast id to cursor, got list"),
+        ("abc", TypeError, "after must be a mapping of broadcast id to cursor, got str"),
+        ({"1": "abc"}, TypeError, "broadcast id in after must be an int, got str '1'"),
+        ({0: "abc"}, ValueError, "broadcast id in after must be a positive int, got 0"),
+        ({True: "abc"}, TypeError, "broadcast id in after must be an int, got bool True"),
+        ({1: 17}, TypeError, "after[1] must be a cursor string from a previous page, got int"),
+        (
+            {1: None},
+            TypeError,
+            "after[1] must be a cursor string from a previous page, got NoneType",
+        ),
+        ({1: ""}, ValueError, "after[1] must not be empty"),
+    ],
+)
+async def test_bad_after_is_refused_before_any_request(
+    fake_kit: FakeKit, kit, after: Any, error: type[Exception], message: str
+) -> None:
+    with pytest.raises(error) as caught:
+        kit.iter_clicks_for_broadcasts([1], after=after)
+    assert str(caught.value) == message
+    assert fake_kit.requests == []
+
+
+@pytest.mark.parametrize("on_missing", [None, "Skip", ["skip"]])
+async def test_bad_on_missing_is_refused_naming_the_value(
+    fake_kit: FakeKit, kit, on_missing: Any
+) -> None:
+    with pytest.raises(ValueError) as caught:
+        kit.iter_clicks_for_broadcasts([1], on_missing=on_missing)
+    assert str(caught.value) == f"on_missing must be 'skip' or 'raise', got {on_missing!r}"
+    assert fake_kit.requests == []
+
+
+async def test_gather_refuses_bad_arguments_before_any_request(fake_kit: FakeKit, kit) -> None:
+    with pytest.raises(ValueError, match="buffer must be a positive int, got 0"):
+        await kit.gather_broadcast_clicks([1], buffer=0)
     assert fake_kit.requests == []
 
 
@@ -815,6 +1282,12 @@ async def test_bad_id_in_the_ids_is_raised_clearly(
 
     assert str(caught.value) == message
     assert fetcher_tasks() == []
+
+
+async def test_bad_id_in_a_list_is_refused_before_any_request(fake_kit: FakeKit, kit) -> None:
+    with pytest.raises(TypeError, match="broadcast id must be an int, got str '2'"):
+        kit.iter_clicks_for_broadcasts([1, 3, "2"], concurrency=1)
+    assert fake_kit.requests == []
 
 
 async def test_bad_id_from_an_async_iterable_is_raised_clearly(fake_kit: FakeKit, kit) -> None:

@@ -16,7 +16,7 @@ T = TypeVar("T")
 
 
 def check_id(name: str, value: object) -> int:
-    """Refuse anything but a positive int before it reaches a URL path."""
+    """Refuse anything but a positive int: an id before it reaches a URL path, or a count."""
     if isinstance(value, bool) or not isinstance(value, int):
         msg = f"{name} must be an int, got {type(value).__name__} {value!r}"
         raise TypeError(msg)
