@@ -486,22 +486,27 @@ async def export_clicks(
         on_missing="skip",
         after={key: value for key, value in output.cursors.items() if key not in skip},
     )
-    async for item in stream.pages():
-        info = item.page.pagination
-        if info.has_next_page and info.end_cursor in (None, "", item.page.cursor):
-            # The paginator raises PaginationError next; a page written now
-            # could not be resumed after, so it would be written twice.
-            continue
-        for broadcast_id in stream.skipped:
-            if broadcast_id not in state.missing:
-                state.missing.append(broadcast_id)
+    # `async with`: an output that fails (a closed pipe) or an interruption
+    # stops every fetcher here, before the caller closes the client. `pages`
+    # is held in a variable so that it is still there for the stream to close.
+    async with stream:
+        pages = stream.pages()
+        async for item in pages:
+            info = item.page.pagination
+            if info.has_next_page and info.end_cursor in (None, "", item.page.cursor):
+                # The paginator raises PaginationError next; a page written now
+                # could not be resumed after, so it would be written twice.
+                continue
+            for broadcast_id in stream.skipped:
+                if broadcast_id not in state.missing:
+                    state.missing.append(broadcast_id)
+                    state.done += 1
+            output.write(item, state.missing)
+            state.pages += 1
+            state.clicks += len(item.page.items)
+            if not info.has_next_page:
                 state.done += 1
-        output.write(item, state.missing)
-        state.pages += 1
-        state.clicks += len(item.page.items)
-        if not info.has_next_page:
-            state.done += 1
-        on_page(item)
+            on_page(item)
     for broadcast_id in stream.skipped:
         if broadcast_id not in state.missing:
             state.missing.append(broadcast_id)

@@ -909,3 +909,38 @@ def test_console_entry_point_freezes_startup_objects_then_runs_main(
     assert cli.console() == 0
     assert frozen == [True]
     assert kit_async.__version__ in capsys.readouterr().out
+
+
+# -- the export stops its fetchers ----------------------------------------------------
+
+
+def _running_library_tasks() -> list[asyncio.Task[Any]]:
+    """Tasks still running code of kit_async itself (not of its fake server)."""
+    package = Path(kit_async.__file__).parent
+    found = []
+    for task in asyncio.all_tasks():
+        code = getattr(task.get_coro(), "cr_code", None)
+        if task.done() or task is asyncio.current_task() or code is None:
+            continue
+        where = Path(code.co_filename)
+        if where.is_relative_to(package) and not where.is_relative_to(package / "testing"):
+            found.append(task)
+    return found
+
+
+async def test_export_clicks_stops_every_fetcher_before_an_output_error_escapes(
+    fake_kit: FakeKit,
+) -> None:
+    from kit_async._export import ExportState, NullOutput, export_clicks
+
+    class ClosedPipe(NullOutput):
+        def write(self, item: Any, missing: Any) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    async with kit_async.KitClient(fake_kit.api_key, base_url=fake_kit.url) as kit:
+        with pytest.raises(BrokenPipeError):
+            await export_clicks(
+                kit, None, ClosedPipe(), per_page=10, concurrency=4, state=ExportState()
+            )
+
+        assert _running_library_tasks() == []
