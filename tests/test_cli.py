@@ -911,6 +911,73 @@ def test_console_entry_point_freezes_startup_objects_then_runs_main(
     assert kit_async.__version__ in capsys.readouterr().out
 
 
+# -- a checkpoint that cannot be written ----------------------------------------------
+
+
+@pytest.mark.parametrize("blocked", [".checkpoint.json", ".checkpoint.json.tmp"])
+def test_an_unwritable_checkpoint_exits_5_and_leaves_the_output_untouched(
+    server: FakeKit, tmp_path: Path, capsys, blocked: str
+) -> None:
+    output = tmp_path / "clicks.jsonl"
+    output.write_text("an earlier export, precious\n")
+    (tmp_path / f"clicks.jsonl{blocked}").mkdir()  # the checkpoint cannot be written there
+
+    code = main(["clicks", "1", "--output", str(output)])
+
+    assert code == 5
+    assert_one_line_error(
+        capsys.readouterr().err, "cannot write the checkpoint", "was left as it was"
+    )
+    assert output.read_text() == "an earlier export, precious\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clicks.jsonl", f"clicks.jsonl{blocked}"]
+
+
+def test_an_unwritable_checkpoint_leaves_no_new_output_behind(
+    server: FakeKit, tmp_path: Path, capsys
+) -> None:
+    (tmp_path / "clicks.jsonl.checkpoint.json").mkdir()
+
+    assert main(["clicks", "1", "--output", str(tmp_path / "clicks.jsonl")]) == 5
+
+    assert_one_line_error(capsys.readouterr().err, "cannot write the checkpoint")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clicks.jsonl.checkpoint.json"]
+
+
+def test_a_run_that_died_before_its_header_resumes_with_one(
+    server: FakeKit, tmp_path: Path, capsys
+) -> None:
+    output = tmp_path / "clicks.csv"
+    argv = ["clicks", "1", "--format", "csv", "--output", str(output)]
+    assert main(argv) == 0
+    exported = output.read_text()
+    # What a run that died right after its first checkpoint leaves: an output
+    # not yet emptied (here, the previous export) and a checkpoint at offset 0.
+    checkpoint = output.with_name(output.name + ".checkpoint.json")
+    arguments = {
+        "command": "clicks",
+        "broadcasts": [1],
+        "format": "csv",
+        "per_page": 1000,
+        "base_url": server.url,
+    }
+    checkpoint.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "arguments": arguments,
+                "offset": 0,
+                "finished": [],
+                "missing": [],
+                "cursors": {},
+            }
+        )
+    )
+
+    assert main([*argv, "--resume"]) == 0
+
+    assert output.read_text() == exported
+
+
 # -- the export stops its fetchers ----------------------------------------------------
 
 
