@@ -208,15 +208,23 @@ class Output(Protocol):
 
 
 class StreamOutput:
-    """Pages written to a stream (stdout): no checkpoint, nothing to resume."""
+    """Pages written to a stream: no checkpoint, nothing to resume.
+
+    Args:
+        stream: Where the pages go: stdout, or a device or FIFO opened for
+            `--output`.
+        fmt: `"jsonl"` or `"csv"`.
+        owned: Close `stream` with the output (stdout stays open).
+    """
 
     finished: frozenset[int] = frozenset()
     cursors: Mapping[int, str] = {}
     missing: Sequence[int] = ()
 
-    def __init__(self, stream: IO[str], fmt: Format) -> None:
+    def __init__(self, stream: IO[str], fmt: Format, *, owned: bool = False) -> None:
         self._stream = stream
         self._fmt = fmt
+        self._owned = owned
         self._send(header(fmt))
 
     def _send(self, data: bytes) -> None:
@@ -239,7 +247,9 @@ class StreamOutput:
         """Nothing to finish: every page was flushed as it came."""
 
     def close(self) -> None:
-        """The stream belongs to the caller and stays open."""
+        """Close the stream if it is owned; stdout belongs to the caller."""
+        if self._owned:
+            self._stream.close()
 
 
 class NullOutput:
