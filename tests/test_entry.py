@@ -7,6 +7,7 @@ import importlib
 import signal
 import subprocess
 import sys
+import threading
 import tomllib
 from pathlib import Path
 
@@ -113,11 +114,14 @@ def test_ctrl_c_while_the_executable_imports_exits_130_with_one_line(tmp_path: P
         env=env,
     )
     assert process.stdout is not None
+    timer = threading.Timer(30, process.kill)  # a readline() that never ends
+    timer.start()
     try:
         assert process.stdout.readline() == "importing aiohttp\n", process.communicate()
         process.send_signal(signal.SIGINT)
         out, err = process.communicate(timeout=20)
     finally:
+        timer.cancel()
         process.kill()
 
     assert process.returncode == 130, err
