@@ -9,14 +9,14 @@ async with kit_async.KitClient(api_key="kit_...") as kit:
 ```
 """
 
-from ._auth import TokenSet
-from ._client import DEFAULT_BASE_URL, KitClient
-from ._fanout import BroadcastPage, ClickStream
-from ._models import Broadcast, BroadcastClick, BroadcastStats, EmailTemplate, Page, Pagination
-from ._pagination import AsyncPaginator
-from ._ratelimit import RateLimit
-from ._transport import RetryPolicy
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from ._version import __version__
+
+# The errors are imported now: errors.py needs nothing but the standard library.
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -35,6 +35,15 @@ from .errors import (
     ResponseValidationError,
     UnprocessableEntityError,
 )
+
+if TYPE_CHECKING:
+    from ._auth import TokenSet
+    from ._client import DEFAULT_BASE_URL, KitClient
+    from ._fanout import BroadcastPage, ClickStream
+    from ._models import Broadcast, BroadcastClick, BroadcastStats, EmailTemplate, Page, Pagination
+    from ._pagination import AsyncPaginator
+    from ._ratelimit import RateLimit
+    from ._retry import RetryPolicy
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -69,3 +78,39 @@ __all__ = [
     "UnprocessableEntityError",
     "__version__",
 ]
+
+# The other public names are imported on first use (PEP 562), so that
+# `import kit_async` (and the `kit-async` command starting up) does not load
+# aiohttp before it is needed. The imports above, for type checkers, list the same.
+_MODULE_OF: dict[str, str] = {
+    "TokenSet": "._auth",
+    "DEFAULT_BASE_URL": "._client",
+    "KitClient": "._client",
+    "BroadcastPage": "._fanout",
+    "ClickStream": "._fanout",
+    "Broadcast": "._models",
+    "BroadcastClick": "._models",
+    "BroadcastStats": "._models",
+    "EmailTemplate": "._models",
+    "Page": "._models",
+    "Pagination": "._models",
+    "AsyncPaginator": "._pagination",
+    "RateLimit": "._ratelimit",
+    "RetryPolicy": "._retry",
+}
+
+
+def __getattr__(name: str) -> Any:
+    try:
+        module_name = _MODULE_OF[name]
+    except KeyError:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg) from None
+    module = importlib.import_module(module_name, __name__)
+    value = getattr(module, name)
+    globals()[name] = value  # later look-ups skip this function
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

@@ -2,7 +2,7 @@
 
 import sys
 
-from ._cli import console
+from ._entry import console
 
 if __name__ == "__main__":
     sys.exit(console())

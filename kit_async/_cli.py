@@ -10,16 +10,21 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
+import contextlib
+import errno
+import io
 import os
+import stat
 import sys
 import textwrap
 import time
-from collections.abc import Callable, Coroutine, Iterable, Sequence
+from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import IO, Any, NoReturn, TypeVar, cast
+from typing import IO, Any, NamedTuple, NoReturn, TextIO, TypeVar, cast
+from urllib.parse import urlsplit
 
 from ._client import KitClient
+from ._entry import EXIT_INTERRUPTED
 from ._export import (
     CheckpointError,
     CheckpointMismatchError,
@@ -49,21 +54,23 @@ EXIT_USAGE = 2
 EXIT_CONFIG = 3
 EXIT_NOT_FOUND = 4
 EXIT_LOCAL = 5
-EXIT_INTERRUPTED = 130
+EXIT_PIPE = 141  # 128 + SIGPIPE, as other Unix tools end under a closed pipe
 
 EXIT_CODES = f"""\
 exit codes:
   {EXIT_OK:<4} success
   {EXIT_API:<4} Kit API or network error (after the retries); with --output, rerun
        the same command with --resume to continue
-  {EXIT_USAGE:<4} usage error: bad option or broadcast id, --resume without --output,
-       or a checkpoint made with other arguments
+  {EXIT_USAGE:<4} usage error: bad option or broadcast id, --resume without an --output
+       file, or a checkpoint made with other arguments
   {EXIT_CONFIG:<4} no credential, both credentials, a bad KIT_BASE_URL, or Kit refused
        the credential (401)
   {EXIT_NOT_FOUND:<4} some requested broadcasts answered 404 (unknown id, draft or
        scheduled); all the others were exported
-  {EXIT_LOCAL:<4} a local file (output, checkpoint) or port cannot be used
+  {EXIT_LOCAL:<4} a local file (output, checkpoint) or port cannot be used, or
+       stdout cannot be written (a full disk)
   {EXIT_INTERRUPTED:<4} interrupted (Ctrl-C); with --output, rerun with --resume
+  {EXIT_PIPE:<4} the reader closed the pipe (e.g. | head): kit-async stops quietly
 """
 
 ENVIRONMENT = """\
@@ -102,6 +109,15 @@ class _Parser(argparse.ArgumentParser):
 
     def error(self, message: str) -> NoReturn:
         raise _UsageError(message, self.prog)
+
+    def _print_message(self, message: str, file: Any = None) -> None:
+        # argparse ignores a failed write of --help or --version; a closed
+        # pipe or a full disk ends those like every other output instead.
+        if message:
+            stream = file or sys.stderr
+            with _writing("stdout" if stream is sys.stdout else "stderr"):
+                stream.write(message)
+                stream.flush()
 
 
 # -- argument types ---------------------------------------------------------------
@@ -144,7 +160,56 @@ def _plural(count: int, noun: str) -> str:
 
 
 def _say(message: str) -> None:
-    print(f"kit-async: {message}", file=sys.stderr, flush=True)
+    try:
+        print(f"kit-async: {message}", file=sys.stderr, flush=True)
+    except OSError:  # stderr is closed or full: there is nothing to tell it with
+        _silence(sys.stderr)
+
+
+def _silence(stream: IO[str]) -> None:
+    """Point `stream` at /dev/null: what is still buffered for it goes there.
+
+    Otherwise the interpreter's last flush, at exit, fails on it once more.
+    """
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, stream.fileno())
+    except (OSError, ValueError):  # not a file of its own (tests capture it)
+        pass
+    finally:
+        os.close(devnull)
+
+
+class _Closed(io.TextIOBase):
+    """Stands in for a stream closed before the start (`>&-`): writes fail."""
+
+    def write(self, text: str) -> int:  # noqa: ARG002 - nothing can be written
+        raise OSError(errno.EBADF, "it is closed")
+
+
+def _flush_or_silence(stream: IO[str]) -> None:
+    try:
+        stream.flush()
+    except (OSError, ValueError):
+        _silence(stream)
+
+
+def _reader_gone() -> int:
+    """The reader of stdout (or stderr) closed the pipe: end quietly, 141."""
+    _flush_or_silence(sys.stdout)
+    _flush_or_silence(sys.stderr)
+    return EXIT_PIPE
+
+
+@contextlib.contextmanager
+def _writing(name: str) -> Iterator[None]:
+    """Turn a failed write to `name` (a full disk, say) into one line and exit 5."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise  # the reader went away: main() ends quietly
+    except OSError as exc:
+        raise _CommandError(EXIT_LOCAL, f"cannot write to {name}: {exc.strerror or exc}") from None
 
 
 class _Progress:
@@ -237,10 +302,10 @@ class _Progress:
 
 
 def _progress_for(
-    state: ExportState, kit: KitClient, label: str, *, data_on_stdout: bool, transient: bool
+    state: ExportState, kit: KitClient, label: str, *, data_on_terminal: bool, transient: bool
 ) -> _Progress | None:
     """A progress display when stderr is a terminal that the data does not go to."""
-    if not _is_tty(sys.stderr) or (data_on_stdout and _is_tty(sys.stdout)):
+    if not _is_tty(sys.stderr) or data_on_terminal:
         return None
     try:
         return _Progress(sys.stderr, state, kit, label, transient=transient)
@@ -251,8 +316,12 @@ def _progress_for(
 # -- running a command --------------------------------------------------------------
 
 
-def _run(main: Coroutine[Any, Any, T], *, resumable: bool = False) -> T:
-    """Run `main`, turning every expected failure into a `_CommandError`."""
+def _run(main: Coroutine[Any, Any, T], *, resumable: bool = False, writing: str = "stdout") -> T:
+    """Run `main`, turning every expected failure into a `_CommandError`.
+
+    `writing` names what the data goes to, for a failed write that does not
+    name its file (a full disk).
+    """
     hint = _RESUME_HINT if resumable else ""
     try:
         return asyncio.run(main)
@@ -270,12 +339,9 @@ def _run(main: Coroutine[Any, Any, T], *, resumable: bool = False) -> T:
     except CheckpointError as exc:
         raise _CommandError(EXIT_LOCAL, str(exc)) from None
     except BrokenPipeError:
-        # The reader went away (`| head`): nothing left to say to it.
-        devnull = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(devnull, sys.stdout.fileno())
-        raise _CommandError(EXIT_API, "", label="") from None
+        raise  # the reader went away (`| head`): main() ends quietly
     except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
+        where = f"{exc.filename}: " if exc.filename else f"cannot write to {writing}: "
         raise _CommandError(EXIT_LOCAL, f"{where}{exc.strerror or exc}") from None
 
 
@@ -293,7 +359,7 @@ def _client(max_retries: int | None = None) -> KitClient:
         )
         raise _CommandError(EXIT_CONFIG, msg)
     try:
-        return KitClient(
+        kit = KitClient(
             api_key,
             access_token=token,
             base_url=os.environ.get("KIT_BASE_URL") or None,
@@ -301,6 +367,12 @@ def _client(max_retries: int | None = None) -> KitClient:
         )
     except ValueError as exc:
         raise _CommandError(EXIT_CONFIG, f"bad configuration: {exc}") from None
+    try:
+        urlsplit(kit.base_url).port  # noqa: B018 - the client leaves the port's range to aiohttp
+    except ValueError as exc:
+        msg = f"bad configuration: KIT_BASE_URL {kit.base_url!r}: {exc}"
+        raise _CommandError(EXIT_CONFIG, msg) from None
+    return kit
 
 
 def _broadcast_ids(args: argparse.Namespace, parser: argparse.ArgumentParser) -> list[int] | None:
@@ -312,17 +384,45 @@ def _broadcast_ids(args: argparse.Namespace, parser: argparse.ArgumentParser) ->
     return None if args.all else list(dict.fromkeys(args.broadcast_ids))
 
 
-def _open_output(args: argparse.Namespace, arguments: dict[str, Any]) -> tuple[Output, str, bool]:
-    """The output, where it goes (for messages), and whether it is stdout."""
+class _Target(NamedTuple):
+    output: Output
+    where: str  # for messages
+    streamed: bool  # no file to read back: stdout, a device or a FIFO
+    terminal: bool  # the data shows on a terminal (so no progress display)
+
+
+def _is_stream(path: Path) -> bool:
+    """Whether `path` is an existing device, FIFO or socket, not a file."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:  # a new file, or an error that opening it reports better
+        return False
+    return not (stat.S_ISREG(mode) or stat.S_ISDIR(mode))
+
+
+def _resumable(args: argparse.Namespace) -> bool:
+    """Whether the export goes to a file with a checkpoint (so `--resume` helps)."""
+    return args.output is not None and not _is_stream(Path(args.output))
+
+
+def _open_output(args: argparse.Namespace, arguments: dict[str, Any]) -> _Target:
+    """Where the data goes: stdout, a file with a checkpoint, or a device."""
     fmt = cast("Format", args.format)
     if args.output is None:
-        return StreamOutput(sys.stdout, fmt), "stdout", True
+        output: Output = StreamOutput(sys.stdout, fmt)
+        return _Target(output, "stdout", streamed=True, terminal=_is_tty(sys.stdout))
     path = Path(args.output)
-    return (
-        FileOutput(path, fmt, arguments, resume=args.resume, note=_say),
-        str(path),
-        False,
-    )
+    if _is_stream(path):
+        # /dev/null, a FIFO, /dev/tty: written like stdout, with no checkpoint
+        # (nothing to truncate, sync or resume, and no directory of ours).
+        if args.resume:
+            msg = f"--resume needs a regular file: {path} is a device or pipe, with no checkpoint"
+            raise _UsageError(msg, args.parser.prog)
+        stream = path.open("w", encoding="utf-8", newline="")
+        output = StreamOutput(stream, fmt, owned=True)
+        return _Target(output, str(path), streamed=True, terminal=_is_tty(stream))
+    output = FileOutput(path, fmt, arguments, resume=args.resume, note=_say)
+    return _Target(output, str(path), streamed=False, terminal=False)
 
 
 def _ignore(_: BroadcastPage) -> None:
@@ -336,12 +436,14 @@ async def _export(
     args: argparse.Namespace,
     *,
     label: str,
-    data_on_stdout: bool,
+    data_on_terminal: bool,
     transient: bool = False,
     on_page: Callable[[BroadcastPage], None] = _ignore,
 ) -> ExportState:
     state = ExportState()
-    progress = _progress_for(state, kit, label, data_on_stdout=data_on_stdout, transient=transient)
+    progress = _progress_for(
+        state, kit, label, data_on_terminal=data_on_terminal, transient=transient
+    )
     try:
         async with kit:
             if progress is not None:
@@ -390,10 +492,12 @@ def _cmd_clicks(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
     }
 
     async def run() -> ExportState:
-        output, _, on_stdout = _open_output(args, arguments)
-        return await _export(kit, ids, output, args, label="exporting", data_on_stdout=on_stdout)
+        target = _open_output(args, arguments)
+        return await _export(
+            kit, ids, target.output, args, label="exporting", data_on_terminal=target.terminal
+        )
 
-    state = _run(run(), resumable=args.output is not None)
+    state = _run(run(), resumable=_resumable(args), writing=args.output or "stdout")
     if ids is not None and state.missing:
         raise _not_found(state)
     return EXIT_OK
@@ -487,13 +591,14 @@ def _cmd_report(args: argparse.Namespace, parser: argparse.ArgumentParser) -> in
             NullOutput(),
             args,
             label="reading",
-            data_on_stdout=False,
+            data_on_terminal=False,
             transient=True,
             on_page=lambda item: top.add(item.page.items),
         )
 
     state = _run(run())
-    _print_report(top.top(), _report_title(top), sys.stdout)
+    with _writing("stdout"):
+        _print_report(top.top(), _report_title(top), sys.stdout)
     if ids is not None and state.missing:
         raise _not_found(state)
     return EXIT_OK
@@ -544,7 +649,10 @@ def _cmd_fake_server(args: argparse.Namespace, parser: argparse.ArgumentParser) 
     except _CommandError as failure:
         if failure.code != EXIT_INTERRUPTED:
             raise
-        print("FakeKit stopped.", flush=True)
+        try:
+            print("FakeKit stopped.", flush=True)
+        except OSError:  # Ctrl-C stopped it, not the reader: a courtesy line is no failure
+            _silence(sys.stdout)
     return EXIT_OK
 
 
@@ -575,31 +683,32 @@ def _cmd_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                 f"({drafts} unsent) of {args.clicks:,} clicks each; exporting every "
                 "sent broadcast"
             )
-            output, where, on_stdout = _open_output(args, arguments)
-            resumed = isinstance(output, FileOutput) and output.resumed
+            target = _open_output(args, arguments)
+            resumed = isinstance(target.output, FileOutput) and target.output.resumed
             kit = KitClient(server.api_key, base_url=server.url, max_retries=args.max_retries)
             started = time.monotonic()
             state = await _export(
                 kit,
                 None,
-                output,
+                target.output,
                 args,
                 label="exporting",
-                data_on_stdout=on_stdout,
+                data_on_terminal=target.terminal,
                 # A file is read back afterwards, so the report covers earlier runs too.
-                on_page=(lambda item: top.add(item.page.items)) if on_stdout else _ignore,
+                on_page=(lambda item: top.add(item.page.items)) if target.streamed else _ignore,
             )
             _say(
                 f"demo: wrote {_plural(state.clicks, 'click')}{' more' if resumed else ''} "
-                f"to {where} in {time.monotonic() - started:.1f} s "
+                f"to {target.where} in {time.monotonic() - started:.1f} s "
                 f"({_plural(state.pages, 'page')}; {_plural(state.done, 'broadcast')} done)"
             )
-        if args.output is not None:
+        if not target.streamed:
             top.add(read_clicks(Path(args.output), args.format))
 
-    _run(run(), resumable=args.output is not None)
+    _run(run(), resumable=_resumable(args), writing=args.output or "stdout")
     # The data may be on stdout: the report goes with the other messages.
-    _print_report(top.top(), _report_title(top), sys.stderr)
+    with _writing("stderr"):
+        _print_report(top.top(), _report_title(top), sys.stderr)
     return EXIT_OK
 
 
@@ -645,7 +754,8 @@ def _output_options(parser: argparse.ArgumentParser) -> None:
         "-o",
         metavar="FILE",
         help="write to FILE (replaced) instead of stdout, with a checkpoint beside it "
-        "(FILE.checkpoint.json) so an interrupted export can be resumed",
+        "(FILE.checkpoint.json) so an interrupted export can be resumed; a device or "
+        "FIFO (/dev/null) is written like stdout, with no checkpoint",
     )
     parser.add_argument(
         "--resume",
@@ -789,25 +899,41 @@ def _parser() -> _Parser:
     return parser
 
 
+def _dispatch(argv: list[str] | None) -> int:
+    parser = _parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # --help and --version
+        return exc.code if isinstance(exc.code, int) else EXIT_OK
+    if args.command is None:
+        parser.print_help(sys.stderr)
+        return EXIT_USAGE
+    code: int = args.run(args, args.parser)
+    return code
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run `kit-async` with `argv` (default: `sys.argv[1:]`); return the exit code."""
+    # Python leaves a stream closed before the start (`>&-`) as None, which
+    # `print` would quietly replace with stdout.
+    if sys.stdout is None:
+        sys.stdout = cast("TextIO", _Closed())
+    if sys.stderr is None:
+        sys.stderr = cast("TextIO", _Closed())
     try:
-        parser = _parser()
-        try:
-            args = parser.parse_args(argv)
-        except SystemExit as exc:  # --help and --version
-            return exc.code if isinstance(exc.code, int) else EXIT_OK
-        if args.command is None:
-            parser.print_help(sys.stderr)
-            return EXIT_USAGE
-        code: int = args.run(args, args.parser)
+        code = _dispatch(argv)
+        # Whatever is still buffered must reach the reader now: a closed pipe
+        # or a full disk found at exit would end in the interpreter's message.
+        with _writing("stdout"):
+            sys.stdout.flush()
     except _CommandError as failure:
-        if failure.label:
-            _say(f"{failure.label}: {failure}" if failure.label == "error" else str(failure))
+        _say(f"{failure.label}: {failure}" if failure.label == "error" else str(failure))
         return failure.code
     except KeyboardInterrupt:
         _say("interrupted")
         return EXIT_INTERRUPTED
+    except BrokenPipeError:
+        return _reader_gone()
     except Exception as exc:
         if os.environ.get("KIT_ASYNC_DEBUG"):
             raise
@@ -816,17 +942,6 @@ def main(argv: list[str] | None = None) -> int:
             "(set KIT_ASYNC_DEBUG=1 to see the traceback, and please report it)"
         )
         return EXIT_API
+    finally:
+        _flush_or_silence(sys.stdout)
     return code
-
-
-def console() -> int:
-    """The `kit-async` executable: `main()` in a process of its own.
-
-    An export makes and drops a million small objects; with every object
-    alive after start-up frozen out of the collector's way, the full
-    collections that stream triggers stay cheap (a fifth of the CPU of a
-    long export, see docs/performance.md). Only a whole program may decide
-    that, so `main()` itself, called in-process, does not.
-    """
-    gc.freeze()
-    return main()

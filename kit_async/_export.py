@@ -12,6 +12,7 @@ drops a page that was only partly written when the run stopped.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -169,11 +170,16 @@ def read_clicks(path: Path, fmt: Format) -> Iterator[BroadcastClick]:
 def _write_atomically(path: Path, data: bytes) -> None:
     """Replace `path` so that a reader sees the old or the new file, never half."""
     temporary = path.with_name(path.name + ".tmp")
-    with temporary.open("wb") as handle:
-        handle.write(data)
-        handle.flush()
-        os.fsync(handle.fileno())
-    temporary.replace(path)
+    try:
+        with temporary.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            temporary.unlink(missing_ok=True)
+        raise
 
 
 class Output(Protocol):
@@ -202,15 +208,23 @@ class Output(Protocol):
 
 
 class StreamOutput:
-    """Pages written to a stream (stdout): no checkpoint, nothing to resume."""
+    """Pages written to a stream: no checkpoint, nothing to resume.
+
+    Args:
+        stream: Where the pages go: stdout, or a device or FIFO opened for
+            `--output`.
+        fmt: `"jsonl"` or `"csv"`.
+        owned: Close `stream` with the output (stdout stays open).
+    """
 
     finished: frozenset[int] = frozenset()
     cursors: Mapping[int, str] = {}
     missing: Sequence[int] = ()
 
-    def __init__(self, stream: IO[str], fmt: Format) -> None:
+    def __init__(self, stream: IO[str], fmt: Format, *, owned: bool = False) -> None:
         self._stream = stream
         self._fmt = fmt
+        self._owned = owned
         self._send(header(fmt))
 
     def _send(self, data: bytes) -> None:
@@ -233,7 +247,9 @@ class StreamOutput:
         """Nothing to finish: every page was flushed as it came."""
 
     def close(self) -> None:
-        """The stream belongs to the caller and stays open."""
+        """Close the stream if it is owned; stdout belongs to the caller."""
+        if self._owned:
+            self._stream.close()
 
 
 class NullOutput:
@@ -282,14 +298,13 @@ class FileOutput:
         if checkpoint is None:
             if resume:
                 note(f"no checkpoint at {self.checkpoint_path}; starting from the beginning")
-            elif self.checkpoint_path.exists():
+            elif self.checkpoint_path.is_file():
                 note(
                     f"starting over: replacing the checkpoint of an earlier, unfinished "
                     f"export ({self.checkpoint_path}); use --resume to continue one"
                 )
-            self._file: IO[bytes] = path.open("wb")
-            self._file.write(header(fmt))
             self._checkpoint = Checkpoint(arguments)
+            self._file: IO[bytes] = self._start_over()
             self._save()
         else:
             self._file = self._reopen(checkpoint)
@@ -319,6 +334,35 @@ class FileOutput:
             raise CheckpointMismatchError(msg)
         return checkpoint
 
+    def _start_over(self) -> IO[bytes]:
+        """Empty the output and write its header, once a checkpoint is on disk.
+
+        The checkpoint is written first (offset 0: "nothing written yet"), so
+        one that cannot be written fails the export before the output is
+        touched, and a run that dies in between resumes from the start.
+        """
+        existed = self.path.exists()
+        # Opened without truncating: the output must be writable, but stays as it is.
+        handle = os.fdopen(os.open(self.path, os.O_WRONLY | os.O_CREAT, 0o666), "wb")
+        try:
+            self._write_checkpoint()
+        except CheckpointError as exc:
+            handle.close()
+            if not existed:
+                self.path.unlink(missing_ok=True)
+            kept = f"; {self.path} was left as it was" if existed else ""
+            raise CheckpointError(f"{exc}{kept}") from None
+        handle.truncate(0)
+        handle.write(header(self._fmt))
+        return handle
+
+    def _write_checkpoint(self) -> None:
+        try:
+            _write_atomically(self.checkpoint_path, self._checkpoint.to_json())
+        except OSError as exc:
+            msg = f"cannot write the checkpoint {self.checkpoint_path}: {exc.strerror or exc}"
+            raise CheckpointError(msg) from None
+
     def _reopen(self, checkpoint: Checkpoint) -> IO[bytes]:
         try:
             handle = self.path.open("r+b")
@@ -336,6 +380,8 @@ class FileOutput:
         # Whatever follows the offset is a page that was not completely written.
         handle.truncate(checkpoint.offset)
         handle.seek(checkpoint.offset)
+        if checkpoint.offset == 0:  # the run died before even the header was written
+            handle.write(header(self._fmt))
         return handle
 
     def _sync(self) -> None:
@@ -345,7 +391,7 @@ class FileOutput:
 
     def _save(self) -> None:
         self._sync()
-        _write_atomically(self.checkpoint_path, self._checkpoint.to_json())
+        self._write_checkpoint()
 
     def write(self, item: BroadcastPage, missing: Sequence[int]) -> None:
         """Write one page, make it durable, then record it in the checkpoint."""
@@ -486,22 +532,27 @@ async def export_clicks(
         on_missing="skip",
         after={key: value for key, value in output.cursors.items() if key not in skip},
     )
-    async for item in stream.pages():
-        info = item.page.pagination
-        if info.has_next_page and info.end_cursor in (None, "", item.page.cursor):
-            # The paginator raises PaginationError next; a page written now
-            # could not be resumed after, so it would be written twice.
-            continue
-        for broadcast_id in stream.skipped:
-            if broadcast_id not in state.missing:
-                state.missing.append(broadcast_id)
+    # `async with`: an output that fails (a closed pipe) or an interruption
+    # stops every fetcher here, before the caller closes the client. `pages`
+    # is held in a variable so that it is still there for the stream to close.
+    async with stream:
+        pages = stream.pages()
+        async for item in pages:
+            info = item.page.pagination
+            if info.has_next_page and info.end_cursor in (None, "", item.page.cursor):
+                # The paginator raises PaginationError next; a page written now
+                # could not be resumed after, so it would be written twice.
+                continue
+            for broadcast_id in stream.skipped:
+                if broadcast_id not in state.missing:
+                    state.missing.append(broadcast_id)
+                    state.done += 1
+            output.write(item, state.missing)
+            state.pages += 1
+            state.clicks += len(item.page.items)
+            if not info.has_next_page:
                 state.done += 1
-        output.write(item, state.missing)
-        state.pages += 1
-        state.clicks += len(item.page.items)
-        if not info.has_next_page:
-            state.done += 1
-        on_page(item)
+            on_page(item)
     for broadcast_id in stream.skipped:
         if broadcast_id not in state.missing:
             state.missing.append(broadcast_id)

@@ -501,6 +501,14 @@ def test_a_refused_key_is_exit_3_and_never_printed(server: FakeKit, monkeypatch,
     assert "kit_wrong_key_123" not in err
 
 
+def test_a_port_out_of_range_in_the_base_url_is_exit_3(monkeypatch, capsys) -> None:
+    monkeypatch.setenv("KIT_API_KEY", "kit_a")
+    monkeypatch.setenv("KIT_BASE_URL", "https://api.kit.com:99999")
+
+    assert main(["clicks", "1"]) == 3
+    assert_one_line_error(capsys.readouterr().err, "bad configuration", "Port out of range")
+
+
 @pytest.mark.parametrize("bad", ["12x", "0", "1.5", "٣"])
 def test_a_non_integer_broadcast_id_is_a_usage_error(monkeypatch, capsys, bad: str) -> None:
     monkeypatch.setenv("KIT_API_KEY", "kit_a")
@@ -526,8 +534,18 @@ def test_help_documents_the_exit_codes(capsys) -> None:
 
     out = capsys.readouterr().out
     assert "exit codes:" in out
-    for code in ("0 ", "1 ", "2 ", "3 ", "4 ", "5 ", "130 "):
+    for code in ("0 ", "1 ", "2 ", "3 ", "4 ", "5 ", "130 ", "141 "):
         assert f"\n  {code}" in out
+
+
+def test_the_docs_list_the_exit_codes_of_the_help() -> None:
+    from kit_async._cli import EXIT_CODES
+
+    in_help = re.findall(r"^  (\d+) ", EXIT_CODES, re.MULTILINE)
+    table = (REPO / "docs" / "cli.md").read_text().split("## Exit codes", 1)[1]
+    in_docs = re.findall(r"^\| (\d+) +\|", table, re.MULTILINE)
+
+    assert in_docs == in_help
 
 
 def test_an_unexpected_exception_is_one_line_and_exit_1(
@@ -847,27 +865,6 @@ def test_demo_exports_the_demo_account_then_reports(tmp_path: Path, capsys, fmt:
     assert not (tmp_path / f"demo.{fmt}.checkpoint.json").exists()
 
 
-def test_a_closed_stdout_ends_the_export_without_a_traceback() -> None:
-    process = subprocess.Popen(
-        [sys.executable, "-m", "kit_async", "demo"],
-        cwd=REPO,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        env={k: v for k, v in os.environ.items() if not k.startswith("KIT_")},
-    )
-    assert process.stdout is not None
-    assert process.stdout.readline().startswith(b'{"broadcast_id": ')
-    process.stdout.close()  # like `kit-async demo | head -1`
-    try:
-        err = process.communicate(timeout=30)[1].decode()
-    finally:
-        process.kill()
-
-    assert process.returncode == 1
-    assert "Traceback" not in err
-    assert "Exception ignored" not in err
-
-
 def test_python_m_kit_async_demo_streams_jsonl_and_reports_on_stderr() -> None:
     result = subprocess.run(
         [
@@ -898,14 +895,376 @@ def test_python_m_kit_async_demo_streams_jsonl_and_reports_on_stderr() -> None:
     assert "Traceback" not in result.stderr
 
 
-def test_console_entry_point_freezes_startup_objects_then_runs_main(
-    monkeypatch: pytest.MonkeyPatch, capsys
-) -> None:
-    import kit_async._cli as cli
+# -- a reader that closed the pipe (`| head`) -----------------------------------------
 
-    frozen: list[bool] = []
-    monkeypatch.setattr(cli.gc, "freeze", lambda: frozen.append(True))
-    monkeypatch.setattr(sys, "argv", ["kit-async", "--version"])
-    assert cli.console() == 0
-    assert frozen == [True]
-    assert kit_async.__version__ in capsys.readouterr().out
+KIT_ASYNC = [sys.executable, "-m", "kit_async"]
+DEMO_DATA_INTRO = "kit-async: demo: a FakeKit demo account at http://127.0.0.1:"
+
+
+def run_into_closed_pipe(argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run `kit-async argv` with stdout a pipe whose reader is already gone."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        return subprocess.run(  # noqa: S603 - this package's own command line
+            [*KIT_ASYNC, *argv],
+            cwd=REPO,
+            stdout=write_end,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+    finally:
+        os.close(write_end)
+
+
+def assert_nothing_said_about_the_pipe(err: str) -> None:
+    for noise in ("Traceback", "internal error", "Exception ignored", "Broken pipe", "error:"):
+        assert noise not in err, err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["--version"],
+        ["clicks", "--help"],
+        ["report", "--help"],
+        ["fake-server", "--port", "0"],
+    ],
+)
+def test_a_closed_pipe_ends_with_141_and_nothing_on_stderr(argv: list[str]) -> None:
+    result = run_into_closed_pipe(argv)
+
+    assert result.returncode == 141, result.stderr
+    assert result.stderr == ""
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["clicks", "1"],
+        ["clicks", "1", "--format", "csv"],
+        ["clicks", "--all", "--per-page", "10"],
+        ["clicks", "1", "99"],  # a 404 too: the closed pipe ends it first
+        ["report", "1", "2"],
+    ],
+)
+def test_a_closed_pipe_ends_a_kit_command_with_141_and_nothing_on_stderr(
+    server: FakeKit, argv: list[str]
+) -> None:
+    result = run_into_closed_pipe(argv)
+
+    assert result.returncode == 141, result.stderr
+    assert result.stderr == ""
+
+
+def test_a_closed_pipe_ends_the_demo_with_141_after_its_introduction() -> None:
+    result = run_into_closed_pipe(["demo", "--broadcasts", "4", "--clicks", "50"])
+
+    assert result.returncode == 141, result.stderr
+    assert_nothing_said_about_the_pipe(result.stderr)
+    assert [line[: len(DEMO_DATA_INTRO)] for line in result.stderr.splitlines()] == [
+        DEMO_DATA_INTRO
+    ]
+
+
+def test_a_closed_stdout_does_not_matter_to_an_export_to_a_file(
+    server: FakeKit, tmp_path: Path
+) -> None:
+    output = tmp_path / "clicks.jsonl"
+
+    result = run_into_closed_pipe(["clicks", "1", "--output", str(output)])
+
+    assert result.returncode == 0, result.stderr
+    assert result.stderr == ""
+    assert grouped(jsonl_rows(output.read_text())) == expected_rows(server, [1])
+
+
+@pytest.mark.parametrize("argv", [["clicks", "--all", "--per-page", "10"], ["demo"]])
+def test_head_1_ends_a_streaming_export_with_141_and_no_error(
+    server: FakeKit, argv: list[str]
+) -> None:
+    process = subprocess.Popen(  # noqa: S603 - this package's own command line
+        [*KIT_ASYNC, *argv], cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE
+    )
+    assert process.stdout is not None
+    timer = threading.Timer(30, process.kill)  # a readline() that never ends
+    timer.start()
+    try:
+        assert process.stdout.readline().startswith(b'{"broadcast_id": ')
+        process.stdout.close()  # like `kit-async ... | head -1`
+        err = process.communicate(timeout=30)[1].decode()
+    finally:
+        timer.cancel()
+        process.kill()
+
+    assert process.returncode == 141, err
+    assert_nothing_said_about_the_pipe(err)
+    assert "stamina" not in err  # no request was retried after the client closed
+    if argv[0] == "clicks":
+        assert err == ""
+
+
+def test_fake_server_stopped_by_ctrl_c_exits_0_when_its_reader_is_gone() -> None:
+    process = subprocess.Popen(  # noqa: S603 - this package's own command line
+        [*KIT_ASYNC_WITH_CTRL_C, "fake-server", "--port", "0", "--broadcasts", "1"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={k: v for k, v in os.environ.items() if not k.startswith("KIT_")},
+    )
+    assert process.stdout is not None
+    timer = threading.Timer(30, process.kill)  # a readline() that never ends
+    timer.start()
+    try:
+        while "Press Ctrl-C to stop." not in process.stdout.readline():
+            assert process.poll() is None, process.communicate()
+        process.stdout.close()  # like `kit-async fake-server | head -3`
+        process.send_signal(signal.SIGINT)
+        err = process.communicate(timeout=20)[1]
+    finally:
+        timer.cancel()
+        process.kill()
+
+    assert process.returncode == 0, err
+    assert err == ""
+
+
+# -- stdout or the output on a full disk ----------------------------------------------
+
+needs_dev_full = pytest.mark.skipif(not Path("/dev/full").exists(), reason="needs /dev/full")
+
+
+@needs_dev_full
+@pytest.mark.parametrize(
+    ("argv", "where"),
+    [
+        (["clicks", "1"], "stdout"),
+        (["report", "1"], "stdout"),
+        (["--help"], "stdout"),
+        (["clicks", "1", "--output", "/dev/full"], "/dev/full"),
+    ],
+)
+def test_a_full_disk_is_one_line_and_exit_5(server: FakeKit, argv: list[str], where: str) -> None:
+    with Path("/dev/full").open("w") as full:
+        result = subprocess.run(  # noqa: S603 - this package's own command line
+            [*KIT_ASYNC, *argv],
+            cwd=REPO,
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            timeout=60,
+            check=False,
+        )
+
+    assert result.returncode == 5, result.stderr
+    assert_one_line_error(result.stderr, f"cannot write to {where}: No space left on device")
+
+
+# -- stdout or stderr closed before the start (`>&-`) ----------------------------------
+
+
+def run_with_closed(fd: int, argv: list[str]) -> subprocess.CompletedProcess[str]:
+    """Run `kit-async argv` with file descriptor `fd` closed, as `>&-` does."""
+    return subprocess.run(  # noqa: S603 - this package's own command line
+        ["/bin/sh", "-c", f'exec "$0" "$@" {fd}>&-', *KIT_ASYNC, *argv],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+
+@pytest.mark.parametrize("argv", [["--version"], ["clicks", "1"], ["report", "1"]])
+def test_a_closed_stdout_is_one_line_and_exit_5(server: FakeKit, argv: list[str]) -> None:
+    result = run_with_closed(1, argv)
+
+    assert result.returncode == 5, result.stderr
+    assert_one_line_error(result.stderr, "cannot write to stdout: it is closed")
+
+
+def test_a_closed_stdout_does_not_stop_an_export_to_a_file(server: FakeKit, tmp_path: Path) -> None:
+    output = tmp_path / "clicks.jsonl"
+
+    result = run_with_closed(1, ["clicks", "1", "--output", str(output)])
+
+    assert result.returncode == 0, result.stderr
+    assert grouped(jsonl_rows(output.read_text())) == expected_rows(server, [1])
+
+
+def test_a_closed_stderr_keeps_messages_out_of_the_data(server: FakeKit) -> None:
+    result = run_with_closed(2, ["clicks", "1", "99"])
+
+    assert result.returncode == 4
+    assert grouped(jsonl_rows(result.stdout)) == expected_rows(server, [1])
+
+
+# -- --output to a device or a FIFO ---------------------------------------------------
+
+
+def test_output_to_dev_null_exports_without_a_checkpoint(server: FakeKit, capsys) -> None:
+    assert main(["clicks", "--all", "--output", os.devnull]) == 0
+
+    assert capsys.readouterr() == ("", "")
+    assert not Path(os.devnull + ".checkpoint.json").exists()
+    assert not Path(os.devnull + ".checkpoint.json.tmp").exists()
+    assert {r.path for r in server.requests if r.path.endswith("/clicks")} == {
+        f"/v4/broadcasts/{b}/clicks" for b in SENT
+    }
+
+
+def test_resume_to_a_device_is_a_usage_error(server: FakeKit, capsys) -> None:
+    assert main(["clicks", "1", "--output", os.devnull, "--resume"]) == 2
+
+    assert_one_line_error(capsys.readouterr().err, "--resume needs a regular file", os.devnull)
+
+
+def test_a_failed_export_to_a_device_does_not_suggest_resume(server: FakeKit, capsys) -> None:
+    server.inject("503", path="/v4/broadcasts/1/clicks")
+
+    assert main(["clicks", "1", "--output", os.devnull, "--max-retries", "0"]) == 1
+
+    err = capsys.readouterr().err
+    assert_one_line_error(err, "503")
+    assert "--resume" not in err
+
+
+def test_demo_to_dev_null_reports_what_it_exported(capsys) -> None:
+    argv = ["demo", "--broadcasts", "4", "--clicks", "30", "--top", "2", "--output", os.devnull]
+
+    assert main(argv) == 0
+
+    err = capsys.readouterr().err
+    assert f"wrote 60 clicks to {os.devnull}" in err
+    assert "Top 2 links by unique clicks, of 60 links in 2 broadcasts" in err
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_output_to_a_fifo_streams_into_it_without_a_checkpoint(
+    server: FakeKit, tmp_path: Path, capsys
+) -> None:
+    fifo = tmp_path / "clicks.fifo"
+    os.mkfifo(fifo)
+    received: list[str] = []
+    reader = threading.Thread(target=lambda: received.append(fifo.read_text()), daemon=True)
+    reader.start()
+    try:
+        code = main(["clicks", "1", "2", "--format", "csv", "--output", str(fifo)])
+    finally:
+        # Should main() not have opened it, let a reader still waiting go
+        # (without blocking when there is none: ENXIO).
+        with contextlib.suppress(OSError):
+            os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        reader.join(10)
+
+    assert code == 0, capsys.readouterr().err
+    header, rows = csv_rows(received[0])
+    assert header == FIELDS
+    assert grouped(rows) == expected_rows(server, [1, 2])
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clicks.fifo"]
+
+
+# -- a checkpoint that cannot be written ----------------------------------------------
+
+
+@pytest.mark.parametrize("blocked", [".checkpoint.json", ".checkpoint.json.tmp"])
+def test_an_unwritable_checkpoint_exits_5_and_leaves_the_output_untouched(
+    server: FakeKit, tmp_path: Path, capsys, blocked: str
+) -> None:
+    output = tmp_path / "clicks.jsonl"
+    output.write_text("an earlier export, precious\n")
+    (tmp_path / f"clicks.jsonl{blocked}").mkdir()  # the checkpoint cannot be written there
+
+    code = main(["clicks", "1", "--output", str(output)])
+
+    assert code == 5
+    assert_one_line_error(
+        capsys.readouterr().err, "cannot write the checkpoint", "was left as it was"
+    )
+    assert output.read_text() == "an earlier export, precious\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clicks.jsonl", f"clicks.jsonl{blocked}"]
+
+
+def test_an_unwritable_checkpoint_leaves_no_new_output_behind(
+    server: FakeKit, tmp_path: Path, capsys
+) -> None:
+    (tmp_path / "clicks.jsonl.checkpoint.json").mkdir()
+
+    assert main(["clicks", "1", "--output", str(tmp_path / "clicks.jsonl")]) == 5
+
+    assert_one_line_error(capsys.readouterr().err, "cannot write the checkpoint")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clicks.jsonl.checkpoint.json"]
+
+
+def test_a_run_that_died_before_its_header_resumes_with_one(
+    server: FakeKit, tmp_path: Path, capsys
+) -> None:
+    output = tmp_path / "clicks.csv"
+    argv = ["clicks", "1", "--format", "csv", "--output", str(output)]
+    assert main(argv) == 0
+    exported = output.read_text()
+    # What a run that died right after its first checkpoint leaves: an output
+    # not yet emptied (here, the previous export) and a checkpoint at offset 0.
+    checkpoint = output.with_name(output.name + ".checkpoint.json")
+    arguments = {
+        "command": "clicks",
+        "broadcasts": [1],
+        "format": "csv",
+        "per_page": 1000,
+        "base_url": server.url,
+    }
+    checkpoint.write_text(
+        json.dumps(
+            {
+                "version": 1,
+                "arguments": arguments,
+                "offset": 0,
+                "finished": [],
+                "missing": [],
+                "cursors": {},
+            }
+        )
+    )
+
+    assert main([*argv, "--resume"]) == 0
+
+    assert output.read_text() == exported
+
+
+# -- the export stops its fetchers ----------------------------------------------------
+
+
+def _running_library_tasks() -> list[asyncio.Task[Any]]:
+    """Tasks still running code of kit_async itself (not of its fake server)."""
+    package = Path(kit_async.__file__).parent
+    found = []
+    for task in asyncio.all_tasks():
+        code = getattr(task.get_coro(), "cr_code", None)
+        if task.done() or task is asyncio.current_task() or code is None:
+            continue
+        where = Path(code.co_filename)
+        if where.is_relative_to(package) and not where.is_relative_to(package / "testing"):
+            found.append(task)
+    return found
+
+
+async def test_export_clicks_stops_every_fetcher_before_an_output_error_escapes(
+    fake_kit: FakeKit,
+) -> None:
+    from kit_async._export import ExportState, NullOutput, export_clicks
+
+    class ClosedPipe(NullOutput):
+        def write(self, item: Any, missing: Any) -> None:
+            raise BrokenPipeError(32, "Broken pipe")
+
+    async with kit_async.KitClient(fake_kit.api_key, base_url=fake_kit.url) as kit:
+        with pytest.raises(BrokenPipeError):
+            await export_clicks(
+                kit, None, ClosedPipe(), per_page=10, concurrency=4, state=ExportState()
+            )
+
+        assert _running_library_tasks() == []
