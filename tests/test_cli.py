@@ -506,7 +506,9 @@ def test_a_port_out_of_range_in_the_base_url_is_exit_3(monkeypatch, capsys) -> N
     monkeypatch.setenv("KIT_BASE_URL", "https://api.kit.com:99999")
 
     assert main(["clicks", "1"]) == 3
-    assert_one_line_error(capsys.readouterr().err, "bad configuration", "Port out of range")
+    assert_one_line_error(
+        capsys.readouterr().err, "bad configuration", "KIT_BASE_URL has an invalid port"
+    )
 
 
 @pytest.mark.parametrize("bad", ["12x", "0", "1.5", "٣"])
