@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.util
 from collections.abc import AsyncIterator, Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -13,6 +14,20 @@ from aioresponses import aioresponses
 
 import kit_async
 from kit_async.testing import FakeKit
+
+
+# The module each optional extra brings. A test marked `@pytest.mark.extra("cli")`
+# is skipped, with that reason, where the extra is not installed
+# (`nox -s tests_minimal` runs the suite without any).
+EXTRA_MODULES = {"cli": "rich", "fast": "orjson", "redis": "limits"}
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers("extra"):
+        (extra,) = mark.args
+        module = EXTRA_MODULES[extra]
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"needs kit-async[{extra}] ({module} is not installed)")
 
 
 @pytest.fixture(autouse=True)
