@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.util
+import inspect
 from collections.abc import AsyncIterator, Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -71,9 +72,16 @@ class _MockResponse(aiohttp.ClientResponse):
         super().__init__(method, url, **kwargs)
 
 
+# Older aiohttp (the lowest we support, 3.9) has no such parameter at all.
+_NEEDS_STREAM_WRITER = (
+    "stream_writer" in inspect.signature(aiohttp.ClientResponse.__init__).parameters
+)
+
+
 @pytest.fixture
 def mocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
     """aioresponses, for unit tests of one layer (no server at all)."""
-    monkeypatch.setattr("aioresponses.core.ClientResponse", _MockResponse)
+    if _NEEDS_STREAM_WRITER:
+        monkeypatch.setattr("aioresponses.core.ClientResponse", _MockResponse)
     with aioresponses() as mock:
         yield mock
