@@ -16,15 +16,14 @@ from aioresponses import aioresponses
 import kit_async
 from kit_async.testing import FakeKit
 
-
-# The module each optional extra brings. A test marked `@pytest.mark.extra("cli")`
-# is skipped, with that reason, where the extra is not installed
-# (`nox -s tests_minimal` runs the suite without any).
+# The module each optional extra brings. A test marked
+# `@pytest.mark.requires_extra("cli")` is skipped, with that reason, where the
+# extra is not installed (`nox -s tests_minimal` runs the suite without any).
 EXTRA_MODULES = {"cli": "rich", "fast": "orjson", "redis": "limits"}
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
-    for mark in item.iter_markers("extra"):
+    for mark in item.iter_markers("requires_extra"):
         (extra,) = mark.args
         module = EXTRA_MODULES[extra]
         if importlib.util.find_spec(module) is None:

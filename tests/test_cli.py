@@ -617,7 +617,7 @@ def test_progress_is_silent_when_stderr_is_not_a_terminal(
     assert capsys.readouterr().err == ""
 
 
-@pytest.mark.extra("cli")
+@pytest.mark.requires_extra("cli")
 def test_progress_shows_broadcasts_pages_and_clicks_on_a_terminal(
     server: FakeKit, tmp_path: Path, monkeypatch
 ) -> None:
@@ -646,7 +646,7 @@ def test_progress_stays_off_when_the_data_goes_to_the_terminal(
     assert len(jsonl_rows(stdout.getvalue())) == 250
 
 
-@pytest.mark.extra("cli")
+@pytest.mark.requires_extra("cli")
 def test_progress_shows_how_long_the_rate_limiter_holds_requests(monkeypatch) -> None:
     from types import SimpleNamespace
 

@@ -266,11 +266,12 @@ def _run_page(examples: list[Example], filename: str) -> None:
     asyncio.run(asyncio.wait_for(run_all(), PAGE_TIMEOUT))
 
 
-# -- the tests --------------------------------------------------------------------------
-
 def _marks(sources: list[str]) -> list[pytest.MarkDecorator]:
     # A shared rate-limit storage needs the `limits` package of kit-async[redis].
-    return [pytest.mark.extra("redis")] if any("storage=" in s for s in sources) else []
+    return [pytest.mark.requires_extra("redis")] if any("storage=" in s for s in sources) else []
+
+
+# -- the tests --------------------------------------------------------------------------
 
 
 _RUNNABLE_PAGES = [

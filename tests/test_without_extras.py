@@ -55,7 +55,7 @@ def test_without_orjson_a_body_that_is_not_json_raises_value_error(monkeypatch, 
     hide(monkeypatch, "orjson")
     converter = load_afresh("kit_async._converter")
 
-    with pytest.raises(ValueError):  # noqa: PT011 - the type is the contract here
+    with pytest.raises(ValueError):
         converter.loads(body)
 
 
@@ -63,11 +63,9 @@ async def test_without_orjson_fakekit_serves_what_the_client_decodes(monkeypatch
     hide(monkeypatch, "orjson")
     fakekit = load_afresh("kit_async.testing._fakekit")
 
-    async with fakekit.FakeKit(broadcasts=2, clicks=150, drafts=0) as server:
-        async with kit_async.KitClient(
-            server.api_key, base_url=server.url, rate_limit=None
-        ) as kit:
-            clicks = [click async for click in kit.iter_broadcast_clicks(2, per_page=100)]
+    server = fakekit.FakeKit(broadcasts=2, clicks=150, drafts=0)
+    async with server, kit_async.KitClient(server.api_key, base_url=server.url) as kit:
+        clicks = [click async for click in kit.iter_broadcast_clicks(2, per_page=100)]
     assert [click.url for click in clicks] == [c["url"] for c in server.clicks_of(2)]
     assert fakekit._json_dumps({"url": "é"}) == b'{"url":"\\u00e9"}'
 
