@@ -655,14 +655,14 @@ def test_progress_shows_how_long_the_rate_limiter_holds_requests(monkeypatch) ->
 
     terminal = FakeTTY()
     kit = SimpleNamespace(rate_limit=SimpleNamespace(requests=120, period=60.0, waiting=3))
-    progress = _cli._Progress(terminal, ExportState(total=4), kit, "exporting", transient=False)
+    progress = _cli._Progress(terminal, ExportState(total=4), kit, "exporting", transient=False)  # type: ignore[arg-type]  # a stand-in client
     now = time.monotonic()
 
     async def show() -> None:
-        monkeypatch.setattr(_cli.time, "monotonic", lambda: now)
+        monkeypatch.setattr(_cli.time, "monotonic", lambda: now)  # type: ignore[attr-defined]
         progress.start()
         progress.refresh()  # the requests start waiting
-        monkeypatch.setattr(_cli.time, "monotonic", lambda: now + 7)
+        monkeypatch.setattr(_cli.time, "monotonic", lambda: now + 7)  # type: ignore[attr-defined]
         await progress.stop()
 
     asyncio.run(show())
@@ -906,7 +906,7 @@ def test_console_entry_point_freezes_startup_objects_then_runs_main(
     import kit_async._cli as cli
 
     frozen: list[bool] = []
-    monkeypatch.setattr(cli.gc, "freeze", lambda: frozen.append(True))
+    monkeypatch.setattr(cli.gc, "freeze", lambda: frozen.append(True))  # type: ignore[attr-defined]
     monkeypatch.setattr(sys, "argv", ["kit-async", "--version"])
     assert cli.console() == 0
     assert frozen == [True]

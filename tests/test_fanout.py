@@ -450,7 +450,7 @@ async def test_slow_consumer_holds_the_fetchers_back() -> None:
         await anext(pages)  # take one page of 800, then stop consuming
         held = await settled(stream)
         requests = len(server.requests)
-        await pages.aclose()
+        await pages.aclose()  # type: ignore[attr-defined]  # an async generator at run time
 
     # 1 consumed + `buffer` queued + one page per fetcher blocked on the full queue.
     assert held == 1 + buffer + concurrency
@@ -464,7 +464,7 @@ async def test_default_buffer_follows_concurrency() -> None:
         pages = stream.pages()
         await anext(pages)
         held = await settled(stream)
-        await pages.aclose()
+        await pages.aclose()  # type: ignore[attr-defined]  # an async generator at run time
 
     assert held == 1 + 4 + 4
 
@@ -776,7 +776,7 @@ async def test_bad_concurrency_is_refused_before_any_request(
     assert fake_kit.requests == []
 
 
-async def test_unknown_on_missing_is_refused(fake_kit: FakeKit, kit) -> None:
+async def test_unknown_on_missing_is_refused(fake_kit: FakeKit, kit: kit_async.KitClient) -> None:
     with pytest.raises(ValueError, match="on_missing must be 'skip' or 'raise', got 'x'"):
         kit.iter_clicks_for_broadcasts([1], on_missing="x")  # type: ignore[arg-type]
 
@@ -787,7 +787,9 @@ async def test_string_of_ids_is_refused(fake_kit: FakeKit, kit, ids: Any) -> Non
         kit.iter_clicks_for_broadcasts(ids)
 
 
-async def test_single_int_instead_of_ids_is_refused(fake_kit: FakeKit, kit) -> None:
+async def test_single_int_instead_of_ids_is_refused(
+    fake_kit: FakeKit, kit: kit_async.KitClient
+) -> None:
     with pytest.raises(TypeError, match="must be an iterable of ints, got int"):
         kit.iter_clicks_for_broadcasts(147)  # type: ignore[arg-type]
 
