@@ -30,8 +30,9 @@ nox.needs_version = ">=2024.4.15"
 nox.options.default_venv_backend = "venv"
 nox.options.reuse_existing_virtualenvs = True
 nox.options.error_on_missing_interpreters = True
-# Never fetch an interpreter: a missing one fails instead (newer nox would try).
-nox.options.download_python = "never"
+if hasattr(nox.options, "download_python"):  # nox 2025.10.14 and later
+    # Never fetch an interpreter: a missing one fails instead.
+    nox.options.download_python = "never"
 nox.options.sessions = ["tests", "tests_minimal", "package", "lint", "typecheck", "docs", "demo"]
 # Reused virtualenvs are recreated when the Python running nox changes
 # (otherwise `.nox/tests` made by 3.11 would quietly run the tests on 3.11 again).
