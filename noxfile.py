@@ -268,7 +268,7 @@ def package(session: nox.Session) -> None:
     with tempfile.TemporaryDirectory(prefix="kit-async-wheel-") as outside:
         where = Path(outside)
         session.run("python", "-m", "venv", str(where / "venv"))
-        bindir = where / "venv" / "bin"
+        bindir = where / "venv" / ("Scripts" if sys.platform == "win32" else "bin")
         python = str(bindir / "python")
         session.run(python, "-m", "pip", "install", "--quiet", str(wheel), external=True)
         with session.chdir(where):
