@@ -28,10 +28,8 @@ try:  # orjson is optional: faster decoding when installed.
     import orjson
 
     _loads: Callable[[str | bytes], Any] = orjson.loads
-    _JSON_ERRORS: tuple[type[Exception], ...] = (orjson.JSONDecodeError, ValueError)
-except ImportError:  # pragma: no cover - exercised only without orjson
+except ImportError:
     _loads = json.loads
-    _JSON_ERRORS = (ValueError,)
 
 T = TypeVar("T")
 

@@ -117,7 +117,7 @@ class _StorageWindow:
             from limits import RateLimitItemPerSecond
             from limits.aio.strategies import MovingWindowRateLimiter
             from limits.storage import storage_from_string
-        except ImportError as exc:  # pragma: no cover - depends on the install
+        except ImportError as exc:
             msg = (
                 "a shared rate-limit storage needs the 'limits' package: "
                 "pip install 'kit-async[redis]'"

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib.util
+import inspect
 from collections.abc import AsyncIterator, Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -13,6 +15,19 @@ from aioresponses import aioresponses
 
 import kit_async
 from kit_async.testing import FakeKit
+
+# The module each optional extra brings. A test marked
+# `@pytest.mark.requires_extra("cli")` is skipped, with that reason, where the
+# extra is not installed (`nox -s tests_minimal` runs the suite without any).
+EXTRA_MODULES = {"cli": "rich", "fast": "orjson", "redis": "limits"}
+
+
+def pytest_runtest_setup(item: pytest.Item) -> None:
+    for mark in item.iter_markers("requires_extra"):
+        (extra,) = mark.args
+        module = EXTRA_MODULES[extra]
+        if importlib.util.find_spec(module) is None:
+            pytest.skip(f"needs kit-async[{extra}] ({module} is not installed)")
 
 
 @pytest.fixture(autouse=True)
@@ -56,9 +71,16 @@ class _MockResponse(aiohttp.ClientResponse):
         super().__init__(method, url, **kwargs)
 
 
+# Older aiohttp (the lowest we support, 3.9) has no such parameter at all.
+_NEEDS_STREAM_WRITER = (
+    "stream_writer" in inspect.signature(aiohttp.ClientResponse.__init__).parameters
+)
+
+
 @pytest.fixture
 def mocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
     """aioresponses, for unit tests of one layer (no server at all)."""
-    monkeypatch.setattr("aioresponses.core.ClientResponse", _MockResponse)
+    if _NEEDS_STREAM_WRITER:
+        monkeypatch.setattr("aioresponses.core.ClientResponse", _MockResponse)
     with aioresponses() as mock:
         yield mock

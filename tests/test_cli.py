@@ -637,6 +637,7 @@ def test_progress_is_silent_when_stderr_is_not_a_terminal(
     assert capsys.readouterr().err == ""
 
 
+@pytest.mark.requires_extra("cli")
 def test_progress_shows_broadcasts_pages_and_clicks_on_a_terminal(
     server: FakeKit, tmp_path: Path, monkeypatch
 ) -> None:
@@ -665,6 +666,7 @@ def test_progress_stays_off_when_the_data_goes_to_the_terminal(
     assert len(jsonl_rows(stdout.getvalue())) == 250
 
 
+@pytest.mark.requires_extra("cli")
 def test_progress_shows_how_long_the_rate_limiter_holds_requests(monkeypatch) -> None:
     from types import SimpleNamespace
 
@@ -673,14 +675,14 @@ def test_progress_shows_how_long_the_rate_limiter_holds_requests(monkeypatch) ->
 
     terminal = FakeTTY()
     kit = SimpleNamespace(rate_limit=SimpleNamespace(requests=120, period=60.0, waiting=3))
-    progress = _cli._Progress(terminal, ExportState(total=4), kit, "exporting", transient=False)
+    progress = _cli._Progress(terminal, ExportState(total=4), kit, "exporting", transient=False)  # type: ignore[arg-type]  # a stand-in client
     now = time.monotonic()
 
     async def show() -> None:
-        monkeypatch.setattr(_cli.time, "monotonic", lambda: now)
+        monkeypatch.setattr(_cli.time, "monotonic", lambda: now)  # type: ignore[attr-defined]
         progress.start()
         progress.refresh()  # the requests start waiting
-        monkeypatch.setattr(_cli.time, "monotonic", lambda: now + 7)
+        monkeypatch.setattr(_cli.time, "monotonic", lambda: now + 7)  # type: ignore[attr-defined]
         await progress.stop()
 
     asyncio.run(show())

@@ -348,7 +348,7 @@ def test_rate_limit_none_turns_client_side_limiting_off() -> None:
 
 def test_a_rate_limit_of_the_wrong_type_raises_type_error() -> None:
     with pytest.raises(TypeError, match="rate_limit must be a RateLimit"):
-        KitClient(SECRET, rate_limit=120)
+        KitClient(SECRET, rate_limit=120)  # type: ignore[arg-type]
 
 
 # -- repr --------------------------------------------------------------------------------------

@@ -267,14 +267,26 @@ def _run_page(examples: list[Example], filename: str) -> None:
     asyncio.run(asyncio.wait_for(run_all(), PAGE_TIMEOUT))
 
 
+def _marks(sources: list[str]) -> list[pytest.MarkDecorator]:
+    # A shared rate-limit storage needs the `limits` package of kit-async[redis].
+    return [pytest.mark.requires_extra("redis")] if any("storage=" in s for s in sources) else []
+
+
 # -- the tests --------------------------------------------------------------------------
 
-_RUNNABLE_PAGES = [page for page in PAGES if any(not e.not_executed for e in page_examples(page))]
+
+_RUNNABLE_PAGES = [
+    pytest.param(
+        page,
+        id=page.relative_to(ROOT).as_posix(),
+        marks=_marks([e.source for e in page_examples(page) if not e.not_executed]),
+    )
+    for page in PAGES
+    if any(not e.not_executed for e in page_examples(page))
+]
 
 
-@pytest.mark.parametrize(
-    "page", _RUNNABLE_PAGES, ids=lambda page: page.relative_to(ROOT).as_posix()
-)
+@pytest.mark.parametrize("page", _RUNNABLE_PAGES)
 @pytest.mark.usefixtures("docs_env")
 def test_page_examples_run(page: Path, request: pytest.FixtureRequest) -> None:
     examples = [example for example in page_examples(page) if not example.not_executed]
@@ -347,7 +359,10 @@ def test_docstring_examples_are_collected() -> None:
     assert {"kit_async.KitClient", "kit_async.testing.FakeKit", "kit_async.RateLimit"} <= where
 
 
-@pytest.mark.parametrize("example", _DOCSTRING_EXAMPLES, ids=lambda example: example.where)
+@pytest.mark.parametrize(
+    "example",
+    [pytest.param(e, id=e.where, marks=_marks([e.source])) for e in _DOCSTRING_EXAMPLES],
+)
 @pytest.mark.usefixtures("docs_env")
 def test_docstring_example_runs(
     example: Example, docs_servers: DocsServers, monkeypatch: pytest.MonkeyPatch

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import gc
 import importlib
 import signal
 import subprocess
@@ -18,7 +19,7 @@ import kit_async
 REPO = Path(__file__).resolve().parent.parent
 
 
-def run_python(code: str, **options: object) -> subprocess.CompletedProcess[str]:
+def run_python(code: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(  # noqa: S603 - the test's own interpreter
         [sys.executable, "-c", code],
         cwd=REPO,
@@ -26,7 +27,7 @@ def run_python(code: str, **options: object) -> subprocess.CompletedProcess[str]
         text=True,
         timeout=60,
         check=False,
-        **options,  # type: ignore[call-overload]
+        env=env,
     )
 
 
@@ -135,7 +136,7 @@ def test_console_freezes_startup_objects_then_runs_main(
     from kit_async import _entry
 
     frozen: list[bool] = []
-    monkeypatch.setattr(_entry.gc, "freeze", lambda: frozen.append(True))
+    monkeypatch.setattr(gc, "freeze", lambda: frozen.append(True))
     monkeypatch.setattr(sys, "argv", ["kit-async", "--version"])
 
     assert _entry.console() == 0

@@ -392,10 +392,10 @@ def test_response_validation_error_names_the_field_in_its_message() -> None:
 
 # -- errors cross process boundaries and survive copy -----------------------------------------
 
-ERROR_CLASSES = [
+ERROR_CLASSES: list[type[KitError]] = [
     value
     for name in errors.__all__
-    if isinstance(value := getattr(errors, name), type) and issubclass(value, BaseException)
+    if isinstance(value := getattr(errors, name), type) and issubclass(value, KitError)
 ]
 _text = st.text(max_size=20)
 _BY_ANNOTATION: dict[str, st.SearchStrategy[Any]] = {

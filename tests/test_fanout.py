@@ -631,7 +631,7 @@ async def test_slow_consumer_holds_the_fetchers_back() -> None:
         await anext(pages)  # take one page of 800, then stop consuming
         held = await settled(stream)
         requests = len(server.requests)
-        await pages.aclose()
+        await pages.aclose()  # type: ignore[attr-defined]  # an async generator at run time
 
     # 1 consumed + `buffer` queued + one page per fetcher blocked on the full queue.
     assert held == 1 + buffer + concurrency
@@ -645,7 +645,7 @@ async def test_default_buffer_follows_concurrency() -> None:
         pages = stream.pages()
         await anext(pages)
         held = await settled(stream)
-        await pages.aclose()
+        await stream.aclose()
 
     assert held == 1 + 4 + 4
 
@@ -657,7 +657,7 @@ async def test_default_buffer_is_no_larger_than_the_number_of_ids() -> None:
         pages = stream.pages()
         await anext(pages)
         held = await settled(stream)
-        await pages.aclose()
+        await stream.aclose()
 
     # Two fetchers, so a buffer of two pages: one per fetcher, as with fewer ids
     # than `concurrency` there are only ever that many fetchers.
@@ -877,7 +877,7 @@ async def test_aclose_from_another_task_ends_a_consumer_waiting_for_a_page(
     ):
         stream = kit.iter_clicks_for_broadcasts(range(1, 5), concurrency=2, per_page=10)
         iterator = walk(stream, style)
-        waiting = asyncio.create_task(anext(iterator))
+        waiting = asyncio.ensure_future(anext(iterator))
         await asked.wait()  # the consumer now waits inside the stream for a page
         await stream.aclose()
 
@@ -1243,7 +1243,7 @@ async def test_gather_refuses_bad_arguments_before_any_request(fake_kit: FakeKit
     assert fake_kit.requests == []
 
 
-async def test_unknown_on_missing_is_refused(fake_kit: FakeKit, kit) -> None:
+async def test_unknown_on_missing_is_refused(fake_kit: FakeKit, kit: kit_async.KitClient) -> None:
     with pytest.raises(ValueError, match="on_missing must be 'skip' or 'raise', got 'x'"):
         kit.iter_clicks_for_broadcasts([1], on_missing="x")  # type: ignore[arg-type]
 
@@ -1254,7 +1254,9 @@ async def test_string_of_ids_is_refused(fake_kit: FakeKit, kit, ids: Any) -> Non
         kit.iter_clicks_for_broadcasts(ids)
 
 
-async def test_single_int_instead_of_ids_is_refused(fake_kit: FakeKit, kit) -> None:
+async def test_single_int_instead_of_ids_is_refused(
+    fake_kit: FakeKit, kit: kit_async.KitClient
+) -> None:
     with pytest.raises(TypeError, match="must be an iterable of ints, got int"):
         kit.iter_clicks_for_broadcasts(147)  # type: ignore[arg-type]
 

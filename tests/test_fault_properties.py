@@ -17,14 +17,14 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from kit_async import KitClient, KitError
-from kit_async.testing import FakeKit
+from kit_async.testing import FakeKit, FaultKind
 
 MAX_CLICKS = 60
-RETRYABLE = ["500", "502", "503", "504", "429", "reset", "html"]
+RETRYABLE: list[FaultKind] = ["500", "502", "503", "504", "429", "reset", "html"]
 ATTEMPTS = 4  # stamina's testing mode, set in conftest
 PROPERTY = settings(max_examples=25, deadline=None, database=None)
 
-Case = tuple[int, int, dict[int, tuple[str, int]]]
+Case = tuple[int, int, dict[int, tuple[FaultKind, int]]]
 
 
 @pytest.fixture
@@ -109,11 +109,12 @@ def test_any_split_with_retryable_faults_yields_exactly_the_original_list(
 
 
 @st.composite
-def split_with_a_persistent_fault(draw: st.DrawFn) -> tuple[int, int, int, str]:
+def split_with_a_persistent_fault(draw: st.DrawFn) -> tuple[int, int, int, FaultKind]:
     count = draw(st.integers(0, MAX_CLICKS))
     per_page = draw(st.integers(1, 25))
     page = draw(st.integers(0, page_count(count, per_page) - 1))
-    kind = draw(st.sampled_from([*RETRYABLE, "truncated"]))
+    kinds: list[FaultKind] = [*RETRYABLE, "truncated"]
+    kind = draw(st.sampled_from(kinds))
     return count, per_page, page, kind
 
 
@@ -124,7 +125,7 @@ def test_resuming_from_the_error_cursor_yields_exactly_the_original_list(
 
     @PROPERTY
     @given(split_with_a_persistent_fault())
-    def check(case: tuple[int, int, int, str]) -> None:
+    def check(case: tuple[int, int, int, FaultKind]) -> None:
         count, per_page, page, kind = case
         reset(server)
         cursor = page_cursor(page, per_page)

@@ -22,11 +22,11 @@ from kit_async import (
     RateLimitError,
     ResponseValidationError,
 )
-from kit_async.testing import FAULT_KINDS, FakeKit
+from kit_async.testing import FAULT_KINDS, FakeKit, FaultKind
 
 PER_PAGE = 300  # 1,200 clicks: four pages
 PAGE_3 = FakeKit.cursor(2 * PER_PAGE)
-RECOVERABLE = ["500", "502", "503", "504", "429", "reset", "html", "slow"]
+RECOVERABLE: list[FaultKind] = ["500", "502", "503", "504", "429", "reset", "html", "slow"]
 
 
 def expected(server: FakeKit, broadcast_id: int = 1) -> list[str]:
@@ -55,7 +55,7 @@ def test_every_fault_kind_is_covered_here() -> None:
 
 @pytest.mark.parametrize("kind", RECOVERABLE)
 async def test_a_fault_on_a_middle_page_is_recovered_with_every_click_once(
-    fake_kit: FakeKit, kit: KitClient, kind: str
+    fake_kit: FakeKit, kit: KitClient, kind: FaultKind
 ) -> None:
     fault = fake_kit.inject(kind, times=2, after=PAGE_3, delay=1.0)
     seen: list[str] = []
@@ -66,7 +66,7 @@ async def test_a_fault_on_a_middle_page_is_recovered_with_every_click_once(
 
 @pytest.mark.parametrize("kind", ["500", "502", "503", "504"])
 async def test_a_5xx_burst_on_the_first_page_is_recovered(
-    fake_kit: FakeKit, kit: KitClient, kind: str
+    fake_kit: FakeKit, kit: KitClient, kind: FaultKind
 ) -> None:
     fake_kit.inject(kind, times=3, after="")
     seen: list[str] = []
@@ -97,7 +97,7 @@ async def test_a_plain_text_429_is_recovered_and_counted_by_the_server(
     ],
 )
 async def test_a_persistent_fault_raises_one_typed_error_that_says_what_happened(
-    fake_kit: FakeKit, kit: KitClient, kind: str, error: type[KitError], says: str
+    fake_kit: FakeKit, kit: KitClient, kind: FaultKind, error: type[KitError], says: str
 ) -> None:
     fake_kit.inject(kind, times=4, after=PAGE_3, delay=1.0)  # testing mode: 4 attempts
     seen: list[str] = []
@@ -173,7 +173,7 @@ async def test_a_missing_cursor_raises_instead_of_stopping_early(
 async def test_faults_on_every_page_at_once_are_all_recovered(
     fake_kit: FakeKit, kit: KitClient
 ) -> None:
-    kinds = ["503", "reset", "429", "html"]
+    kinds: list[FaultKind] = ["503", "reset", "429", "html"]
     for page, kind in enumerate(kinds):
         fake_kit.inject(kind, after=FakeKit.cursor(page * PER_PAGE) if page else "")
     seen: list[str] = []

@@ -239,7 +239,7 @@ def test_a_negative_margin_raises_value_error() -> None:
 
 def test_a_rate_limit_that_is_not_a_ratelimit_raises_type_error() -> None:
     with pytest.raises(TypeError, match="rate_limit must be a RateLimit or None"):
-        KitClient("kit_example", rate_limit=(120, 60))
+        KitClient("kit_example", rate_limit=(120, 60))  # type: ignore[arg-type]
 
 
 async def test_a_workload_of_several_windows_gets_no_429(windowed: FakeKit) -> None:

@@ -164,6 +164,7 @@ async def _run_workers(server: FakeKit, storage: str, workers: int = 2) -> list[
 
 
 @pytest.mark.redis
+@pytest.mark.requires_extra("redis")
 async def test_two_processes_sharing_a_redis_limiter_never_exceed_the_budget(
     redis_url: str,
 ) -> None:
@@ -184,6 +185,7 @@ async def test_two_processes_with_in_memory_limiters_do_exceed_the_budget() -> N
     assert server.rate_limited > 0
 
 
+@pytest.mark.requires_extra("redis")
 def test_a_redis_limiter_counts_whole_seconds_rounded_up() -> None:
     # Built without connecting: nothing listens on port 1.
     limit = RateLimit(N, PERIOD, storage="redis://127.0.0.1:1/0")
@@ -191,6 +193,7 @@ def test_a_redis_limiter_counts_whole_seconds_rounded_up() -> None:
     assert repr(limit) == "RateLimit(4, 1.0, in shared storage)"
 
 
+@pytest.mark.requires_extra("redis")
 def test_an_unknown_storage_scheme_raises_value_error() -> None:
     with pytest.raises(ValueError, match="unsupported rate-limit storage scheme 'nosuch'"):
         RateLimit(N, PERIOD, storage="nosuch://127.0.0.1/0")

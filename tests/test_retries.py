@@ -37,7 +37,7 @@ from kit_async import (
     UnprocessableEntityError,
 )
 from kit_async._retry import _Retrying
-from kit_async.testing import FakeKit
+from kit_async.testing import FakeKit, FaultKind
 
 PATH = "/v4/broadcasts/1/clicks"
 PER_PAGE = 250  # 1,200 clicks: five pages
@@ -119,7 +119,7 @@ async def drain(kit: KitClient, seen: list[str]) -> None:
 
 @pytest.mark.parametrize("kind", ["500", "502", "503", "504", "429", "reset", "html"])
 async def test_a_transient_failure_is_retried_with_every_click_once_in_order(
-    fake_kit: FakeKit, kit: KitClient, kind: str
+    fake_kit: FakeKit, kit: KitClient, kind: FaultKind
 ) -> None:
     middle = FakeKit.cursor(2 * PER_PAGE)
     fake_kit.inject(kind, times=2, after=middle)

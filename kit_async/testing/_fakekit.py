@@ -56,7 +56,7 @@ try:
     import orjson
 
     _json_dumps = orjson.dumps
-except ImportError:  # pragma: no cover - orjson is optional
+except ImportError:  # orjson is optional
 
     def _json_dumps(value: Any) -> bytes:
         return json.dumps(value, separators=(",", ":")).encode()
