@@ -1,21 +1,37 @@
-"""Credentials: the API key, or an OAuth token pair that refreshes itself."""
+"""Credentials: all that kit-async knows about authenticating to Kit.
+
+The transport asks its `Auth` for the headers of each attempt, lets it act
+before a request (an OAuth token past its `expires_in` is refreshed first)
+and after a 401 (an expired token is refreshed once, and the request sent
+again). To refresh, the auth is handed a `TokenExchange`: a function that
+posts a form and returns Kit's `Reply`. It builds the token request and reads
+the token response itself; the transport never parses either.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import inspect
-from collections.abc import Awaitable, Callable
-from typing import TYPE_CHECKING
+import logging
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Protocol
+from urllib.parse import urlsplit
 
 import attrs
 
+from ._converter import Envelope, decode_object, loads
+from ._http import Reply, Request
 from ._ratelimit import credential_key
-from .errors import AuthenticationError
+from .errors import APIStatusError, AuthenticationError, OAuthRequiredError, ResponseValidationError
 
-if TYPE_CHECKING:
-    from ._transport import Transport
+__all__ = ["ApiKeyAuth", "Auth", "OAuthAuth", "TokenExchange", "TokenSet"]
 
-__all__ = ["ApiKeyAuth", "OAuthAuth", "TokenSet"]
+log = logging.getLogger("kit_async")
+
+#: Refresh this many seconds before `expires_in` runs out, so that a request
+#: sent just before the deadline does not arrive just after it.
+EXPIRY_MARGIN = 60.0
 
 
 @attrs.frozen
@@ -24,6 +40,14 @@ class TokenSet:
 
     Kit rotates the refresh token: the old one stops working as soon as this
     pair is issued, so persist both. Tokens are hidden from `repr()`.
+
+    Attributes:
+        access_token: The new access token.
+        refresh_token: The new refresh token (the old one no longer works).
+        expires_in: Seconds the access token is valid for, from `created_at`.
+        created_at: When Kit issued it, in Unix seconds.
+        token_type: `"Bearer"`.
+        scope: The scopes granted (`"read write"`).
     """
 
     access_token: str = attrs.field(repr=False)
@@ -33,28 +57,83 @@ class TokenSet:
     token_type: str = "Bearer"  # noqa: S105 - a scheme name, not a secret
     scope: str | None = None
 
+    @property
+    def expires_at(self) -> float | None:
+        """When the access token expires, in Unix seconds (`None`: not said).
 
+        Pass it back as `KitClient(token_expires_at=...)` when you restore a
+        persisted pair, so the client refreshes before it runs out.
+        """
+        if self.expires_in is None:
+            return None
+        issued = self.created_at if self.created_at is not None else time.time()
+        return float(issued + self.expires_in)
+
+
+#: Posts a form to a URL (not rate-limited, never logged) and returns the reply.
+TokenExchange = Callable[[str, Mapping[str, str]], Awaitable[Reply]]
 TokenCallback = Callable[[TokenSet], Awaitable[None] | None]
+_TOKEN_ENVELOPE = Envelope(at=())
+
+
+class Auth(Protocol):
+    """What the transport needs of a credential."""
+
+    key: str
+    """Names the credential's rate-limit budget (a hash, never the secret)."""
+
+    def headers(self) -> Mapping[str, str]:
+        """The headers that authenticate the next attempt."""
+        ...
+
+    async def before_request(self, request: Request, exchange: TokenExchange) -> None:
+        """Refuse or prepare a request before it is sent (e.g. refresh a due token)."""
+        ...
+
+    async def after_unauthorized(
+        self, sent: Mapping[str, str], error: AuthenticationError, exchange: TokenExchange
+    ) -> bool:
+        """After a 401 to `sent`: True when a new credential makes a new attempt worthwhile."""
+        ...
 
 
 class ApiKeyAuth:
     """`X-Kit-Api-Key` authentication."""
 
-    can_refresh = False
-
     def __init__(self, api_key: str) -> None:
         self._headers = {"X-Kit-Api-Key": api_key}
         self.key = credential_key(api_key)
 
-    def headers(self) -> dict[str, str]:
-        return self._headers
-
     def __repr__(self) -> str:
         return "ApiKeyAuth(api_key=<hidden>)"
 
+    def headers(self) -> Mapping[str, str]:
+        return self._headers
+
+    async def before_request(self, request: Request, exchange: TokenExchange) -> None:  # noqa: ARG002 - nothing to refresh
+        if request.oauth_only:
+            msg = (
+                f"{request.method} {request.path} accepts only an OAuth access token "
+                "(Kit reserves it for OAuth apps); this client has an API key"
+            )
+            raise request.annotate(OAuthRequiredError(msg))
+
+    async def after_unauthorized(
+        self,
+        sent: Mapping[str, str],  # noqa: ARG002 - an API key cannot be renewed
+        error: AuthenticationError,  # noqa: ARG002
+        exchange: TokenExchange,  # noqa: ARG002
+    ) -> bool:
+        return False
+
+
+def _token_expired(error: AuthenticationError) -> bool:
+    text = " ".join(error.errors) + " " + (error.www_authenticate or "")
+    return "expired" in text.lower()
+
 
 class OAuthAuth:
-    """`Authorization: Bearer` authentication with single-flight refresh."""
+    """`Authorization: Bearer` authentication that refreshes itself, once at a time."""
 
     def __init__(
         self,
@@ -65,8 +144,9 @@ class OAuthAuth:
         client_secret: str | None,
         token_url: str,
         on_token_refresh: TokenCallback | None,
+        expires_at: float | None = None,
     ) -> None:
-        self._set_access(access_token)
+        self._set_access(access_token, expires_at)
         self._refresh_token = refresh_token
         self._client_id = client_id
         self._client_secret = client_secret
@@ -75,28 +155,48 @@ class OAuthAuth:
         self._lock: asyncio.Lock | None = None
         # The refresh that failed for a given (stale) header set: requests
         # queued behind it get the same error instead of sending their own.
-        self._failed: tuple[dict[str, str], AuthenticationError] | None = None
+        self._failed: tuple[Mapping[str, str], AuthenticationError] | None = None
 
     def __repr__(self) -> str:
         return "OAuthAuth(access_token=<hidden>)"
 
-    def _set_access(self, token: str) -> None:
-        self._headers = {"Authorization": f"Bearer {token}"}
+    def _set_access(self, token: str, expires_at: float | None) -> None:
+        self._headers: Mapping[str, str] = {"Authorization": f"Bearer {token}"}
+        self._expires_at = expires_at
         # Kit's budget is per access token, so a refreshed token starts a new one.
         self.key = credential_key(token)
 
     @property
     def can_refresh(self) -> bool:
+        """Whether a refresh token and a client id were given."""
         return bool(self._refresh_token and self._client_id)
 
-    def headers(self) -> dict[str, str]:
+    def headers(self) -> Mapping[str, str]:
         return self._headers
 
-    async def refresh(self, transport: Transport, stale: dict[str, str]) -> None:
-        """Refresh the token pair once, however many requests saw it expire.
+    async def before_request(self, request: Request, exchange: TokenExchange) -> None:  # noqa: ARG002 - every request is the same to a token
+        expires_at = self._expires_at
+        if expires_at is None or not self.can_refresh:
+            return
+        if time.time() < expires_at - EXPIRY_MARGIN:
+            return
+        log.info("access token expires now; refreshing it before the request")
+        await self._refresh(self._headers, exchange)
 
-        `stale` is the header set the failed request was sent with: if the
-        token has changed since, another request already refreshed it.
+    async def after_unauthorized(
+        self, sent: Mapping[str, str], error: AuthenticationError, exchange: TokenExchange
+    ) -> bool:
+        if not (self.can_refresh and _token_expired(error)):
+            return False
+        log.info("access token expired; refreshing it")
+        await self._refresh(sent, exchange)
+        return True
+
+    async def _refresh(self, stale: Mapping[str, str], exchange: TokenExchange) -> None:
+        """Refresh the token pair once, however many requests found it stale.
+
+        `stale` is the header set they used: if the token has changed since,
+        another request already refreshed it.
         """
         if self._lock is None:
             self._lock = asyncio.Lock()
@@ -112,21 +212,43 @@ class OAuthAuth:
                     errors=failure.errors,
                     body=failure.body,
                 )
-            form: dict[str, str] = {
-                "grant_type": "refresh_token",
-                "refresh_token": self._refresh_token or "",
-                "client_id": self._client_id or "",
-            }
-            if self._client_secret:
-                form["client_secret"] = self._client_secret
             try:
-                tokens = await transport.request_token(self.token_url, form)
+                tokens = await self._request_tokens(exchange)
             except AuthenticationError as exc:
                 self._failed = (stale, exc)
                 raise
-            self._set_access(tokens.access_token)
+            self._set_access(tokens.access_token, tokens.expires_at)
             self._refresh_token = tokens.refresh_token
             if self._callback is not None:
                 result = self._callback(tokens)
                 if inspect.isawaitable(result):
                     await result
+
+    async def _request_tokens(self, exchange: TokenExchange) -> TokenSet:
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": self._refresh_token or "",
+            "client_id": self._client_id or "",
+        }
+        if self._client_secret:
+            form["client_secret"] = self._client_secret
+        try:
+            reply = await exchange(self.token_url, form)
+        except APIStatusError as exc:
+            if exc.status_code >= 500:
+                raise
+            # Kit's RFC 6749 answer (invalid_grant, ...): the pair is dead.
+            raise AuthenticationError(
+                method="POST",
+                path=exc.path or self.token_url,
+                status_code=exc.status_code,
+                errors=exc.errors or ("token refresh failed",),
+                body=exc.body,
+            ) from None
+        path = urlsplit(self.token_url).path
+        try:
+            parsed = loads(reply.body)
+        except ValueError:
+            msg = "the token response is not JSON"
+            raise ResponseValidationError(msg, method="POST", path=path) from None
+        return decode_object(parsed, TokenSet, _TOKEN_ENVELOPE, method="POST", path=path)

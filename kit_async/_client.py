@@ -5,8 +5,9 @@ from __future__ import annotations
 import ipaddress
 import os
 from collections.abc import Mapping
+from datetime import datetime
 from types import TracebackType
-from typing import Literal, Self
+from typing import Any, Literal, Self
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -14,6 +15,7 @@ import attrs
 
 from ._auth import ApiKeyAuth, OAuthAuth, TokenCallback
 from ._fanout import BroadcastIds, ClickStream
+from ._http import METHODS, NO_BODY, Request
 from ._models import BroadcastClick
 from ._pagination import MAX_PER_PAGE, AsyncPaginator
 from ._ratelimit import RateLimit
@@ -138,6 +140,23 @@ def _credentials(api_key: str | None, access_token: str | None) -> tuple[str | N
     raise ValueError(msg)
 
 
+def _check_expiry(expires_at: float | datetime | None) -> float | None:
+    """`token_expires_at` as Unix seconds (a datetime must say its time zone)."""
+    if expires_at is None:
+        return None
+    if isinstance(expires_at, datetime):
+        if expires_at.tzinfo is None:
+            msg = "token_expires_at must be an aware datetime (with a time zone) or Unix seconds"
+            raise ValueError(msg)
+        return expires_at.timestamp()
+    if isinstance(expires_at, bool) or not isinstance(expires_at, int | float):
+        msg = (
+            f"token_expires_at must be Unix seconds or a datetime, got {type(expires_at).__name__}"
+        )
+        raise TypeError(msg)
+    return float(expires_at)
+
+
 def _resolve_base_url(base_url: str | None) -> str:
     """The argument, else `KIT_BASE_URL`, else Kit's own origin; checked."""
     if base_url:
@@ -204,6 +223,11 @@ class KitClient:
         on_token_refresh: Called (plain function or coroutine function) with
             the new `TokenSet` after each refresh. Kit rotates the refresh
             token, so persist both tokens here.
+        token_expires_at: When `access_token` expires (Unix seconds or an
+            aware datetime; `TokenSet.expires_at` of a persisted pair). With
+            a refresh token, the client refreshes before sending once this
+            is under a minute away, instead of spending a request on a 401.
+            Refreshed tokens carry their own expiry.
         token_url: Where to refresh tokens; defaults to
             `{base_url}/v4/oauth/token`. Like `base_url`, it must be
             `https://` except for loopback hosts.
@@ -246,6 +270,7 @@ class KitClient:
         client_id: str | None = None,
         client_secret: str | None = None,
         on_token_refresh: TokenCallback | None = None,
+        token_expires_at: float | datetime | None = None,
         token_url: str | None = None,
         base_url: str | None = None,
         timeout: float = 30.0,
@@ -279,6 +304,7 @@ class KitClient:
                 client_secret=client_secret,
                 token_url=_check_token_url(token_url) if token_url else f"{base}/v4/oauth/token",
                 on_token_refresh=on_token_refresh,
+                expires_at=_check_expiry(token_expires_at),
             )
             default_limit = OAUTH_LIMIT
         elif api_key is not None:
@@ -347,6 +373,64 @@ class KitClient:
         window. A task that was also cancelled by its owner stays cancelled.
         """
         await self._transport.aclose()
+
+    async def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = NO_BODY,
+        retry_safe: bool | None = None,
+    ) -> Any:
+        """Call any Kit endpoint, through the same limiter, retries, auth and errors.
+
+        For what Kit adds before kit-async has a method for it. `path` is
+        Kit's path (`/v4/...`), without the origin and without a query:
+        put the query in `params` (encoded for you; `None` values left
+        out, booleans sent as `true`/`false`) and a body in `json`.
+
+        Args:
+            method: `GET`, `POST`, `PUT`, `PATCH` or `DELETE`.
+            path: The path, starting with `/`.
+            params: The query parameters.
+            json: A JSON body (dicts, lists, strings, numbers, booleans,
+                `None`; datetimes are sent as ISO 8601).
+            retry_safe: Whether sending the request twice is harmless. By
+                default GET, PUT, PATCH and DELETE are, and POST is not: a
+                POST is then retried only when it certainly did not reach
+                Kit (a refused connection, a 429), so that a retry never
+                creates a second record.
+
+        Returns:
+            The decoded JSON body, or `None` when Kit answers without one
+            (204).
+
+        ```python
+        body = await kit.request("GET", "/v4/broadcasts/1")
+        print(body["broadcast"]["subject"])
+        ```
+        """
+        if not isinstance(method, str) or method.upper() not in METHODS:
+            msg = f"method must be one of {', '.join(sorted(METHODS))}, got {method!r}"
+            raise ValueError(msg)
+        if not isinstance(path, str) or not path.startswith("/") or path.startswith("//"):
+            msg = f"path must be Kit's path starting with '/', such as '/v4/account', got {path!r}"
+            raise ValueError(msg)
+        if "?" in path or "#" in path or _has_control_or_space(path):
+            msg = f"path must have no query, fragment, spaces or control characters (use params=), got {path!r}"
+            raise ValueError(msg)
+        if retry_safe is not None and not isinstance(retry_safe, bool):
+            msg = f"retry_safe must be True, False or None, got {retry_safe!r}"
+            raise TypeError(msg)
+        request = Request(
+            method.upper(),
+            path,
+            params={name: value for name, value in (params or {}).items() if value is not None},
+            json=json,
+            retry_safe=retry_safe,
+        )
+        return await self._transport.request_json(request)
 
     def iter_broadcast_clicks(
         self,

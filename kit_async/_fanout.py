@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Literal, NamedTuple, Self
 from ._models import BroadcastClick, Page
 from ._pagination import _check_cursor, _check_per_page
 from ._resources._base import check_id
-from .errors import KitError, NotFoundError
+from .errors import NotFoundError
 
 if TYPE_CHECKING:
     from ._resources.broadcasts import Broadcasts
@@ -351,18 +351,14 @@ class ClickStream:
                 self.pages_fetched += 1
                 self.clicks_fetched += len(page.items)
                 await queue.put(BroadcastPage(broadcast_id, page))
-        except NotFoundError as exc:
+        except NotFoundError:
             if self.on_missing == "raise":
-                exc.broadcast_id = broadcast_id
                 raise
             log.info(
                 "broadcast %d answered 404 (draft, scheduled or deleted); skipped", broadcast_id
             )
             self.skipped.append(broadcast_id)
             return
-        except KitError as exc:
-            exc.broadcast_id = broadcast_id
-            raise
         self.completed.append(broadcast_id)
 
 

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 
 from ._converter import Envelope, decode_items
+from ._http import Request
 from ._models import Page
 from .errors import KitError, PaginationError
 
@@ -57,12 +58,14 @@ class ListEndpoint(Generic[T]):
         envelope: Where the items sit in the body (and fields taken from it).
         first_page_only: Query parameters sent with the first request only
             (`include_total_count` costs Kit an extra query per page).
+        oauth_only: Kit serves it to OAuth apps only.
     """
 
     path: str
     model: type[T]
     envelope: Envelope
     first_page_only: frozenset[str] = frozenset({"include_total_count"})
+    oauth_only: bool = False
 
     def paginate(
         self,
@@ -81,9 +84,15 @@ class ListEndpoint(Generic[T]):
         if after is not None and before is not None:
             msg = "pass either after= or before=, not both"
             raise ValueError(msg)
-        path = self.path.format(**(path_params or {}))
+        request = Request.to(
+            "GET",
+            self.path,
+            path_params,
+            params={name: value for name, value in (params or {}).items() if value is not None},
+            oauth_only=self.oauth_only,
+        )
         return AsyncPaginator(
-            transport, self, path, dict(params or {}), per_page=per_page, after=after, before=before
+            transport, self, request, per_page=per_page, after=after, before=before
         )
 
 
@@ -108,8 +117,7 @@ class AsyncPaginator(Generic[T]):
         self,
         transport: Transport,
         endpoint: ListEndpoint[T],
-        path: str,
-        params: dict[str, Any],
+        request: Request,
         *,
         per_page: int,
         after: str | None,
@@ -117,8 +125,8 @@ class AsyncPaginator(Generic[T]):
     ) -> None:
         self._transport = transport
         self._endpoint = endpoint
-        self.path = path
-        self._params = params
+        self._request = request
+        self.path = request.path
         self.per_page = per_page
         self._backwards = before is not None
         self._start = before if self._backwards else after
@@ -151,28 +159,34 @@ class AsyncPaginator(Generic[T]):
             following = info.start_cursor if self._backwards else info.end_cursor
             if not following:
                 msg = "the server says there is another page but sent no cursor for it"
-                raise PaginationError(msg, path=self.path, cursor=cursor)
+                raise self._broken(msg, cursor)
             if following == cursor:
                 msg = f"the server sent cursor {following!r} again; stopping instead of looping"
-                raise PaginationError(msg, path=self.path, cursor=cursor)
+                raise self._broken(msg, cursor)
             cursor = following
             first = False
 
+    def _broken(self, message: str, cursor: str | None) -> PaginationError:
+        error = PaginationError(message, path=self.path, cursor=cursor)
+        error.path_params = dict(self._request.path_params)
+        return error
+
     async def _fetch(self, cursor: str | None, *, first: bool) -> Page[T]:
         endpoint = self._endpoint
-        params = dict(self._params)
+        params = dict(self._request.params)
         if not first:
             for name in endpoint.first_page_only:
                 params.pop(name, None)
         params["per_page"] = self.per_page
         if cursor is not None:
             params["before" if self._backwards else "after"] = cursor
-        body = await self._transport.request("GET", self.path, params=params, cursor=cursor)
+        request = attrs.evolve(self._request, params=params, cursor=cursor)
+        body = await self._transport.request_json(request)
         try:
             items, pagination = decode_items(
                 body, endpoint.model, endpoint.envelope, method="GET", path=self.path
             )
         except KitError as exc:
-            exc.cursor = cursor
+            request.annotate(exc)
             raise
         return Page(items=items, pagination=pagination, cursor=cursor)

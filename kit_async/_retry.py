@@ -2,9 +2,11 @@
 
 stamina runs the loop; `_Retrying` is its backoff hook and decides, per
 failure, whether to retry and after how long (429s wait out Kit's rolling
-minute; 5xx, timeouts and resets are retried for idempotent methods only; a
-request that certainly never left, such as a refused connection or an
-unreachable rate-limit store, is retried whatever its method).
+minute; 5xx, timeouts and resets are retried only for a request that is safe
+to send twice, `Request.may_resend`: GET, PUT, PATCH, DELETE and the POSTs
+Kit documents as upserts; a request that certainly never left, such as a
+refused connection or an unreachable rate-limit store, is retried whatever
+it is).
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from typing import Any
 import attrs
 import stamina
 
+from ._http import Reply, Request
 from .errors import (
     APIConnectionError,
     APIStatusError,
@@ -34,7 +37,6 @@ __all__ = ["RetryPolicy", "with_retries"]
 
 log = logging.getLogger("kit_async")
 
-_IDEMPOTENT = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE"})
 _RETRY_STATUSES = frozenset({500, 502, 503, 504})
 # True while stamina runs kit-async's own retry loop (in that task only).
 _IN_KIT_ASYNC_RETRIES: contextvars.ContextVar[bool] = contextvars.ContextVar(
@@ -110,11 +112,12 @@ def _retry_after(value: str | None) -> float | None:
 class _Retrying:
     """The backoff hook for one logical request: decides, waits, logs."""
 
-    def __init__(self, policy: RetryPolicy, method: str, path: str) -> None:
+    def __init__(self, policy: RetryPolicy, request: Request) -> None:
         self._policy = policy
-        self._method = method
-        self._path = path
-        self._idempotent = method in _IDEMPOTENT
+        self._method = request.method
+        self._path = request.path
+        # Whether a request that may have reached Kit can be sent again.
+        self._may_resend = request.may_resend
         self._started = time.monotonic()
         self.attempts = 0
         self._rate_limited = 0
@@ -157,9 +160,9 @@ class _Retrying:
             # Nothing was sent: safe to retry whatever the method.
             isinstance(exc, RateLimitStorageError)
             or (isinstance(exc, APIConnectionError) and exc.connect_failed)
-            or (self._idempotent and isinstance(exc, APIConnectionError))
+            or (self._may_resend and isinstance(exc, APIConnectionError))
             or (
-                self._idempotent
+                self._may_resend
                 and isinstance(exc, InternalServerError)
                 and exc.status_code in _RETRY_STATUSES
             )
@@ -182,16 +185,12 @@ def _reason(exc: Exception) -> str:
 
 
 async def with_retries(
-    policy: RetryPolicy,
-    method: str,
-    path: str,
-    cursor: str | None,
-    send: Callable[[], Awaitable[bytes]],
-) -> bytes:
-    """Send once, then retry the failure as `policy` says; set `.attempts` and `.cursor`."""
+    policy: RetryPolicy, request: Request, send: Callable[[], Awaitable[Reply]]
+) -> Reply:
+    """Send once, then retry the failure as `policy` says; errors get `.attempts`."""
     # The first attempt runs outside stamina: most requests succeed, and
     # entering a retry context costs more than decoding a small page.
-    retrying = _Retrying(policy, method, path)
+    retrying = _Retrying(policy, request)
     retrying.attempts = 1
     try:
         return await send()
@@ -212,8 +211,6 @@ async def with_retries(
                 return await send()
     except KitError as exc:
         exc.attempts = retrying.attempts
-        if cursor is not None:
-            exc.cursor = cursor
         raise
     finally:
         _IN_KIT_ASYNC_RETRIES.reset(retrying_here)

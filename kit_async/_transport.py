@@ -9,22 +9,24 @@ tree. Nothing here ever puts a credential into a message or a log line.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Awaitable, Mapping
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
 import aiohttp
 import yarl
 
-from ._auth import ApiKeyAuth, OAuthAuth, TokenSet
-from ._converter import Envelope, decode_object, loads
+from ._auth import Auth
+from ._converter import loads
+from ._http import Reply, Request
 from ._ratelimit import RateLimit, StorageUnavailableError
 from ._retry import RetryPolicy, with_retries
 from ._version import __version__
 from .errors import (
     APIConnectionError,
-    APIStatusError,
     APITimeoutError,
     AuthenticationError,
     ClientClosedError,
@@ -35,13 +37,12 @@ from .errors import (
     error_class_for_status,
 )
 
-__all__ = ["RetryPolicy", "Transport"]
+__all__ = ["RetryPolicy", "Transport", "json_of"]
 
 log = logging.getLogger("kit_async")
 
 USER_AGENT = f"kit-async/{__version__} (+https://pypi.org/project/kit-async/)"
 _BASE_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-_TOKEN_ENVELOPE = Envelope(at=())
 
 
 def _flatten(messages: Any) -> list[str]:
@@ -66,11 +67,6 @@ def _error_messages(body: bytes) -> tuple[list[str], str | None]:
     return [], None
 
 
-def _token_expired(exc: AuthenticationError) -> bool:
-    text = " ".join(exc.errors) + " " + (exc.www_authenticate or "")
-    return "expired" in text.lower()
-
-
 class Transport:
     """Sends requests for one `KitClient`: session, limiter, retries, errors."""
 
@@ -78,7 +74,7 @@ class Transport:
         self,
         *,
         base_url: str,
-        auth: ApiKeyAuth | OAuthAuth,
+        auth: Auth,
         timeout: float,
         retry: RetryPolicy,
         rate_limit: RateLimit | None,
@@ -148,152 +144,121 @@ class Transport:
             query = "?" + urlencode(pairs, quote_via=quote, safe="")
         return yarl.URL(f"{self.base_url}{path}{query}", encoded=True)
 
-    async def request(
-        self,
-        method: str,
-        path: str,
-        *,
-        params: Mapping[str, Any] | None = None,
-        cursor: str | None = None,
-    ) -> Any:
-        """Send one logical request (with its retries) and return the JSON body.
+    async def send(self, request: Request) -> Reply:
+        """Send one logical request (with its retries) and return Kit's 2xx reply.
 
-        Raises `ClientClosedError` when the client is closed while the
-        request waits (in the rate limiter, between retries) or is in flight.
+        Every `KitError` raised carries the request's context (method, path,
+        path parameters, cursor). Raises `ClientClosedError` when the client
+        is closed while the request waits (in the rate limiter, between
+        retries) or is in flight.
         """
-        url = self.url_for(path, params)
         task = asyncio.current_task()
         if task is not None:
             self._active.add(task)
         try:
-            body = await self._send_authenticated(method, url, path, cursor)
+            return await self._send_authenticated(request)
+        except KitError as exc:
+            request.annotate(exc)
+            raise
         except asyncio.CancelledError:
             if task is None or task not in self._cancelled_by_close:
                 raise
             self._cancelled_by_close.discard(task)
             if task.uncancel() > 0:  # cancelled by its owner too: that wins
                 raise
-            msg = f"{method} {path}: the KitClient was closed before this request completed"
-            closed = ClientClosedError(msg)
-            closed.method, closed.path, closed.cursor = method, path, cursor
-            raise closed from None
+            msg = (
+                f"{request.method} {request.path}: the KitClient was closed before "
+                "this request completed"
+            )
+            raise request.annotate(ClientClosedError(msg)) from None
         finally:
             if task is not None:
                 self._active.discard(task)
-        try:
-            return loads(body)
-        except ValueError:
-            preview = body[:80].decode("utf-8", "replace")
-            msg = f"the body is not JSON: {preview!r}"
-            error = ResponseValidationError(msg, method=method, path=path)
-            error.cursor = cursor  # so `after=error.cursor` fetches this page again
-            raise error from None
 
-    async def request_token(self, token_url: str, form: dict[str, str]) -> TokenSet:
-        """Exchange a refresh token for a new pair (never rate-limited, never logged)."""
-        url = yarl.URL(token_url)
-        path = url.path
-        try:
-            body = await with_retries(
-                self.retry,
-                "POST",
-                path,
-                None,
-                lambda: self._send("POST", url, path, {}, form, limited=False),
-            )
-        except APIStatusError as exc:
-            if exc.status_code >= 500:
-                raise
-            raise AuthenticationError(
-                method="POST",
-                path=path,
-                status_code=exc.status_code,
-                errors=exc.errors or ("token refresh failed",),
-                body=exc.body,
-            ) from None
-        try:
-            parsed = loads(body)
-        except ValueError:
-            msg = "the token response is not JSON"
-            raise ResponseValidationError(msg, method="POST", path=path) from None
-        return decode_object(parsed, TokenSet, _TOKEN_ENVELOPE, method="POST", path=path)
+    async def request_json(self, request: Request) -> Any:
+        """Send `request` and return its decoded JSON body (`None` when empty, as for 204)."""
+        return json_of(request, await self.send(request))
 
-    async def _send_authenticated(
-        self, method: str, url: yarl.URL, path: str, cursor: str | None
-    ) -> bytes:
+    async def _send_authenticated(self, request: Request) -> Reply:
         auth = self.auth
-        last_headers: dict[str, str] = {}
+        await auth.before_request(request, self._exchange_token)
+        url = self.url_for(request.path, request.params)
+        body = _encode(request)
+        sent: Mapping[str, str] = {}
 
-        def send() -> Any:
-            nonlocal last_headers
-            last_headers = auth.headers()
-            return self._send(method, url, path, last_headers, None)
+        def attempt() -> Awaitable[Reply]:
+            nonlocal sent
+            sent = auth.headers()
+            return self._send_once(request, url, sent, body)
 
         try:
-            return await with_retries(self.retry, method, path, cursor, send)
+            return await with_retries(self.retry, request, attempt)
         except AuthenticationError as exc:
-            if not (isinstance(auth, OAuthAuth) and auth.can_refresh and _token_expired(exc)):
+            if not await auth.after_unauthorized(sent, exc, self._exchange_token):
                 raise
-            refresh = auth.refresh
-        # The refresh runs outside the request's retries: its POST is never
+        # The refresh ran outside the request's retries: its POST is never
         # re-sent by them, and attempts are not multiplied.
-        log.info("access token expired; refreshing it")
-        try:
-            await refresh(self, last_headers)
-        except KitError as exc:
-            exc.cursor = cursor
-            raise
-        return await with_retries(self.retry, method, path, cursor, send)
+        return await with_retries(self.retry, request, attempt)
 
-    async def _send(
+    async def _exchange_token(self, token_url: str, form: Mapping[str, str]) -> Reply:
+        """POST a token form (never rate-limited, never logged): the auth's `TokenExchange`."""
+        url = yarl.URL(token_url)
+        request = Request("POST", url.path)
+        return await with_retries(
+            self.retry,
+            request,
+            lambda: self._send_once(request, url, {}, dict(form), limited=False),
+        )
+
+    async def _send_once(
         self,
-        method: str,
+        request: Request,
         url: yarl.URL,
-        path: str,
         headers: Mapping[str, str],
-        form: dict[str, str] | None,
+        body: bytes | dict[str, str] | None,
         *,
         limited: bool = True,
-    ) -> bytes:
+    ) -> Reply:
         limiter = self.rate_limit if limited else None
         if limiter is None:
             session = self._session_for_this_loop()
-            return await self._exchange(session, method, url, path, headers, form)
+            return await self._exchange(session, request, url, headers, body)
         try:
             async with limiter.slot(self.auth.key):
                 # Only now: the client may have been closed while this waited.
                 session = self._session_for_this_loop()
-                return await self._exchange(session, method, url, path, headers, form)
+                return await self._exchange(session, request, url, headers, body)
         except StorageUnavailableError as exc:
-            msg = f"{method} {path}: not sent: {exc}"
-            error = RateLimitStorageError(msg, storage=exc.storage)
-            error.method, error.path = method, path
-            raise error from None
+            msg = f"{request.method} {request.path}: not sent: {exc}"
+            raise RateLimitStorageError(msg, storage=exc.storage) from None
 
-    async def _exchange(  # noqa: PLR0917
+    async def _exchange(
         self,
         session: aiohttp.ClientSession,
-        method: str,
+        request: Request,
         url: yarl.URL,
-        path: str,
         headers: Mapping[str, str],
-        form: dict[str, str] | None,
-    ) -> bytes:
+        body: bytes | dict[str, str] | None,
+    ) -> Reply:
+        method, path = request.method, request.path
         self.requests_sent += 1
+        sent_headers = {**_BASE_HEADERS, **headers}
+        if isinstance(body, bytes):
+            sent_headers["Content-Type"] = "application/json"
         try:
             async with session.request(
                 method,
                 url,
                 # Per request, so a caller's own session sends them too.
-                headers={**_BASE_HEADERS, **headers},
-                data=form,
+                headers=sent_headers,
+                data=body,
                 allow_redirects=False,
                 # Per request: a caller's session may default to raising on
                 # 4xx/5xx, which would turn Kit's answers into network errors.
                 raise_for_status=False,
                 timeout=self.timeout,
             ) as resp:
-                body = await resp.read()
+                content = await resp.read()
                 status = resp.status
                 resp_headers = resp.headers
         except TimeoutError:
@@ -316,7 +281,7 @@ class Transport:
             )
             raise RedirectError(msg, method=method, path=path, status_code=status)
         if status >= 400:
-            errors, text = _error_messages(body)
+            errors, text = _error_messages(content)
             raise error_class_for_status(status)(
                 method=method,
                 path=path,
@@ -326,7 +291,33 @@ class Transport:
                 retry_after=resp_headers.get("Retry-After"),
                 www_authenticate=resp_headers.get("WWW-Authenticate"),
             )
-        return body
+        return Reply(status, resp_headers, content)
+
+
+def json_of(request: Request, reply: Reply) -> Any:
+    """The decoded JSON body of a reply; `None` when it has none (204)."""
+    if not reply.body.strip():
+        return None
+    try:
+        return loads(reply.body)
+    except ValueError:
+        preview = reply.body[:80].decode("utf-8", "replace")
+        msg = f"the body is not JSON: {preview!r}"
+        error = ResponseValidationError(msg, method=request.method, path=request.path)
+        raise request.annotate(error) from None
+
+
+def _encode(request: Request) -> bytes | None:
+    if not request.has_body:
+        return None
+    return json.dumps(request.json, separators=(",", ":"), default=_json_default).encode()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    msg = f"{type(value).__name__} is not JSON serializable"
+    raise TypeError(msg)
 
 
 def _query_value(value: Any) -> str:

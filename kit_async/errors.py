@@ -7,7 +7,8 @@ Kit's own messages) and never carry a credential.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from types import MappingProxyType
 from typing import Any
 
 __all__ = [
@@ -20,6 +21,7 @@ __all__ = [
     "InternalServerError",
     "KitError",
     "NotFoundError",
+    "OAuthRequiredError",
     "PaginationError",
     "PermissionDeniedError",
     "RateLimitError",
@@ -46,25 +48,34 @@ class KitError(Exception):
     Attributes:
         method: HTTP method of the failed request, when there was one.
         path: Path of the failed request, without the query string.
+        path_params: The ids in that path by name (`{"broadcast_id": 147}`),
+            empty when it has none.
         cursor: The pagination cursor (`after`/`before` value) of the page
             that failed, `None` for the first page or a non-list call. Pass it
             back as `after=` (or `before=`) to resume exactly there.
         attempts: How many attempts were made before giving up (1 when the
             request was not retried).
-        broadcast_id: The broadcast a fan-out call was fetching when it failed.
     """
 
     method: str | None = None
     path: str | None = None
+    path_params: Mapping[str, Any] = MappingProxyType({})
     cursor: str | None = None
     attempts: int = 1
-    broadcast_id: int | None = None
+
+    @property
+    def resource_id(self) -> Any:
+        """The id the failed request was about: the first id in its path.
+
+        The broadcast of `GET /v4/broadcasts/{broadcast_id}/clicks`, the tag
+        of `POST /v4/tags/{tag_id}/subscribers`; `None` for a path without
+        one. In a fan-out over many ids, the one whose fetch failed.
+        """
+        return next(iter(self.path_params.values()), None)
 
     def __str__(self) -> str:
         text = super().__str__()
         extra = []
-        if self.broadcast_id is not None:
-            extra.append(f"broadcast {self.broadcast_id}")
         if self.cursor is not None:
             extra.append(f"page cursor {self.cursor!r}")
         if self.attempts > 1:
@@ -77,6 +88,14 @@ class KitError(Exception):
         # and the attributes lets every error cross a process boundary
         # (ProcessPoolExecutor, Celery, RQ) and survive `copy`.
         return (_rebuild, (type(self), self.args, dict(self.__dict__)))
+
+
+class OAuthRequiredError(KitError):
+    """The endpoint accepts only an OAuth access token, and the client has an API key.
+
+    Kit reserves every bulk and purchases endpoint for OAuth apps; the client
+    refuses such a call before sending it (Kit would answer 401).
+    """
 
 
 class ClientClosedError(KitError, RuntimeError):

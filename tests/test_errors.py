@@ -364,16 +364,23 @@ def test_the_errors_module_and_the_package_export_the_same_classes() -> None:
         assert getattr(kit_async, name) is getattr(errors, name)
 
 
-def test_kit_error_message_names_broadcast_cursor_and_attempts() -> None:
+def test_kit_error_message_names_request_cursor_and_attempts() -> None:
     error = NotFoundError(method="GET", path=CLICKS_PATH, status_code=404, errors=["Not Found"])
-    error.broadcast_id = 1
+    error.path_params = {"broadcast_id": 1}
     error.cursor = "WzFd"
     error.attempts = 3
 
     assert str(error) == (
-        f"GET {CLICKS_PATH} answered 404: Not Found "
-        "(broadcast 1; page cursor 'WzFd'; after 3 attempts)"
+        f"GET {CLICKS_PATH} answered 404: Not Found (page cursor 'WzFd'; after 3 attempts)"
     )
+    assert error.resource_id == 1
+
+
+def test_an_error_without_ids_in_its_path_has_no_resource_id() -> None:
+    error = KitError("boom")
+
+    assert error.path_params == {}
+    assert error.resource_id is None
 
 
 def test_response_validation_error_names_the_field_in_its_message() -> None:
@@ -427,7 +434,7 @@ def kit_errors(draw: st.DrawFn) -> KitError:
     error: KitError = kind(message, **arguments) if message is not None else kind(**arguments)
     error.cursor = draw(st.none() | _text)
     error.attempts = draw(st.integers(min_value=1, max_value=7))
-    error.broadcast_id = draw(st.none() | st.integers(min_value=1))
+    error.path_params = draw(st.dictionaries(st.sampled_from(["broadcast_id", "id"]), st.integers(1)))
     return error
 
 

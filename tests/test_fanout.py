@@ -326,9 +326,9 @@ async def test_on_missing_raise_raises_not_found_naming_the_broadcast(
     with pytest.raises(NotFoundError) as caught:
         _ = [c async for c in stream]
 
-    assert caught.value.broadcast_id == 9
+    assert caught.value.resource_id == 9
     assert caught.value.status_code == 404
-    assert "broadcast 9" in str(caught.value)
+    assert "/v4/broadcasts/9/clicks" in str(caught.value)
     assert stream.skipped == []
 
 
@@ -347,8 +347,8 @@ async def test_server_error_burst_stops_the_fanout_naming_broadcast_and_cursor(
         _ = [c async for c in stream]
 
     error = caught.value
-    assert (error.broadcast_id, error.cursor, error.attempts) == (3, failing_cursor, 4)
-    assert "broadcast 3" in str(error)
+    assert (error.resource_id, error.cursor, error.attempts) == (3, failing_cursor, 4)
+    assert "/v4/broadcasts/3/clicks" in str(error)
     assert repr(failing_cursor) in str(error)
 
 
@@ -387,7 +387,7 @@ async def test_unprocessable_answer_is_raised_with_broadcast_and_cursor(
     with pytest.raises(UnprocessableEntityError) as caught:
         _ = [c async for c in stream]
 
-    assert (caught.value.broadcast_id, caught.value.cursor) == (2, "bm90LWEtY3Vyc29y")
+    assert (caught.value.resource_id, caught.value.cursor) == (2, "bm90LWEtY3Vyc29y")
     assert caught.value.attempts == 1  # a 422 is not retried
 
 
@@ -401,10 +401,10 @@ async def test_failed_broadcast_resumes_from_the_cursor_in_the_error(
     fake_kit.faults.clear()
 
     error = caught.value
-    assert error.broadcast_id is not None
+    assert error.resource_id is not None
     assert error.cursor is not None
     resumed = kit.iter_clicks_for_broadcasts(
-        [error.broadcast_id], per_page=300, after={error.broadcast_id: error.cursor}
+        [error.resource_id], per_page=300, after={error.resource_id: error.cursor}
     )
     delivered += [c async for c in resumed]
 
@@ -1075,7 +1075,7 @@ async def test_gather_raises_what_the_fanout_raises(fake_kit: FakeKit, kit) -> N
     with pytest.raises(NotFoundError) as caught:
         await kit.gather_broadcast_clicks([1, 10], on_missing="raise")
 
-    assert caught.value.broadcast_id == 10
+    assert caught.value.resource_id == 10
 
 
 # -- the rate limiter -------------------------------------------------------------

@@ -36,6 +36,7 @@ from kit_async import (
     RetryPolicy,
     UnprocessableEntityError,
 )
+from kit_async._http import Request
 from kit_async._retry import _Retrying
 from kit_async.testing import FakeKit, FaultKind
 
@@ -416,7 +417,7 @@ ROOMY = RetryPolicy(max_retries=20, max_retry_time=10_000.0)
 
 
 def test_the_429_wait_grows_towards_60_seconds() -> None:
-    found = waits(_Retrying(ROOMY, "GET", PATH), [rate_limited() for _ in range(6)])
+    found = waits(_Retrying(ROOMY, Request("GET", PATH)), [rate_limited() for _ in range(6)])
     for wait, base in zip(found, [8, 16, 32, 60, 60, 60], strict=True):
         assert 0.9 * base <= wait <= min(60.0, 1.2 * base)
     assert found[0] < found[1] < found[2]
@@ -424,28 +425,28 @@ def test_the_429_wait_grows_towards_60_seconds() -> None:
 
 
 def test_the_429_wait_is_jittered() -> None:
-    first = {waits(_Retrying(ROOMY, "GET", PATH), [rate_limited()])[0] for _ in range(20)}
+    first = {waits(_Retrying(ROOMY, Request("GET", PATH)), [rate_limited()])[0] for _ in range(20)}
     assert len(first) > 1
 
 
 def test_retry_after_in_seconds_is_honoured() -> None:
-    assert waits(_Retrying(ROOMY, "GET", PATH), [rate_limited("7")]) == [7.0]
+    assert waits(_Retrying(ROOMY, Request("GET", PATH)), [rate_limited("7")]) == [7.0]
 
 
 def test_retry_after_as_an_http_date_is_honoured() -> None:
     when = datetime.now(UTC) + timedelta(seconds=30)
     header = email.utils.format_datetime(when, usegmt=True)
-    (wait,) = waits(_Retrying(ROOMY, "GET", PATH), [rate_limited(header)])
+    (wait,) = waits(_Retrying(ROOMY, Request("GET", PATH)), [rate_limited(header)])
     assert 28.0 <= wait <= 30.0
 
 
 def test_retry_after_in_the_past_means_no_wait() -> None:
     header = email.utils.format_datetime(datetime(2020, 1, 1, tzinfo=UTC), usegmt=True)
-    assert waits(_Retrying(ROOMY, "GET", PATH), [rate_limited(header)]) == [0.0]
+    assert waits(_Retrying(ROOMY, Request("GET", PATH)), [rate_limited(header)]) == [0.0]
 
 
 def test_an_unreadable_retry_after_falls_back_to_the_growing_wait() -> None:
-    (wait,) = waits(_Retrying(ROOMY, "GET", PATH), [rate_limited("soon")])
+    (wait,) = waits(_Retrying(ROOMY, Request("GET", PATH)), [rate_limited("soon")])
     assert 0.9 * 8 <= wait <= 1.2 * 8
 
 
@@ -468,14 +469,14 @@ def test_other_failures_back_off_exponentially_with_jitter_up_to_a_cap(
     policy = RetryPolicy(
         max_retries=20, max_retry_time=10_000.0, backoff_initial=0.5, backoff_max=30.0
     )
-    found = waits(_Retrying(policy, "GET", PATH), [failure] * 9)
+    found = waits(_Retrying(policy, Request("GET", PATH)), [failure] * 9)
     for wait, base in zip(found, [0.5, 1, 2, 4, 8, 16, 30, 30, 30], strict=True):
         assert 0.5 * base <= wait <= base
     assert max(found) <= 30.0
 
 
 def test_the_backoff_after_other_failures_is_jittered() -> None:
-    first = {waits(_Retrying(ROOMY, "GET", PATH), [server_error()])[0] for _ in range(20)}
+    first = {waits(_Retrying(ROOMY, Request("GET", PATH)), [server_error()])[0] for _ in range(20)}
     assert len(first) > 1
 
 
@@ -484,19 +485,19 @@ def test_the_hook_does_not_retry_client_errors(status: int) -> None:
     failure = kit_async.errors.error_class_for_status(status)(
         method="GET", path=PATH, status_code=status
     )
-    hook = _Retrying(ROOMY, "GET", PATH)
+    hook = _Retrying(ROOMY, Request("GET", PATH))
     hook.attempts = 1
     assert hook(failure) is False
 
 
 def test_the_hook_does_not_retry_a_501() -> None:
-    hook = _Retrying(ROOMY, "GET", PATH)
+    hook = _Retrying(ROOMY, Request("GET", PATH))
     hook.attempts = 1
     assert hook(server_error(501)) is False
 
 
 def test_the_hook_stops_after_max_retries() -> None:
-    hook = _Retrying(RetryPolicy(max_retries=2, max_retry_time=10_000.0), "GET", PATH)
+    hook = _Retrying(RetryPolicy(max_retries=2, max_retry_time=10_000.0), Request("GET", PATH))
     assert len(waits(hook, [server_error(), rate_limited()])) == 2
     hook.attempts += 1
     assert hook(server_error()) is False
@@ -504,7 +505,7 @@ def test_the_hook_stops_after_max_retries() -> None:
 
 def test_the_hook_stops_when_the_next_wait_would_pass_max_retry_time() -> None:
     policy = RetryPolicy(max_retries=20, max_retry_time=10.0, backoff_initial=1.0)
-    hook = _Retrying(policy, "GET", PATH)
+    hook = _Retrying(policy, Request("GET", PATH))
     hook.attempts = 1
     assert isinstance(hook(server_error()), float)  # 0.5-1 s fits in 10 s
     hook._started -= 9.7  # 9.7 s have passed
@@ -513,7 +514,7 @@ def test_the_hook_stops_when_the_next_wait_would_pass_max_retry_time() -> None:
 
 
 def test_the_hook_stops_when_a_429_wait_would_pass_max_retry_time() -> None:
-    hook = _Retrying(RetryPolicy(max_retry_time=5.0), "GET", PATH)
+    hook = _Retrying(RetryPolicy(max_retry_time=5.0), Request("GET", PATH))
     hook.attempts = 1
     assert hook(rate_limited()) is False  # the first 429 wait is at least 7.2 s
 
@@ -529,7 +530,7 @@ def test_the_hook_stops_when_a_429_wait_would_pass_max_retry_time() -> None:
     ids=["500", "503", "timeout", "reset"],
 )
 def test_a_post_is_not_retried_when_it_may_have_reached_the_server(failure: Exception) -> None:
-    hook = _Retrying(ROOMY, "POST", PATH)
+    hook = _Retrying(ROOMY, Request("POST", PATH))
     hook.attempts = 1
     assert hook(failure) is False
 
@@ -540,7 +541,7 @@ def test_a_post_is_not_retried_when_it_may_have_reached_the_server(failure: Exce
     ids=["429", "refused"],
 )
 def test_a_post_is_retried_on_429_and_on_failure_to_connect(failure: Exception) -> None:
-    hook = _Retrying(ROOMY, "POST", PATH)
+    hook = _Retrying(ROOMY, Request("POST", PATH))
     hook.attempts = 1
     assert isinstance(hook(failure), float)
 

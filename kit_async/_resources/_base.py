@@ -8,6 +8,8 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 
 from .._converter import Envelope, decode_object
+from .._http import NO_BODY, Request
+from ..errors import KitError
 
 if TYPE_CHECKING:
     from .._transport import Transport
@@ -27,17 +29,62 @@ def check_id(name: str, value: object) -> int:
 
 
 @attrs.frozen
-class ObjectEndpoint(Generic[T]):
-    """A Kit endpoint that answers with one object."""
+class Endpoint(Generic[T]):
+    """A Kit endpoint that answers with one object, declared in a resource module.
 
+    Attributes:
+        method: The HTTP method.
+        path: The path template, e.g. `/v4/broadcasts/{broadcast_id}`.
+        model: The attrs class the answer decodes into.
+        envelope: Where the object sits in the body (and fields taken from it).
+        retry_safe: Whether sending it twice is harmless (`None`: by method;
+            see `Request.retry_safe`).
+        oauth_only: Kit serves it to OAuth apps only.
+    """
+
+    method: str
     path: str
     model: type[T]
     envelope: Envelope
+    retry_safe: bool | None = None
+    oauth_only: bool = False
 
-    async def fetch(self, transport: Transport, path_params: Mapping[str, Any]) -> T:
-        path = self.path.format(**path_params)
-        body = await transport.request("GET", path)
-        return decode_object(body, self.model, self.envelope, method="GET", path=path)
+    def request(
+        self,
+        path_params: Mapping[str, Any] | None = None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = NO_BODY,
+    ) -> Request:
+        """The `Request` for one call."""
+        return Request.to(
+            self.method,
+            self.path,
+            path_params,
+            params={name: value for name, value in (params or {}).items() if value is not None},
+            json=json,
+            retry_safe=self.retry_safe,
+            oauth_only=self.oauth_only,
+        )
+
+    async def call(
+        self,
+        transport: Transport,
+        path_params: Mapping[str, Any] | None = None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = NO_BODY,
+    ) -> T:
+        """Send one call and decode its answer."""
+        request = self.request(path_params, params=params, json=json)
+        body = await transport.request_json(request)
+        try:
+            return decode_object(
+                body, self.model, self.envelope, method=request.method, path=request.path
+            )
+        except KitError as exc:
+            request.annotate(exc)
+            raise
 
 
 class Resource:

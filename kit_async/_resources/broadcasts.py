@@ -5,7 +5,7 @@ from __future__ import annotations
 from .._converter import Envelope
 from .._models import Broadcast, BroadcastClick, BroadcastStats
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
-from ._base import ObjectEndpoint, Resource, check_id
+from ._base import Endpoint, Resource, check_id
 
 __all__ = ["Broadcasts"]
 
@@ -17,8 +17,9 @@ CLICKS = ListEndpoint(
     Envelope(at=("broadcast", "clicks"), context=_IN_BROADCAST),
 )
 LIST = ListEndpoint("/v4/broadcasts", Broadcast, Envelope(at=("broadcasts",)))
-GET = ObjectEndpoint("/v4/broadcasts/{broadcast_id}", Broadcast, Envelope(at=("broadcast",)))
-STATS = ObjectEndpoint(
+GET = Endpoint("GET", "/v4/broadcasts/{broadcast_id}", Broadcast, Envelope(at=("broadcast",)))
+STATS = Endpoint(
+    "GET",
     "/v4/broadcasts/{broadcast_id}/stats",
     BroadcastStats,
     Envelope(at=("broadcast", "stats"), context=_IN_BROADCAST),
@@ -93,12 +94,12 @@ class Broadcasts(Resource):
 
     async def get(self, broadcast_id: int) -> Broadcast:
         """One broadcast by id. Raises `NotFoundError` for an unknown id."""
-        return await GET.fetch(
+        return await GET.call(
             self._transport, {"broadcast_id": check_id("broadcast_id", broadcast_id)}
         )
 
     async def stats(self, broadcast_id: int) -> BroadcastStats:
         """Delivery statistics of one broadcast."""
-        return await STATS.fetch(
+        return await STATS.call(
             self._transport, {"broadcast_id": check_id("broadcast_id", broadcast_id)}
         )

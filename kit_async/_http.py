@@ -1,0 +1,123 @@
+"""The request and reply values that travel through the transport.
+
+A resource builds one `Request` (method, path with its parameters quoted,
+query, JSON body, whether a retry is safe) and the transport answers with one
+`Reply` (status, headers, body). Everything the transport, the retry policy,
+the auth and the error messages need to know about a call is in these two
+values, so adding an endpoint never adds an argument anywhere.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Final
+from urllib.parse import quote
+
+import attrs
+
+from .errors import KitError
+
+__all__ = ["NO_BODY", "Reply", "Request", "fill_path"]
+
+#: Methods that a repeat cannot turn into a second effect. PATCH is among them
+#: for Kit: both of its PATCH endpoints set fields to given values.
+IDEMPOTENT_METHODS: Final = frozenset({"GET", "HEAD", "OPTIONS", "PUT", "DELETE", "PATCH"})
+METHODS: Final = frozenset({"GET", "POST", "PUT", "PATCH", "DELETE"})
+
+
+class _NoBody:
+    """The JSON body of a request that sends none (distinct from JSON `null`)."""
+
+    def __repr__(self) -> str:
+        return "NO_BODY"
+
+
+NO_BODY: Final = _NoBody()
+
+
+def fill_path(template: str, path_params: Mapping[str, Any]) -> str:
+    """`/v4/tags/{tag_id}` with each parameter quoted (`/` and `?` included)."""
+    return template.format_map(
+        {name: quote(str(value), safe="") for name, value in path_params.items()}
+    )
+
+
+@attrs.frozen
+class Request:
+    """One logical call to Kit, however many attempts it takes.
+
+    Attributes:
+        method: The HTTP method, upper case.
+        path: The path, parameters already quoted, without the query.
+        params: The query; `None` values are left out.
+        json: The JSON body, or `NO_BODY`.
+        retry_safe: Whether sending it twice is harmless. `None`: decided by
+            the method (GET, PUT, PATCH and DELETE are safe; POST is not). An
+            unsafe request is retried only when it certainly did not reach
+            Kit (a refused connection, a 429).
+        oauth_only: Kit accepts only OAuth for it (bulk, purchases); an API-key
+            client refuses it before sending.
+        path_params: The ids in the path, for error messages and handlers.
+        cursor: The page cursor sent with it, for list calls.
+    """
+
+    method: str
+    path: str
+    params: Mapping[str, Any] = attrs.field(factory=dict)
+    json: Any = NO_BODY
+    retry_safe: bool | None = None
+    oauth_only: bool = False
+    path_params: Mapping[str, Any] = attrs.field(factory=dict)
+    cursor: str | None = None
+
+    @classmethod
+    def to(
+        cls,
+        method: str,
+        template: str,
+        path_params: Mapping[str, Any] | None = None,
+        **options: Any,
+    ) -> Request:
+        """A request for a path template, its parameters quoted into it."""
+        params = dict(path_params or {})
+        return cls(method, fill_path(template, params), path_params=params, **options)
+
+    @property
+    def may_resend(self) -> bool:
+        """Whether a retry is allowed after the request may have reached Kit."""
+        if self.retry_safe is not None:
+            return self.retry_safe
+        return self.method in IDEMPOTENT_METHODS
+
+    @property
+    def has_body(self) -> bool:
+        """Whether a JSON body is sent."""
+        return self.json is not NO_BODY
+
+    def annotate(self, error: KitError) -> KitError:
+        """Give `error` this request's context (kept where it already has some)."""
+        if error.method is None:
+            error.method = self.method
+        if error.path is None:
+            error.path = self.path
+        if not error.path_params:
+            error.path_params = dict(self.path_params)
+        if self.cursor is not None:
+            error.cursor = self.cursor
+        return error
+
+
+@attrs.frozen
+class Reply:
+    """Kit's answer to a `Request`: any 2xx (3xx, 4xx and 5xx are raised).
+
+    Attributes:
+        status: The HTTP status: 200, 201 and 202 mean different things on
+            some writes; 204 comes with an empty body.
+        headers: The response headers.
+        body: The raw body (empty for 204).
+    """
+
+    status: int
+    headers: Mapping[str, str] = attrs.field(repr=False)
+    body: bytes = attrs.field(repr=False)
