@@ -223,9 +223,7 @@ def test_exhausted_retries_exit_1_with_one_line_and_keep_the_checkpoint(
 
     _fail_midway(server, output, "jsonl")
 
-    assert_one_line_error(
-        capsys.readouterr().err, "503", "/v4/broadcasts/3/clicks", "--resume"
-    )
+    assert_one_line_error(capsys.readouterr().err, "503", "/v4/broadcasts/3/clicks", "--resume")
     checkpoint = checkpoint_of(output)
     assert checkpoint["cursors"]["3"] == FakeKit.cursor(100)
     assert 3 not in checkpoint["finished"]

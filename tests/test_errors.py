@@ -434,7 +434,9 @@ def kit_errors(draw: st.DrawFn) -> KitError:
     error: KitError = kind(message, **arguments) if message is not None else kind(**arguments)
     error.cursor = draw(st.none() | _text)
     error.attempts = draw(st.integers(min_value=1, max_value=7))
-    error.path_params = draw(st.dictionaries(st.sampled_from(["broadcast_id", "id"]), st.integers(1)))
+    error.path_params = draw(
+        st.dictionaries(st.sampled_from(["broadcast_id", "id"]), st.integers(1))
+    )
     return error
 
 
