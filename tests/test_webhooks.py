@@ -856,6 +856,15 @@ def test_make_delivery_wraps_events() -> None:
     assert isinstance(json.loads(make_delivery(events))["delivery_id"], int)
 
 
+async def test_one_event_not_in_a_list_is_refused() -> None:
+    event = make_event("tag.created")
+
+    with pytest.raises(TypeError, match="wrap it in"):
+        make_delivery(event)  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="wrap it in"):
+        await deliver_webhook("http://127.0.0.1:9/", event, secrets=SECRET)  # type: ignore[arg-type]
+
+
 @attrs.define
 class Recorder:
     """A loopback receiver that records what it is sent and answers `status`."""

@@ -187,6 +187,9 @@ def make_delivery(events: Iterable[Mapping[str, Any]], *, delivery_id: int | Non
     Returns:
         The body, ready for [`sign_delivery`][kit_async.testing.sign_delivery].
     """
+    if isinstance(events, Mapping):
+        msg = "events must be a list of events, not one event: wrap it in [...]"
+        raise TypeError(msg)
     if delivery_id is None:
         delivery_id = random.randint(1, 2**31 - 1)
     body = {"delivery_id": delivery_id, "events": [dict(event) for event in events]}
