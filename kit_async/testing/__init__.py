@@ -15,8 +15,23 @@ async with FakeKit(broadcasts=3, clicks=1500) as server:
 Combine with `stamina.set_testing(True, attempts=3, cap=True)` so that the
 client's retries happen without waiting (`stamina.set_testing(True)` alone
 allows a single attempt: no retries at all).
+
+For a webhook receiver, `make_event`, `make_delivery` and `sign_delivery`
+build and sign deliveries like Kit's, and `deliver_webhook` POSTs one to your
+app with Kit's headers (see the guide's "Testing your receiver").
 """
 
 from ._fakekit import FAULT_KINDS, FakeKit, Fault, FaultKind, RecordedRequest
+from ._webhooks import deliver_webhook, make_delivery, make_event, sign_delivery
 
-__all__ = ["FAULT_KINDS", "FakeKit", "Fault", "FaultKind", "RecordedRequest"]
+__all__ = [
+    "FAULT_KINDS",
+    "FakeKit",
+    "Fault",
+    "FaultKind",
+    "RecordedRequest",
+    "deliver_webhook",
+    "make_delivery",
+    "make_event",
+    "sign_delivery",
+]
