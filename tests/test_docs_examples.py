@@ -46,6 +46,7 @@ import pytest
 import kit_async
 import kit_async.errors
 import kit_async.testing
+import kit_async.webhooks
 from kit_async._resources.broadcasts import Broadcasts
 from kit_async.testing import FakeKit
 
@@ -112,8 +113,8 @@ def page_examples(page: Path) -> list[Example]:
 
 
 def _public_objects() -> Iterator[tuple[str, object]]:
-    """What the API reference renders: the three public modules and their members."""
-    for module in (kit_async, kit_async.errors, kit_async.testing):
+    """What the API reference renders: the public modules and their members."""
+    for module in (kit_async, kit_async.errors, kit_async.testing, kit_async.webhooks):
         yield module.__name__, module
         for name in module.__all__:
             obj = getattr(module, name)

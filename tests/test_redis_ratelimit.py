@@ -203,6 +203,7 @@ def test_an_unknown_storage_scheme_raises_value_error() -> None:
 
 
 @pytest.mark.redis
+@pytest.mark.requires_extra("redis")
 async def test_a_redis_outage_raises_rate_limit_storage_error_and_sends_nothing(
     redis_server: RedisServer, fake_kit: FakeKit
 ) -> None:
@@ -227,6 +228,7 @@ async def test_a_redis_outage_raises_rate_limit_storage_error_and_sends_nothing(
 
 
 @pytest.mark.redis
+@pytest.mark.requires_extra("redis")
 async def test_requests_wait_out_a_short_redis_outage_then_go_through(
     redis_server: RedisServer, fake_kit: FakeKit
 ) -> None:
@@ -255,8 +257,8 @@ async def test_requests_wait_out_a_short_redis_outage_then_go_through(
     ]
 
 
+@pytest.mark.requires_extra("redis")
 async def test_a_storage_error_never_shows_the_storage_password(fake_kit: FakeKit) -> None:
-    pytest.importorskip("limits", reason="the shared limiter needs kit-async[redis]")
     url = f"redis://:hunter2-secret@127.0.0.1:{_free_port()}/0"  # nothing listens there
     limit = RateLimit(10, 1.0, storage=url)
     try:
