@@ -41,7 +41,19 @@ if TYPE_CHECKING:
     from ._auth import TokenSet
     from ._client import DEFAULT_BASE_URL, KitClient
     from ._fanout import BroadcastPage, ClickStream
-    from ._models import Broadcast, BroadcastClick, BroadcastStats, EmailTemplate, Page, Pagination
+    from ._models import (
+        Broadcast,
+        BroadcastClick,
+        BroadcastStats,
+        BulkAccepted,
+        BulkResult,
+        EmailTemplate,
+        Page,
+        Pagination,
+        Subscriber,
+        Tag,
+        Upserted,
+    )
     from ._pagination import AsyncPaginator
     from ._ratelimit import RateLimit
     from ._retry import RetryPolicy
@@ -58,6 +70,8 @@ __all__ = [
     "BroadcastClick",
     "BroadcastPage",
     "BroadcastStats",
+    "BulkAccepted",
+    "BulkResult",
     "ClickStream",
     "ClientClosedError",
     "EmailTemplate",
@@ -76,8 +90,11 @@ __all__ = [
     "RedirectError",
     "ResponseValidationError",
     "RetryPolicy",
+    "Subscriber",
+    "Tag",
     "TokenSet",
     "UnprocessableEntityError",
+    "Upserted",
     "__version__",
 ]
 
@@ -96,6 +113,11 @@ _MODULE_OF: dict[str, str] = {
     "EmailTemplate": "._models",
     "Page": "._models",
     "Pagination": "._models",
+    "BulkAccepted": "._models",
+    "BulkResult": "._models",
+    "Subscriber": "._models",
+    "Tag": "._models",
+    "Upserted": "._models",
     "AsyncPaginator": "._pagination",
     "RateLimit": "._ratelimit",
     "RetryPolicy": "._retry",

@@ -33,7 +33,7 @@ except ImportError:
 
 T = TypeVar("T")
 
-__all__ = ["Envelope", "converter", "decode_items", "decode_object", "loads"]
+__all__ = ["Envelope", "converter", "decode_items", "decode_list", "decode_object", "loads"]
 
 
 class _SchemaError(Exception):
@@ -304,32 +304,45 @@ def _raise(exc: _SchemaError, method: str, path: str) -> ResponseValidationError
     return ResponseValidationError(str(exc), method=method, path=path, field=exc.field)
 
 
+def _decode_list(body: Any, model: type[T], envelope: Envelope) -> tuple[T, ...]:
+    items = _walk(body, envelope.at)
+    where = ".".join(envelope.at)
+    if not isinstance(items, list):
+        raise _SchemaError(f"expected array, got {type(items).__name__}", where)
+    extra = _context(body, envelope)
+    try:
+        if _is_flat_model(model):
+            build_many = flat_builders(model, tuple(extra))["many"]
+            decoded: tuple[T, ...] = build_many(items, *extra.values())
+        else:
+            struct = converter.get_structure_hook(model)
+            decoded = tuple([struct({**item, **extra}, model) for item in items])
+    except Exception:
+        # Slow path, only on failure: find which item and field broke.
+        for index, item in enumerate(items):
+            _structure_item(item, model, extra, f"{where}[{index}]")
+        raise  # pragma: no cover - the loop above always raises
+    return decoded
+
+
 def decode_items(
     body: Any, model: type[T], envelope: Envelope, *, method: str, path: str
 ) -> tuple[tuple[T, ...], Pagination]:
     """Decode a list page: its items and its `Pagination`."""
     try:
-        items = _walk(body, envelope.at)
-        where = ".".join(envelope.at)
-        if not isinstance(items, list):
-            raise _SchemaError(f"expected array, got {type(items).__name__}", where)  # noqa: TRY301
-        extra = _context(body, envelope)
-        try:
-            if _is_flat_model(model):
-                build_many = flat_builders(model, tuple(extra))["many"]
-                decoded = build_many(items, *extra.values())
-            else:
-                struct = converter.get_structure_hook(model)
-                decoded = tuple([struct({**item, **extra}, model) for item in items])
-        except Exception:
-            # Slow path, only on failure: find which item and field broke.
-            for index, item in enumerate(items):
-                _structure_item(item, model, extra, f"{where}[{index}]")
-            raise  # pragma: no cover - the loop above always raises
-        pagination = _decode_pagination(body)
+        return _decode_list(body, model, envelope), _decode_pagination(body)
     except _SchemaError as exc:
         raise _raise(exc, method, path) from None
-    return decoded, pagination
+
+
+def decode_list(
+    body: Any, model: type[T], envelope: Envelope, *, method: str, path: str
+) -> tuple[T, ...]:
+    """Decode a list that is not paginated (a bulk call's results)."""
+    try:
+        return _decode_list(body, model, envelope)
+    except _SchemaError as exc:
+        raise _raise(exc, method, path) from None
 
 
 def _decode_pagination(body: Any) -> Pagination:

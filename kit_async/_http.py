@@ -15,9 +15,10 @@ from urllib.parse import quote
 
 import attrs
 
-from .errors import KitError
+from ._converter import loads
+from .errors import KitError, ResponseValidationError
 
-__all__ = ["NO_BODY", "Reply", "Request", "fill_path"]
+__all__ = ["NO_BODY", "Reply", "Request", "fill_path", "json_of"]
 
 #: Methods that a repeat cannot turn into a second effect. PATCH is among them
 #: for Kit: both of its PATCH endpoints set fields to given values.
@@ -121,3 +122,16 @@ class Reply:
     status: int
     headers: Mapping[str, str] = attrs.field(repr=False)
     body: bytes = attrs.field(repr=False)
+
+
+def json_of(request: Request, reply: Reply) -> Any:
+    """The decoded JSON body of a reply; `None` when it has none (204)."""
+    if not reply.body.strip():
+        return None
+    try:
+        return loads(reply.body)
+    except ValueError:
+        preview = reply.body[:80].decode("utf-8", "replace")
+        msg = f"the body is not JSON: {preview!r}"
+        error = ResponseValidationError(msg, method=request.method, path=request.path)
+        raise request.annotate(error) from None

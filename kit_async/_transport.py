@@ -21,7 +21,7 @@ import yarl
 
 from ._auth import Auth
 from ._converter import loads
-from ._http import Reply, Request
+from ._http import Reply, Request, json_of
 from ._ratelimit import RateLimit, StorageUnavailableError
 from ._retry import RetryPolicy, with_retries
 from ._version import __version__
@@ -33,11 +33,10 @@ from .errors import (
     KitError,
     RateLimitStorageError,
     RedirectError,
-    ResponseValidationError,
     error_class_for_status,
 )
 
-__all__ = ["RetryPolicy", "Transport", "json_of"]
+__all__ = ["RetryPolicy", "Transport"]
 
 log = logging.getLogger("kit_async")
 
@@ -292,19 +291,6 @@ class Transport:
                 www_authenticate=resp_headers.get("WWW-Authenticate"),
             )
         return Reply(status, resp_headers, content)
-
-
-def json_of(request: Request, reply: Reply) -> Any:
-    """The decoded JSON body of a reply; `None` when it has none (204)."""
-    if not reply.body.strip():
-        return None
-    try:
-        return loads(reply.body)
-    except ValueError:
-        preview = reply.body[:80].decode("utf-8", "replace")
-        msg = f"the body is not JSON: {preview!r}"
-        error = ResponseValidationError(msg, method=request.method, path=request.path)
-        raise request.annotate(error) from None
 
 
 def _encode(request: Request) -> bytes | None:

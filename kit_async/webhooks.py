@@ -483,7 +483,7 @@ def _check_tolerance(tolerance: float) -> float:
     return float(tolerance)
 
 
-def _check_body(body: bytes) -> None:
+def _check_body(body: object) -> None:
     if isinstance(body, str):
         msg = (
             "body must be the raw bytes of the request (`await request.read()`), not text:"
@@ -625,7 +625,7 @@ class WebhookVerifier:
 
     def verify_signature(
         self,
-        body: bytes,
+        body: bytes | bytearray | memoryview,
         headers: Mapping[str, str] | str | None,
         *,
         now: float | None = None,
@@ -686,7 +686,7 @@ class WebhookVerifier:
 
     def verify(
         self,
-        body: bytes,
+        body: bytes | bytearray | memoryview,
         headers: Mapping[str, str] | str | None,
         *,
         now: float | None = None,
@@ -715,11 +715,11 @@ class WebhookVerifier:
                 JSON or not Kit's shape.
         """
         self.verify_signature(body, headers, now=now)
-        return parse_delivery(body)
+        return parse_delivery(bytes(body))
 
 
 def verify_delivery(
-    body: bytes,
+    body: bytes | bytearray | memoryview,
     headers: Mapping[str, str] | str | None,
     *,
     secrets: str | Sequence[str],

@@ -48,6 +48,7 @@ import kit_async.errors
 import kit_async.testing
 import kit_async.webhooks
 from kit_async._resources.broadcasts import Broadcasts
+from kit_async._resources.tags import Tags
 from kit_async.testing import FakeKit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -121,6 +122,7 @@ def _public_objects() -> Iterator[tuple[str, object]]:
             if inspect.isclass(obj) or inspect.isfunction(obj):
                 yield f"{module.__name__}.{name}", obj
     yield "kit_async.KitClient.broadcasts", Broadcasts
+    yield "kit_async.KitClient.tags", Tags
 
 
 def docstring_examples() -> list[Example]:

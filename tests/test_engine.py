@@ -19,6 +19,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 from aiohttp import web
+from scripted import Scripted, serve_scripted
 
 import kit_async
 from kit_async import (
@@ -35,45 +36,10 @@ from kit_async.testing import FakeKit
 API_KEY = "kit_engine_secret_0123456789"
 
 
-class Scripted:
-    """A loopback Kit stand-in: records every request, answers from a script."""
-
-    def __init__(self) -> None:
-        self.received: list[tuple[str, str, str, bytes, dict[str, str]]] = []
-        self.answers: list[web.Response] = []
-        self.url = ""
-
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        body = await request.read()
-        self.received.append(
-            (
-                request.method,
-                request.raw_path.split("?")[0],
-                request.query_string,
-                body,
-                dict(request.headers),
-            )
-        )
-        if self.answers:
-            return self.answers.pop(0)
-        return web.json_response({"ok": True}, status=201)
-
-
 @pytest.fixture
 async def scripted() -> AsyncIterator[Scripted]:
-    server = Scripted()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", server.handle)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    server.url = f"http://127.0.0.1:{port}"
-    try:
+    async with serve_scripted() as server:
         yield server
-    finally:
-        await runner.cleanup()
 
 
 def client(server: Scripted, **options: Any) -> KitClient:
@@ -226,7 +192,7 @@ async def test_an_error_names_the_request_and_its_ids(fake_kit: FakeKit, kit: Ki
 
     error = info.value
     assert (error.method, error.path) == ("GET", "/v4/broadcasts/999")
-    assert (dict(error.path_params), error.resource_id) == ({"broadcast_id": 999}, 999)
+    assert (dict(error.path_params), error.resource_id) == ({"id": 999}, 999)
 
 
 # -- OAuth-only endpoints ---------------------------------------------------------------------

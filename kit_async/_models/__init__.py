@@ -4,13 +4,21 @@ The models only hold data; decoding lives in `kit_async._converter`.
 """
 
 from ._page import Page, Pagination
+from ._write import BulkAccepted, BulkResult, Upserted
 from .broadcasts import Broadcast, BroadcastClick, BroadcastStats, EmailTemplate
+from .subscribers import Subscriber
+from .tags import Tag
 
 __all__ = [
     "Broadcast",
     "BroadcastClick",
     "BroadcastStats",
+    "BulkAccepted",
+    "BulkResult",
     "EmailTemplate",
     "Page",
     "Pagination",
+    "Subscriber",
+    "Tag",
+    "Upserted",
 ]

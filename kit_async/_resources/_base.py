@@ -1,20 +1,31 @@
-"""What every resource module builds on: object endpoints and id checks."""
+"""What every resource module builds on: endpoint declarations and input checks.
+
+A resource module declares each Kit operation once, as data (`Endpoint`,
+`NoContent`, `Bulk`, or `ListEndpoint` from `_pagination`), and its methods
+check their arguments and call the declaration. Nothing here knows a
+namespace.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
+from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
-from .._converter import Envelope, decode_object
-from .._http import NO_BODY, Request
+from .._converter import Envelope, decode_list, decode_object
+from .._http import NO_BODY, Reply, Request, json_of
+from .._models._write import BulkAccepted, BulkResult, Upserted
 from ..errors import KitError
 
 if TYPE_CHECKING:
     from .._transport import Transport
 
 T = TypeVar("T")
+
+#: Kit processes up to this many bulk items at once (200); more are queued (202).
+BULK_SYNC_LIMIT = 100
 
 
 def check_id(name: str, value: object) -> int:
@@ -28,9 +39,58 @@ def check_id(name: str, value: object) -> int:
     return value
 
 
+def check_text(name: str, value: object, *, allow_empty: bool = False) -> str:
+    """Refuse anything but a string (non-blank unless `allow_empty`)."""
+    if not isinstance(value, str):
+        msg = f"{name} must be a str, got {type(value).__name__} {value!r}"
+        raise TypeError(msg)
+    if not allow_empty and not value.strip():
+        msg = f"{name} must not be empty"
+        raise ValueError(msg)
+    return value
+
+
+def check_choice(name: str, value: object, choices: Iterable[str]) -> str | None:
+    """`None`, or one of Kit's documented values for a filter."""
+    if value is None:
+        return None
+    allowed = tuple(choices)
+    if value not in allowed:
+        msg = f"{name} must be one of {', '.join(allowed)}, got {value!r}"
+        raise ValueError(msg)
+    return str(value)
+
+
+def check_when(name: str, value: object) -> str | None:
+    """A date filter: `None`, a `datetime`/`date` (sent as ISO 8601) or Kit's own text."""
+    if value is None:
+        return None
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, str) and value.strip():
+        return value
+    msg = f"{name} must be a datetime, a date or an ISO 8601 string, got {value!r}"
+    raise TypeError(msg)
+
+
+def one_subscriber(subscriber_id: object, email_address: object) -> tuple[int | None, str | None]:
+    """Exactly one of `subscriber_id=` or `email_address=`, checked."""
+    if (subscriber_id is None) == (email_address is None):
+        msg = "pass exactly one of subscriber_id= or email_address="
+        raise TypeError(msg)
+    if subscriber_id is not None:
+        return check_id("subscriber_id", subscriber_id), None
+    return None, check_text("email_address", email_address)
+
+
+def compact(values: Mapping[str, Any]) -> dict[str, Any]:
+    """`values` without the keys whose value is `None` (arguments not given)."""
+    return {name: value for name, value in values.items() if value is not None}
+
+
 @attrs.frozen
 class Endpoint(Generic[T]):
-    """A Kit endpoint that answers with one object, declared in a resource module.
+    """A Kit operation that answers with one object, declared in a resource module.
 
     Attributes:
         method: The HTTP method.
@@ -56,16 +116,37 @@ class Endpoint(Generic[T]):
         params: Mapping[str, Any] | None = None,
         json: Any = NO_BODY,
     ) -> Request:
-        """The `Request` for one call."""
+        """The `Request` for one call (`None` query values left out)."""
         return Request.to(
             self.method,
             self.path,
             path_params,
-            params={name: value for name, value in (params or {}).items() if value is not None},
+            params=compact(params or {}),
             json=json,
             retry_safe=self.retry_safe,
             oauth_only=self.oauth_only,
         )
+
+    async def send(
+        self,
+        transport: Transport,
+        path_params: Mapping[str, Any] | None = None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = NO_BODY,
+    ) -> tuple[T, Reply]:
+        """Send one call; return the decoded object and Kit's reply (for its status)."""
+        request = self.request(path_params, params=params, json=json)
+        reply = await transport.send(request)
+        body = json_of(request, reply)
+        try:
+            value = decode_object(
+                body, self.model, self.envelope, method=request.method, path=request.path
+            )
+        except KitError as exc:
+            request.annotate(exc)
+            raise
+        return value, reply
 
     async def call(
         self,
@@ -75,16 +156,117 @@ class Endpoint(Generic[T]):
         params: Mapping[str, Any] | None = None,
         json: Any = NO_BODY,
     ) -> T:
-        """Send one call and decode its answer."""
-        request = self.request(path_params, params=params, json=json)
-        body = await transport.request_json(request)
-        try:
-            return decode_object(
-                body, self.model, self.envelope, method=request.method, path=request.path
-            )
-        except KitError as exc:
-            request.annotate(exc)
-            raise
+        """Send one call and return the decoded object."""
+        value, _ = await self.send(transport, path_params, params=params, json=json)
+        return value
+
+    async def upsert(
+        self,
+        transport: Transport,
+        path_params: Mapping[str, Any] | None = None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = NO_BODY,
+    ) -> Upserted[T]:
+        """Send a create-or-find call: the object, and whether Kit created it (201)."""
+        value, reply = await self.send(transport, path_params, params=params, json=json)
+        return Upserted(value, reply.status)
+
+
+@attrs.frozen
+class NoContent:
+    """A Kit operation that answers `204 No Content` (deletes, unsubscribe)."""
+
+    method: str
+    path: str
+    retry_safe: bool | None = None
+    oauth_only: bool = False
+
+    async def call(
+        self,
+        transport: Transport,
+        path_params: Mapping[str, Any] | None = None,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = NO_BODY,
+    ) -> None:
+        """Send one call; Kit's answer carries nothing to decode."""
+        request = Request.to(
+            self.method,
+            self.path,
+            path_params,
+            params=compact(params or {}),
+            json=json,
+            retry_safe=self.retry_safe,
+            oauth_only=self.oauth_only,
+        )
+        await transport.send(request)
+
+
+@attrs.frozen
+class Bulk(Generic[T]):
+    """A `/v4/bulk/...` operation: OAuth only, 200 with results or 202 queued.
+
+    Attributes:
+        method: The HTTP method.
+        path: The path.
+        model: What each result item decodes into.
+        items_at: The key of the result list in a 200 body (`"tags"`);
+            `None` where Kit returns only the failures (bulk deletes).
+        retry_safe: Whether sending the batch twice is harmless.
+    """
+
+    method: str
+    path: str
+    model: type[T]
+    items_at: str | None
+    retry_safe: bool | None = None
+
+    async def call(
+        self, transport: Transport, body: Mapping[str, Any]
+    ) -> BulkResult[T] | BulkAccepted:
+        """Send the batch; decode Kit's synchronous results, or note it was queued."""
+        request = Request(
+            self.method,
+            self.path,
+            json=dict(body),
+            retry_safe=self.retry_safe,
+            oauth_only=True,
+        )
+        reply = await transport.send(request)
+        if reply.status == 202:
+            return BulkAccepted(body.get("callback_url"))
+        document = json_of(request, reply)
+        items: tuple[T, ...] = ()
+        if self.items_at is not None:
+            try:
+                items = decode_list(
+                    document,
+                    self.model,
+                    Envelope(at=(self.items_at,)),
+                    method=request.method,
+                    path=request.path,
+                )
+            except KitError as exc:
+                request.annotate(exc)
+                raise
+        failures = document.get("failures") if isinstance(document, dict) else None
+        return BulkResult(items, tuple(failures or ()))
+
+
+def check_batch(name: str, items: object, *, limit: int | None = None) -> list[Any]:
+    """A non-empty list of items for a bulk call (Kit answers 422 to an empty one)."""
+    if isinstance(items, str | bytes | Mapping) or not isinstance(items, Iterable):
+        msg = f"{name} must be a list, got {type(items).__name__}"
+        raise TypeError(msg)
+    batch = list(items)
+    if not batch:
+        msg = f"{name} must not be empty (Kit refuses an empty batch)"
+        raise ValueError(msg)
+    if limit is not None and len(batch) > limit:
+        msg = f"{name} has {len(batch)} items; Kit takes at most {limit:,} in one call"
+        raise ValueError(msg)
+    return batch
 
 
 class Resource:

@@ -17,7 +17,7 @@ CLICKS = ListEndpoint(
     Envelope(at=("broadcast", "clicks"), context=_IN_BROADCAST),
 )
 LIST = ListEndpoint("/v4/broadcasts", Broadcast, Envelope(at=("broadcasts",)))
-GET = Endpoint("GET", "/v4/broadcasts/{broadcast_id}", Broadcast, Envelope(at=("broadcast",)))
+GET = Endpoint("GET", "/v4/broadcasts/{id}", Broadcast, Envelope(at=("broadcast",)))
 STATS = Endpoint(
     "GET",
     "/v4/broadcasts/{broadcast_id}/stats",
@@ -94,9 +94,7 @@ class Broadcasts(Resource):
 
     async def get(self, broadcast_id: int) -> Broadcast:
         """One broadcast by id. Raises `NotFoundError` for an unknown id."""
-        return await GET.call(
-            self._transport, {"broadcast_id": check_id("broadcast_id", broadcast_id)}
-        )
+        return await GET.call(self._transport, {"id": check_id("broadcast_id", broadcast_id)})
 
     async def stats(self, broadcast_id: int) -> BroadcastStats:
         """Delivery statistics of one broadcast."""

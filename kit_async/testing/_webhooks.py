@@ -111,9 +111,9 @@ def _default_resources(event_type: str) -> tuple[str, ...]:
 
 
 def make_event(
-    type: str,  # noqa: A002 - Kit's own name for it
+    type: str,
     *,
-    id: str | None = None,  # noqa: A002 - Kit's own name for it
+    id: str | None = None,
     created: datetime | str | None = None,
     **resources: Mapping[str, Any] | None,
 ) -> dict[str, Any]:

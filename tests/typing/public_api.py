@@ -10,7 +10,7 @@ unused.
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from datetime import datetime
 from typing import Any, assert_type
 
@@ -111,7 +111,8 @@ async def handling_errors(kit: kit_async.KitClient) -> None:
         assert_type(err.path, str | None)
         assert_type(err.cursor, str | None)
         assert_type(err.attempts, int)
-        assert_type(err.broadcast_id, int | None)
+        assert_type(err.path_params, Mapping[str, Any])
+        assert_type(err.resource_id, Any)
     assert issubclass(kit_async.APITimeoutError, kit_async.APIConnectionError)
     assert issubclass(errors.RateLimitError, errors.APIStatusError)
     assert kit_async.PaginationError is errors.PaginationError
