@@ -68,3 +68,60 @@ def test_how_many_of_kits_operations_are_declared(capsys: pytest.CaptureFixture[
 def test_every_operation_kit_documents_is_declared() -> None:
     missing = documented() - declared()
     assert not missing, f"{len(missing)} not declared yet: {sorted(missing)}"
+
+
+# -- the coverage page of the docs is generated from the declarations -------------------------
+
+PAGE = Path(__file__).parent.parent / "docs" / "api-coverage.md"
+START, END = "<!-- operations:start -->", "<!-- operations:end -->"
+
+
+def _resources() -> list[tuple[str, type]]:
+    """(attribute on KitClient, resource class), in the client's order."""
+    from kit_async import KitClient
+    from kit_async._resources._base import Resource
+
+    kit = KitClient("kit_coverage_page", rate_limit=None)
+    return [(name, type(value)) for name, value in vars(kit).items() if isinstance(value, Resource)]
+
+
+def operations_table() -> str:
+    """The Markdown table of every declared operation, the method that calls it and its retry rule."""
+    rows = []
+    for attribute, resource in _resources():
+        module = importlib.import_module(resource.__module__)
+        declarations = {
+            name: value
+            for name, value in vars(module).items()
+            if isinstance(value, Endpoint | NoContent | Bulk | ListEndpoint)
+        }
+        for method_name, function in vars(resource).items():
+            if method_name.startswith("_") or not callable(function):
+                continue
+            for name in function.__code__.co_names:
+                declaration = declarations.get(name)
+                if declaration is None:
+                    continue
+                http = "GET" if isinstance(declaration, ListEndpoint) else declaration.method
+                if isinstance(declaration, ListEndpoint):
+                    retry = "yes"
+                elif declaration.retry_safe is None:
+                    retry = "yes" if http != "POST" else "only if never sent"
+                else:
+                    retry = "yes" if declaration.retry_safe else "only if never sent"
+                oauth = "yes" if getattr(declaration, "oauth_only", False) or isinstance(declaration, Bulk) else ""
+                rows.append(
+                    f"| `kit.{attribute}.{method_name}()` | `{http} {declaration.path}` | {retry} | {oauth} |"
+                )
+    header = (
+        "| Method | Kit operation | Retried after a 5xx or a timeout | OAuth only |\n"
+        "| --- | --- | --- | --- |"
+    )
+    return "\n".join([header, *rows])
+
+
+def test_the_coverage_page_lists_every_declared_operation_as_declared() -> None:
+    text = PAGE.read_text(encoding="utf-8")
+    table = text[text.index(START) + len(START) : text.index(END)].strip()
+    expected = operations_table()
+    assert table == expected, f"docs/api-coverage.md is out of date; its table should be:\n{expected}"
