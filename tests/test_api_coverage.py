@@ -13,10 +13,12 @@ import importlib
 import json
 import pkgutil
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 import kit_async._resources
+from kit_async._converter import Envelope, decode_items, decode_list, decode_object
 from kit_async._pagination import ListEndpoint
 from kit_async._resources._base import Bulk, Endpoint, NoContent
 
@@ -109,7 +111,11 @@ def operations_table() -> str:
                     retry = "yes" if http != "POST" else "only if never sent"
                 else:
                     retry = "yes" if declaration.retry_safe else "only if never sent"
-                oauth = "yes" if getattr(declaration, "oauth_only", False) or isinstance(declaration, Bulk) else ""
+                oauth = (
+                    "yes"
+                    if getattr(declaration, "oauth_only", False) or isinstance(declaration, Bulk)
+                    else ""
+                )
                 rows.append(
                     f"| `kit.{attribute}.{method_name}()` | `{http} {declaration.path}` | {retry} | {oauth} |"
                 )
@@ -124,4 +130,81 @@ def test_the_coverage_page_lists_every_declared_operation_as_declared() -> None:
     text = PAGE.read_text(encoding="utf-8")
     table = text[text.index(START) + len(START) : text.index(END)].strip()
     expected = operations_table()
-    assert table == expected, f"docs/api-coverage.md is out of date; its table should be:\n{expected}"
+    assert table == expected, (
+        f"docs/api-coverage.md is out of date; its table should be:\n{expected}"
+    )
+
+
+# -- every 2xx example in Kit's description decodes with the library's models -----------------
+
+
+def _declarations() -> list[Endpoint[Any] | NoContent | Bulk[Any] | ListEndpoint[Any]]:
+    found = []
+    for info in pkgutil.iter_modules(kit_async._resources.__path__):
+        module = importlib.import_module(f"kit_async._resources.{info.name}")
+        found += [
+            value
+            for value in vars(module).values()
+            if isinstance(value, Endpoint | NoContent | Bulk | ListEndpoint)
+        ]
+    return found
+
+
+def _examples() -> list[tuple[str, Any, str, Any]]:
+    """(operation id, declaration, status, example body) for every declared 2xx example."""
+    paths = json.loads(DESCRIPTION.read_text())["paths"]
+    cases = []
+    for declaration in _declarations():
+        method = "GET" if isinstance(declaration, ListEndpoint) else declaration.method
+        responses = paths[declaration.path][method.lower()]["responses"]
+        for status, response in responses.items():
+            if not status.startswith("2"):
+                continue
+            content = (response.get("content") or {}).get("application/json") or {}
+            cases.append(
+                (
+                    f"{method} {declaration.path} {status}",
+                    declaration,
+                    status,
+                    content.get("example"),
+                )
+            )
+    return cases
+
+
+EXAMPLES = _examples()
+
+
+@pytest.mark.parametrize(
+    ("declaration", "status", "body"), [c[1:] for c in EXAMPLES], ids=[c[0] for c in EXAMPLES]
+)
+def test_kits_example_answer_decodes_with_the_declared_model(
+    declaration: Any, status: str, body: Any
+) -> None:
+    where = {"method": "GET", "path": declaration.path}
+    if isinstance(declaration, ListEndpoint):
+        items, pagination = decode_items(body, declaration.model, declaration.envelope, **where)
+        assert pagination.per_page >= 1
+        assert all(isinstance(item, declaration.model) for item in items)
+    elif isinstance(declaration, NoContent):
+        assert status == "204"
+        assert body is None
+    elif isinstance(declaration, Bulk):
+        if status == "202":
+            assert body == {}
+        elif declaration.items_at is not None:
+            items = decode_list(
+                body, declaration.model, Envelope(at=(declaration.items_at,)), **where
+            )
+            assert all(isinstance(item, declaration.model) for item in items)
+        else:
+            assert isinstance(body.get("failures"), list)
+    else:
+        value = decode_object(body, declaration.model, declaration.envelope, **where)
+        assert isinstance(value, declaration.model)
+
+
+def test_every_declared_success_has_an_example_to_decode() -> None:
+    assert EXAMPLES
+    missing = [case[0] for case in EXAMPLES if case[3] is None and case[2] != "204"]
+    assert not missing, f"no example body for {missing}"

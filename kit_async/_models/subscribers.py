@@ -24,7 +24,8 @@ class Subscriber:
     Attributes:
         id: The subscriber's id.
         email_address: The address.
-        state: `active`, `inactive`, `bounced`, `complained` or `cancelled`.
+        state: `active`, `inactive`, `bounced`, `complained` or `cancelled`
+            (`None` in bulk results, which leave it out).
         created_at: When the subscriber was created.
         first_name: The first name; Kit sends `null` when there is none.
         fields: Custom field values by key (`None`: no value).
@@ -39,8 +40,8 @@ class Subscriber:
 
     id: int
     email_address: str
-    state: str
     created_at: datetime
+    state: str | None = None
     first_name: str | None = None
     fields: dict[str, str | None] = attrs.field(factory=dict)
     tagged_at: datetime | None = None
