@@ -89,7 +89,7 @@ class Transport:
         self._loop: asyncio.AbstractEventLoop | None = None
         self.closed = False
         self.requests_sent = 0
-        # Tasks inside `request()`, so that `aclose()` can fail them at once
+        # Tasks inside `send()`, so that `aclose()` can fail them at once
         # (a request may wait up to a minute in the rate limiter).
         self._active: set[asyncio.Task[Any]] = set()
         self._cancelled_by_close: set[asyncio.Task[Any]] = set()
