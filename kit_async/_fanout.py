@@ -18,6 +18,7 @@ the stream, never the other way round: an iterator dropped after a bare
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections.abc import (
     AsyncGenerator,
@@ -51,6 +52,8 @@ T = TypeVar("T")
 
 BroadcastIds = Iterable[int] | AsyncIterable[int]
 UNSENT_STATUSES = frozenset({"draft", "scheduled"})
+#: A valid id that names nothing: `over_list_method` checks arguments with it.
+_STAND_IN_ID = 1
 
 
 class KeyedPage(NamedTuple, Generic[K, T]):
@@ -523,6 +526,71 @@ class ClickStream(FanOutStream[int, BroadcastClick]):
 
     def _log_skipped(self, key: int) -> None:
         log.info("broadcast %d answered 404 (draft, scheduled or deleted); skipped", key)
+
+
+def _key_name(list_method: Callable[..., object]) -> str:
+    """The name of the method's first parameter (`broadcast_id`), for messages."""
+    try:
+        parameters = inspect.signature(list_method).parameters
+    except (TypeError, ValueError):  # a builtin or a C callable may have none
+        return "key"
+    return next(iter(parameters), "key")
+
+
+def _describe(list_method: Callable[..., object]) -> str:
+    """`Broadcasts.clicks`, for messages."""
+    name = getattr(list_method, "__qualname__", None)
+    return str(name) if name else repr(list_method)
+
+
+def over_list_method(
+    list_method: Callable[..., AsyncPaginator[T]],
+    keys: Iterable[int] | AsyncIterable[int],
+    *,
+    concurrency: int,
+    on_missing: Literal["skip", "raise"],
+    after: Mapping[int, str] | None,
+    buffer: int | None,
+    args: tuple[object, ...],
+    arguments: Mapping[str, object],
+) -> FanOutStream[int, T]:
+    """`KitClient.fan_out`: a stream calling `list_method(key, *args, **arguments)` per key."""
+    if not callable(list_method):
+        msg = (
+            "list_method must be a list method of the client, such as "
+            f"kit.broadcasts.clicks, got {type(list_method).__name__}"
+        )
+        raise TypeError(msg)
+
+    def fetch(key: int, cursor: str | None) -> AsyncPaginator[T]:
+        if cursor is None:
+            return list_method(key, *args, **arguments)
+        return list_method(key, *args, after=cursor, **arguments)
+
+    stream = FanOutStream(
+        fetch,
+        keys,
+        concurrency=concurrency,
+        on_missing=on_missing,
+        after=after,
+        buffer=buffer,
+        key_name=_key_name(list_method),
+    )
+    # The method checks its own arguments when it makes a paginator, which
+    # sends nothing: make one now, so that a bad argument fails here rather
+    # than from the first fetcher. With a resume cursor if there is one (a
+    # method may refuse `after=`), else for a stand-in id; it is dropped.
+    probe = next(iter((after or {}).items()), (_STAND_IN_ID, None))
+    made: object = fetch(*probe)
+    if not isinstance(made, AsyncPaginator):
+        if inspect.iscoroutine(made):
+            made.close()  # never awaited: no "never awaited" warning either
+        msg = (
+            "list_method must return an AsyncPaginator (a list method such as "
+            f"kit.broadcasts.clicks); {_describe(list_method)} returned {type(made).__name__}"
+        )
+        raise TypeError(msg)
+    return stream
 
 
 class _StreamIterator:
