@@ -124,7 +124,7 @@ def _check_after(
 
 
 class FanOutStream(Generic[K, T]):
-    """One list per key (the subscribers of many tags, the clicks of many broadcasts), fetched concurrently.
+    """One list per key, such as the subscribers of many tags, fetched concurrently.
 
     Usually made by `KitClient.fan_out`. Iterate it once, with
     `async for item in stream` (the items of every list) or
