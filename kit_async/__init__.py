@@ -40,7 +40,7 @@ from .errors import (
 if TYPE_CHECKING:
     from ._auth import TokenSet
     from ._client import DEFAULT_BASE_URL, KitClient
-    from ._fanout import BroadcastPage, ClickStream
+    from ._fanout import BroadcastPage, ClickStream, FanOutStream, KeyedPage
     from ._models import (
         Broadcast,
         BroadcastClick,
@@ -75,7 +75,9 @@ __all__ = [
     "ClickStream",
     "ClientClosedError",
     "EmailTemplate",
+    "FanOutStream",
     "InternalServerError",
+    "KeyedPage",
     "KitClient",
     "KitError",
     "NotFoundError",
@@ -107,6 +109,8 @@ _MODULE_OF: dict[str, str] = {
     "KitClient": "._client",
     "BroadcastPage": "._fanout",
     "ClickStream": "._fanout",
+    "FanOutStream": "._fanout",
+    "KeyedPage": "._fanout",
     "Broadcast": "._models",
     "BroadcastClick": "._models",
     "BroadcastStats": "._models",

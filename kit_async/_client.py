@@ -4,17 +4,17 @@ from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Mapping
+from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Literal, Self
+from typing import Any, Concatenate, Literal, ParamSpec, Self, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
 
 from ._auth import ApiKeyAuth, OAuthAuth, TokenCallback
-from ._fanout import BroadcastIds, ClickStream
+from ._fanout import BroadcastIds, ClickStream, FanOutStream, over_list_method
 from ._http import METHODS, NO_BODY, Request
 from ._models import BroadcastClick
 from ._pagination import MAX_PER_PAGE, AsyncPaginator
@@ -24,6 +24,9 @@ from ._resources.tags import Tags
 from ._transport import RetryPolicy, Transport
 
 __all__ = ["DEFAULT_BASE_URL", "KitClient"]
+
+P = ParamSpec("P")
+T = TypeVar("T")
 
 DEFAULT_BASE_URL = "https://api.kit.com"
 """Kit's API origin; every path is under `/v4/`."""
@@ -452,6 +455,83 @@ class KitClient:
         """
         return self.broadcasts.clicks(broadcast_id, per_page=per_page, after=after, before=before)
 
+    def fan_out(  # noqa: PLR0917 - PEP 612 allows no keyword-only parameter before **P.kwargs
+        self,
+        list_method: Callable[Concatenate[int, P], AsyncPaginator[T]],
+        keys: Iterable[int] | AsyncIterable[int],
+        /,
+        concurrency: int = 8,
+        on_missing: Literal["skip", "raise"] = "raise",
+        after: Mapping[int, str] | None = None,
+        buffer: int | None = None,
+        *args: P.args,
+        **arguments: P.kwargs,
+    ) -> FanOutStream[int, T]:
+        """One list method over many keys, `concurrency` keys at a time.
+
+        The engine of `iter_clicks_for_broadcasts`, for any list method of
+        the client that takes an id first and returns an `AsyncPaginator`:
+        `kit.broadcasts.clicks` today, the subscribers of tags, forms and
+        sequences as their methods land. The items of one key keep their
+        order, keys interleave as pages arrive, a key given twice is fetched
+        once, and leaving an `async with` block stops every fetcher before
+        your next line (see `FanOutStream`).
+
+        Args:
+            list_method: A bound list method, such as `kit.broadcasts.clicks`.
+            keys: Any iterable or async iterable of ids (read lazily).
+            concurrency: Keys fetched at most at once (every request still
+                goes through the client's rate limiter).
+            on_missing: `"raise"` (the default) raises the `NotFoundError`
+                of a key that answers 404; `"skip"` lists it in
+                `stream.skipped` and goes on.
+            after: Resume cursors, id -> cursor (`list_method` is then called
+                with `after=` for those ids).
+            buffer: Pages held between the fetchers and you, a positive int
+                (default: `concurrency`, or fewer when fewer keys are given
+                in a list).
+            *args: Passed to every call of `list_method`, after the id.
+            **arguments: Passed to every call of `list_method` (`per_page`,
+                filters).
+
+        Returns:
+            A `FanOutStream` of the method's items: `async for item in
+            stream`, or `async for key, page in stream.pages()`.
+
+        Raises:
+            TypeError: An argument of the wrong type, a keyword `list_method`
+                does not take, or a `list_method` that does not return an
+                `AsyncPaginator`.
+            ValueError: An argument out of range. Both are raised here,
+                before any request: the ids of a collection are checked, and
+                `list_method` is called once to check its arguments (making
+                a paginator sends nothing; it fetches when iterated).
+
+        Pass `concurrency`, `on_missing`, `after` and `buffer` by keyword.
+        They belong to the fan-out, so `after` is the mapping of resume
+        cursors; each id's cursor reaches `list_method` as its own `after=`.
+
+        Any other error stops the fan-out and is raised from your
+        `async for`, with `err.resource_id` (the failed key) and `err.cursor`
+        set, so that key can resume with `after={err.resource_id: err.cursor}`.
+
+        ```python
+        async with kit.fan_out(kit.broadcasts.clicks, [1, 2, 3], per_page=500) as stream:
+            async for key, page in stream.pages():
+                print(key, len(page.items))
+        ```
+        """
+        return over_list_method(
+            list_method,
+            keys,
+            concurrency=concurrency,
+            on_missing=on_missing,
+            after=after,
+            buffer=buffer,
+            args=args,
+            arguments=arguments,
+        )
+
     def iter_clicks_for_broadcasts(
         self,
         broadcast_ids: BroadcastIds | None = None,
@@ -487,7 +567,7 @@ class KitClient:
                 before any request; the ids of a generator are checked as
                 they are read.
 
-        Any other error stops the fan-out and is raised with `broadcast_id`
+        Any other error stops the fan-out and is raised with `resource_id` (the broadcast)
         and `cursor` set, so the failed broadcast can resume there. Use the
         stream as `async with` (or call `await stream.aclose()`) so that
         leaving the loop early stops every fetcher before your next line.

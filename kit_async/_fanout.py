@@ -1,9 +1,13 @@
-"""Link clicks of many broadcasts at once, with bounded concurrency.
+"""Many keys' lists at once, with bounded concurrency: the fan-out engine.
 
-A broadcast's cursor chain is sequential, so the concurrency is across
-broadcasts: up to `concurrency` fetchers each walk one broadcast and hand
-whole pages to the consumer through a bounded queue. A slow consumer makes
-the fetchers wait (backpressure) instead of letting pages pile up in memory.
+A list's cursor chain is sequential (page 2 needs page 1's cursor), so the
+concurrency is across keys: up to `concurrency` fetchers each walk one key's
+list (one broadcast's clicks, one tag's subscribers) and hand whole pages to
+the consumer through a bounded queue. A slow consumer makes the fetchers wait
+(backpressure) instead of letting pages pile up in memory.
+
+`FanOutStream` is the engine, over any function that makes a key's
+`AsyncPaginator`; `ClickStream` is the engine over `kit.broadcasts.clicks`.
 
 The stream owns the task that runs the fetchers, so `aclose()` (and leaving
 `async with`) can cancel it and wait for it. The iterators it hands out hold
@@ -14,44 +18,76 @@ the stream, never the other way round: an iterator dropped after a bare
 from __future__ import annotations
 
 import asyncio
+import inspect
 import logging
 from collections.abc import (
     AsyncGenerator,
     AsyncIterable,
     AsyncIterator,
+    Callable,
     Collection,
+    Hashable,
     Iterable,
     Iterator,
     Mapping,
     Sized,
 )
 from types import TracebackType
-from typing import TYPE_CHECKING, Literal, NamedTuple, Self
+from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, Self, TypeVar, cast
 
 from ._models import BroadcastClick, Page
-from ._pagination import _check_cursor, _check_per_page
+from ._pagination import AsyncPaginator, _check_cursor, _check_per_page
 from ._resources._base import check_id
 from .errors import NotFoundError
 
 if TYPE_CHECKING:
     from ._resources.broadcasts import Broadcasts
 
-__all__ = ["BroadcastIds", "BroadcastPage", "ClickStream"]
+__all__ = ["BroadcastIds", "BroadcastPage", "ClickStream", "FanOutStream", "KeyedPage"]
 
 log = logging.getLogger("kit_async")
 
+K = TypeVar("K", bound=Hashable)
+T = TypeVar("T")
+
 BroadcastIds = Iterable[int] | AsyncIterable[int]
+UNSENT_STATUSES = frozenset({"draft", "scheduled"})
+#: A valid id that names nothing: `over_list_method` checks arguments with it.
+_STAND_IN_ID = 1
 
 
-class BroadcastPage(NamedTuple):
-    """One page of one broadcast's clicks, as the fan-out delivers it.
+class KeyedPage(NamedTuple, Generic[K, T]):
+    """One page of one key's list, as the fan-out delivers it.
 
+    A named pair: `item.key` and `item.page`, or `key, page = item`.
     `page.cursor` is the cursor that fetched it; when
-    `page.pagination.has_next_page` is false the broadcast is complete.
+    `page.pagination.has_next_page` is false that key's list is complete.
     """
 
-    broadcast_id: int
-    page: Page[BroadcastClick]
+    key: K
+    page: Page[T]
+
+
+class BroadcastPage(KeyedPage[int, BroadcastClick]):
+    """One page of one broadcast's clicks, as `ClickStream.pages()` delivers it.
+
+    A `KeyedPage` whose key is the broadcast id, also named `broadcast_id`:
+    `item.broadcast_id`, `item.page`, or `broadcast_id, page = item`.
+    """
+
+    __slots__ = ()
+
+    def __new__(cls, broadcast_id: int, page: Page[BroadcastClick]) -> Self:
+        """Pair a page with its broadcast id (`BroadcastPage(broadcast_id=..., page=...)`)."""
+        return tuple.__new__(cls, (broadcast_id, page))
+
+    @property
+    def broadcast_id(self) -> int:
+        """The broadcast the page belongs to: the same as `key`."""
+        return self[0]
+
+    def __repr__(self) -> str:
+        return f"BroadcastPage(broadcast_id={self[0]!r}, page={self[1]!r})"
 
 
 class _Done:
@@ -64,123 +100,153 @@ class _Failed:
 
 
 _DONE = _Done()
-_Item = BroadcastPage | _Done | _Failed
-UNSENT_STATUSES = frozenset({"draft", "scheduled"})
 
 
-def _check_after(after: object) -> dict[int, str]:
-    """Resume cursors: positive int ids to non-empty cursor strings."""
+def _check_after(
+    after: object, check_key: Callable[[str, object], K], key_name: str
+) -> dict[K, str]:
+    """Resume cursors: checked keys to non-empty cursor strings."""
     if after is None:
         return {}
     if not isinstance(after, Mapping):
-        msg = f"after must be a mapping of broadcast id to cursor, got {type(after).__name__}"
+        msg = f"after must be a mapping of {key_name} to cursor, got {type(after).__name__}"
         raise TypeError(msg)
-    cursors: dict[int, str] = {}
-    for key, cursor in after.items():
-        broadcast_id = check_id("broadcast id in after", key)
-        name = f"after[{broadcast_id}]"
+    cursors: dict[K, str] = {}
+    for value, cursor in after.items():
+        key = check_key(f"{key_name} in after", value)
+        name = f"after[{key!r}]"
         if cursor is None:  # _check_cursor lets None through: "no cursor" is fine there
             msg = f"{name} must be a cursor string from a previous page, got NoneType"
             raise TypeError(msg)
         _check_cursor(name, cursor)
-        cursors[broadcast_id] = cursor
+        cursors[key] = cursor
     return cursors
 
 
-def _check_ids(broadcast_ids: object) -> None:
-    if isinstance(broadcast_ids, str | bytes):
-        msg = "broadcast_ids must be an iterable of ints, not a string"
-        raise TypeError(msg)
-    if broadcast_ids is not None and not isinstance(broadcast_ids, Iterable | AsyncIterable):
-        msg = f"broadcast_ids must be an iterable of ints, got {type(broadcast_ids).__name__}"
-        raise TypeError(msg)
-    # Ids already in memory are checked now, before any request; a range
-    # holds nothing but ints, and anything else is read lazily, id by id.
-    if isinstance(broadcast_ids, Collection) and not isinstance(broadcast_ids, range):
-        for value in broadcast_ids:
-            check_id("broadcast id", value)
+class FanOutStream(Generic[K, T]):
+    """One list per key, such as the subscribers of many tags, fetched concurrently.
 
-
-class ClickStream:
-    """The clicks of many broadcasts, fetched concurrently.
-
-    Iterate it once, with `async for click in stream` (clicks) or
-    `async for item in stream.pages()` (`BroadcastPage`s). Clicks of one
-    broadcast keep their order; broadcasts interleave as pages arrive. An id
-    given twice is fetched once, where it first appears.
+    Usually made by `KitClient.fan_out`. Iterate it once, with
+    `async for item in stream` (the items of every list) or
+    `async for key, page in stream.pages()` (`KeyedPage`s). The items of one
+    key keep their order; keys interleave as pages arrive. A key given twice
+    is fetched once, where it first appears.
 
     Use it as an `async with` block (or call `aclose()`) to stop every
     fetcher as soon as you leave the loop early.
 
+    Args:
+        fetch: Makes the paginator of one key: `fetch(key, cursor)`, where
+            `cursor` is the key's resume cursor from `after`, else `None`.
+            Called once per key, by the fetcher that walks it.
+        keys: Any iterable or async iterable of keys, read lazily. The keys
+            of a collection (list, tuple, set...) are all checked at once;
+            others as they are read.
+        concurrency: Keys fetched at once, at most; fetchers start only as
+            keys need them.
+        on_missing: What a 404 for a key does: `"raise"` raises the
+            `NotFoundError`, `"skip"` lists the key in `skipped` and goes on.
+        after: Resume cursors, key -> cursor (e.g. `page.pagination.end_cursor`
+            of the last page written, or `err.cursor`).
+        buffer: Pages held between the fetchers and you, a positive int
+            (default: `concurrency`, or fewer when fewer keys are given in a
+            sized collection).
+        check_key: Checks one key and returns it, raising `TypeError` or
+            `ValueError` naming it: `check_key(name, value)`. Default:
+            positive ints (Kit's ids).
+        key_name: What a key is called in messages (`"tag_id"`).
+
+    Raises:
+        TypeError: An argument of the wrong type (a bool is not an int).
+        ValueError: An argument out of range. Both are raised here, before
+            any request.
+
     Attributes:
-        skipped: Ids that answered 404 and were skipped (drafts, scheduled
-            or deleted broadcasts), in the order they were found.
-        completed: Ids whose clicks were all delivered, in completion order.
-        taken: Ids in the order the fetchers took them from `broadcast_ids`,
-            each once.
+        skipped: Keys that answered 404 and were skipped, in the order they
+            were found.
+        completed: Keys whose lists were all delivered, in completion order.
+        taken: Keys in the order the fetchers took them, each once.
         pages_fetched: Pages received from Kit so far (for progress displays;
             a few of them may still wait in the buffer for the consumer).
-        clicks_fetched: Clicks in those pages.
-        concurrency: Broadcasts fetched at once, at most.
-        per_page: Clicks asked for per request.
+        items_fetched: Items in those pages.
+        concurrency: Keys fetched at once, at most.
         on_missing: What a 404 does: `"skip"` or `"raise"`.
     """
 
     def __init__(
         self,
-        broadcasts: Broadcasts,
-        broadcast_ids: BroadcastIds | None,
+        fetch: Callable[[K, str | None], AsyncPaginator[T]],
+        keys: Iterable[K] | AsyncIterable[K],
         *,
-        concurrency: int,
-        per_page: int,
-        on_missing: Literal["skip", "raise"],
-        after: Mapping[int, str] | None,
-        buffer: int | None,
+        concurrency: int = 8,
+        on_missing: Literal["skip", "raise"] = "raise",
+        after: Mapping[K, str] | None = None,
+        buffer: int | None = None,
+        check_key: Callable[[str, object], K] | None = None,
+        key_name: str = "key",
     ) -> None:
         # Everything is checked here, when the stream is made: a bad argument
         # must fail at the call, not after requests (or never: a buffer of 0
         # would make the queue unbounded).
+        if not callable(fetch):
+            msg = f"fetch must be a function of (key, cursor), got {type(fetch).__name__}"
+            raise TypeError(msg)
+        if check_key is None:
+            # The default is for int keys only; a stream of other keys passes its own.
+            check_key = cast("Callable[[str, object], K]", check_id)
         check_id("concurrency", concurrency)
-        _check_per_page(per_page)
         if on_missing not in ("skip", "raise"):
             msg = f"on_missing must be 'skip' or 'raise', got {on_missing!r}"
             raise ValueError(msg)
-        self._after = _check_after(after)
+        self._after = _check_after(after, check_key, key_name)
         if buffer is not None:
             check_id("buffer", buffer)
-        _check_ids(broadcast_ids)
-        self._broadcasts = broadcasts
-        self._ids = broadcast_ids
+        if isinstance(keys, str | bytes):
+            msg = "keys must be an iterable of keys, not a string"
+            raise TypeError(msg)
+        if not isinstance(keys, Iterable | AsyncIterable):
+            msg = f"keys must be an iterable or async iterable of keys, got {type(keys).__name__}"
+            raise TypeError(msg)
+        # Keys already in memory are checked now, before any request; a range
+        # is read lazily (it may be huge), like anything else, key by key.
+        if isinstance(keys, Collection) and not isinstance(keys, range):
+            for value in keys:
+                check_key(key_name, value)
+        self._fetch = fetch
+        self._keys = keys
+        self._check_key = check_key
+        self._key_name = key_name
+        self._make_page: Callable[[K, Page[T]], KeyedPage[K, T]] = KeyedPage
         self.concurrency = concurrency
-        self.per_page = per_page
         self.on_missing = on_missing
         if buffer is None:
-            # One page per fetcher, and no more fetchers than ids.
+            # One page per fetcher, and no more fetchers than keys.
             buffer = concurrency
-            if isinstance(broadcast_ids, Sized):
-                buffer = max(1, min(concurrency, len(broadcast_ids)))
+            if isinstance(keys, Sized):
+                buffer = max(1, min(concurrency, len(keys)))
         self._buffer = buffer
-        self.skipped: list[int] = []
-        self.completed: list[int] = []
+        self.skipped: list[K] = []
+        self.completed: list[K] = []
         self.pages_fetched = 0
-        self.clicks_fetched = 0
-        self.taken: list[int] = []
+        self.items_fetched = 0
+        self.taken: list[K] = []
         self._claimed = False
         self._closed = False
-        self._queue: asyncio.Queue[_Item] | None = None
+        self._queue: asyncio.Queue[KeyedPage[K, T] | _Done | _Failed] | None = None
         # Strong: the stream must be able to cancel and await it. Nothing it
         # runs refers to the iterators, so they stay free to be collected.
         self._supervisor: asyncio.Task[None] | None = None
 
     def __repr__(self) -> str:
-        return f"<ClickStream concurrency={self.concurrency} completed={len(self.completed)}>"
+        name = type(self).__name__
+        return f"<{name} concurrency={self.concurrency} completed={len(self.completed)}>"
 
-    def __aiter__(self) -> AsyncIterator[BroadcastClick]:
+    def __aiter__(self) -> AsyncIterator[T]:
         self._claim()
-        return _Clicks(self)
+        return _Items(self)
 
-    def pages(self) -> AsyncIterator[BroadcastPage]:
-        """Yield each fetched page with its broadcast id, empty pages included."""
+    def pages(self) -> AsyncIterator[KeyedPage[K, T]]:
+        """Yield each fetched page with its key, empty pages included."""
         self._claim()
         return _Pages(self)
 
@@ -221,7 +287,7 @@ class ClickStream:
 
     def _claim(self) -> None:
         if self._claimed:
-            msg = "a ClickStream can be iterated only once"
+            msg = f"a {type(self).__name__} can be iterated only once"
             raise RuntimeError(msg)
         self._claimed = True
 
@@ -241,7 +307,7 @@ class ClickStream:
             # async generators does the same.
             loop.call_soon_threadsafe(self._cancel)
 
-    async def _next_page(self) -> BroadcastPage:
+    async def _next_page(self) -> KeyedPage[K, T]:
         if self._closed:
             raise StopAsyncIteration
         if self._queue is None:
@@ -255,7 +321,7 @@ class ClickStream:
             # Cancelled while waiting inside the stream: nothing may outlive it.
             await self.aclose()
             raise
-        if isinstance(item, BroadcastPage):
+        if isinstance(item, KeyedPage):
             return item
         # The end or a failure: the supervisor has ended or is ending; make
         # sure it is gone before the consumer's next line.
@@ -264,45 +330,36 @@ class ClickStream:
             raise item.error
         raise StopAsyncIteration
 
-    async def _id_source(self) -> AsyncGenerator[int, None]:
-        """Each id to fetch, checked, once: where it first appears."""
-        seen: set[int] = set()
-        given = self._given_ids()
+    async def _key_source(self) -> AsyncGenerator[K, None]:
+        """Each key to fetch, checked, once: where it first appears."""
+        seen: set[K] = set()
+        given = self._given_keys()
         try:
-            async for broadcast_id in given:
-                if broadcast_id in seen:
-                    log.debug("broadcast %d was given again; fetched once", broadcast_id)
+            async for key in given:
+                if key in seen:
+                    log.debug("%s %r was given again; fetched once", self._key_name, key)
                     continue
-                seen.add(broadcast_id)
-                yield broadcast_id
+                seen.add(key)
+                yield key
         finally:
             # Closed here, not left to the loop's finalizer (a task of its
             # own that would outlive the stream).
             await given.aclose()
 
-    async def _given_ids(self) -> AsyncGenerator[int, None]:
-        ids = self._ids
-        if ids is None:
-            # One unfiltered listing, filtered here: Kit's status=completed
-            # filter would drop aborted and still-sending broadcasts, which
-            # have clicks. Accounts that send no status get their drafts'
-            # 404s skipped instead.
-            listing = self._broadcasts.list().pages()
-            try:
-                async for page in listing:
-                    for broadcast in page.items:
-                        if broadcast.status not in UNSENT_STATUSES:
-                            yield broadcast.id
-            finally:
-                await listing.aclose()
-        elif isinstance(ids, AsyncIterable):
-            async for value in ids:
-                yield check_id("broadcast id", value)
-        else:
-            for value in ids:
-                yield check_id("broadcast id", value)
+    def _given_keys(self) -> AsyncGenerator[K, None]:
+        """The keys as given, checked one by one (a subclass may list them itself)."""
+        return self._read_keys(self._keys)
 
-    async def _supervise(self, queue: asyncio.Queue[_Item]) -> None:
+    async def _read_keys(self, keys: Iterable[K] | AsyncIterable[K]) -> AsyncGenerator[K, None]:
+        check, name = self._check_key, self._key_name
+        if isinstance(keys, AsyncIterable):
+            async for value in keys:
+                yield check(name, value)
+        else:
+            for value in keys:
+                yield check(name, value)
+
+    async def _supervise(self, queue: asyncio.Queue[KeyedPage[K, T] | _Done | _Failed]) -> None:
         """Run the fan-out; always end with one last item for the consumer."""
         try:
             await self._fan_out(queue)
@@ -314,15 +371,15 @@ class ClickStream:
         else:
             await queue.put(_DONE)
 
-    async def _fan_out(self, queue: asyncio.Queue[_Item]) -> None:
-        # A fetcher is started only for an id just taken, and only when a
-        # slot is free: never more fetchers than ids, nor than `concurrency`.
+    async def _fan_out(self, queue: asyncio.Queue[KeyedPage[K, T] | _Done | _Failed]) -> None:
+        # A fetcher is started only for a key just taken, and only when a
+        # slot is free: never more fetchers than keys, nor than `concurrency`.
         slots = asyncio.Semaphore(self.concurrency)
-        source = self._id_source()
+        source = self._key_source()
 
-        async def fetch(broadcast_id: int) -> None:
+        async def fetch(key: K) -> None:
             try:
-                await self._fetch_one(broadcast_id, queue)
+                await self._fetch_one(key, queue)
             finally:
                 slots.release()
 
@@ -330,40 +387,214 @@ class ClickStream:
             async with asyncio.TaskGroup() as group:
                 while True:
                     await slots.acquire()
-                    broadcast_id = await anext(source, None)
-                    if broadcast_id is None:
+                    # Not `anext(source, None)`: None could be a key.
+                    try:
+                        key = await anext(source)
+                    except StopAsyncIteration:
                         break
-                    self.taken.append(broadcast_id)
+                    self.taken.append(key)
                     group.create_task(
-                        fetch(broadcast_id), name=f"kit_async fan-out: broadcast {broadcast_id}"
+                        fetch(key), name=f"kit_async fan-out: {self._key_name} {key!r}"
                     )
         finally:
             await source.aclose()
 
     async def _fetch_one(
-        self, broadcast_id: int, queue: asyncio.Queue[BroadcastPage | _Done | _Failed]
+        self, key: K, queue: asyncio.Queue[KeyedPage[K, T] | _Done | _Failed]
     ) -> None:
-        paginator = self._broadcasts.clicks(
-            broadcast_id, per_page=self.per_page, after=self._after.get(broadcast_id)
-        )
+        make_page = self._make_page
+        paginator = self._fetch(key, self._after.get(key))
         try:
             async for page in paginator.pages():
                 self.pages_fetched += 1
-                self.clicks_fetched += len(page.items)
-                await queue.put(BroadcastPage(broadcast_id, page))
+                self.items_fetched += len(page.items)
+                await queue.put(make_page(key, page))
         except NotFoundError:
             if self.on_missing == "raise":
                 raise
-            log.info(
-                "broadcast %d answered 404 (draft, scheduled or deleted); skipped", broadcast_id
-            )
-            self.skipped.append(broadcast_id)
+            self._log_skipped(key)
+            self.skipped.append(key)
             return
-        self.completed.append(broadcast_id)
+        self.completed.append(key)
+
+    def _log_skipped(self, key: K) -> None:
+        log.info("%s %r answered 404; skipped", self._key_name, key)
+
+
+class _SentBroadcasts:
+    """Every sent broadcast's id, from one unfiltered listing.
+
+    Kit's `status=completed` filter would drop aborted and still-sending
+    broadcasts, which have clicks. Accounts that send no status get their
+    drafts' 404s skipped instead.
+    """
+
+    def __init__(self, broadcasts: Broadcasts) -> None:
+        self._broadcasts = broadcasts
+
+    def __aiter__(self) -> AsyncGenerator[int, None]:
+        return self._ids()
+
+    async def _ids(self) -> AsyncGenerator[int, None]:
+        listing = self._broadcasts.list().pages()
+        try:
+            async for page in listing:
+                for broadcast in page.items:
+                    if broadcast.status not in UNSENT_STATUSES:
+                        yield broadcast.id
+        finally:
+            await listing.aclose()
+
+
+class ClickStream(FanOutStream[int, BroadcastClick]):
+    """The clicks of many broadcasts, fetched concurrently.
+
+    A `FanOutStream` over `kit.broadcasts.clicks`, made by
+    `KitClient.iter_clicks_for_broadcasts`. Iterate it once, with
+    `async for click in stream` (clicks) or `async for item in stream.pages()`
+    (`BroadcastPage`s). Clicks of one broadcast keep their order; broadcasts
+    interleave as pages arrive. An id given twice is fetched once, where it
+    first appears.
+
+    Use it as an `async with` block (or call `aclose()`) to stop every
+    fetcher as soon as you leave the loop early.
+
+    Attributes:
+        skipped: Ids that answered 404 and were skipped (drafts, scheduled
+            or deleted broadcasts), in the order they were found.
+        completed: Ids whose clicks were all delivered, in completion order.
+        taken: Ids in the order the fetchers took them from `broadcast_ids`,
+            each once.
+        pages_fetched: Pages received from Kit so far (for progress displays;
+            a few of them may still wait in the buffer for the consumer).
+        clicks_fetched: Clicks in those pages (the same as `items_fetched`).
+        concurrency: Broadcasts fetched at once, at most.
+        per_page: Clicks asked for per request.
+        on_missing: What a 404 does: `"skip"` or `"raise"`.
+    """
+
+    def __init__(
+        self,
+        broadcasts: Broadcasts,
+        broadcast_ids: BroadcastIds | None,
+        *,
+        concurrency: int,
+        per_page: int,
+        on_missing: Literal["skip", "raise"],
+        after: Mapping[int, str] | None,
+        buffer: int | None,
+    ) -> None:
+        _check_per_page(per_page)
+        if isinstance(broadcast_ids, str | bytes):
+            msg = "broadcast_ids must be an iterable of ints, not a string"
+            raise TypeError(msg)
+        if broadcast_ids is not None and not isinstance(broadcast_ids, Iterable | AsyncIterable):
+            msg = f"broadcast_ids must be an iterable of ints, got {type(broadcast_ids).__name__}"
+            raise TypeError(msg)
+
+        def clicks(broadcast_id: int, cursor: str | None) -> AsyncPaginator[BroadcastClick]:
+            return broadcasts.clicks(broadcast_id, per_page=per_page, after=cursor)
+
+        super().__init__(
+            clicks,
+            _SentBroadcasts(broadcasts) if broadcast_ids is None else broadcast_ids,
+            concurrency=concurrency,
+            on_missing=on_missing,
+            after=after,
+            buffer=buffer,
+            key_name="broadcast id",
+        )
+        self._make_page = BroadcastPage
+        self.per_page = per_page
+
+    @property
+    def clicks_fetched(self) -> int:
+        """Clicks in the pages received so far: `items_fetched`."""
+        return self.items_fetched
+
+    def pages(self) -> AsyncIterator[BroadcastPage]:
+        """Yield each fetched page with its broadcast id, empty pages included."""
+        # Every page this stream makes is a BroadcastPage (`_make_page`).
+        return cast("AsyncIterator[BroadcastPage]", super().pages())
+
+    def _given_keys(self) -> AsyncGenerator[int, None]:
+        # The listing is the stream's own generator (closed with it); its
+        # ids come from Kit and need no check.
+        if isinstance(self._keys, _SentBroadcasts):
+            return aiter(self._keys)
+        return super()._given_keys()
+
+    def _log_skipped(self, key: int) -> None:
+        log.info("broadcast %d answered 404 (draft, scheduled or deleted); skipped", key)
+
+
+def _key_name(list_method: Callable[..., object]) -> str:
+    """The name of the method's first parameter (`broadcast_id`), for messages."""
+    try:
+        parameters = inspect.signature(list_method).parameters
+    except (TypeError, ValueError):  # a builtin or a C callable may have none
+        return "key"
+    return next(iter(parameters), "key")
+
+
+def _describe(list_method: Callable[..., object]) -> str:
+    """`Broadcasts.clicks`, for messages."""
+    name = getattr(list_method, "__qualname__", None)
+    return str(name) if name else repr(list_method)
+
+
+def over_list_method(
+    list_method: Callable[..., AsyncPaginator[T]],
+    keys: Iterable[int] | AsyncIterable[int],
+    *,
+    concurrency: int,
+    on_missing: Literal["skip", "raise"],
+    after: Mapping[int, str] | None,
+    buffer: int | None,
+    args: tuple[object, ...],
+    arguments: Mapping[str, object],
+) -> FanOutStream[int, T]:
+    """`KitClient.fan_out`: a stream calling `list_method(key, *args, **arguments)` per key."""
+    if not callable(list_method):
+        msg = (
+            "list_method must be a list method of the client, such as "
+            f"kit.broadcasts.clicks, got {type(list_method).__name__}"
+        )
+        raise TypeError(msg)
+
+    def fetch(key: int, cursor: str | None) -> AsyncPaginator[T]:
+        if cursor is None:
+            return list_method(key, *args, **arguments)
+        return list_method(key, *args, after=cursor, **arguments)
+
+    stream = FanOutStream(
+        fetch,
+        keys,
+        concurrency=concurrency,
+        on_missing=on_missing,
+        after=after,
+        buffer=buffer,
+        key_name=_key_name(list_method),
+    )
+    # The method checks its own arguments when it makes a paginator, which
+    # sends nothing: make one now, so that a bad argument fails here rather
+    # than from the first fetcher. With a resume cursor if there is one (a
+    # method may refuse `after=`), else for a stand-in id; it is dropped.
+    probe = next(iter((after or {}).items()), (_STAND_IN_ID, None))
+    made: object = fetch(*probe)
+    if not isinstance(made, AsyncPaginator):
+        if inspect.iscoroutine(made):
+            made.close()  # never awaited: no "never awaited" warning either
+        msg = (
+            "list_method must return an AsyncPaginator (a list method such as "
+            f"kit.broadcasts.clicks); {_describe(list_method)} returned {type(made).__name__}"
+        )
+        raise TypeError(msg)
+    return stream
 
 
 class _StreamIterator:
-    """What `ClickStream` hands out to be iterated; it holds the stream.
+    """What a stream hands out to be iterated; it holds the stream.
 
     Not an async generator: a generator dropped after a bare `break` would
     need a task of its own to be finalized, and would keep running until
@@ -372,38 +603,38 @@ class _StreamIterator:
 
     __slots__ = ("__weakref__", "_stream")
 
-    def __init__(self, stream: ClickStream) -> None:
+    def __init__(self, stream: FanOutStream[Any, Any]) -> None:
         self._stream = stream
 
     def __aiter__(self) -> Self:
         return self
 
     async def aclose(self) -> None:
-        """Stop the stream: `ClickStream.aclose()`."""
+        """Stop the stream: `FanOutStream.aclose()`."""
         await self._stream.aclose()
 
     def __del__(self) -> None:
         self._stream._abandon()
 
 
-class _Pages(_StreamIterator, AsyncIterator[BroadcastPage]):
+class _Pages(_StreamIterator, AsyncIterator[KeyedPage[K, T]]):
     __slots__ = ()
 
-    async def __anext__(self) -> BroadcastPage:
+    async def __anext__(self) -> KeyedPage[K, T]:
         return await self._stream._next_page()
 
 
-class _Clicks(_StreamIterator, AsyncIterator[BroadcastClick]):
+class _Items(_StreamIterator, AsyncIterator[T]):
     __slots__ = ("_items",)
 
-    def __init__(self, stream: ClickStream) -> None:
+    def __init__(self, stream: FanOutStream[Any, T]) -> None:
         super().__init__(stream)
-        self._items: Iterator[BroadcastClick] = iter(())
+        self._items: Iterator[T] = iter(())
 
-    async def __anext__(self) -> BroadcastClick:
+    async def __anext__(self) -> T:
         stream = self._stream
         while not stream._closed:
-            for click in self._items:
-                return click
+            for item in self._items:
+                return item
             self._items = iter((await stream._next_page()).page.items)
         raise StopAsyncIteration

@@ -156,7 +156,7 @@ def without_empty_media_types(description: dict[str, Any]) -> dict[str, Any]:
     match"), so every 204 call would get a 500. A 204 has no body: dropping
     that content is the only change; requests are validated as described.
     """
-    fixed = json.loads(json.dumps(description))
+    fixed: dict[str, Any] = json.loads(json.dumps(description))
     for operations in fixed["paths"].values():
         for operation in operations.values():
             answer = (

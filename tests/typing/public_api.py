@@ -97,6 +97,58 @@ async def many_broadcasts(kit: kit_async.KitClient) -> None:
     kit.iter_clicks_for_broadcasts([1], on_missing="ignore")  # type: ignore[arg-type]
 
 
+async def any_list_over_many_keys(kit: kit_async.KitClient) -> None:
+    # The item type comes from the list method.
+    stream = kit.fan_out(kit.broadcasts.clicks, [1, 2, 3], per_page=500)
+    assert_type(stream, kit_async.FanOutStream[int, kit_async.BroadcastClick])
+    async with stream:
+        async for click in stream:
+            assert_type(click, kit_async.BroadcastClick)
+    assert_type(stream.skipped, list[int])
+    assert_type(stream.completed, list[int])
+    assert_type(stream.taken, list[int])
+    assert_type(stream.items_fetched, int)
+
+    resumed = kit.fan_out(
+        kit.broadcasts.clicks,
+        sent_ids(),
+        concurrency=4,
+        on_missing="skip",
+        after={2: "WzE0XQ=="},
+        buffer=2,
+    )
+    async for item in resumed.pages():
+        assert_type(item, kit_async.KeyedPage[int, kit_async.BroadcastClick])
+        assert_type(item.key, int)
+        key, page = item
+        assert_type(key, int)
+        assert_type(page, kit_async.Page[kit_async.BroadcastClick])
+
+    # A ClickStream is the fan-out over broadcasts.clicks; its pages are keyed pages.
+    general: kit_async.FanOutStream[int, kit_async.BroadcastClick]
+    general = kit.iter_clicks_for_broadcasts([1])
+    async for broadcast_page in kit.iter_clicks_for_broadcasts([1]).pages():
+        keyed: kit_async.KeyedPage[int, kit_async.BroadcastClick] = broadcast_page
+        assert_type(broadcast_page.broadcast_id, int)
+        assert_type(keyed.key, int)
+    assert_type(kit.iter_clicks_for_broadcasts([1]).clicks_fetched, int)
+    del general
+
+    # The engine itself, over any function of (key, cursor).
+    def tag_pages(tag_id: int, cursor: str | None) -> kit_async.AsyncPaginator[str]:
+        raise NotImplementedError
+
+    engine = kit_async.FanOutStream(tag_pages, [1, 2], concurrency=2, on_missing="skip")
+    assert_type(engine, kit_async.FanOutStream[int, str])
+
+    kit.fan_out(kit.broadcasts.clicks, [1], per_pag=500)  # type: ignore[call-arg]
+    kit.fan_out(kit.broadcasts.clicks, [1], per_page="500")  # type: ignore[arg-type]
+    kit.fan_out(kit.broadcasts.clicks, ["1"])  # type: ignore[list-item]
+    kit.fan_out(kit.broadcasts.clicks, [1], on_missing="ignore")  # type: ignore[arg-type]
+    kit.fan_out(kit.broadcasts.clicks, [1], after="WzE0XQ==")  # type: ignore[arg-type]
+    kit.fan_out(kit.broadcasts.list, [1])  # type: ignore[arg-type]
+
+
 async def handling_errors(kit: kit_async.KitClient) -> None:
     try:
         await kit.broadcasts.get(1)
