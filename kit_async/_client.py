@@ -19,6 +19,7 @@ from ._http import METHODS, NO_BODY, Request
 from ._models import BroadcastClick
 from ._pagination import MAX_PER_PAGE, AsyncPaginator
 from ._ratelimit import RateLimit
+from ._resources.account import Accounts
 from ._resources.broadcasts import Broadcasts
 from ._resources.tags import Tags
 from ._transport import RetryPolicy, Transport
@@ -329,6 +330,8 @@ class KitClient:
         """Broadcasts, their clicks and their stats: `kit.broadcasts.clicks(id)`, ..."""
         self.tags = Tags(self._transport)
         """Tags and taggings: `kit.tags.create(name)`, `kit.tags.tag_subscriber(...)`, ..."""
+        self.account = Accounts(self._transport)
+        """The account: `kit.account.get()`, `kit.account.growth_stats(...)`, ..."""
 
     def __repr__(self) -> str:
         kind = "oauth" if isinstance(self._transport.auth, OAuthAuth) else "api_key"
