@@ -336,11 +336,19 @@ async def test_list_sends_include_total_count_on_the_first_request_only(
     assert [p.pagination.total_count for p in pages] == [10, None, None]
 
 
-async def test_list_with_an_unknown_status_raises_unprocessable_entity_error(
-    kit: KitClient,
+async def test_list_with_an_unknown_status_is_refused_before_sending(
+    fake_kit: FakeKit, kit: KitClient
 ) -> None:
+    with pytest.raises(ValueError, match=r"status must be one of draft, .*, completed, aborted"):
+        kit.broadcasts.list(status="sent")  # type: ignore[arg-type]
+
+    assert queries(fake_kit, "/v4/broadcasts") == []
+
+
+async def test_kits_422_for_an_unknown_status_names_the_accepted_ones(kit: KitClient) -> None:
+    # Through the escape hatch, which sends whatever it is given.
     with pytest.raises(UnprocessableEntityError) as info:
-        await kit.broadcasts.list(status="sent")
+        await kit.request("GET", "/v4/broadcasts", params={"status": "sent"})
 
     assert "completed" in info.value.errors[0]
 

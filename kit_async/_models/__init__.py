@@ -19,6 +19,8 @@ from .broadcasts import (
     Broadcast,
     BroadcastClick,
     BroadcastStats,
+    BroadcastStatsFigures,
+    BroadcastStatsItem,
     EmailTemplate,
 )
 from .subscribers import Subscriber
@@ -32,6 +34,8 @@ __all__ = [
     "Broadcast",
     "BroadcastClick",
     "BroadcastStats",
+    "BroadcastStatsFigures",
+    "BroadcastStatsItem",
     "BulkAccepted",
     "BulkResult",
     "CreatorProfile",

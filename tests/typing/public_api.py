@@ -68,6 +68,21 @@ async def broadcasts(kit: kit_async.KitClient) -> None:
     assert_type(stats.open_rate, float)
 
 
+async def broadcast_writes(kit: kit_async.KitClient) -> None:
+    draft = await kit.broadcasts.create(subject="Hi", content="<p>Hi</p>", send_at=None)
+    assert_type(draft, kit_async.Broadcast)
+    await kit.broadcasts.update(draft.id, send_at=datetime(2030, 1, 1), public=True)
+    await kit.broadcasts.delete(draft.id)
+    kit.broadcasts.list(status="completed", sent_after="2026-01-01", slim=True)
+    async for item in kit.broadcasts.list_stats(status="completed"):
+        assert_type(item, kit_async.BroadcastStatsItem)
+        assert_type(item.stats.open_rate, float)
+        assert_type(item.subject, str | None)
+    await kit.broadcasts.create(subjet="Hi")  # type: ignore[call-arg]
+    await kit.broadcasts.create(public="yes")  # type: ignore[arg-type]
+    kit.broadcasts.list(status="sent")  # type: ignore[arg-type]
+
+
 async def sent_ids() -> AsyncIterator[int]:
     for broadcast_id in (1, 2, 3):
         yield broadcast_id
