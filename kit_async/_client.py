@@ -21,6 +21,7 @@ from ._pagination import MAX_PER_PAGE, AsyncPaginator
 from ._ratelimit import RateLimit
 from ._resources.account import Accounts
 from ._resources.broadcasts import Broadcasts
+from ._resources.posts import Posts
 from ._resources.tags import Tags
 from ._transport import RetryPolicy, Transport
 
@@ -332,6 +333,8 @@ class KitClient:
         """Tags and taggings: `kit.tags.create(name)`, `kit.tags.tag_subscriber(...)`, ..."""
         self.account = Accounts(self._transport)
         """The account: `kit.account.get()`, `kit.account.growth_stats(...)`, ..."""
+        self.posts = Posts(self._transport)
+        """Posts of the creator's Kit site: `kit.posts.list()`, `kit.posts.get(id)`."""
 
     def __repr__(self) -> str:
         kind = "oauth" if isinstance(self._transport.auth, OAuthAuth) else "api_key"

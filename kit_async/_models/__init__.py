@@ -23,6 +23,7 @@ from .broadcasts import (
     BroadcastStatsItem,
     EmailTemplate,
 )
+from .posts import Post
 from .subscribers import Subscriber
 from .tags import Tag
 
@@ -44,6 +45,7 @@ __all__ = [
     "GrowthStats",
     "Page",
     "Pagination",
+    "Post",
     "SendingAddress",
     "Subscriber",
     "Tag",
