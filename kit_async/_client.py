@@ -22,6 +22,7 @@ from ._ratelimit import RateLimit
 from ._resources.account import Accounts
 from ._resources.broadcasts import Broadcasts
 from ._resources.posts import Posts
+from ._resources.snippets import Snippets
 from ._resources.tags import Tags
 from ._transport import RetryPolicy, Transport
 
@@ -335,6 +336,8 @@ class KitClient:
         """The account: `kit.account.get()`, `kit.account.growth_stats(...)`, ..."""
         self.posts = Posts(self._transport)
         """Posts of the creator's Kit site: `kit.posts.list()`, `kit.posts.get(id)`."""
+        self.snippets = Snippets(self._transport)
+        """Reusable email content: `kit.snippets.create(...)`, `kit.snippets.update(id, ...)`, ..."""
 
     def __repr__(self) -> str:
         kind = "oauth" if isinstance(self._transport.auth, OAuthAuth) else "api_key"
