@@ -22,6 +22,7 @@ from ._ratelimit import RateLimit
 from ._resources.account import Accounts
 from ._resources.broadcasts import Broadcasts
 from ._resources.posts import Posts
+from ._resources.purchases import Purchases
 from ._resources.snippets import Snippets
 from ._resources.tags import Tags
 from ._transport import RetryPolicy, Transport
@@ -338,6 +339,8 @@ class KitClient:
         """Posts of the creator's Kit site: `kit.posts.list()`, `kit.posts.get(id)`."""
         self.snippets = Snippets(self._transport)
         """Reusable email content: `kit.snippets.create(...)`, `kit.snippets.update(id, ...)`, ..."""
+        self.purchases = Purchases(self._transport)
+        """Purchases (OAuth apps only): `kit.purchases.create(...)`, `kit.purchases.list()`, ..."""
 
     def __repr__(self) -> str:
         kind = "oauth" if isinstance(self._transport.auth, OAuthAuth) else "api_key"

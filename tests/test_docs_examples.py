@@ -50,6 +50,7 @@ import kit_async.webhooks
 from kit_async._resources.account import Accounts
 from kit_async._resources.broadcasts import Broadcasts
 from kit_async._resources.posts import Posts
+from kit_async._resources.purchases import Purchases
 from kit_async._resources.snippets import Snippets
 from kit_async._resources.tags import Tags
 from kit_async.testing import FakeKit
@@ -129,6 +130,7 @@ def _public_objects() -> Iterator[tuple[str, object]]:
     yield "kit_async.KitClient.account", Accounts
     yield "kit_async.KitClient.posts", Posts
     yield "kit_async.KitClient.snippets", Snippets
+    yield "kit_async.KitClient.purchases", Purchases
 
 
 def docstring_examples() -> list[Example]:

@@ -24,6 +24,7 @@ from .broadcasts import (
     EmailTemplate,
 )
 from .posts import Post
+from .purchases import Purchase, PurchaseProduct
 from .snippets import Snippet, SnippetDocument
 from .subscribers import Subscriber
 from .tags import Tag
@@ -47,6 +48,8 @@ __all__ = [
     "Page",
     "Pagination",
     "Post",
+    "Purchase",
+    "PurchaseProduct",
     "SendingAddress",
     "Snippet",
     "SnippetDocument",
