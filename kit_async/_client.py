@@ -21,8 +21,10 @@ from ._pagination import MAX_PER_PAGE, AsyncPaginator
 from ._ratelimit import RateLimit
 from ._resources.account import Accounts
 from ._resources.broadcasts import Broadcasts
+from ._resources.email_templates import EmailTemplates
 from ._resources.posts import Posts
 from ._resources.purchases import Purchases
+from ._resources.segments import Segments
 from ._resources.snippets import Snippets
 from ._resources.tags import Tags
 from ._transport import RetryPolicy, Transport
@@ -341,6 +343,10 @@ class KitClient:
         """Reusable email content: `kit.snippets.create(...)`, `kit.snippets.update(id, ...)`, ..."""
         self.purchases = Purchases(self._transport)
         """Purchases (OAuth apps only): `kit.purchases.create(...)`, `kit.purchases.list()`, ..."""
+        self.segments = Segments(self._transport)
+        """Segments: `kit.segments.list()`."""
+        self.email_templates = EmailTemplates(self._transport)
+        """Email templates for broadcasts: `kit.email_templates.list()`."""
 
     def __repr__(self) -> str:
         kind = "oauth" if isinstance(self._transport.auth, OAuthAuth) else "api_key"

@@ -49,8 +49,10 @@ import kit_async.testing
 import kit_async.webhooks
 from kit_async._resources.account import Accounts
 from kit_async._resources.broadcasts import Broadcasts
+from kit_async._resources.email_templates import EmailTemplates
 from kit_async._resources.posts import Posts
 from kit_async._resources.purchases import Purchases
+from kit_async._resources.segments import Segments
 from kit_async._resources.snippets import Snippets
 from kit_async._resources.tags import Tags
 from kit_async.testing import FakeKit
@@ -131,6 +133,8 @@ def _public_objects() -> Iterator[tuple[str, object]]:
     yield "kit_async.KitClient.posts", Posts
     yield "kit_async.KitClient.snippets", Snippets
     yield "kit_async.KitClient.purchases", Purchases
+    yield "kit_async.KitClient.segments", Segments
+    yield "kit_async.KitClient.email_templates", EmailTemplates
 
 
 def docstring_examples() -> list[Example]:

@@ -25,6 +25,7 @@ from .broadcasts import (
 )
 from .posts import Post
 from .purchases import Purchase, PurchaseProduct
+from .segments import Segment
 from .snippets import Snippet, SnippetDocument
 from .subscribers import Subscriber
 from .tags import Tag
@@ -50,6 +51,7 @@ __all__ = [
     "Post",
     "Purchase",
     "PurchaseProduct",
+    "Segment",
     "SendingAddress",
     "Snippet",
     "SnippetDocument",
