@@ -9,7 +9,6 @@ rate-limit window (429), unknown paths (404) and methods (405), then a scripted
 from __future__ import annotations
 
 import asyncio
-import functools
 import re
 import secrets
 import time
@@ -21,7 +20,7 @@ from aiohttp import web
 
 from ._faults import Handler, misbehave, take_fault
 from ._routes import ROUTES, Route
-from ._wire import errors
+from ._wire import Refused, errors
 
 if TYPE_CHECKING:
     from ._fakekit import FakeKit
@@ -49,7 +48,7 @@ def make_app(kit: FakeKit) -> web.Application:
     app = web.Application(middlewares=[gate.middleware])
     for route in ROUTES:
         resource = app.router.add_resource(_PARAMETER.sub(r"{\1:\\d+}", route.path))
-        served = resource.add_route(route.method, functools.partial(route.handler, kit))
+        served = resource.add_route(route.method, _serve(route, kit))
         gate.routes[served] = route
     return app
 
@@ -61,6 +60,19 @@ class _Credential:
 
 
 OAUTH_ONLY = "This endpoint accepts only an OAuth access token, not an API key"
+
+
+def _serve(route: Route, kit: FakeKit) -> Handler:
+    """The aiohttp handler of `route`: a `Refused` raised by it becomes Kit's error answer."""
+    serve = route.handler
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        try:
+            return await serve(kit, request)
+        except Refused as refusal:
+            return refusal.response()
+
+    return handle
 
 
 class _Gate:

@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import collections
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
 
 from aiohttp import web
 
 from . import _paging
-from ._account import Account
+from ._account import Account, now_utc
 from ._app import RecordedRequest, make_app
 from ._credentials import Tokens
 from ._faults import Fault, FaultKind
+from ._records import CustomField, Form, FormSubscription, Post, Segment, Sequence, Subscriber, Tag
 from ._routes import broadcasts
 
 __all__ = ["FakeKit"]
@@ -54,6 +56,17 @@ class FakeKit:
         latency: Seconds to wait before answering each request.
         status_filter: Whether `GET /v4/broadcasts` accepts `status=` (newer
             Kit accounts do); an unknown value gets 422 either way.
+        stats_forbidden: Answer `GET /v4/broadcasts/stats` with 403 `{}`, as
+            Kit does for accounts without a Pro plan.
+        private_webhook_urls: Accept webhook URLs on private and loopback
+            addresses (so that `emit` can reach your test's receiver); Kit
+            refuses them (False: a 422 like Kit's).
+        subscriber_limit: The account's subscriber limit, if any: a bulk
+            import that would pass it gets Kit's 403.
+        bulk_queue_limit: How many items one queued bulk request (more than
+            100 items) may carry; beyond it Kit's 413 (`None`: no limit).
+        clock: Returns the current time (an aware datetime) for every
+            timestamp FakeKit sets; the real time by default.
         host: The loopback address to listen on.
         port: The port to listen on (0: a free port, read it back from `port`).
     """
@@ -72,10 +85,17 @@ class FakeKit:
         rate_limit: tuple[int, float] | None = None,
         latency: float = 0.0,
         status_filter: bool = True,
+        stats_forbidden: bool = False,
+        private_webhook_urls: bool = True,
+        subscriber_limit: int | None = None,
+        bulk_queue_limit: int | None = None,
+        clock: Callable[[], datetime] | None = None,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        self.account = Account(broadcasts=broadcasts, clicks=clicks, drafts=drafts)
+        self.account = Account(
+            broadcasts=broadcasts, clicks=clicks, drafts=drafts, clock=clock or now_utc
+        )
         self.api_key = api_key or f"kit_fake_{secrets.token_hex(12)}"
         self.client_id = client_id
         self._tokens = Tokens(token_ttl)
@@ -86,6 +106,10 @@ class FakeKit:
         self.rate_limit = rate_limit
         self.latency = latency
         self.status_filter = status_filter
+        self.stats_forbidden = stats_forbidden
+        self.private_webhook_urls = private_webhook_urls
+        self.subscriber_limit = subscriber_limit
+        self.bulk_queue_limit = bulk_queue_limit
         self.host = host
         self.port = port
         self.faults: list[Fault] = []
@@ -162,6 +186,82 @@ class FakeKit:
         self.faults.append(fault)
         return fault
 
+    # -- seeding the account ------------------------------------------------------
+    def add_subscriber(
+        self,
+        email_address: str,
+        *,
+        first_name: str | None = None,
+        state: str = "active",
+        fields: Mapping[str, Any] | None = None,
+        created_at: datetime | None = None,
+    ) -> Subscriber:
+        """Add a subscriber to the account (see `Account.add_subscriber`).
+
+        ```python
+        server = FakeKit()
+        alice = server.add_subscriber("alice@example.com", first_name="Alice")
+        assert server.account.subscribers[alice.id].first_name == "Alice"
+        ```
+        """
+        return self.account.add_subscriber(
+            email_address, first_name=first_name, state=state, fields=fields, created_at=created_at
+        )
+
+    def add_tag(self, name: str, *, created_at: datetime | None = None) -> Tag:
+        """Add a tag (its name must be new, case-insensitively)."""
+        return self.account.add_tag(name, created_at=created_at)
+
+    def tag_subscriber(
+        self, tag: Tag | int, subscriber: Subscriber | int, *, at: datetime | None = None
+    ) -> datetime:
+        """Give a subscriber a tag (once); when it was tagged is returned."""
+        return self.account.tag_subscriber(tag, subscriber, at=at)
+
+    def add_custom_field(self, label: str, *, created_at: datetime | None = None) -> CustomField:
+        """Add a custom field (its label must be new); Kit's key and name are derived."""
+        return self.account.add_custom_field(label, created_at=created_at)
+
+    def add_form(
+        self,
+        name: str,
+        *,
+        type: str = "embed",  # noqa: A002 - Kit's own name for it
+        status: str = "active",
+        created_at: datetime | None = None,
+    ) -> Form:
+        """Add a form (`type="embed"`) or a landing page (`type="hosted"`)."""
+        return self.account.add_form(name, type=type, status=status, created_at=created_at)
+
+    def subscribe_to_form(
+        self,
+        form: Form | int,
+        subscriber: Subscriber | int,
+        *,
+        referrer: str | None = None,
+        at: datetime | None = None,
+    ) -> FormSubscription:
+        """Add a subscriber to a form (once); the subscription is returned."""
+        return self.account.subscribe_to_form(form, subscriber, referrer=referrer, at=at)
+
+    def add_sequence(self, name: str, **settings: Any) -> Sequence:
+        """Add a sequence; `settings` are `Sequence` attributes (`active=False`, ...)."""
+        return self.account.add_sequence(name, **settings)
+
+    def add_to_sequence(
+        self, sequence: Sequence | int, subscriber: Subscriber | int, *, at: datetime | None = None
+    ) -> datetime:
+        """Add a subscriber to a sequence (once); when it was added is returned."""
+        return self.account.add_to_sequence(sequence, subscriber, at=at)
+
+    def add_segment(self, name: str, *, created_at: datetime | None = None) -> Segment:
+        """Add a segment (Kit's API only lists them)."""
+        return self.account.add_segment(name, created_at=created_at)
+
+    def add_post(self, title: str, **fields: Any) -> Post:
+        """Add a post (Kit's API only reads them); `fields` are `Post` attributes."""
+        return self.account.add_post(title, **fields)
+
     # -- the generated broadcasts ------------------------------------------------
     @property
     def broadcast_count(self) -> int:
@@ -194,8 +294,11 @@ class FakeKit:
         return self.account.clicks_of(broadcast_id)
 
     def broadcast(self, broadcast_id: int) -> dict[str, Any]:
-        """A broadcast as Kit lists it."""
-        return self.account.broadcast(broadcast_id)
+        """A broadcast as Kit shows it (`GET /v4/broadcasts/{id}`)."""
+        if broadcast_id not in self.account.broadcasts:
+            msg = f"this FakeKit has no broadcast {broadcast_id}"
+            raise KeyError(msg)
+        return broadcasts.render(self.account, self.account.broadcasts[broadcast_id])
 
     def stats(self, broadcast_id: int) -> dict[str, Any]:
         """A broadcast's stats object."""

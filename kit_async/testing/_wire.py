@@ -47,3 +47,23 @@ def not_found() -> web.Response:
 def no_content() -> web.Response:
     """A 204 without a body."""
     return web.Response(status=204)
+
+
+class Refused(Exception):  # noqa: N818 - a refusal, not an error of FakeKit's
+    """Raised by a route to answer with Kit's error body (422 unless told otherwise)."""
+
+    def __init__(self, *messages: str, status: int = 422) -> None:
+        super().__init__(*messages)
+        self.messages = messages
+        self.status = status
+
+    def response(self) -> web.Response:
+        """The answer: `{"errors": [...]}` with the status."""
+        return errors(self.status, *self.messages)
+
+
+class NotFound(Refused):
+    """Kit's 404 for an id it does not know."""
+
+    def __init__(self) -> None:
+        super().__init__("Not Found", status=404)
