@@ -122,7 +122,7 @@ def _purchase(fields: Mapping[str, Any]) -> dict[str, Any]:
         elif name == "products":
             body[name] = _products(value)
         elif name == "transaction_time":
-            body[name] = check_when(name, value) if value is not None else None
+            body[name] = check_when(name, value)
         elif name == "currency":
             currency = check_text(name, value)
             if not _CURRENCY.fullmatch(currency):
