@@ -19,7 +19,13 @@ from ._http import METHODS, NO_BODY, Request
 from ._models import BroadcastClick
 from ._pagination import MAX_PER_PAGE, AsyncPaginator
 from ._ratelimit import RateLimit
+from ._resources.account import Accounts
 from ._resources.broadcasts import Broadcasts
+from ._resources.email_templates import EmailTemplates
+from ._resources.posts import Posts
+from ._resources.purchases import Purchases
+from ._resources.segments import Segments
+from ._resources.snippets import Snippets
 from ._resources.tags import Tags
 from ._transport import RetryPolicy, Transport
 
@@ -332,6 +338,18 @@ class KitClient:
         """Broadcasts, their clicks and their stats: `kit.broadcasts.clicks(id)`, ..."""
         self.tags = Tags(self._transport)
         """Tags and taggings: `kit.tags.create(name)`, `kit.tags.tag_subscriber(...)`, ..."""
+        self.account = Accounts(self._transport)
+        """The account: `kit.account.get()`, `kit.account.growth_stats(...)`, ..."""
+        self.posts = Posts(self._transport)
+        """Posts of the creator's Kit site: `kit.posts.list()`, `kit.posts.get(id)`."""
+        self.snippets = Snippets(self._transport)
+        """Reusable email content: `kit.snippets.create(...)`, `kit.snippets.update(id, ...)`, ..."""
+        self.purchases = Purchases(self._transport)
+        """Purchases (OAuth apps only): `kit.purchases.create(...)`, `kit.purchases.list()`, ..."""
+        self.segments = Segments(self._transport)
+        """Segments: `kit.segments.list()`."""
+        self.email_templates = EmailTemplates(self._transport)
+        """Email templates for broadcasts: `kit.email_templates.list()`."""
 
     def __repr__(self) -> str:
         kind = "oauth" if isinstance(self._transport.auth, OAuthAuth) else "api_key"

@@ -278,7 +278,8 @@ def _explain(item: Any, model: type[Any], where: str) -> _SchemaError:
     try:
         _explaining.structure(item, model)
     except BaseValidationError as exc:
-        path = _field_path(where, exc)
+        # A body decoded whole (`Envelope(at=())`) has no prefix: "colors[1]".
+        path = _field_path(where, exc).removeprefix(".")
         leaf = _first_leaf(exc)
         reason = "required field is missing" if isinstance(leaf, KeyError) else str(leaf)
         return _SchemaError(reason, path)

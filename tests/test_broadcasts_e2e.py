@@ -8,7 +8,9 @@ request it gets, so each test can check what crossed the wire.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -336,11 +338,19 @@ async def test_list_sends_include_total_count_on_the_first_request_only(
     assert [p.pagination.total_count for p in pages] == [10, None, None]
 
 
-async def test_list_with_an_unknown_status_raises_unprocessable_entity_error(
-    kit: KitClient,
+async def test_list_with_an_unknown_status_is_refused_before_sending(
+    fake_kit: FakeKit, kit: KitClient
 ) -> None:
+    with pytest.raises(ValueError, match=r"status must be one of draft, .*, completed, aborted"):
+        kit.broadcasts.list(status="sent")  # type: ignore[arg-type]
+
+    assert queries(fake_kit, "/v4/broadcasts") == []
+
+
+async def test_kits_422_for_an_unknown_status_names_the_accepted_ones(kit: KitClient) -> None:
+    # Through the escape hatch, which sends whatever it is given.
     with pytest.raises(UnprocessableEntityError) as info:
-        await kit.broadcasts.list(status="sent")
+        await kit.request("GET", "/v4/broadcasts", params={"status": "sent"})
 
     assert "completed" in info.value.errors[0]
 
@@ -432,3 +442,130 @@ async def test_the_headline_example_runs_against_fake_kit(fake_kit: FakeKit) -> 
             seen.append((click.url, click.unique_clicks))  # noqa: PERF401 - as in the README
 
     assert seen == [(c["url"], c["unique_clicks"]) for c in fake_kit.clicks_of(1)]
+
+
+# -- writes: the client's create/update/delete against FakeKit's broadcasts -------------------
+
+
+async def test_a_draft_is_created_scheduled_unscheduled_and_deleted(
+    fake_kit: FakeKit, kit: KitClient
+) -> None:
+    draft = await kit.broadcasts.create(
+        subject="Hello!",
+        content="<p>Let me introduce myself</p>",
+        description="Intro email",
+        email_template_id=2,
+        subscriber_filter=[{"all": [{"type": "segment", "ids": [16]}], "any": None}],
+    )
+    assert (draft.status, draft.send_at) == ("draft", None)
+    assert draft.email_template == EmailTemplate(2, "Classic")
+    assert draft.subscriber_filter == ({"all": [{"type": "segment", "ids": [16]}]},)
+    assert await kit.broadcasts.get(draft.id) == draft
+    drafts = [b.id async for b in kit.broadcasts.list(status="draft", slim=True)]
+    assert draft.id in drafts
+
+    when = datetime(2030, 1, 2, 9, 30, tzinfo=UTC)
+    scheduled = await kit.broadcasts.update(draft.id, send_at=when)
+    assert (scheduled.status, scheduled.send_at, scheduled.subject) == ("scheduled", when, "Hello!")
+
+    unscheduled = await kit.broadcasts.update(draft.id, send_at=None)
+    assert (unscheduled.status, unscheduled.send_at) == ("draft", None)
+
+    await kit.broadcasts.delete(draft.id)
+    with pytest.raises(NotFoundError):
+        await kit.broadcasts.get(draft.id)
+    writes = [(r.method, r.status) for r in fake_kit.requests if r.method != "GET"]
+    assert writes == [("POST", 201), ("PUT", 200), ("PUT", 200), ("DELETE", 204)]
+
+
+async def test_a_sent_broadcast_can_be_neither_changed_nor_deleted(kit: KitClient) -> None:
+    with pytest.raises(UnprocessableEntityError):
+        await kit.broadcasts.update(1, subject="Too late")
+    with pytest.raises(UnprocessableEntityError):
+        await kit.broadcasts.delete(1)
+    assert (await kit.broadcasts.get(1)).subject == "Broadcast 1"
+
+
+async def test_scheduling_without_content_is_kits_422_and_changes_nothing(
+    kit: KitClient,
+) -> None:
+    draft = await kit.broadcasts.create(subject="No body yet")
+    with pytest.raises(UnprocessableEntityError) as info:
+        await kit.broadcasts.update(draft.id, send_at="2030-01-01T00:00:00Z")
+    assert any("Content" in message for message in info.value.errors)
+    assert (await kit.broadcasts.get(draft.id)).send_at is None
+
+
+async def test_a_create_whose_answer_is_lost_is_not_sent_twice(
+    fake_kit: FakeKit, kit: KitClient
+) -> None:
+    # FakeKit creates the broadcast, then cuts the connection mid-answer.
+    fake_kit.inject("reset", method="POST", path="/v4/broadcasts")
+    with pytest.raises(kit_async.APIConnectionError):
+        await kit.broadcasts.create(subject="Once")
+
+    assert [r.method for r in fake_kit.requests].count("POST") == 1
+    subjects = [b.subject async for b in kit.broadcasts.list()]
+    assert subjects.count("Once") == 1
+
+
+async def test_an_update_whose_answer_is_lost_is_retried_safely(
+    fake_kit: FakeKit, kit: KitClient
+) -> None:
+    draft = await kit.broadcasts.create(subject="Draft")
+    fake_kit.inject("reset", method="PUT")
+    changed = await kit.broadcasts.update(draft.id, subject="Renamed")
+
+    assert changed.subject == "Renamed"
+    assert [r.method for r in fake_kit.requests].count("PUT") == 2
+
+
+async def test_twenty_concurrent_creates_make_twenty_broadcasts(
+    fake_kit: FakeKit, kit: KitClient
+) -> None:
+    made = await asyncio.gather(*(kit.broadcasts.create(subject=f"Draft {n}") for n in range(20)))
+
+    assert len({b.id for b in made}) == 20
+    assert sorted(b.subject or "" for b in made) == sorted(f"Draft {n}" for n in range(20))
+    assert [r.method for r in fake_kit.requests].count("POST") == 20
+    listed = [b.id async for b in kit.broadcasts.list()]
+    assert len(listed) == 10 + 20
+    assert {b.id for b in made} <= set(listed)
+
+
+async def test_concurrent_updates_of_one_draft_each_change_only_their_field(
+    kit: KitClient,
+) -> None:
+    draft = await kit.broadcasts.create(subject="Draft", content="<p>Hi</p>")
+    fields: list[dict[str, Any]] = [
+        {"subject": "New subject"},
+        {"preview_text": "New preview"},
+        {"description": "New description"},
+        {"thumbnail_alt": "New alt"},
+    ]
+    await asyncio.gather(*(kit.broadcasts.update(draft.id, **f) for f in fields))
+
+    final = await kit.broadcasts.get(draft.id)
+    assert (final.subject, final.preview_text, final.description, final.thumbnail_alt) == (
+        "New subject",
+        "New preview",
+        "New description",
+        "New alt",
+    )
+    assert final.content == "<p>Hi</p>"
+
+
+async def test_stats_of_every_broadcast_name_each_one(fake_kit: FakeKit, kit: KitClient) -> None:
+    items = [item async for item in kit.broadcasts.list_stats(per_page=3)]
+
+    assert [item.id for item in items] == list(range(10, 0, -1))
+    assert items[-1].subject == "Broadcast 1"
+    assert items[-1].stats.recipients == fake_kit.stats(1)["recipients"]
+    completed = [i.id async for i in kit.broadcasts.list_stats(status="completed")]
+    assert completed == [i.id for i in items if i.stats.status == "completed"]
+
+
+async def test_stats_of_every_broadcast_need_a_pro_plan() -> None:
+    async with FakeKit(stats_forbidden=True) as server, client_for(server) as kit:
+        with pytest.raises(kit_async.PermissionDeniedError):
+            await kit.broadcasts.list_stats()

@@ -47,7 +47,13 @@ import kit_async
 import kit_async.errors
 import kit_async.testing
 import kit_async.webhooks
+from kit_async._resources.account import Accounts
 from kit_async._resources.broadcasts import Broadcasts
+from kit_async._resources.email_templates import EmailTemplates
+from kit_async._resources.posts import Posts
+from kit_async._resources.purchases import Purchases
+from kit_async._resources.segments import Segments
+from kit_async._resources.snippets import Snippets
 from kit_async._resources.tags import Tags
 from kit_async.testing import FakeKit
 
@@ -123,6 +129,12 @@ def _public_objects() -> Iterator[tuple[str, object]]:
                 yield f"{module.__name__}.{name}", obj
     yield "kit_async.KitClient.broadcasts", Broadcasts
     yield "kit_async.KitClient.tags", Tags
+    yield "kit_async.KitClient.account", Accounts
+    yield "kit_async.KitClient.posts", Posts
+    yield "kit_async.KitClient.snippets", Snippets
+    yield "kit_async.KitClient.purchases", Purchases
+    yield "kit_async.KitClient.segments", Segments
+    yield "kit_async.KitClient.email_templates", EmailTemplates
 
 
 def docstring_examples() -> list[Example]:

@@ -5,19 +5,56 @@ The models only hold data; decoding lives in `kit_async._converter`.
 
 from ._page import Page, Pagination
 from ._write import BulkAccepted, BulkResult, Upserted
-from .broadcasts import Broadcast, BroadcastClick, BroadcastStats, EmailTemplate
+from .account import (
+    Account,
+    AccountPlan,
+    AccountTimezone,
+    AccountUser,
+    CreatorProfile,
+    EmailStats,
+    GrowthStats,
+    SendingAddress,
+)
+from .broadcasts import (
+    Broadcast,
+    BroadcastClick,
+    BroadcastStats,
+    BroadcastStatsFigures,
+    BroadcastStatsItem,
+    EmailTemplate,
+)
+from .posts import Post
+from .purchases import Purchase, PurchaseProduct
+from .segments import Segment
+from .snippets import Snippet, SnippetDocument
 from .subscribers import Subscriber
 from .tags import Tag
 
 __all__ = [
+    "Account",
+    "AccountPlan",
+    "AccountTimezone",
+    "AccountUser",
     "Broadcast",
     "BroadcastClick",
     "BroadcastStats",
+    "BroadcastStatsFigures",
+    "BroadcastStatsItem",
     "BulkAccepted",
     "BulkResult",
+    "CreatorProfile",
+    "EmailStats",
     "EmailTemplate",
+    "GrowthStats",
     "Page",
     "Pagination",
+    "Post",
+    "Purchase",
+    "PurchaseProduct",
+    "Segment",
+    "SendingAddress",
+    "Snippet",
+    "SnippetDocument",
     "Subscriber",
     "Tag",
     "Upserted",

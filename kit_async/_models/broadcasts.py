@@ -7,7 +7,14 @@ from typing import Any
 
 import attrs
 
-__all__ = ["Broadcast", "BroadcastClick", "BroadcastStats", "EmailTemplate"]
+__all__ = [
+    "Broadcast",
+    "BroadcastClick",
+    "BroadcastStats",
+    "BroadcastStatsFigures",
+    "BroadcastStatsItem",
+    "EmailTemplate",
+]
 
 
 @attrs.frozen
@@ -27,10 +34,19 @@ class BroadcastClick:
 
 @attrs.frozen
 class EmailTemplate:
-    """The email template a broadcast uses."""
+    """An email template: the one a broadcast uses, or one of `GET /v4/email_templates`.
+
+    Attributes:
+        id: The template's id (a broadcast's `email_template_id`).
+        name: Its name.
+        is_default: Whether new broadcasts use it (only in the templates' list).
+        category: `HTML` or `Starting point` (only in the templates' list).
+    """
 
     id: int
     name: str
+    is_default: bool | None = None
+    category: str | None = None
 
 
 @attrs.frozen
@@ -64,6 +80,8 @@ class Broadcast:
     accounts only. Clicks and stats have their own calls:
     `KitClient.broadcasts.clicks()` and `KitClient.broadcasts.stats()`.
     `subscriber_filter` is kept as Kit sends it (a list of plain dicts).
+    With `slim=True` Kit leaves out `content`, `public_url`, `email_address`,
+    `email_template` and `subscriber_filter`.
     """
 
     id: int
@@ -82,3 +100,42 @@ class Broadcast:
     subscriber_filter: tuple[dict[str, Any], ...] = ()
     publication_id: int | None = None
     status: str | None = None
+    public_url: str | None = None
+
+
+@attrs.frozen
+class BroadcastStatsFigures:
+    """The `stats` object of one broadcast in `GET /v4/broadcasts/stats`.
+
+    The same figures as `BroadcastStats`, which also names the broadcast.
+    """
+
+    recipients: int
+    open_rate: float
+    emails_opened: int
+    click_rate: float
+    unsubscribe_rate: float
+    unsubscribes: int
+    total_clicks: int
+    show_total_clicks: bool
+    status: str
+    progress: float
+    open_tracking_disabled: bool
+    click_tracking_disabled: bool
+
+
+@attrs.frozen
+class BroadcastStatsItem:
+    """One broadcast of `GET /v4/broadcasts/stats`: its id, subject, send time and stats.
+
+    Attributes:
+        id: The broadcast's id.
+        stats: Its figures (`stats.open_rate`, `stats.recipients`, ...).
+        subject: Its subject (sent by Kit since 2026).
+        send_at: When it was (or is to be) sent (sent by Kit since 2026).
+    """
+
+    id: int
+    stats: BroadcastStatsFigures
+    subject: str | None = None
+    send_at: datetime | None = None

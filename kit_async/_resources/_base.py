@@ -8,6 +8,7 @@ namespace.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -70,6 +71,31 @@ def check_when(name: str, value: object) -> str | None:
     if isinstance(value, str) and value.strip():
         return value
     msg = f"{name} must be a datetime, a date or an ISO 8601 string, got {value!r}"
+    raise TypeError(msg)
+
+
+def check_bool(name: str, value: object) -> bool:
+    """Refuse anything but `True` or `False` (not `1`, not `"false"`)."""
+    if not isinstance(value, bool):
+        msg = f"{name} must be True or False, got {type(value).__name__} {value!r}"
+        raise TypeError(msg)
+    return value
+
+
+def check_fields(call: str, fields: Mapping[str, Any], known: Iterable[str]) -> None:
+    """Refuse a keyword that is not one of Kit's body fields for `call`, before sending.
+
+    `call` names the method in the message (`"kit.broadcasts.create()"`); a
+    close spelling is suggested.
+    """
+    allowed = tuple(known)
+    unknown = [name for name in fields if name not in allowed]
+    if not unknown:
+        return
+    name = unknown[0]
+    close = difflib.get_close_matches(name, allowed, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    msg = f"{call} got an unknown field {name!r}{hint}; Kit's fields are: {', '.join(allowed)}"
     raise TypeError(msg)
 
 

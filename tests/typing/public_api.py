@@ -68,6 +68,56 @@ async def broadcasts(kit: kit_async.KitClient) -> None:
     assert_type(stats.open_rate, float)
 
 
+async def broadcast_writes(kit: kit_async.KitClient) -> None:
+    draft = await kit.broadcasts.create(subject="Hi", content="<p>Hi</p>", send_at=None)
+    assert_type(draft, kit_async.Broadcast)
+    await kit.broadcasts.update(draft.id, send_at=datetime(2030, 1, 1), public=True)
+    await kit.broadcasts.delete(draft.id)
+    kit.broadcasts.list(status="completed", sent_after="2026-01-01", slim=True)
+    async for item in kit.broadcasts.list_stats(status="completed"):
+        assert_type(item, kit_async.BroadcastStatsItem)
+        assert_type(item.stats.open_rate, float)
+        assert_type(item.subject, str | None)
+    await kit.broadcasts.create(subjet="Hi")  # type: ignore[call-arg]
+    await kit.broadcasts.create(public="yes")  # type: ignore[arg-type]
+    kit.broadcasts.list(status="sent")  # type: ignore[arg-type]
+
+
+async def the_rest_of_the_account(kit: kit_async.KitClient) -> None:
+    account = await kit.account.get()
+    assert_type(account, kit_async.Account)
+    assert_type(account.user.email, str)
+    assert_type(await kit.account.colors(), tuple[str, ...])
+    assert_type(await kit.account.update_colors(["#000000"]), tuple[str, ...])
+    assert_type(await kit.account.creator_profile(), kit_async.CreatorProfile)
+    assert_type(await kit.account.email_stats(), kit_async.EmailStats)
+    growth = await kit.account.growth_stats(starting="2023-02-10")
+    assert_type(growth.starting, datetime)
+
+    async for post in kit.posts.list(include_content=True):
+        assert_type(post, kit_async.Post)
+    assert_type(await kit.posts.get(1), kit_async.Post)
+
+    snippet = await kit.snippets.create(name="A", snippet_type="inline", content="Hi")
+    assert_type(snippet, kit_async.Snippet)
+    await kit.snippets.update(snippet.id, archived=True)
+    await kit.snippets.create(name="A", snippet_type="text", content="Hi")  # type: ignore[arg-type]
+
+    purchase = await kit.purchases.create(
+        email_address="a@example.com",
+        transaction_id="t-1",
+        currency="USD",
+        products=[{"name": "Tip", "pid": "1", "lid": "1", "quantity": 1, "unit_price": 1.0}],
+    )
+    assert_type(purchase, kit_async.Purchase)
+    assert_type(purchase.products, tuple[kit_async.PurchaseProduct, ...])
+
+    async for segment in kit.segments.list():
+        assert_type(segment, kit_async.Segment)
+    async for template in kit.email_templates.list():
+        assert_type(template, kit_async.EmailTemplate)
+
+
 async def sent_ids() -> AsyncIterator[int]:
     for broadcast_id in (1, 2, 3):
         yield broadcast_id
