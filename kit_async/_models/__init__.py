@@ -6,6 +6,7 @@ The models only hold data; decoding lives in `kit_async._converter`.
 from ._page import Page, Pagination
 from ._write import BulkAccepted, BulkResult, Upserted
 from .broadcasts import Broadcast, BroadcastClick, BroadcastStats, EmailTemplate
+from .forms import Form
 from .subscribers import Subscriber
 from .tags import Tag
 
@@ -16,6 +17,7 @@ __all__ = [
     "BulkAccepted",
     "BulkResult",
     "EmailTemplate",
+    "Form",
     "Page",
     "Pagination",
     "Subscriber",
