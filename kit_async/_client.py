@@ -21,6 +21,7 @@ from ._pagination import MAX_PER_PAGE, AsyncPaginator
 from ._ratelimit import RateLimit
 from ._resources.broadcasts import Broadcasts
 from ._resources.forms import Forms
+from ._resources.sequences import Sequences
 from ._resources.tags import Tags
 from ._transport import RetryPolicy, Transport
 
@@ -332,6 +333,8 @@ class KitClient:
         """Tags and taggings: `kit.tags.create(name)`, `kit.tags.tag_subscriber(...)`, ..."""
         self.forms = Forms(self._transport)
         """Forms and landing pages: `kit.forms.list()`, `kit.forms.add_subscriber(...)`, ..."""
+        self.sequences = Sequences(self._transport)
+        """Sequences and their emails: `kit.sequences.create(name=...)`, `.create_email(...)`, ..."""
 
     def __repr__(self) -> str:
         kind = "oauth" if isinstance(self._transport.auth, OAuthAuth) else "api_key"

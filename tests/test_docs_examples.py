@@ -49,6 +49,7 @@ import kit_async.testing
 import kit_async.webhooks
 from kit_async._resources.broadcasts import Broadcasts
 from kit_async._resources.forms import Forms
+from kit_async._resources.sequences import Sequences
 from kit_async._resources.tags import Tags
 from kit_async.testing import FakeKit
 
@@ -125,6 +126,7 @@ def _public_objects() -> Iterator[tuple[str, object]]:
     yield "kit_async.KitClient.broadcasts", Broadcasts
     yield "kit_async.KitClient.tags", Tags
     yield "kit_async.KitClient.forms", Forms
+    yield "kit_async.KitClient.sequences", Sequences
 
 
 def docstring_examples() -> list[Example]:

@@ -7,6 +7,13 @@ from ._page import Page, Pagination
 from ._write import BulkAccepted, BulkResult, Upserted
 from .broadcasts import Broadcast, BroadcastClick, BroadcastStats, EmailTemplate
 from .forms import Form
+from .sequences import (
+    EmailSequence,
+    SequenceEmail,
+    SequenceEmailStats,
+    SequenceStats,
+    SubscriberSource,
+)
 from .subscribers import Subscriber
 from .tags import Tag
 
@@ -16,11 +23,16 @@ __all__ = [
     "BroadcastStats",
     "BulkAccepted",
     "BulkResult",
+    "EmailSequence",
     "EmailTemplate",
     "Form",
     "Page",
     "Pagination",
+    "SequenceEmail",
+    "SequenceEmailStats",
+    "SequenceStats",
     "Subscriber",
+    "SubscriberSource",
     "Tag",
     "Upserted",
 ]

@@ -8,6 +8,7 @@ namespace.
 
 from __future__ import annotations
 
+import difflib
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
@@ -81,6 +82,37 @@ def one_subscriber(subscriber_id: object, email_address: object) -> tuple[int | 
     if subscriber_id is not None:
         return check_id("subscriber_id", subscriber_id), None
     return None, check_text("email_address", email_address)
+
+
+def check_fields(
+    call: str,
+    fields: Mapping[str, Any],
+    known: Iterable[str],
+    *,
+    required: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Kit's body fields passed as keywords (`**fields`), as the JSON body to send.
+
+    A name Kit does not document is refused, so that a typo cannot vanish
+    silently; a `required` field must be given, and not as `None`. Other
+    `None` values are sent as JSON `null`, which Kit's updates read as "clear"
+    or "reset" (`send_days=None`, `email_template_id=None`).
+    """
+    names = tuple(known)
+    for name in fields:
+        if name not in names:
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            msg = (
+                f"{call}() got an unknown field {name!r}{hint}; "
+                f"Kit's fields are: {', '.join(names)}"
+            )
+            raise TypeError(msg)
+    missing = [name for name in required if fields.get(name) is None]
+    if missing:
+        msg = f"{call}() needs {', '.join(missing)} (Kit requires {'them' if len(missing) > 1 else 'it'})"
+        raise TypeError(msg)
+    return dict(fields)
 
 
 def compact(values: Mapping[str, Any]) -> dict[str, Any]:
