@@ -216,7 +216,10 @@ class Forms(Resource):
             subscriber_id: The subscriber's id (or give `email_address`).
             email_address: The subscriber's address (or give `subscriber_id`).
             referrer: The page the subscription came from; Kit reads its UTM
-                parameters into `referrer_utm_parameters`.
+                parameters into `referrer_utm_parameters`. Kit's description
+                marks it required on the by-id path only (an artefact of its
+                example: the by-email path, otherwise the same, does not), so
+                without one an empty JSON object is sent.
 
         Raises:
             TypeError: neither or both of `subscriber_id` and `email_address`.
