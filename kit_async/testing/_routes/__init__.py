@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from . import broadcasts, oauth, subscriber_filter, subscribers, tags
+from . import (
+    broadcasts,
+    custom_fields,
+    forms,
+    oauth,
+    sequence_emails,
+    sequences,
+    subscriber_filter,
+    subscribers,
+    tags,
+)
 from ._route import Handler, Route
 
 __all__ = ["ROUTES", "Handler", "Route"]
@@ -13,6 +23,10 @@ ROUTES: tuple[Route, ...] = (
     *subscriber_filter.ROUTES,
     *subscribers.ROUTES,
     *tags.ROUTES,
+    *custom_fields.ROUTES,
+    *forms.ROUTES,
+    *sequences.ROUTES,
+    *sequence_emails.ROUTES,
     *oauth.ROUTES,
 )
 """Every route, in registration order (a literal path before a template it would match)."""
