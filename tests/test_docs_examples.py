@@ -185,13 +185,23 @@ class DocsServers:
     docstrings: FakeKit  # 150 broadcasts, for the ids the docstrings use
 
 
+def _docstring_account(server: FakeKit) -> FakeKit:
+    """What the docstrings name besides broadcasts: alice@example.com, form 1, sequence 1."""
+    alice = server.add_subscriber("alice@example.com", first_name="Alice")
+    server.subscribe_to_form(server.add_form("Newsletter"), alice)
+    server.add_to_sequence(server.add_sequence("Welcome"), alice)
+    return server
+
+
 @pytest.fixture(scope="session")
 def docs_servers() -> Iterator[DocsServers]:
     background = _BackgroundServers()
     try:
         yield DocsServers(
             pages=background.start(FakeKit(api_key=DOCS_API_KEY)),
-            docstrings=background.start(FakeKit(api_key=DOCS_API_KEY, broadcasts=150, clicks=3)),
+            docstrings=background.start(
+                _docstring_account(FakeKit(api_key=DOCS_API_KEY, broadcasts=150, clicks=3))
+            ),
         )
     finally:
         background.stop()

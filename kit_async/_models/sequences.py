@@ -33,7 +33,8 @@ class SequenceStats:
     """A sequence's figures, as on Kit's sequences dashboard (`include_stats=True`).
 
     Every figure but `unsubscribers` is `None` while the sequence has no
-    deliverability data. Rates are percentages.
+    deliverability data (and any figure Kit did not send is `None`: its
+    description requires none of them). Rates are percentages.
 
     Attributes:
         unsubscribers: Subscribers who left (cancelled) the sequence: its
@@ -52,7 +53,7 @@ class SequenceStats:
         complaint_rate: Percentage of sent emails marked as spam.
     """
 
-    unsubscribers: int
+    unsubscribers: int | None = None
     recipients: int | None = None
     opens: int | None = None
     clicks: int | None = None
@@ -120,7 +121,8 @@ class SequenceEmailStats:
     """One sequence email's figures, as on Kit's sequence report (`include_stats=True`).
 
     Kit sends `0` for every figure while the email has no deliverability
-    data. Rates are percentages.
+    data; a figure it did not send is `None` (its description requires
+    none of them). Rates are percentages.
 
     Attributes:
         recipients: Times the email was sent (the rates' denominator).
@@ -137,18 +139,18 @@ class SequenceEmailStats:
         complaint_rate: Percentage of sent emails marked as spam.
     """
 
-    recipients: int
-    opens: int
-    clicks: int
-    email_unsubscribes: int
-    bounces: int
-    complaints: int
-    open_rate: float
-    click_rate: float
-    click_to_open_rate: float
-    unsubscribe_rate: float
-    bounce_rate: float
-    complaint_rate: float
+    recipients: int | None = None
+    opens: int | None = None
+    clicks: int | None = None
+    email_unsubscribes: int | None = None
+    bounces: int | None = None
+    complaints: int | None = None
+    open_rate: float | None = None
+    click_rate: float | None = None
+    click_to_open_rate: float | None = None
+    unsubscribe_rate: float | None = None
+    bounce_rate: float | None = None
+    complaint_rate: float | None = None
 
 
 @attrs.frozen
