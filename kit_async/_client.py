@@ -22,9 +22,11 @@ from ._ratelimit import RateLimit
 from ._resources.account import Accounts
 from ._resources.broadcasts import Broadcasts
 from ._resources.email_templates import EmailTemplates
+from ._resources.forms import Forms
 from ._resources.posts import Posts
 from ._resources.purchases import Purchases
 from ._resources.segments import Segments
+from ._resources.sequences import Sequences
 from ._resources.snippets import Snippets
 from ._resources.tags import Tags
 from ._transport import RetryPolicy, Transport
@@ -350,6 +352,10 @@ class KitClient:
         """Segments: `kit.segments.list()`."""
         self.email_templates = EmailTemplates(self._transport)
         """Email templates for broadcasts: `kit.email_templates.list()`."""
+        self.forms = Forms(self._transport)
+        """Forms and landing pages: `kit.forms.list()`, `kit.forms.add_subscriber(...)`, ..."""
+        self.sequences = Sequences(self._transport)
+        """Sequences and their emails: `kit.sequences.create(name=...)`, `.create_email(...)`, ..."""
 
     def __repr__(self) -> str:
         kind = "oauth" if isinstance(self._transport.auth, OAuthAuth) else "api_key"

@@ -50,9 +50,11 @@ import kit_async.webhooks
 from kit_async._resources.account import Accounts
 from kit_async._resources.broadcasts import Broadcasts
 from kit_async._resources.email_templates import EmailTemplates
+from kit_async._resources.forms import Forms
 from kit_async._resources.posts import Posts
 from kit_async._resources.purchases import Purchases
 from kit_async._resources.segments import Segments
+from kit_async._resources.sequences import Sequences
 from kit_async._resources.snippets import Snippets
 from kit_async._resources.tags import Tags
 from kit_async.testing import FakeKit
@@ -135,6 +137,8 @@ def _public_objects() -> Iterator[tuple[str, object]]:
     yield "kit_async.KitClient.purchases", Purchases
     yield "kit_async.KitClient.segments", Segments
     yield "kit_async.KitClient.email_templates", EmailTemplates
+    yield "kit_async.KitClient.forms", Forms
+    yield "kit_async.KitClient.sequences", Sequences
 
 
 def docstring_examples() -> list[Example]:
@@ -193,13 +197,23 @@ class DocsServers:
     docstrings: FakeKit  # 150 broadcasts, for the ids the docstrings use
 
 
+def _docstring_account(server: FakeKit) -> FakeKit:
+    """What the docstrings name besides broadcasts: alice@example.com, form 1, sequence 1."""
+    alice = server.add_subscriber("alice@example.com", first_name="Alice")
+    server.subscribe_to_form(server.add_form("Newsletter"), alice)
+    server.add_to_sequence(server.add_sequence("Welcome"), alice)
+    return server
+
+
 @pytest.fixture(scope="session")
 def docs_servers() -> Iterator[DocsServers]:
     background = _BackgroundServers()
     try:
         yield DocsServers(
             pages=background.start(FakeKit(api_key=DOCS_API_KEY)),
-            docstrings=background.start(FakeKit(api_key=DOCS_API_KEY, broadcasts=150, clicks=3)),
+            docstrings=background.start(
+                _docstring_account(FakeKit(api_key=DOCS_API_KEY, broadcasts=150, clicks=3))
+            ),
         )
     finally:
         background.stop()

@@ -23,9 +23,17 @@ from .broadcasts import (
     BroadcastStatsItem,
     EmailTemplate,
 )
+from .forms import Form
 from .posts import Post
 from .purchases import Purchase, PurchaseProduct
 from .segments import Segment
+from .sequences import (
+    EmailSequence,
+    SequenceEmail,
+    SequenceEmailStats,
+    SequenceStats,
+    SubscriberSource,
+)
 from .snippets import Snippet, SnippetDocument
 from .subscribers import Subscriber
 from .tags import Tag
@@ -43,8 +51,10 @@ __all__ = [
     "BulkAccepted",
     "BulkResult",
     "CreatorProfile",
+    "EmailSequence",
     "EmailStats",
     "EmailTemplate",
+    "Form",
     "GrowthStats",
     "Page",
     "Pagination",
@@ -53,9 +63,13 @@ __all__ = [
     "PurchaseProduct",
     "Segment",
     "SendingAddress",
+    "SequenceEmail",
+    "SequenceEmailStats",
+    "SequenceStats",
     "Snippet",
     "SnippetDocument",
     "Subscriber",
+    "SubscriberSource",
     "Tag",
     "Upserted",
 ]

@@ -82,23 +82,6 @@ def check_bool(name: str, value: object) -> bool:
     return value
 
 
-def check_fields(call: str, fields: Mapping[str, Any], known: Iterable[str]) -> None:
-    """Refuse a keyword that is not one of Kit's body fields for `call`, before sending.
-
-    `call` names the method in the message (`"kit.broadcasts.create()"`); a
-    close spelling is suggested.
-    """
-    allowed = tuple(known)
-    unknown = [name for name in fields if name not in allowed]
-    if not unknown:
-        return
-    name = unknown[0]
-    close = difflib.get_close_matches(name, allowed, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    msg = f"{call} got an unknown field {name!r}{hint}; Kit's fields are: {', '.join(allowed)}"
-    raise TypeError(msg)
-
-
 def one_subscriber(subscriber_id: object, email_address: object) -> tuple[int | None, str | None]:
     """Exactly one of `subscriber_id=` or `email_address=`, checked."""
     if (subscriber_id is None) == (email_address is None):
@@ -107,6 +90,36 @@ def one_subscriber(subscriber_id: object, email_address: object) -> tuple[int | 
     if subscriber_id is not None:
         return check_id("subscriber_id", subscriber_id), None
     return None, check_text("email_address", email_address)
+
+
+def check_fields(
+    call: str,
+    fields: Mapping[str, Any],
+    known: Iterable[str],
+    *,
+    required: Iterable[str] = (),
+) -> dict[str, Any]:
+    """Kit's body fields passed as keywords (`**fields`), as the JSON body to send.
+
+    A name Kit does not document is refused, so that a typo cannot vanish
+    silently; a `required` field must be given, and not as `None`. Other
+    `None` values are sent as JSON `null`, which Kit's updates read as "clear"
+    or "reset" (`send_days=None`, `email_template_id=None`).
+    """
+    names = tuple(known)
+    for name in fields:
+        if name not in names:
+            close = difflib.get_close_matches(name, names, n=1)
+            hint = f" (did you mean {close[0]!r}?)" if close else ""
+            msg = (
+                f"{call} got an unknown field {name!r}{hint}; Kit's fields are: {', '.join(names)}"
+            )
+            raise TypeError(msg)
+    missing = [name for name in required if fields.get(name) is None]
+    if missing:
+        msg = f"{call} needs {', '.join(missing)} (Kit requires {'them' if len(missing) > 1 else 'it'})"
+        raise TypeError(msg)
+    return dict(fields)
 
 
 def compact(values: Mapping[str, Any]) -> dict[str, Any]:

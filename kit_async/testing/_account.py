@@ -434,14 +434,9 @@ class Account:
     def add_sequence(self, name: str, **settings: Any) -> Sequence:
         """Add a sequence; `settings` are `Sequence` attributes (`active=False`, ...)."""
         now = settings.pop("created_at", None) or self.clock()
-        sequence = Sequence(
-            id=self.next_id("sequences"),
-            name=name,
-            created_at=now,
-            updated_at=now,
-            time_zone=self.info["timezone"]["name"],
-            **settings,
-        )
+        settings.setdefault("updated_at", now)
+        settings.setdefault("time_zone", self.info["timezone"]["name"])
+        sequence = Sequence(id=self.next_id("sequences"), name=name, created_at=now, **settings)
         self.sequences[sequence.id] = sequence
         return sequence
 

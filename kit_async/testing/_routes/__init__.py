@@ -2,10 +2,31 @@
 
 from __future__ import annotations
 
-from . import broadcasts, oauth
+from . import (
+    broadcasts,
+    custom_fields,
+    forms,
+    oauth,
+    sequence_emails,
+    sequences,
+    subscriber_filter,
+    subscribers,
+    tags,
+)
 from ._route import Handler, Route
 
 __all__ = ["ROUTES", "Handler", "Route"]
 
-ROUTES: tuple[Route, ...] = (*broadcasts.ROUTES, *oauth.ROUTES)
+ROUTES: tuple[Route, ...] = (
+    *broadcasts.ROUTES,
+    # Before /v4/subscribers/{id}, whose PUT would otherwise answer 405 to it.
+    *subscriber_filter.ROUTES,
+    *subscribers.ROUTES,
+    *tags.ROUTES,
+    *custom_fields.ROUTES,
+    *forms.ROUTES,
+    *sequences.ROUTES,
+    *sequence_emails.ROUTES,
+    *oauth.ROUTES,
+)
 """Every route, in registration order (a literal path before a template it would match)."""
