@@ -39,10 +39,8 @@ def declared() -> set[tuple[str, str]]:
     for info in pkgutil.iter_modules(kit_async._resources.__path__):
         module = importlib.import_module(f"kit_async._resources.{info.name}")
         for value in vars(module).values():
-            if isinstance(value, Endpoint | NoContent | Bulk):
+            if isinstance(value, Endpoint | NoContent | Bulk | ListEndpoint):
                 found.add((value.method, value.path))
-            elif isinstance(value, ListEndpoint):
-                found.add(("GET", value.path))
     return found
 
 
