@@ -6,7 +6,8 @@ The models only hold data; decoding lives in `kit_async._converter`.
 from ._page import Page, Pagination
 from ._write import BulkAccepted, BulkResult, Upserted
 from .broadcasts import Broadcast, BroadcastClick, BroadcastStats, EmailTemplate
-from .subscribers import Subscriber
+from .custom_fields import CustomField, CustomFieldValue
+from .subscribers import FilteredSubscriber, PinnedLocation, Subscriber, SubscriberStats
 from .tags import Tag
 
 __all__ = [
@@ -15,10 +16,15 @@ __all__ = [
     "BroadcastStats",
     "BulkAccepted",
     "BulkResult",
+    "CustomField",
+    "CustomFieldValue",
     "EmailTemplate",
+    "FilteredSubscriber",
     "Page",
     "Pagination",
+    "PinnedLocation",
     "Subscriber",
+    "SubscriberStats",
     "Tag",
     "Upserted",
 ]
