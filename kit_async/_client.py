@@ -20,6 +20,7 @@ from ._models import BroadcastClick
 from ._pagination import MAX_PER_PAGE, AsyncPaginator
 from ._ratelimit import RateLimit
 from ._resources.broadcasts import Broadcasts
+from ._resources.subscribers import Subscribers
 from ._resources.tags import Tags
 from ._transport import RetryPolicy, Transport
 
@@ -329,6 +330,8 @@ class KitClient:
         """Broadcasts, their clicks and their stats: `kit.broadcasts.clicks(id)`, ..."""
         self.tags = Tags(self._transport)
         """Tags and taggings: `kit.tags.create(name)`, `kit.tags.tag_subscriber(...)`, ..."""
+        self.subscribers = Subscribers(self._transport)
+        """Subscribers: `kit.subscribers.create(email)`, `.list()`, `.filter(conditions)`, ..."""
 
     def __repr__(self) -> str:
         kind = "oauth" if isinstance(self._transport.auth, OAuthAuth) else "api_key"

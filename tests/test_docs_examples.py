@@ -48,6 +48,7 @@ import kit_async.errors
 import kit_async.testing
 import kit_async.webhooks
 from kit_async._resources.broadcasts import Broadcasts
+from kit_async._resources.subscribers import Subscribers
 from kit_async._resources.tags import Tags
 from kit_async.testing import FakeKit
 
@@ -123,6 +124,7 @@ def _public_objects() -> Iterator[tuple[str, object]]:
                 yield f"{module.__name__}.{name}", obj
     yield "kit_async.KitClient.broadcasts", Broadcasts
     yield "kit_async.KitClient.tags", Tags
+    yield "kit_async.KitClient.subscribers", Subscribers
 
 
 def docstring_examples() -> list[Example]:
