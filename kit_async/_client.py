@@ -20,6 +20,7 @@ from ._models import BroadcastClick
 from ._pagination import MAX_PER_PAGE, AsyncPaginator
 from ._ratelimit import RateLimit
 from ._resources.broadcasts import Broadcasts
+from ._resources.custom_fields import CustomFields
 from ._resources.subscribers import Subscribers
 from ._resources.tags import Tags
 from ._transport import RetryPolicy, Transport
@@ -332,6 +333,8 @@ class KitClient:
         """Tags and taggings: `kit.tags.create(name)`, `kit.tags.tag_subscriber(...)`, ..."""
         self.subscribers = Subscribers(self._transport)
         """Subscribers: `kit.subscribers.create(email)`, `.list()`, `.filter(conditions)`, ..."""
+        self.custom_fields = CustomFields(self._transport)
+        """Custom fields: `kit.custom_fields.create(label)`, `.bulk_update_values(...)`, ..."""
 
     def __repr__(self) -> str:
         kind = "oauth" if isinstance(self._transport.auth, OAuthAuth) else "api_key"

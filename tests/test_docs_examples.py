@@ -48,6 +48,7 @@ import kit_async.errors
 import kit_async.testing
 import kit_async.webhooks
 from kit_async._resources.broadcasts import Broadcasts
+from kit_async._resources.custom_fields import CustomFields
 from kit_async._resources.subscribers import Subscribers
 from kit_async._resources.tags import Tags
 from kit_async.testing import FakeKit
@@ -125,6 +126,7 @@ def _public_objects() -> Iterator[tuple[str, object]]:
     yield "kit_async.KitClient.broadcasts", Broadcasts
     yield "kit_async.KitClient.tags", Tags
     yield "kit_async.KitClient.subscribers", Subscribers
+    yield "kit_async.KitClient.custom_fields", CustomFields
 
 
 def docstring_examples() -> list[Example]:
