@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
+from typing import Any
 
 import pytest
 
@@ -97,7 +98,7 @@ async def test_filter_pages_through_every_match_with_int_ids(
         record.stats.update(opened=n)
     server.add_subscriber("gone@example.com", state="cancelled")
 
-    conditions = [
+    conditions: list[dict[str, Any]] = [
         {"type": "opens", "count_greater_than_or_equal": 2, "after": date(2026, 1, 1)},
         {"type": "subscriber_state", "states": ["active"]},
     ]
