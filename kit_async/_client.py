@@ -21,6 +21,7 @@ from ._pagination import MAX_PER_PAGE, AsyncPaginator
 from ._ratelimit import RateLimit
 from ._resources.account import Accounts
 from ._resources.broadcasts import Broadcasts
+from ._resources.custom_fields import CustomFields
 from ._resources.email_templates import EmailTemplates
 from ._resources.forms import Forms
 from ._resources.posts import Posts
@@ -28,6 +29,7 @@ from ._resources.purchases import Purchases
 from ._resources.segments import Segments
 from ._resources.sequences import Sequences
 from ._resources.snippets import Snippets
+from ._resources.subscribers import Subscribers
 from ._resources.tags import Tags
 from ._transport import RetryPolicy, Transport
 
@@ -356,6 +358,10 @@ class KitClient:
         """Forms and landing pages: `kit.forms.list()`, `kit.forms.add_subscriber(...)`, ..."""
         self.sequences = Sequences(self._transport)
         """Sequences and their emails: `kit.sequences.create(name=...)`, `.create_email(...)`, ..."""
+        self.subscribers = Subscribers(self._transport)
+        """Subscribers: `kit.subscribers.create(email)`, `.list()`, `.filter(conditions)`, ..."""
+        self.custom_fields = CustomFields(self._transport)
+        """Custom fields: `kit.custom_fields.create(label)`, `.bulk_update_values(...)`, ..."""
 
     def __repr__(self) -> str:
         kind = "oauth" if isinstance(self._transport.auth, OAuthAuth) else "api_key"

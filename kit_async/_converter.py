@@ -22,6 +22,7 @@ import cattrs
 from cattrs.errors import AttributeValidationNote, BaseValidationError, IterableValidationNote
 
 from ._models import Pagination
+from ._models._ids import IdText
 from .errors import ResponseValidationError
 
 try:  # orjson is optional: faster decoding when installed.
@@ -76,10 +77,22 @@ def _structure_dict(value: Any, _: type[Any]) -> dict[str, Any]:
     return value
 
 
+def _structure_id_text(value: Any, _: type[Any]) -> int:
+    # Kit's subscriber filter sends ids as "456"; an int is taken too, should
+    # Kit ever send them as its other endpoints do.
+    if type(value) is int:
+        return value
+    if type(value) is str and value.isascii() and value.isdigit():
+        return int(value)
+    msg = f"expected an id (a string of digits), got {value!r}"
+    raise TypeError(msg)
+
+
 def _configure(conv: cattrs.Converter) -> cattrs.Converter:
     for kind in (int, str, bool):
         conv.register_structure_hook(kind, _exact(kind))
     conv.register_structure_hook(float, _structure_float)
+    conv.register_structure_hook_func(lambda t: t == IdText, _structure_id_text)
     conv.register_structure_hook(datetime, _structure_datetime)
     conv.register_structure_hook_func(lambda t: t == dict[str, Any], _structure_dict)
     return conv

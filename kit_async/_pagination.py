@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 
 from ._converter import Envelope, decode_items
-from ._http import Request
+from ._http import NO_BODY, Request
 from ._models import Page
 from .errors import KitError, PaginationError
 
@@ -52,13 +52,23 @@ def _check_per_page(per_page: int) -> None:
 class ListEndpoint(Generic[T]):
     """A cursor-paginated Kit endpoint, declared in a resource module.
 
+    Most of Kit's lists are a `GET` with the filters and the paging in the
+    query. A listing done by `POST` (Kit's subscriber filter, whose criteria
+    are a JSON body and which declares no query parameters) sends its paging
+    (`per_page`, `after` or `before`, and the first-page-only options) in
+    that JSON body instead, beside the criteria given to `paginate(json=)`,
+    and follows `pagination.end_cursor` like any other list.
+
     Attributes:
         path: The path template, e.g. `/v4/broadcasts/{broadcast_id}/clicks`.
         model: The attrs class each item decodes into.
         envelope: Where the items sit in the body (and fields taken from it).
-        first_page_only: Query parameters sent with the first request only
+        first_page_only: Parameters sent with the first request only
             (`include_total_count` costs Kit an extra query per page).
         oauth_only: Kit serves it to OAuth apps only.
+        method: `GET` (paging in the query) or `POST` (paging in the body).
+        retry_safe: Whether sending a page request twice is harmless (`None`:
+            by method; a `POST` listing that only reads says `True`).
     """
 
     path: str
@@ -66,6 +76,8 @@ class ListEndpoint(Generic[T]):
     envelope: Envelope
     first_page_only: frozenset[str] = frozenset({"include_total_count"})
     oauth_only: bool = False
+    method: str = attrs.field(default="GET", validator=attrs.validators.in_(("GET", "POST")))
+    retry_safe: bool | None = None
 
     def paginate(
         self,
@@ -73,22 +85,36 @@ class ListEndpoint(Generic[T]):
         *,
         path_params: Mapping[str, Any] | None = None,
         params: Mapping[str, Any] | None = None,
+        json: Mapping[str, Any] | None = None,
         per_page: int = MAX_PER_PAGE,
         after: str | None = None,
         before: str | None = None,
     ) -> AsyncPaginator[T]:
-        """Validate the arguments (before any request) and return a paginator."""
+        """Validate the arguments (before any request) and return a paginator.
+
+        `json` is the body of a `POST` listing (its `None` values left out);
+        a `GET` list takes none.
+        """
         _check_per_page(per_page)
         _check_cursor("after", after)
         _check_cursor("before", before)
         if after is not None and before is not None:
             msg = "pass either after= or before=, not both"
             raise ValueError(msg)
+        if self.method == "GET" and json is not None:
+            msg = f"GET {self.path} is a list without a body; pass params= instead of json="
+            raise TypeError(msg)
         request = Request.to(
-            "GET",
+            self.method,
             self.path,
             path_params,
             params={name: value for name, value in (params or {}).items() if value is not None},
+            json=(
+                NO_BODY
+                if self.method == "GET"
+                else {name: value for name, value in (json or {}).items() if value is not None}
+            ),
+            retry_safe=self.retry_safe,
             oauth_only=self.oauth_only,
         )
         return AsyncPaginator(
@@ -132,7 +158,8 @@ class AsyncPaginator(Generic[T]):
         self._start = before if self._backwards else after
 
     def __repr__(self) -> str:
-        return f"AsyncPaginator(GET {self.path}, per_page={self.per_page})"
+        method = self._request.method
+        return f"AsyncPaginator({method} {self.path}, per_page={self.per_page})"
 
     def __aiter__(self) -> AsyncIterator[T]:
         return self._items()
@@ -173,18 +200,23 @@ class AsyncPaginator(Generic[T]):
 
     async def _fetch(self, cursor: str | None, *, first: bool) -> Page[T]:
         endpoint = self._endpoint
-        params = dict(self._request.params)
+        # A GET list pages in its query, a POST listing in its JSON body.
+        in_body = self._request.has_body
+        values = dict(self._request.json if in_body else self._request.params)
         if not first:
             for name in endpoint.first_page_only:
-                params.pop(name, None)
-        params["per_page"] = self.per_page
+                values.pop(name, None)
+        values["per_page"] = self.per_page
         if cursor is not None:
-            params["before" if self._backwards else "after"] = cursor
-        request = attrs.evolve(self._request, params=params, cursor=cursor)
+            values["before" if self._backwards else "after"] = cursor
+        if in_body:
+            request = attrs.evolve(self._request, json=values, cursor=cursor)
+        else:
+            request = attrs.evolve(self._request, params=values, cursor=cursor)
         body = await self._transport.request_json(request)
         try:
             items, pagination = decode_items(
-                body, endpoint.model, endpoint.envelope, method="GET", path=self.path
+                body, endpoint.model, endpoint.envelope, method=request.method, path=self.path
             )
         except KitError as exc:
             request.annotate(exc)

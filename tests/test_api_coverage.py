@@ -41,10 +41,8 @@ def declared() -> set[tuple[str, str]]:
     for info in pkgutil.iter_modules(kit_async._resources.__path__):
         module = importlib.import_module(f"kit_async._resources.{info.name}")
         for value in vars(module).values():
-            if isinstance(value, Endpoint | NoContent | Bulk):
+            if isinstance(value, Endpoint | NoContent | Bulk | ListEndpoint):
                 found.add((value.method, value.path))
-            elif isinstance(value, ListEndpoint):
-                found.add(("GET", value.path))
     return found
 
 
@@ -104,10 +102,8 @@ def operations_table() -> str:
                 declaration = declarations.get(name)
                 if declaration is None:
                     continue
-                http = "GET" if isinstance(declaration, ListEndpoint) else declaration.method
-                if isinstance(declaration, ListEndpoint):
-                    retry = "yes"
-                elif declaration.retry_safe is None:
+                http = declaration.method
+                if declaration.retry_safe is None:
                     retry = "yes" if http != "POST" else "only if never sent"
                 else:
                     retry = "yes" if declaration.retry_safe else "only if never sent"
@@ -155,7 +151,7 @@ def _examples() -> list[tuple[str, Any, str, Any]]:
     paths = json.loads(DESCRIPTION.read_text())["paths"]
     cases = []
     for declaration in _declarations():
-        method = "GET" if isinstance(declaration, ListEndpoint) else declaration.method
+        method = declaration.method
         responses = paths[declaration.path][method.lower()]["responses"]
         for status, response in responses.items():
             if not status.startswith("2"):
@@ -181,7 +177,7 @@ EXAMPLES = _examples()
 def test_kits_example_answer_decodes_with_the_declared_model(
     declaration: Any, status: str, body: Any
 ) -> None:
-    where = {"method": "GET", "path": declaration.path}
+    where = {"method": declaration.method, "path": declaration.path}
     if isinstance(declaration, ListEndpoint):
         items, pagination = decode_items(body, declaration.model, declaration.envelope, **where)
         assert pagination.per_page >= 1

@@ -49,6 +49,7 @@ import kit_async.testing
 import kit_async.webhooks
 from kit_async._resources.account import Accounts
 from kit_async._resources.broadcasts import Broadcasts
+from kit_async._resources.custom_fields import CustomFields
 from kit_async._resources.email_templates import EmailTemplates
 from kit_async._resources.forms import Forms
 from kit_async._resources.posts import Posts
@@ -56,6 +57,7 @@ from kit_async._resources.purchases import Purchases
 from kit_async._resources.segments import Segments
 from kit_async._resources.sequences import Sequences
 from kit_async._resources.snippets import Snippets
+from kit_async._resources.subscribers import Subscribers
 from kit_async._resources.tags import Tags
 from kit_async.testing import FakeKit
 
@@ -139,6 +141,8 @@ def _public_objects() -> Iterator[tuple[str, object]]:
     yield "kit_async.KitClient.email_templates", EmailTemplates
     yield "kit_async.KitClient.forms", Forms
     yield "kit_async.KitClient.sequences", Sequences
+    yield "kit_async.KitClient.subscribers", Subscribers
+    yield "kit_async.KitClient.custom_fields", CustomFields
 
 
 def docstring_examples() -> list[Example]:

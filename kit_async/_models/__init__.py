@@ -23,6 +23,7 @@ from .broadcasts import (
     BroadcastStatsItem,
     EmailTemplate,
 )
+from .custom_fields import CustomField, CustomFieldValue
 from .forms import Form
 from .posts import Post
 from .purchases import Purchase, PurchaseProduct
@@ -35,7 +36,7 @@ from .sequences import (
     SubscriberSource,
 )
 from .snippets import Snippet, SnippetDocument
-from .subscribers import Subscriber
+from .subscribers import FilteredSubscriber, PinnedLocation, Subscriber, SubscriberStats
 from .tags import Tag
 
 __all__ = [
@@ -51,13 +52,17 @@ __all__ = [
     "BulkAccepted",
     "BulkResult",
     "CreatorProfile",
+    "CustomField",
+    "CustomFieldValue",
     "EmailSequence",
     "EmailStats",
     "EmailTemplate",
+    "FilteredSubscriber",
     "Form",
     "GrowthStats",
     "Page",
     "Pagination",
+    "PinnedLocation",
     "Post",
     "Purchase",
     "PurchaseProduct",
@@ -70,6 +75,7 @@ __all__ = [
     "SnippetDocument",
     "Subscriber",
     "SubscriberSource",
+    "SubscriberStats",
     "Tag",
     "Upserted",
 ]

@@ -109,9 +109,30 @@ class Account:
                 "friendly_name": "Eastern Time (US & Canada)",
                 "utc_offset": "-05:00",
             },
+            "sending_addresses": [
+                {
+                    "email_address": "creator@example.com",
+                    "from_name": "FakeKit",
+                    "status": "verified",
+                    "is_default": True,
+                    "is_verified": True,
+                    "is_dmarc_configured": True,
+                }
+            ],
+            "plan": {
+                "plan_type": "creator",
+                "interval": "month",
+                "subscriber_limit": None,
+                "on_trial": False,
+                "trial_lapse_date": None,
+                "renews_at": None,
+                "cancels_at": None,
+            },
         }
         self.user: dict[str, Any] = {"id": 1, "email": "creator@example.com"}
         self.colors: list[str] = ["#008000", "#FF0000"]
+        #: The product that unlocks paid posts (the same for every post), if any.
+        self.post_product_id: int | None = None
         self.creator_profile: dict[str, Any] | None = {
             "name": "FakeKit",
             "byline": "A creator",
@@ -477,7 +498,10 @@ class Account:
         if fields.get("status", "published") == "published":
             fields.setdefault("published_at", fields["created_at"])
         fields.setdefault("slug", snippet_key(title))
-        post = Post(id=self.next_id("posts"), title=title, **fields)
+        post_id = self.next_id("posts")
+        # A post sent as a broadcast shares its publication id; others get their own.
+        fields.setdefault("publication_id", 10_000 + post_id)
+        post = Post(id=post_id, title=title, **fields)
         self.posts[post.id] = post
         return post
 

@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 from . import (
+    account,
     broadcasts,
     custom_fields,
+    email_templates,
     forms,
     oauth,
+    posts,
+    purchases,
+    segments,
     sequence_emails,
     sequences,
+    snippets,
     subscriber_filter,
     subscribers,
     tags,
@@ -27,6 +33,12 @@ ROUTES: tuple[Route, ...] = (
     *forms.ROUTES,
     *sequences.ROUTES,
     *sequence_emails.ROUTES,
+    *purchases.ROUTES,
+    *posts.ROUTES,
+    *snippets.ROUTES,
+    *segments.ROUTES,
+    *email_templates.ROUTES,
+    *account.ROUTES,
     *oauth.ROUTES,
 )
 """Every route, in registration order (a literal path before a template it would match)."""
