@@ -8,6 +8,8 @@ from ._write import BulkAccepted, BulkResult, Upserted
 from .broadcasts import Broadcast, BroadcastClick, BroadcastStats, EmailTemplate
 from .subscribers import Subscriber
 from .tags import Tag
+from .webhook_endpoints import WebhookEndpoint
+from .webhooks import LegacyWebhook, LegacyWebhookEvent
 
 __all__ = [
     "Broadcast",
@@ -16,9 +18,12 @@ __all__ = [
     "BulkAccepted",
     "BulkResult",
     "EmailTemplate",
+    "LegacyWebhook",
+    "LegacyWebhookEvent",
     "Page",
     "Pagination",
     "Subscriber",
     "Tag",
     "Upserted",
+    "WebhookEndpoint",
 ]
