@@ -49,11 +49,14 @@ if TYPE_CHECKING:
         BulkAccepted,
         BulkResult,
         EmailTemplate,
+        LegacyWebhook,
+        LegacyWebhookEvent,
         Page,
         Pagination,
         Subscriber,
         Tag,
         Upserted,
+        WebhookEndpoint,
     )
     from ._pagination import AsyncPaginator
     from ._ratelimit import RateLimit
@@ -80,6 +83,8 @@ __all__ = [
     "InternalServerError",
     "KitClient",
     "KitError",
+    "LegacyWebhook",
+    "LegacyWebhookEvent",
     "NotFoundError",
     "OAuthRequiredError",
     "Page",
@@ -97,6 +102,7 @@ __all__ = [
     "TokenSet",
     "UnprocessableEntityError",
     "Upserted",
+    "WebhookEndpoint",
     "__version__",
 ]
 
@@ -120,6 +126,9 @@ _MODULE_OF: dict[str, str] = {
     "Subscriber": "._models",
     "Tag": "._models",
     "Upserted": "._models",
+    "WebhookEndpoint": "._models",
+    "LegacyWebhook": "._models",
+    "LegacyWebhookEvent": "._models",
     "AsyncPaginator": "._pagination",
     "RateLimit": "._ratelimit",
     "RetryPolicy": "._retry",

@@ -21,6 +21,8 @@ from ._pagination import MAX_PER_PAGE, AsyncPaginator
 from ._ratelimit import RateLimit
 from ._resources.broadcasts import Broadcasts
 from ._resources.tags import Tags
+from ._resources.webhook_endpoints import WebhookEndpoints
+from ._resources.webhooks import LegacyWebhooks
 from ._transport import RetryPolicy, Transport
 
 __all__ = ["DEFAULT_BASE_URL", "KitClient"]
@@ -329,6 +331,10 @@ class KitClient:
         """Broadcasts, their clicks and their stats: `kit.broadcasts.clicks(id)`, ..."""
         self.tags = Tags(self._transport)
         """Tags and taggings: `kit.tags.create(name)`, `kit.tags.tag_subscriber(...)`, ..."""
+        self.webhook_endpoints = WebhookEndpoints(self._transport)
+        """Signed webhook endpoints: `kit.webhook_endpoints.create(url, events)`, ..."""
+        self.webhooks = LegacyWebhooks(self._transport)
+        """Legacy webhooks, one event type each: `kit.webhooks.create(target_url, event)`, ..."""
 
     def __repr__(self) -> str:
         kind = "oauth" if isinstance(self._transport.auth, OAuthAuth) else "api_key"

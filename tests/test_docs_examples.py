@@ -49,6 +49,8 @@ import kit_async.testing
 import kit_async.webhooks
 from kit_async._resources.broadcasts import Broadcasts
 from kit_async._resources.tags import Tags
+from kit_async._resources.webhook_endpoints import WebhookEndpoints
+from kit_async._resources.webhooks import LegacyWebhooks
 from kit_async.testing import FakeKit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -123,6 +125,8 @@ def _public_objects() -> Iterator[tuple[str, object]]:
                 yield f"{module.__name__}.{name}", obj
     yield "kit_async.KitClient.broadcasts", Broadcasts
     yield "kit_async.KitClient.tags", Tags
+    yield "kit_async.KitClient.webhook_endpoints", WebhookEndpoints
+    yield "kit_async.KitClient.webhooks", LegacyWebhooks
 
 
 def docstring_examples() -> list[Example]:
