@@ -70,9 +70,9 @@ class WebhookEndpoints(Resource):
     `subscriber.tag_added`, ...). Kit signs each delivery with the endpoint's
     signing secret, which receivers check with
     [`WebhookVerifier`][kit_async.webhooks.WebhookVerifier]: the
-    [Receiving webhooks][receiving-webhooks] guide has the whole story, and
-    its [Registering an endpoint][registering-an-endpoint] section puts the
-    two together.
+    [Receiving webhooks](webhooks.md) guide has the whole story, and its
+    [Registering an endpoint](webhooks.md#registering-an-endpoint) section
+    puts the two together.
 
     The secret (`whsec_...`) is in the answers of `create()` and
     `rotate_secret()` only, as `WebhookEndpoint.secret`: store it at once,
