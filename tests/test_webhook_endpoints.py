@@ -225,6 +225,7 @@ async def test_create_is_not_resent_after_a_500_because_each_call_makes_an_endpo
             r"events\[1\] must be a str",
         ),
         ("https://h.example/in", 7, TypeError, "events must be a list of event types, got int"),
+        ("https://h.example/in", {"tag.created": 1}, TypeError, "events must be a list.*got dict"),
         ("hooks.example.com/in", ["tag.created"], ValueError, "url must be an absolute http"),
         ("ftp://hooks.example.com/", ["tag.created"], ValueError, "url must be an absolute http"),
         ("https://", ["tag.created"], ValueError, "url must be an absolute http"),

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Literal
 
 from .._converter import Envelope
@@ -50,7 +50,7 @@ def _check_events(value: object) -> list[str]:
     if isinstance(value, str):
         msg = f"events must be a list of event types, got the str {value!r}: pass [{value!r}]"
         raise TypeError(msg)
-    if isinstance(value, bytes) or not isinstance(value, Iterable):
+    if isinstance(value, bytes | Mapping) or not isinstance(value, Iterable):
         msg = f"events must be a list of event types, got {type(value).__name__}"
         raise TypeError(msg)
     events = [check_text(f"events[{index}]", event) for index, event in enumerate(value)]
@@ -157,15 +157,17 @@ class WebhookEndpoints(Resource):
 
         Args:
             url: Where Kit POSTs the deliveries. Kit accepts only public
-                http(s) URLs (private, internal and loopback addresses are
-                refused with a 422).
+                http(s) URLs: it refuses private, internal and loopback
+                addresses.
             events: The event types to subscribe to, e.g.
                 `["subscriber.created", "subscriber.tag_added"]`.
             name: A name for the endpoint.
             description: What it is for.
 
         Raises:
-            UnprocessableEntityError: Kit refused the URL or an event type.
+            UnprocessableEntityError: Kit refused the URL or an event type
+                (Kit's description declares no error answer here; 422 is how
+                Kit refuses input everywhere else).
 
         ```python
         endpoint = await kit.webhook_endpoints.create(
