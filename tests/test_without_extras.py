@@ -17,7 +17,9 @@ from types import ModuleType
 import pytest
 
 import kit_async
+import kit_async.testing._wire
 from kit_async import RateLimit
+from kit_async.testing import FakeKit
 
 
 def hide(monkeypatch: pytest.MonkeyPatch, package: str) -> None:
@@ -61,13 +63,15 @@ def test_without_orjson_a_body_that_is_not_json_raises_value_error(monkeypatch, 
 
 async def test_without_orjson_fakekit_serves_what_the_client_decodes(monkeypatch) -> None:
     hide(monkeypatch, "orjson")
-    fakekit = load_afresh("kit_async.testing._fakekit")
+    wire = load_afresh("kit_async.testing._wire")
+    # FakeKit encodes every body through the module's `_dumps`, looked up at each call.
+    monkeypatch.setattr(kit_async.testing._wire, "_dumps", wire._dumps)
 
-    server = fakekit.FakeKit(broadcasts=2, clicks=150, drafts=0)
+    server = FakeKit(broadcasts=2, clicks=150, drafts=0)
     async with server, kit_async.KitClient(server.api_key, base_url=server.url) as kit:
         clicks = [click async for click in kit.iter_broadcast_clicks(2, per_page=100)]
     assert [click.url for click in clicks] == [c["url"] for c in server.clicks_of(2)]
-    assert fakekit._json_dumps({"url": "é"}) == b'{"url":"\\u00e9"}'
+    assert wire.dumps({"url": "é"}) == b'{"url":"\\u00e9"}'
 
 
 def test_without_limits_a_shared_storage_names_the_extra_to_install(monkeypatch) -> None:

@@ -21,7 +21,9 @@ build and sign deliveries like Kit's, and `deliver_webhook` POSTs one to your
 app with Kit's headers (see the guide's "Testing your receiver").
 """
 
-from ._fakekit import FAULT_KINDS, FakeKit, Fault, FaultKind, RecordedRequest
+from ._app import RecordedRequest
+from ._fakekit import FakeKit
+from ._faults import FAULT_KINDS, Fault, FaultKind
 from ._webhooks import deliver_webhook, make_delivery, make_event, sign_delivery
 
 __all__ = [

@@ -1,0 +1,163 @@
+"""FakeKit's aiohttp application: the routes, and the gate every request passes.
+
+The gate (one middleware) answers in Kit's order: the latency, then the
+credential (401), OAuth-only routes refused to an API key (401), the rolling
+rate-limit window (429), unknown paths (404) and methods (405), then a scripted
+`Fault` if one matches, and finally the route. Every request is recorded.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+import secrets
+import time
+from collections.abc import Mapping
+from typing import TYPE_CHECKING
+
+import attrs
+from aiohttp import web
+
+from ._faults import Handler, misbehave, take_fault
+from ._routes import ROUTES, Route
+from ._wire import Refused, errors
+
+if TYPE_CHECKING:
+    from ._fakekit import FakeKit
+
+__all__ = ["RecordedRequest", "make_app"]
+
+# Every path parameter of Kit's v4 API is an integer id.
+_PARAMETER = re.compile(r"\{(\w+)\}")
+
+
+@attrs.frozen
+class RecordedRequest:
+    """A request `FakeKit` received, for tests to inspect."""
+
+    method: str
+    path: str
+    query: Mapping[str, str]
+    at: float  # time.monotonic() on arrival
+    status: int
+
+
+def make_app(kit: FakeKit) -> web.Application:
+    """The application serving `kit`'s account, behind its gate."""
+    gate = _Gate(kit)
+    app = web.Application(middlewares=[gate.middleware])
+    for route in ROUTES:
+        resource = app.router.add_resource(_PARAMETER.sub(r"{\1:\\d+}", route.path))
+        served = resource.add_route(route.method, _serve(route, kit))
+        gate.routes[served] = route
+    return app
+
+
+@attrs.frozen
+class _Credential:
+    value: str
+    api_key: bool
+
+
+OAUTH_ONLY = "This endpoint accepts only an OAuth access token, not an API key"
+
+
+def _serve(route: Route, kit: FakeKit) -> Handler:
+    """The aiohttp handler of `route`: a `Refused` raised by it becomes Kit's error answer."""
+    serve = route.handler
+
+    async def handle(request: web.Request) -> web.StreamResponse:
+        try:
+            return await serve(kit, request)
+        except Refused as refusal:
+            return refusal.response()
+
+    return handle
+
+
+class _Gate:
+    """Credentials, OAuth-only routes, the rate-limit window, faults and the record."""
+
+    def __init__(self, kit: FakeKit) -> None:
+        self.kit = kit
+        self.routes: dict[web.AbstractRoute, Route] = {}
+
+    @web.middleware
+    async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        arrived = time.monotonic()
+        response = await self._answer(request, handler, arrived)
+        self.kit.requests.append(
+            RecordedRequest(
+                request.method, request.path, dict(request.query), arrived, response.status
+            )
+        )
+        return response
+
+    async def _answer(
+        self, request: web.Request, handler: Handler, arrived: float
+    ) -> web.StreamResponse:
+        kit = self.kit
+        if kit.latency:
+            await asyncio.sleep(kit.latency)
+        route = self.routes.get(request.match_info.route)
+        if route is not None and route.anonymous:
+            return await handler(request)
+        credential = self._credential(request)
+        if isinstance(credential, web.Response):
+            return credential
+        if route is not None and route.oauth_only and credential.api_key:
+            return errors(401, OAUTH_ONLY)
+        if self._over_limit(credential.value, arrived):
+            kit.rate_limited += 1
+            return web.Response(status=429, text="Retry later")
+        if route is None:
+            return self._unrouted(request)
+        fault = take_fault(kit.faults, request)
+        if fault is None:
+            return await handler(request)
+        if fault.kind == "429":
+            kit.rate_limited += 1
+        return await misbehave(request, handler, fault)
+
+    def _credential(self, request: web.Request) -> _Credential | web.Response:
+        key = request.headers.get("X-Kit-Api-Key")
+        if key is not None:
+            if secrets.compare_digest(key.encode(), self.kit.api_key.encode()):
+                return _Credential(key, api_key=True)
+            return errors(401, "The API key is invalid")
+        auth = request.headers.get("Authorization", "")
+        if auth.startswith("Bearer "):
+            token = auth.removeprefix("Bearer ")
+            problem = self.kit._tokens.problem(token)
+            if problem is not None:
+                challenge = (
+                    'Bearer realm="Doorkeeper", error="invalid_token", '
+                    f'error_description="{problem}"'
+                )
+                return errors(401, problem, headers={"WWW-Authenticate": challenge})
+            return _Credential(token, api_key=False)
+        return errors(401, "The access token is invalid")
+
+    def _over_limit(self, credential: str, now: float) -> bool:
+        if self.kit.rate_limit is None:
+            return False
+        requests, period = self.kit.rate_limit
+        window = self.kit._windows[credential]
+        while window and window[0] <= now - period:
+            window.popleft()
+        if len(window) >= requests:
+            return True
+        window.append(now)
+        return False
+
+    @staticmethod
+    def _unrouted(request: web.Request) -> web.Response:
+        exception = request.match_info.http_exception
+        if isinstance(exception, web.HTTPMethodNotAllowed):
+            allowed = ", ".join(sorted(exception.allowed_methods))
+            return errors(
+                405,
+                f"{request.method} is not allowed on {request.path} (allowed: {allowed})",
+                headers={"Allow": allowed},
+            )
+        return errors(404, "Not Found")

@@ -1,0 +1,60 @@
+"""The OAuth tokens FakeKit has issued: which are valid, which expired, which refresh."""
+
+from __future__ import annotations
+
+import secrets
+import time
+
+__all__ = ["Tokens"]
+
+
+class Tokens:
+    """Access tokens (with their expiry) and refresh tokens, as Kit's OAuth server keeps them.
+
+    Args:
+        ttl: Seconds an issued access token stays valid (`None`: forever).
+    """
+
+    def __init__(self, ttl: float | None) -> None:
+        self.ttl = ttl
+        self._access: dict[str, float | None] = {}
+        self._refresh: set[str] = set()
+
+    def _expiry(self) -> float | None:
+        return None if self.ttl is None else time.monotonic() + self.ttl
+
+    def add_access(self, token: str) -> None:
+        """Accept `token` as an access token (it expires after `ttl`)."""
+        self._access[token] = self._expiry()
+
+    def add_refresh(self, token: str) -> None:
+        """Accept `token` as a refresh token, once."""
+        self._refresh.add(token)
+
+    def issue(self) -> tuple[str, str]:
+        """A new (access token, refresh token) pair."""
+        access, refresh = f"fake_at_{secrets.token_hex(12)}", f"fake_rt_{secrets.token_hex(12)}"
+        self.add_access(access)
+        self.add_refresh(refresh)
+        return access, refresh
+
+    def expire_all(self) -> None:
+        """Make every access token issued so far expire now."""
+        for token in self._access:
+            self._access[token] = time.monotonic() - 1
+
+    def problem(self, token: str) -> str | None:
+        """Why `token` is refused (Kit's message), or `None` when it is valid."""
+        if token not in self._access:
+            return "The access token is invalid"
+        expiry = self._access[token]
+        if expiry is not None and time.monotonic() >= expiry:
+            return "The access token expired"
+        return None
+
+    def redeem(self, refresh: str) -> bool:
+        """Use up a refresh token (Kit rotates them); whether it was valid."""
+        if refresh not in self._refresh:
+            return False
+        self._refresh.discard(refresh)
+        return True
