@@ -24,6 +24,7 @@ from .errors import (
     AuthenticationError,
     BadRequestError,
     ClientClosedError,
+    ConflictError,
     InternalServerError,
     KitError,
     NotFoundError,
@@ -62,6 +63,8 @@ if TYPE_CHECKING:
         FilteredSubscriber,
         Form,
         GrowthStats,
+        LegacyWebhook,
+        LegacyWebhookEvent,
         Page,
         Pagination,
         PinnedLocation,
@@ -80,6 +83,7 @@ if TYPE_CHECKING:
         SubscriberStats,
         Tag,
         Upserted,
+        WebhookEndpoint,
     )
     from ._pagination import AsyncPaginator
     from ._ratelimit import RateLimit
@@ -107,6 +111,7 @@ __all__ = [
     "BulkResult",
     "ClickStream",
     "ClientClosedError",
+    "ConflictError",
     "CreatorProfile",
     "CustomField",
     "CustomFieldValue",
@@ -121,6 +126,8 @@ __all__ = [
     "KeyedPage",
     "KitClient",
     "KitError",
+    "LegacyWebhook",
+    "LegacyWebhookEvent",
     "NotFoundError",
     "OAuthRequiredError",
     "Page",
@@ -151,6 +158,7 @@ __all__ = [
     "TokenSet",
     "UnprocessableEntityError",
     "Upserted",
+    "WebhookEndpoint",
     "__version__",
 ]
 
@@ -203,6 +211,9 @@ _MODULE_OF: dict[str, str] = {
     "SendingAddress": "._models",
     "Snippet": "._models",
     "SnippetDocument": "._models",
+    "WebhookEndpoint": "._models",
+    "LegacyWebhook": "._models",
+    "LegacyWebhookEvent": "._models",
     "AsyncPaginator": "._pagination",
     "RateLimit": "._ratelimit",
     "RetryPolicy": "._retry",

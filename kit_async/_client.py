@@ -31,6 +31,8 @@ from ._resources.sequences import Sequences
 from ._resources.snippets import Snippets
 from ._resources.subscribers import Subscribers
 from ._resources.tags import Tags
+from ._resources.webhook_endpoints import WebhookEndpoints
+from ._resources.webhooks import LegacyWebhooks
 from ._transport import RetryPolicy, Transport
 
 __all__ = ["DEFAULT_BASE_URL", "KitClient"]
@@ -171,6 +173,27 @@ def _check_expiry(expires_at: float | datetime | None) -> float | None:
     return float(expires_at)
 
 
+def _check_timeout(timeout: object) -> float:
+    if (
+        isinstance(timeout, bool)
+        or not isinstance(timeout, int | float)
+        or not 0 < timeout < float("inf")
+    ):
+        msg = f"timeout must be a finite number of seconds > 0, got {timeout!r}"
+        raise ValueError(msg)
+    return float(timeout)
+
+
+def _retry_policy(retry: RetryPolicy | None, max_retries: object) -> RetryPolicy:
+    policy = retry or RetryPolicy()
+    if max_retries is None:
+        return policy
+    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+        msg = f"max_retries must be an int >= 0, got {max_retries!r}"
+        raise ValueError(msg)
+    return attrs.evolve(policy, max_retries=max_retries)
+
+
 def _resolve_base_url(base_url: str | None) -> str:
     """The argument, else `KIT_BASE_URL`, else Kit's own origin; checked."""
     if base_url:
@@ -295,19 +318,8 @@ class KitClient:
     ) -> None:
         api_key, access_token = _credentials(api_key, access_token)
         base = _resolve_base_url(base_url)
-        if (
-            isinstance(timeout, bool)
-            or not isinstance(timeout, int | float)
-            or not 0 < timeout < float("inf")
-        ):
-            msg = f"timeout must be a finite number of seconds > 0, got {timeout!r}"
-            raise ValueError(msg)
-        policy = retry or RetryPolicy()
-        if max_retries is not None:
-            if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-                msg = f"max_retries must be an int >= 0, got {max_retries!r}"
-                raise ValueError(msg)
-            policy = attrs.evolve(policy, max_retries=max_retries)
+        seconds = _check_timeout(timeout)
+        policy = _retry_policy(retry, max_retries)
 
         auth: ApiKeyAuth | OAuthAuth
         if access_token is not None:
@@ -333,7 +345,7 @@ class KitClient:
         self._transport = Transport(
             base_url=base,
             auth=auth,
-            timeout=float(timeout),
+            timeout=seconds,
             retry=policy,
             rate_limit=rate_limit,
             session=None if session is None else _check_session(session),
@@ -362,6 +374,10 @@ class KitClient:
         """Subscribers: `kit.subscribers.create(email)`, `.list()`, `.filter(conditions)`, ..."""
         self.custom_fields = CustomFields(self._transport)
         """Custom fields: `kit.custom_fields.create(label)`, `.bulk_update_values(...)`, ..."""
+        self.webhook_endpoints = WebhookEndpoints(self._transport)
+        """Signed webhook endpoints: `kit.webhook_endpoints.create(url, events)`, ..."""
+        self.webhooks = LegacyWebhooks(self._transport)
+        """Legacy webhooks, one event type each: `kit.webhooks.create(target_url, event)`, ..."""
 
     def __repr__(self) -> str:
         kind = "oauth" if isinstance(self._transport.auth, OAuthAuth) else "api_key"

@@ -18,6 +18,7 @@ __all__ = [
     "AuthenticationError",
     "BadRequestError",
     "ClientClosedError",
+    "ConflictError",
     "InternalServerError",
     "KitError",
     "NotFoundError",
@@ -195,6 +196,14 @@ class NotFoundError(APIStatusError):
     """404: unknown id, or a draft or scheduled broadcast asked for its clicks."""
 
 
+class ConflictError(APIStatusError):
+    """409: the request conflicts with the record's state.
+
+    Kit answers it to a webhook endpoint's secret rotation while the previous
+    rotation's overlap is still open.
+    """
+
+
 class UnprocessableEntityError(APIStatusError):
     """422: Kit rejected the input (its messages say what was wrong)."""
 
@@ -263,6 +272,7 @@ _STATUS_ERRORS: dict[int, type[APIStatusError]] = {
     401: AuthenticationError,
     403: PermissionDeniedError,
     404: NotFoundError,
+    409: ConflictError,
     422: UnprocessableEntityError,
     429: RateLimitError,
 }

@@ -62,9 +62,6 @@ def test_how_many_of_kits_operations_are_declared(capsys: pytest.CaptureFixture[
     assert covered
 
 
-@pytest.mark.xfail(
-    strict=True, reason="the whole-API issue is in progress: remove this mark at 83 of 83"
-)
 def test_every_operation_kit_documents_is_declared() -> None:
     missing = documented() - declared()
     assert not missing, f"{len(missing)} not declared yet: {sorted(missing)}"

@@ -59,6 +59,8 @@ from kit_async._resources.sequences import Sequences
 from kit_async._resources.snippets import Snippets
 from kit_async._resources.subscribers import Subscribers
 from kit_async._resources.tags import Tags
+from kit_async._resources.webhook_endpoints import WebhookEndpoints
+from kit_async._resources.webhooks import LegacyWebhooks
 from kit_async.testing import FakeKit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -143,6 +145,8 @@ def _public_objects() -> Iterator[tuple[str, object]]:
     yield "kit_async.KitClient.sequences", Sequences
     yield "kit_async.KitClient.subscribers", Subscribers
     yield "kit_async.KitClient.custom_fields", CustomFields
+    yield "kit_async.KitClient.webhook_endpoints", WebhookEndpoints
+    yield "kit_async.KitClient.webhooks", LegacyWebhooks
 
 
 def docstring_examples() -> list[Example]:

@@ -30,6 +30,7 @@ from kit_async import (
     AuthenticationError,
     BadRequestError,
     ClientClosedError,
+    ConflictError,
     InternalServerError,
     KitError,
     NotFoundError,
@@ -90,6 +91,7 @@ def clicks_page(*, has_next: bool, end_cursor: str | None) -> dict[str, Any]:
         (401, AuthenticationError),
         (403, PermissionDeniedError),
         (404, NotFoundError),
+        (409, ConflictError),
         (422, UnprocessableEntityError),
         (429, RateLimitError),
         (500, InternalServerError),
@@ -113,10 +115,10 @@ async def test_each_error_status_raises_its_own_exception_class(
 async def test_an_unlisted_4xx_status_raises_the_base_api_status_error(
     mocked: aioresponses,
 ) -> None:
-    error = await error_for(mocked, status=409, payload={"errors": ["Conflict"]})
+    error = await error_for(mocked, status=410, payload={"errors": ["Gone"]})
 
     assert type(error) is APIStatusError
-    assert error.errors == ("Conflict",)
+    assert error.errors == ("Gone",)
 
 
 async def test_403_with_an_empty_object_body_is_permission_denied_without_messages(

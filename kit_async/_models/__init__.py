@@ -38,6 +38,8 @@ from .sequences import (
 from .snippets import Snippet, SnippetDocument
 from .subscribers import FilteredSubscriber, PinnedLocation, Subscriber, SubscriberStats
 from .tags import Tag
+from .webhook_endpoints import WebhookEndpoint
+from .webhooks import LegacyWebhook, LegacyWebhookEvent
 
 __all__ = [
     "Account",
@@ -60,6 +62,8 @@ __all__ = [
     "FilteredSubscriber",
     "Form",
     "GrowthStats",
+    "LegacyWebhook",
+    "LegacyWebhookEvent",
     "Page",
     "Pagination",
     "PinnedLocation",
@@ -78,4 +82,5 @@ __all__ = [
     "SubscriberStats",
     "Tag",
     "Upserted",
+    "WebhookEndpoint",
 ]

@@ -12,6 +12,7 @@ import difflib
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from urllib.parse import urlsplit
 
 import attrs
 
@@ -49,6 +50,16 @@ def check_text(name: str, value: object, *, allow_empty: bool = False) -> str:
         msg = f"{name} must not be empty"
         raise ValueError(msg)
     return value
+
+
+def check_url(name: str, value: object) -> str:
+    """Refuse anything but an absolute `http://` or `https://` URL (a webhook's target)."""
+    url = check_text(name, value)
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        msg = f"{name} must be an absolute http:// or https:// URL, got {url!r}"
+        raise ValueError(msg)
+    return url
 
 
 def check_choice(name: str, value: object, choices: Iterable[str]) -> str | None:

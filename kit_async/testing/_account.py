@@ -518,6 +518,21 @@ class Account:
         self.email_templates[template.id] = template
         return template
 
+    def add_webhook_endpoint(
+        self, url: str, events: list[str], *, name: str | None = None
+    ) -> WebhookEndpoint:
+        """Register a webhook endpoint for `events`; its `secret` is on the record."""
+        endpoint = WebhookEndpoint(
+            id=self.next_id("webhook_endpoints"),
+            url=url,
+            events=sorted(set(events)),
+            created_at=self.clock(),
+            secret=webhook_secret(),
+            name=name,
+        )
+        self.webhook_endpoints[endpoint.id] = endpoint
+        return endpoint
+
     @staticmethod
     def _require(collection: Mapping[int, Any], item_id: int, what: str) -> None:
         if item_id not in collection:

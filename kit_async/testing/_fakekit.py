@@ -18,12 +18,23 @@ from typing import Any, Self
 
 from aiohttp import web
 
-from . import _paging
+from . import _deliveries, _paging
 from ._account import Account, now_utc
 from ._app import RecordedRequest, make_app
 from ._credentials import Tokens
+from ._deliveries import WebhookDelivery
 from ._faults import Fault, FaultKind
-from ._records import CustomField, Form, FormSubscription, Post, Segment, Sequence, Subscriber, Tag
+from ._records import (
+    CustomField,
+    Form,
+    FormSubscription,
+    Post,
+    Segment,
+    Sequence,
+    Subscriber,
+    Tag,
+    WebhookEndpoint,
+)
 from ._routes import broadcasts
 
 __all__ = ["FakeKit"]
@@ -113,6 +124,7 @@ class FakeKit:
         self.host = host
         self.port = port
         self.faults: list[Fault] = []
+        self.deliveries: list[WebhookDelivery] = []
         self.requests: list[RecordedRequest] = []
         self.rate_limited = 0
         self.refreshes = 0
@@ -261,6 +273,71 @@ class FakeKit:
     def add_post(self, title: str, **fields: Any) -> Post:
         """Add a post (Kit's API only reads them); `fields` are `Post` attributes."""
         return self.account.add_post(title, **fields)
+
+    # -- webhook deliveries -------------------------------------------------------
+    async def emit(self, event_type: str, /, **resources: Any) -> list[WebhookDelivery]:
+        """Deliver an event to every active webhook endpoint subscribed to its type.
+
+        Each endpoint gets a signed delivery, as Kit sends it: the JSON body
+        `{"delivery_id": ..., "events": [event]}` with `X-Kit-Signature`
+        (two `v1` entries while a rotated secret's overlap is open, by
+        FakeKit's clock), `X-Kit-Delivery` and `User-Agent: Kit-Webhooks/2.0`.
+        The event is built by [`make_event`][kit_async.testing.make_event];
+        pass its resources by name, as mappings or as records of the account
+        (`subscriber=server.account.subscribers[1]`). Endpoints on loopback
+        and private addresses are reached too (Kit refuses to register those;
+        FakeKit accepts them unless `private_webhook_urls=False`). Nothing is
+        retried; legacy webhooks (`/v4/webhooks`) get nothing. A receiver
+        gets 30 seconds to answer; wrap the call in `asyncio.timeout()` for less.
+
+        Args:
+            event_type: The event type, e.g. `subscriber.tag_added`.
+            **resources: The event's `data` by name (`subscriber=`, `tag=`, ...).
+
+        Returns:
+            One `WebhookDelivery` per endpoint, also added to `server.deliveries`.
+
+        Example:
+            ```python
+            from aiohttp import web
+            from aiohttp.test_utils import TestServer
+
+            from kit_async.webhooks import WebhookVerifier
+
+            received = []
+
+
+            async def receive(request: web.Request) -> web.Response:
+                received.append((await request.read(), dict(request.headers)))
+                return web.Response(status=204)
+
+
+            app = web.Application()
+            app.router.add_post("/kit", receive)
+            async with TestServer(app) as receiver, FakeKit() as server:
+                endpoint = server.add_webhook_endpoint(
+                    str(receiver.make_url("/kit")), ["subscriber.tag_added"]
+                )
+                alice = server.add_subscriber("alice@example.com")
+                vip = server.add_tag("VIP")
+                [delivery] = await server.emit("subscriber.tag_added", subscriber=alice, tag=vip)
+
+            assert delivery.status == 204
+            body, headers = received[0]
+            event = WebhookVerifier(endpoint.secret).verify(body, headers).events[0]
+            assert event.data.subscriber.email_address == "alice@example.com"
+            ```
+        """
+        return await _deliveries.emit(self, event_type, resources)
+
+    def add_webhook_endpoint(
+        self, url: str, events: list[str], *, name: str | None = None
+    ) -> WebhookEndpoint:
+        """Register a webhook endpoint (as `POST /v4/webhook_endpoints` would).
+
+        The signing secret is on the returned record (`endpoint.secret`).
+        """
+        return self.account.add_webhook_endpoint(url, events, name=name)
 
     # -- the generated broadcasts ------------------------------------------------
     @property

@@ -118,6 +118,33 @@ async def the_rest_of_the_account(kit: kit_async.KitClient) -> None:
         assert_type(template, kit_async.EmailTemplate)
 
 
+async def webhook_endpoints(kit: kit_async.KitClient) -> None:
+    endpoint = await kit.webhook_endpoints.create(
+        "https://hooks.example.com/kit", ["subscriber.created"], name="CRM"
+    )
+    assert_type(endpoint, kit_async.WebhookEndpoint)
+    assert_type(endpoint.secret, str | None)
+    assert_type(endpoint.events, tuple[str, ...])
+    assert_type(endpoint.previous_secret_expires_at, datetime | None)
+    rotated = await kit.webhook_endpoints.rotate_secret(endpoint.id, force=True)
+    assert_type(rotated, kit_async.WebhookEndpoint)
+    listing = kit.webhook_endpoints.list(status="disabled")
+    assert_type(listing, kit_async.AsyncPaginator[kit_async.WebhookEndpoint])
+    await kit.webhook_endpoints.update(endpoint.id, events=("subscriber.created",))
+    kit.webhook_endpoints.list(status="paused")  # type: ignore[arg-type]
+    await kit.webhook_endpoints.create("https://hooks.example.com/kit")  # type: ignore[call-arg]
+    assert_type(await kit.webhook_endpoints.delete(endpoint.id), None)
+
+    webhook = await kit.webhooks.create(
+        "https://hooks.example.com/kit", {"name": "subscriber.tag_add", "tag_id": 1}
+    )
+    assert_type(webhook, kit_async.LegacyWebhook)
+    assert_type(webhook.event, kit_async.LegacyWebhookEvent)
+    assert_type(webhook.event.tag_id, int | None)
+    async for legacy in kit.webhooks.list():
+        assert_type(legacy, kit_async.LegacyWebhook)
+
+
 async def sent_ids() -> AsyncIterator[int]:
     for broadcast_id in (1, 2, 3):
         yield broadcast_id

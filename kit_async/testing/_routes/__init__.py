@@ -18,6 +18,7 @@ from . import (
     subscriber_filter,
     subscribers,
     tags,
+    webhooks,
 )
 from ._route import Handler, Route
 
@@ -39,6 +40,7 @@ ROUTES: tuple[Route, ...] = (
     *segments.ROUTES,
     *email_templates.ROUTES,
     *account.ROUTES,
+    *webhooks.ROUTES,
     *oauth.ROUTES,
 )
 """Every route, in registration order (a literal path before a template it would match)."""

@@ -1,0 +1,129 @@
+"""Signed deliveries from FakeKit to the webhook endpoints registered with it."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
+
+import aiohttp
+import attrs
+
+from ._records import Broadcast, CustomField, Form, Post, Sequence, Subscriber, Tag
+from ._routes import broadcasts, forms, posts, sequences
+from ._routes._shapes import iso, subscriber
+from ._webhooks import deliver_webhook, make_delivery, make_event
+
+if TYPE_CHECKING:
+    from ._fakekit import FakeKit
+
+__all__ = ["WebhookDelivery", "emit"]
+
+
+@attrs.frozen
+class WebhookDelivery:
+    """One delivery FakeKit POSTed to a webhook endpoint.
+
+    Attributes:
+        endpoint_id: The endpoint's id.
+        url: Where it went.
+        delivery_id: Its `X-Kit-Delivery` id.
+        body: The JSON body sent, `{"delivery_id": ..., "events": [...]}`.
+        secrets: How many secrets signed it (two during a rotation's overlap).
+        status: The receiver's HTTP status, or `None` when it could not be reached.
+        error: Why it could not be reached, if it could not.
+    """
+
+    endpoint_id: int
+    url: str
+    delivery_id: int
+    body: bytes
+    secrets: int
+    status: int | None
+    error: str | None = None
+
+    @property
+    def ok(self) -> bool:
+        """Whether the receiver acknowledged it (any 2xx, as Kit counts it)."""
+        return self.status is not None and 200 <= self.status < 300
+
+
+def as_resource(kit: FakeKit, value: Any) -> Mapping[str, Any] | None:
+    """A record of the account as a webhook event carries it (mappings pass as they are)."""
+    if value is None or isinstance(value, Mapping):
+        return value
+    if isinstance(value, Subscriber):
+        return subscriber(kit.account, value)
+    if isinstance(value, Tag):
+        return {"id": value.id, "name": value.name, "created_at": iso(value.created_at)}
+    if isinstance(value, CustomField):
+        return {"id": value.id, "name": value.name, "key": value.key, "label": value.label}
+    if isinstance(value, Form):
+        return forms.render(kit.account, value)
+    if isinstance(value, Sequence):
+        return sequences.render(kit.account, value)
+    if isinstance(value, Broadcast):
+        return broadcasts.render(kit.account, value)
+    if isinstance(value, Post):
+        return posts.render(kit.account, value, content=False)
+    msg = f"a resource must be a mapping or a record of the account, not {type(value).__name__}"
+    raise TypeError(msg)
+
+
+async def emit(
+    kit: FakeKit, event_type: str, resources: Mapping[str, Any]
+) -> list[WebhookDelivery]:
+    """Deliver one event to every active endpoint subscribed to its type."""
+    data: dict[str, Any] = {name: as_resource(kit, value) for name, value in resources.items()}
+    event = make_event(event_type, created=kit.account.clock(), **data)
+    now = kit.account.clock()
+    targets = [
+        endpoint
+        for endpoint in kit.account.webhook_endpoints.values()
+        if endpoint.status == "active" and event_type in endpoint.events
+    ]
+    async with aiohttp.ClientSession() as session:
+        deliveries = await asyncio.gather(
+            *(
+                _deliver(
+                    session,
+                    event,
+                    delivery_id=kit.account.next_id("webhook_deliveries"),
+                    endpoint_id=endpoint.id,
+                    url=endpoint.url,
+                    secrets=endpoint.secrets_at(now),
+                )
+                for endpoint in targets
+            )
+        )
+    kit.deliveries.extend(deliveries)
+    return list(deliveries)
+
+
+async def _deliver(
+    session: aiohttp.ClientSession,
+    event: Mapping[str, Any],
+    *,
+    delivery_id: int,
+    endpoint_id: int,
+    url: str,
+    secrets: list[str],
+) -> WebhookDelivery:
+    body = make_delivery([event], delivery_id=delivery_id)
+    status: int | None = None
+    error: str | None = None
+    try:
+        # Signed at the real time: the receiver checks the signature's age
+        # against its own clock, whatever FakeKit's clock says.
+        status = await deliver_webhook(url, body, secrets=secrets, session=session)
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    return WebhookDelivery(
+        endpoint_id=endpoint_id,
+        url=url,
+        delivery_id=delivery_id,
+        body=body,
+        secrets=len(secrets),
+        status=status,
+        error=error,
+    )
