@@ -88,7 +88,20 @@ def _structure_id_text(value: Any, _: type[Any]) -> int:
     raise TypeError(msg)
 
 
+def _is_tuple(kind: Any) -> bool:
+    return typing.get_origin(kind) is tuple
+
+
 def _configure(conv: cattrs.Converter) -> cattrs.Converter:
+    def structure_tuple(value: Any, kind: Any) -> Any:
+        # A JSON string is iterable: without this, "abc" would become
+        # ("a", "b", "c") where Kit documents an array.
+        if not isinstance(value, list):
+            msg = f"expected array, got {type(value).__name__}"
+            raise TypeError(msg)
+        return conv._structure_tuple(value, kind)  # noqa: SLF001 - cattrs' own tuple structuring
+
+    conv.register_structure_hook_func(_is_tuple, structure_tuple)
     for kind in (int, str, bool):
         conv.register_structure_hook(kind, _exact(kind))
     conv.register_structure_hook(float, _structure_float)

@@ -21,8 +21,9 @@ from kit_async import (
     EmailTemplate,
     Pagination,
     ResponseValidationError,
+    Subscriber,
 )
-from kit_async._converter import decode_items, decode_object
+from kit_async._converter import Envelope, decode_items, decode_object
 from kit_async._resources import broadcasts
 
 CLICKS_PATH = "/v4/broadcasts/111/clicks"
@@ -443,3 +444,36 @@ def test_stats_with_a_wrong_type_name_it() -> None:
         decode_stats(body)
 
     assert info.value.field == "broadcast.stats.show_total_clicks"
+
+
+# -- arrays are arrays: a string is not a list of characters ----------------------------------
+
+
+@pytest.mark.parametrize("value", ["abc", {"id": 1}, 7])
+def test_a_non_array_where_kit_documents_an_array_names_the_field(value: Any) -> None:
+    body = {
+        "subscriber": {
+            "id": 1,
+            "email_address": "a@example.com",
+            "created_at": "2023-02-17T11:43:55Z",
+            "tags": value,
+        }
+    }
+    with pytest.raises(ResponseValidationError) as info:
+        decode_object(body, Subscriber, Envelope(at=("subscriber",)), method="GET", path="/v4/x")
+    assert info.value.field == "subscriber.tags"
+    assert "expected array" in str(info.value)
+
+
+def test_an_array_of_objects_still_names_the_failing_item() -> None:
+    body = {
+        "subscriber": {
+            "id": 1,
+            "email_address": "a@example.com",
+            "created_at": "2023-02-17T11:43:55Z",
+            "tags": [{"id": 1, "name": "x"}, {"id": "2", "name": "y"}],
+        }
+    }
+    with pytest.raises(ResponseValidationError) as info:
+        decode_object(body, Subscriber, Envelope(at=("subscriber",)), method="GET", path="/v4/x")
+    assert info.value.field == "subscriber.tags[1].id"
