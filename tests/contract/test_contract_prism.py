@@ -1,18 +1,21 @@
 """Contract tests: the client against Prism serving Kit's own API description.
 
-Prism (`prism mock --errors`) validates every request against the vendored
-description `kit-openapi-v4.json` and answers an invalid one with a 4xx, which
-the client raises; a valid one gets the description's example response. So for
-every endpoint the client implements, these tests check that its requests are
-valid and that Kit's documented examples decode into the models with the
-examples' values. See README.md in this folder for the origin of the file,
-the pinned Prism and the quirks of the description.
+Prism (`prism mock --errors`) validates every request against a vendored
+description of Kit's (`kit-openapi-v4.json` of April 2025, and
+`kit-openapi-v4-2026.json` with the corrections listed in README.md) and
+answers an invalid one with a 4xx, which the client raises; a valid one gets
+the description's example response. So for every operation the library
+declares, these tests check that its request is valid and that Kit's
+documented example decodes into the models. See README.md in this folder for
+the origin of the files, the pinned Prism and the quirks of the descriptions.
 """
 
 from __future__ import annotations
 
 import hashlib
+import importlib
 import json
+import pkgutil
 import re
 import shutil
 import socket
@@ -28,6 +31,9 @@ import attrs
 import pytest
 
 import kit_async
+import kit_async._resources
+from kit_async._pagination import ListEndpoint
+from kit_async._resources._base import Bulk, Endpoint, NoContent
 
 pytestmark = pytest.mark.contract
 
@@ -167,13 +173,43 @@ def without_empty_media_types(description: dict[str, Any]) -> dict[str, Any]:
     return fixed
 
 
+SNIPPET_UPDATE = ("/v4/snippets/{id}", "put")
+
+
+def snippet_update_as_any_of(description: dict[str, Any]) -> dict[str, Any]:
+    """The description with the body of `PUT /v4/snippets/{id}` as `anyOf`, not `oneOf`.
+
+    Kit's two shapes of a snippet update (inline, block) require nothing and
+    allow any other property, so every body that fits one fits both, and
+    `oneOf` ("exactly one") refuses them all, the description's own example
+    `{"name": "Dog Fact of the Day"}` included: Prism answers 422. `anyOf`
+    keeps both shapes as written and accepts a body that fits either.
+    """
+    fixed: dict[str, Any] = json.loads(json.dumps(description))
+    path, method = SNIPPET_UPDATE
+    schema = fixed["paths"][path][method]["requestBody"]["content"]["application/json"]["schema"]
+    schema["anyOf"] = schema.pop("oneOf")
+    return fixed
+
+
+def served_2026(description: dict[str, Any]) -> dict[str, Any]:
+    """Kit's 2026 description with the corrections Prism needs (README.md lists them)."""
+    return snippet_update_as_any_of(without_empty_media_types(description))
+
+
 @pytest.fixture(scope="session")
 def prism_2026_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Prism serving Kit's description of 2026-10-02 (all 83 operations)."""
+    """Prism serving Kit's description of 2026-10-02 (all 83 operations), corrected."""
     folder = tmp_path_factory.mktemp("prism-2026")
     served = folder / "kit-openapi-v4-2026.json"
-    served.write_text(json.dumps(without_empty_media_types(SPEC_2026)), encoding="utf-8")
+    served.write_text(json.dumps(served_2026(SPEC_2026)), encoding="utf-8")
     yield from _serve(served, folder)
+
+
+@pytest.fixture(scope="session")
+def prism_2026_as_published_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Prism serving Kit's 2026 description exactly as vendored: the quirks' witness."""
+    yield from _serve(DESCRIPTION_2026, tmp_path_factory.mktemp("prism-2026-as-published"))
 
 
 @pytest.fixture
@@ -231,6 +267,15 @@ def expected_pagination(raw: dict[str, Any]) -> kit_async.Pagination:
 
 async def all_pages(paginator: kit_async.AsyncPaginator[Any]) -> list[kit_async.Page[Any]]:
     return [page async for page in paginator.pages()]
+
+
+async def first_page(paginator: kit_async.AsyncPaginator[Any]) -> kit_async.Page[Any]:
+    """The first page only: for an example answer that says another page follows.
+
+    Prism answers every request with the same example, so following its
+    `end_cursor` would get the same cursor again (a `PaginationError`).
+    """
+    return await paginator
 
 
 # -- requests: valid for the description -----------------------------------------------
@@ -378,26 +423,379 @@ DOCUMENTED_2026 = {
 
 
 @pytest.fixture
-async def kit_2026(prism_2026_url: str) -> AsyncIterator[kit_async.KitClient]:
+def sent() -> list[tuple[str, str]]:
+    """(method, path) of each request the `kit_2026` client sends, in order."""
+    return []
+
+
+@pytest.fixture
+async def kit_2026(
+    prism_2026_url: str, sent: list[tuple[str, str]]
+) -> AsyncIterator[kit_async.KitClient]:
     """An OAuth client (Kit's OAuth-only endpoints accept nothing else) for Prism 2026."""
-    async with kit_async.KitClient(
-        access_token="contract-test-token",
-        base_url=prism_2026_url,
-        rate_limit=None,
-        max_retries=0,
-        timeout=10.0,
-    ) as client:
+
+    async def record(
+        _session: aiohttp.ClientSession,
+        _context: object,
+        params: aiohttp.TraceRequestStartParams,
+    ) -> None:
+        sent.append((params.method, params.url.path))
+
+    tracing = aiohttp.TraceConfig()
+    tracing.on_request_start.append(record)
+    async with (
+        aiohttp.ClientSession(trace_configs=[tracing]) as session,
+        kit_async.KitClient(
+            access_token="contract-test-token",
+            base_url=prism_2026_url,
+            rate_limit=None,
+            max_retries=0,
+            timeout=10.0,
+            session=session,
+        ) as client,
+    ):
         yield client
 
 
+def is_operation(method: str, path: str, operation: tuple[str, str]) -> bool:
+    """Whether a request (`GET /v4/tags/5`) is the operation (`GET /v4/tags/{id}`)."""
+    pattern = re.sub(r"\\\{[^/]+?\\\}", "[^/]+", re.escape(operation[1]))
+    return method == operation[0] and re.fullmatch(pattern, path) is not None
+
+
+#: Argument values below are the description's own examples (request bodies,
+#: parameter examples) wherever it gives one, so that Prism's validation of
+#: the request is a check of the library, not of invented values.
+REFERRER = (
+    "https://mywebsite.com/bfpromo/?utm_source=facebook&utm_medium=cpc"
+    "&utm_campaign=black_friday&utm_term=car_owners&utm_content=get_10_off"
+)
+SUBSCRIBER_FIELDS: dict[str, str] = {
+    "Last name": "Lamarr",
+    "Birthday": "Feb 17",
+    "Source": "landing page",
+    "Role": "Software developer",
+    "Company": "Convertkit",
+    "Postal code": "83702",
+    "Website": "convertkit.com",
+    "Social media": "https://www.linkedin.com/company/convertkit",
+    "How did you hear about us?": "Social media",
+    "Interests": "Monetization",
+    "Coupon": "",
+}
+BOISE: dict[str, Any] = {
+    "city": "Boise",
+    "state_province": "Idaho",
+    "country_code": "US",
+    "latitude": 43.62,
+    "longitude": -116.2,
+    "timezone": "America/Denver",
+}
+FILTER_CONDITIONS: list[dict[str, Any]] = [
+    {"type": "opens", "count_greater_than": 5, "after": "2024-01-01", "before": "2024-12-31"},
+    {
+        "type": "clicks",
+        "count_greater_than": 2,
+        "after": "2024-01-01",
+        "before": "2024-12-31",
+        "any": [
+            {"type": "urls", "urls": ["kit.com", "amazon.com"], "matching": "contains"},
+            {"type": "broadcasts", "ids": [1, 2, 3]},
+        ],
+    },
+    {"type": "tags", "any": [{"type": "ids", "matching": [123, 456]}]},
+    {
+        "type": "attribution",
+        "any": [
+            {"type": "forms", "ids": [789, 1001]},
+            {
+                "type": "kit_source",
+                "source_type": "api_subscription",
+                "source_ids": [555],
+                "source_names": ["Welcome"],
+                "mechanism": "import",
+                "mechanism_ids": [9],
+            },
+        ],
+    },
+    {
+        "type": "custom_field",
+        "subscriber_custom_field_id": 42,
+        "value": "premium",
+        "comparison": "is",
+    },
+]
+BROADCAST: dict[str, Any] = {
+    "email_template_id": 2,
+    "email_address": None,
+    "content": "<p>Let me introduce myself</p>",
+    "description": "Intro email",
+    "public": True,
+    "published_at": "2023-02-17T11:43:55+00:00",
+    "send_at": None,
+    "thumbnail_alt": None,
+    "thumbnail_url": None,
+    "preview_text": "Pleased to meet you!",
+    "subject": "Hello!",
+    "subscriber_filter": [{"all": [{"type": "segment", "ids": [16]}], "any": None, "none": None}],
+}
+SEQUENCE: dict[str, Any] = {
+    "name": "Full Series",
+    "email_address": "joe1150@ck.lol",
+    "email_template_id": 38,
+    "send_days": ["monday", "wednesday", "friday"],
+    "send_hour": 9,
+    "time_zone": "America/Los_Angeles",
+    "active": True,
+    "repeat": True,
+    "hold": True,
+    "exclude_subscriber_sources": [{"type": "tag", "ids": [3]}, {"type": "sequence", "ids": [30]}],
+}
+PURCHASE: dict[str, Any] = {
+    "email_address": "pru.magoo@convertkit.dev",
+    "transaction_id": "796-92-4892",
+    "status": "paid",
+    "subtotal": 78.66,
+    "tax": 7.87,
+    "shipping": 0,
+    "discount": 5.0,
+    "total": 81.53,
+    "currency": "USD",
+    "transaction_time": "2023-02-17T11:43:55Z",
+    "products": [
+        {
+            "name": "Phantom Hourglass",
+            "pid": "804-02-4430",
+            "lid": "811-75-7900",
+            "quantity": 1,
+            "unit_price": 23.22,
+            "sku": "SM21-SH-M02-RD-S-001",
+        },
+        {
+            "name": "Twilight Princess",
+            "pid": "833-51-1151",
+            "lid": "766-49-1241",
+            "quantity": 1,
+            "unit_price": 32.22,
+            "sku": "WT21-JK-M03-BK-L-012",
+        },
+    ],
+}
+
 #: One call of the library per Kit operation, with arguments the description accepts.
 OPERATIONS: dict[tuple[str, str], Call] = {
+    # -- account
+    ("GET", "/v4/account"): lambda kit: kit.account.get(),
+    ("GET", "/v4/account/colors"): lambda kit: kit.account.colors(),
+    ("PUT", "/v4/account/colors"): lambda kit: kit.account.update_colors(["#000000", "#ffffff"]),
+    ("GET", "/v4/account/creator_profile"): lambda kit: kit.account.creator_profile(),
+    ("GET", "/v4/account/email_stats"): lambda kit: kit.account.email_stats(),
+    ("GET", "/v4/account/growth_stats"): lambda kit: kit.account.growth_stats(
+        starting="2023-02-09", ending="2023-02-10"
+    ),
+    # -- broadcasts
     ("GET", "/v4/broadcasts"): lambda kit: all_pages(kit.broadcasts.list(per_page=50)),
+    ("POST", "/v4/broadcasts"): lambda kit: kit.broadcasts.create(**BROADCAST),
+    ("GET", "/v4/broadcasts/stats"): lambda kit: all_pages(
+        kit.broadcasts.list_stats(status="completed", include_total_count=True)
+    ),
     ("GET", "/v4/broadcasts/{id}"): lambda kit: kit.broadcasts.get(22),
+    ("PUT", "/v4/broadcasts/{id}"): lambda kit: kit.broadcasts.update(
+        59, **{**BROADCAST, "send_at": "2023-02-17T11:43:55+00:00"}
+    ),
+    ("DELETE", "/v4/broadcasts/{id}"): lambda kit: kit.broadcasts.delete(83),
     ("GET", "/v4/broadcasts/{broadcast_id}/clicks"): lambda kit: all_pages(
         kit.broadcasts.clicks(111, per_page=10, after="WzE4XQ==")
     ),
     ("GET", "/v4/broadcasts/{broadcast_id}/stats"): lambda kit: kit.broadcasts.stats(163),
+    # -- custom fields
+    ("GET", "/v4/custom_fields"): lambda kit: all_pages(
+        kit.custom_fields.list(per_page=10, after="WzFd", include_total_count=True)
+    ),
+    ("POST", "/v4/custom_fields"): lambda kit: kit.custom_fields.create("Interests"),
+    ("PUT", "/v4/custom_fields/{id}"): lambda kit: kit.custom_fields.update(24, "Last name"),
+    ("DELETE", "/v4/custom_fields/{id}"): lambda kit: kit.custom_fields.delete(42),
+    ("POST", "/v4/bulk/custom_fields"): lambda kit: kit.custom_fields.bulk_create(
+        ["Test Custom Field 0", "Test Custom Field 1"]
+    ),
+    ("POST", "/v4/bulk/custom_fields/subscribers"): lambda kit: (
+        kit.custom_fields.bulk_update_values(
+            [
+                {"subscriber_id": 1, "subscriber_custom_field_id": 1, "value": "value_1"},
+                {"subscriber_id": 2, "subscriber_custom_field_id": 2, "value": "value_2"},
+            ]
+        )
+    ),
+    # -- email templates, segments, posts
+    ("GET", "/v4/email_templates"): lambda kit: all_pages(
+        kit.email_templates.list(include_total_count=True)
+    ),
+    ("GET", "/v4/segments"): lambda kit: all_pages(kit.segments.list(include_total_count=True)),
+    ("GET", "/v4/posts"): lambda kit: all_pages(
+        kit.posts.list(include_content=True, include_total_count=True)
+    ),
+    ("GET", "/v4/posts/{id}"): lambda kit: kit.posts.get(8),
+    # -- forms
+    ("GET", "/v4/forms"): lambda kit: all_pages(
+        kit.forms.list(status="active", type="embed", per_page=10, include_total_count=True)
+    ),
+    ("GET", "/v4/forms/{form_id}/subscribers"): lambda kit: all_pages(
+        kit.forms.subscribers(
+            138,
+            status="all",
+            added_after="2023-02-14T11:43:55Z",
+            added_before="2023-02-18T11:43:55Z",
+            created_after="2023-01-17T11:43:55Z",
+            created_before="2023-02-18T11:43:55Z",
+        )
+    ),
+    ("POST", "/v4/forms/{form_id}/subscribers"): lambda kit: kit.forms.add_subscriber(
+        194, email_address="alice@convertkit.dev", referrer=REFERRER
+    ),
+    ("POST", "/v4/forms/{form_id}/subscribers/{id}"): lambda kit: kit.forms.add_subscriber(
+        174, subscriber_id=599, referrer=REFERRER
+    ),
+    ("POST", "/v4/bulk/forms/subscribers"): lambda kit: kit.forms.bulk_add_subscribers(
+        [{"form_id": 1, "subscriber_id": 1}, {"form_id": 2, "subscriber_id": 2}]
+    ),
+    # -- purchases
+    ("GET", "/v4/purchases"): lambda kit: all_pages(kit.purchases.list(per_page=10, before="WzNd")),
+    ("POST", "/v4/purchases"): lambda kit: kit.purchases.create(**PURCHASE),
+    ("GET", "/v4/purchases/{id}"): lambda kit: kit.purchases.get(14),
+    # -- sequences and their emails
+    ("GET", "/v4/sequences"): lambda kit: all_pages(
+        kit.sequences.list(include_stats=True, per_page=10, include_total_count=True)
+    ),
+    ("POST", "/v4/sequences"): lambda kit: kit.sequences.create(**SEQUENCE),
+    ("GET", "/v4/sequences/{id}"): lambda kit: kit.sequences.get(24, include_stats=True),
+    ("PUT", "/v4/sequences/{id}"): lambda kit: kit.sequences.update(
+        61,
+        name="New Name",
+        email_address="joe1180@ck.lol",
+        email_template_id=40,
+        send_days=["tuesday", "thursday"],
+        send_hour=14,
+        time_zone="America/Chicago",
+        active=False,
+        repeat=True,
+        hold=True,
+        exclude_subscriber_sources=[{"type": "tag", "ids": [4]}, {"type": "sequence", "ids": [49]}],
+    ),
+    ("DELETE", "/v4/sequences/{id}"): lambda kit: kit.sequences.delete(82),
+    ("GET", "/v4/sequences/{sequence_id}/subscribers"): lambda kit: all_pages(
+        kit.sequences.subscribers(
+            26,
+            status="all",
+            added_after="2023-02-14T11:43:55Z",
+            added_before="2023-02-18T11:43:55Z",
+            created_after="2023-01-17T11:43:55Z",
+            created_before="2023-02-18T11:43:55Z",
+        )
+    ),
+    ("POST", "/v4/sequences/{sequence_id}/subscribers"): lambda kit: kit.sequences.add_subscriber(
+        83, email_address="alice@convertkit.dev"
+    ),
+    ("POST", "/v4/sequences/{sequence_id}/subscribers/{id}"): lambda kit: (
+        kit.sequences.add_subscriber(62, subscriber_id=804)
+    ),
+    ("GET", "/v4/sequences/{sequence_id}/emails"): lambda kit: all_pages(
+        kit.sequences.emails(110, include_content=True, include_stats=True)
+    ),
+    ("POST", "/v4/sequences/{sequence_id}/emails"): lambda kit: kit.sequences.create_email(
+        158,
+        subject="Welcome to the sequence",
+        delay_value=1,
+        delay_unit="days",
+        preview_text=None,
+        content=None,
+        email_template_id=None,
+        send_days=None,
+        position=None,
+    ),
+    ("GET", "/v4/sequences/{sequence_id}/emails/{id}"): lambda kit: kit.sequences.get_email(
+        133, 29, include_stats=True
+    ),
+    ("PUT", "/v4/sequences/{sequence_id}/emails/{id}"): lambda kit: kit.sequences.update_email(
+        198,
+        79,
+        subject="Updated subject",
+        preview_text="Updated preview",
+        content=None,
+        delay_value=3,
+        delay_unit="days",
+        email_template_id=None,
+        published=True,
+        send_days=["monday", "wednesday", "friday"],
+        position=None,
+    ),
+    ("DELETE", "/v4/sequences/{sequence_id}/emails/{id}"): lambda kit: kit.sequences.delete_email(
+        222, 103
+    ),
+    # -- snippets
+    ("GET", "/v4/snippets"): lambda kit: all_pages(
+        kit.snippets.list(snippet_type="inline", include_content=True, include_total_count=True)
+    ),
+    ("POST", "/v4/snippets"): lambda kit: kit.snippets.create(
+        name="Cat Fact of the Day",
+        snippet_type="inline",
+        content="Did you know, {{ subscriber.first_name }}? Cats can rotate their ears 180 degrees.",
+    ),
+    ("GET", "/v4/snippets/{id}"): lambda kit: kit.snippets.get(25),
+    ("PUT", "/v4/snippets/{id}"): lambda kit: kit.snippets.update(60, name="Dog Fact of the Day"),
+    # -- subscribers
+    ("GET", "/v4/subscribers"): lambda kit: all_pages(
+        kit.subscribers.list(
+            status="cancelled",
+            email_address="alice@convertkit.dev",
+            created_after="2023-01-17T11:43:55Z",
+            created_before="2023-02-18T11:43:55Z",
+            updated_after="2023-01-17T11:43:55Z",
+            updated_before="2023-02-18T11:43:55Z",
+            sort_field="cancelled_at",
+            sort_order="asc",
+            per_page=10,
+        )
+    ),
+    ("POST", "/v4/subscribers"): lambda kit: kit.subscribers.create(
+        "alice@convertkit.dev", first_name="Alice", state="active", fields=SUBSCRIBER_FIELDS
+    ),
+    ("GET", "/v4/subscribers/{id}"): lambda kit: kit.subscribers.get(241),
+    ("PUT", "/v4/subscribers/{id}"): lambda kit: kit.subscribers.update(
+        288, email_address="alice@convertkit.dev", first_name="Alice", fields=SUBSCRIBER_FIELDS
+    ),
+    ("POST", "/v4/subscribers/{id}/unsubscribe"): lambda kit: kit.subscribers.unsubscribe(258),
+    ("GET", "/v4/subscribers/{subscriber_id}/tags"): lambda kit: all_pages(
+        kit.subscribers.tags(848, include_total_count=True)
+    ),
+    ("POST", "/v4/bulk/subscribers"): lambda kit: kit.subscribers.bulk_create(
+        [
+            {"first_name": "Test Subscriber 0", "email_address": "subscriber_0@convertkit.dev"},
+            {"first_name": "Test Subscriber 1", "email_address": "subscriber_1@convertkit.dev"},
+        ]
+    ),
+    # Its example answer says `has_next_page: true`: see first_page().
+    ("POST", "/v4/subscribers/filter"): lambda kit: first_page(
+        kit.subscribers.filter(
+            FILTER_CONDITIONS,
+            include=[
+                "tags",
+                {"type": "stats", "range": {"start": "2026-05-01", "end": "2026-06-30"}},
+            ],
+        )
+    ),
+    ("GET", "/v4/subscribers/{subscriber_id}/stats"): lambda kit: kit.subscribers.stats(
+        1103, email_sent_after="2025-07-01", email_sent_before="2025-08-31"
+    ),
+    ("POST", "/v4/subscribers/{subscriber_id}/location"): lambda kit: kit.subscribers.pin_location(
+        1105, **BOISE
+    ),
+    ("PATCH", "/v4/subscribers/{subscriber_id}/location"): lambda kit: (
+        kit.subscribers.update_location(1133, **BOISE)
+    ),
+    ("DELETE", "/v4/subscribers/{subscriber_id}/location"): lambda kit: (
+        kit.subscribers.delete_location(1133)
+    ),
+    # -- tags
     ("GET", "/v4/tags"): lambda kit: all_pages(kit.tags.list(include_total_count=True)),
     ("POST", "/v4/tags"): lambda kit: kit.tags.create("Completed"),
     ("PUT", "/v4/tags/{id}"): lambda kit: kit.tags.update(28, "signed up"),
@@ -429,13 +827,30 @@ OPERATIONS: dict[tuple[str, str], Call] = {
 }
 
 
-@pytest.mark.parametrize("call", OPERATIONS.values(), ids=[f"{m} {p}" for m, p in OPERATIONS])
+@pytest.mark.parametrize(
+    ("operation", "call"), OPERATIONS.items(), ids=[f"{m} {p}" for m, p in OPERATIONS]
+)
 async def test_each_operation_is_a_valid_request_whose_example_answer_decodes(
-    kit_2026: kit_async.KitClient, call: Call
+    kit_2026: kit_async.KitClient,
+    sent: list[tuple[str, str]],
+    operation: tuple[str, str],
+    call: Call,
 ) -> None:
     # Prism answers an invalid request with a 4xx, which the client raises;
     # a valid one with the description's example, which must decode.
     await call(kit_2026)
+    # ... and the row does exercise the operation it is filed under.
+    strays = [request for request in sent if not is_operation(*request, operation)]
+    assert sent, f"the row of {operation} sent no request"
+    assert not strays, f"the row of {operation} sent {strays}"
+
+
+def test_is_operation_matches_the_ids_of_a_template_and_nothing_else() -> None:
+    operation = ("DELETE", "/v4/tags/{tag_id}/subscribers/{id}")
+    assert is_operation("DELETE", "/v4/tags/5/subscribers/946", operation)
+    assert not is_operation("POST", "/v4/tags/5/subscribers/946", operation)
+    assert not is_operation("DELETE", "/v4/tags/5/subscribers", operation)
+    assert not is_operation("DELETE", "/v4/tags/5/subscribers/946/x", operation)
 
 
 def test_the_operations_exercised_are_kits(capsys: pytest.CaptureFixture[str]) -> None:
@@ -445,6 +860,24 @@ def test_the_operations_exercised_are_kits(capsys: pytest.CaptureFixture[str]) -
             f"\ncontract (Prism, Kit's 2026 description): {len(OPERATIONS)} of "
             f"{len(DOCUMENTED_2026)} operations exercised"
         )
+
+
+def declared() -> set[tuple[str, str]]:
+    """(method, path) of every operation the library declares in its resource modules."""
+    found: set[tuple[str, str]] = set()
+    for info in pkgutil.iter_modules(kit_async._resources.__path__):
+        module = importlib.import_module(f"kit_async._resources.{info.name}")
+        for value in vars(module).values():
+            if isinstance(value, Endpoint | NoContent | Bulk | ListEndpoint):
+                found.add((value.method, value.path))
+    return found
+
+
+def test_every_operation_the_library_declares_is_exercised() -> None:
+    # A new declaration needs its row in OPERATIONS, or this fails.
+    assert declared()
+    missing = declared() - set(OPERATIONS)
+    assert not missing, f"declared but without a contract row: {sorted(missing)}"
 
 
 @pytest.mark.xfail(strict=True, reason="the whole-API issue is in progress: remove at 83 of 83")
@@ -465,3 +898,70 @@ def test_the_2026_file_keeps_the_authorization_quirk_on_its_54_operations_from_2
         )
     ]
     assert len(with_header) == 54
+
+
+# -- the corrections of the served copy, and why each is needed --------------------------------
+
+
+def _differences(published: Any, served: Any, at: tuple[str, ...] = ()) -> set[tuple[str, ...]]:
+    """Where two JSON values differ: the key paths of what was added, removed or changed."""
+    if isinstance(published, dict) and isinstance(served, dict):
+        found: set[tuple[str, ...]] = set()
+        for key in published.keys() | served.keys():
+            if key not in published or key not in served:
+                found.add((*at, key))
+            else:
+                found |= _differences(published[key], served[key], (*at, key))
+        return found
+    return set() if published == served else {at}
+
+
+def test_the_served_copy_differs_from_kits_only_by_the_corrections_the_readme_lists() -> None:
+    no_content = {
+        ("paths", path, method, "responses", "204", "content")
+        for path, operations in SPEC_2026["paths"].items()
+        for method, operation in operations.items()
+        if "" in operation.get("responses", {}).get("204", {}).get("content", {})
+    }
+    path, method = SNIPPET_UPDATE
+    body = ("paths", path, method, "requestBody", "content", "application/json", "schema")
+    assert len(no_content) == 6  # the 204s as published in 2025; the 4 new ones have none
+    assert _differences(SPEC_2026, served_2026(SPEC_2026)) == no_content | {
+        (*body, "oneOf"),
+        (*body, "anyOf"),
+    }
+
+
+async def test_prism_fails_its_own_204_answers_of_the_description_as_published(
+    prism_2026_as_published_url: str,
+) -> None:
+    """Why the served copy drops the `""` media type of the 204 answers."""
+    async with (
+        aiohttp.ClientSession() as session,
+        session.delete(
+            f"{prism_2026_as_published_url}/v4/broadcasts/83",
+            headers={"Authorization": "Bearer contract-test-token"},
+        ) as response,
+    ):
+        assert response.status == 500
+        assert "media type" in await response.text()
+
+
+SNIPPET_UPDATE_EXAMPLE: dict[str, Any] = SPEC_2026["paths"]["/v4/snippets/{id}"]["put"][
+    "requestBody"
+]["content"]["application/json"]["example"]
+
+
+async def test_the_description_as_published_refuses_its_own_snippet_update_example(
+    prism_2026_as_published_url: str, prism_2026_url: str
+) -> None:
+    """Why the served copy reads the snippet update's `oneOf` as `anyOf`."""
+    assert SNIPPET_UPDATE_EXAMPLE == {"name": "Dog Fact of the Day"}
+    statuses = []
+    async with aiohttp.ClientSession(
+        headers={"Authorization": "Bearer contract-test-token"}
+    ) as session:
+        for url in (prism_2026_as_published_url, prism_2026_url):
+            async with session.put(f"{url}/v4/snippets/60", json=SNIPPET_UPDATE_EXAMPLE) as answer:
+                statuses.append(answer.status)
+    assert statuses == [422, 200]
