@@ -99,7 +99,7 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
         if not isinstance(value, list):
             msg = f"expected array, got {type(value).__name__}"
             raise TypeError(msg)
-        return conv._structure_tuple(value, kind)  # noqa: SLF001 - cattrs' own tuple structuring
+        return conv._structure_tuple(value, kind)
 
     conv.register_structure_hook_func(_is_tuple, structure_tuple)
     for kind in (int, str, bool):

@@ -194,7 +194,7 @@ class AsyncPaginator(Generic[T]):
             first = False
 
     def _broken(self, message: str, cursor: str | None) -> PaginationError:
-        error = PaginationError(message, path=self.path, cursor=cursor)
+        error = PaginationError(message, path=self.path, cursor=cursor, method=self._request.method)
         error.path_params = dict(self._request.path_params)
         return error
 

@@ -260,9 +260,9 @@ class PaginationError(KitError):
     with `after=err.cursor` fetches that page again.
     """
 
-    def __init__(self, message: str, *, path: str, cursor: str | None) -> None:
-        super().__init__(f"GET {path}: {message}")
-        self.method = "GET"
+    def __init__(self, message: str, *, path: str, cursor: str | None, method: str = "GET") -> None:
+        super().__init__(f"{method} {path}: {message}")
+        self.method = method
         self.path = path
         self.cursor = cursor
 

@@ -27,6 +27,7 @@ from kit_async import (
     KitClient,
     NotFoundError,
     OAuthRequiredError,
+    PaginationError,
     PinnedLocation,
     ResponseValidationError,
     Subscriber,
@@ -569,6 +570,21 @@ async def test_filter_walks_backwards_with_before_in_the_body(scripted: Scripted
     assert [s.id for s in page.items] == [456, 789]
     assert page.pagination.total_count == 42
     assert sent(scripted)[2:] == ([], {"all": OPENED, "per_page": 2, "before": "WzQ1Nl0="})
+
+
+async def test_a_repeated_filter_cursor_is_a_pagination_error_naming_the_post(
+    scripted: Scripted,
+) -> None:
+    again = {**FILTERED["pagination"], "has_next_page": True, "end_cursor": "WzFd"}
+    scripted.answers += [
+        web.json_response({**FILTERED, "pagination": again}),
+        web.json_response({**FILTERED, "pagination": again}),
+    ]
+    async with api_key_client(scripted) as kit:
+        with pytest.raises(PaginationError) as info:
+            [s async for s in kit.subscribers.filter(OPENED)]
+    assert (info.value.method, info.value.path) == ("POST", "/v4/subscribers/filter")
+    assert str(info.value).startswith("POST /v4/subscribers/filter: ")
 
 
 async def test_filter_is_retried_after_a_500_because_it_only_reads(scripted: Scripted) -> None:
