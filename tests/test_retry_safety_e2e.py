@@ -368,9 +368,9 @@ async def test_an_upsert_whose_answer_was_cut_is_sent_again_and_finds_the_record
 
 async def test_a_create_that_timed_out_is_not_sent_again() -> None:
     async with FakeKit(broadcasts=0) as server:
-        slow = server.inject("slow", times=2, delay=0.5, method="POST", path="/v4/broadcasts")
+        slow = server.inject("slow", times=2, delay=0.6, method="POST", path="/v4/broadcasts")
         async with KitClient(
-            server.api_key, base_url=server.url, rate_limit=None, timeout=0.1
+            server.api_key, base_url=server.url, rate_limit=None, timeout=0.2
         ) as kit:
             with pytest.raises(APITimeoutError) as failed:
                 await kit.broadcasts.create(subject="Once")
@@ -382,9 +382,9 @@ async def test_a_create_kit_made_but_answered_too_late_exists_once(lost: LostAns
     server = FakeKit(broadcasts=0)
     server.app.middlewares.append(lost.middleware)
     async with server:
-        lost.delay_next("POST", "/v4/broadcasts", delay=0.5)
+        lost.delay_next("POST", "/v4/broadcasts", delay=0.6)
         async with KitClient(
-            server.api_key, base_url=server.url, rate_limit=None, timeout=0.1
+            server.api_key, base_url=server.url, rate_limit=None, timeout=0.2
         ) as kit:
             with pytest.raises(APITimeoutError) as failed:
                 await kit.broadcasts.create(subject="Once")
@@ -405,9 +405,9 @@ async def test_a_create_kit_made_but_answered_too_late_exists_once(lost: LostAns
 )
 async def test_a_write_delayed_by_the_slow_fault_is_made_after_the_client_gave_up() -> None:
     async with FakeKit(broadcasts=0) as server:
-        server.inject("slow", delay=0.5, method="POST", path="/v4/broadcasts")
+        server.inject("slow", delay=0.6, method="POST", path="/v4/broadcasts")
         async with KitClient(
-            server.api_key, base_url=server.url, rate_limit=None, timeout=0.1
+            server.api_key, base_url=server.url, rate_limit=None, timeout=0.2
         ) as kit:
             with pytest.raises(APITimeoutError):
                 await kit.broadcasts.create(subject="Once")
@@ -417,9 +417,9 @@ async def test_a_write_delayed_by_the_slow_fault_is_made_after_the_client_gave_u
 
 async def test_a_get_that_timed_out_is_sent_again() -> None:
     async with FakeKit(broadcasts=3, drafts=0) as server:
-        slow = server.inject("slow", delay=0.5, method="GET", path="/v4/broadcasts/2")
+        slow = server.inject("slow", delay=0.6, method="GET", path="/v4/broadcasts/2")
         async with KitClient(
-            server.api_key, base_url=server.url, rate_limit=None, timeout=0.1
+            server.api_key, base_url=server.url, rate_limit=None, timeout=0.2
         ) as kit:
             broadcast = await kit.broadcasts.get(2)
         assert broadcast.subject == "Broadcast 2"
@@ -434,14 +434,15 @@ async def test_an_upsert_kit_made_but_answered_too_late_is_sent_again_and_found(
     server = FakeKit(broadcasts=0)
     server.app.middlewares.append(lost.middleware)
     async with server:
-        lost.delay_next("POST", "/v4/subscribers", delay=0.5)
+        lost.delay_next("POST", "/v4/subscribers", delay=0.6)
         async with KitClient(
-            server.api_key, base_url=server.url, rate_limit=None, timeout=0.1
+            server.api_key, base_url=server.url, rate_limit=None, timeout=0.2
         ) as kit:
             result = await kit.subscribers.create("ada@example.com")
         assert (result.created, result.item.email_address) == (False, "ada@example.com")
     assert len(server.account.subscribers) == 1
-    assert answers(server, "POST", "/v4/subscribers") == [200, 201]  # the retry, then the late one
+    # The first attempt made it (its 201 came late); the retry found it (200).
+    assert sorted(answers(server, "POST", "/v4/subscribers")) == [200, 201]
 
 
 async def test_a_get_that_kit_answered_with_404_is_not_sent_again(
