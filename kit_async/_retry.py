@@ -29,6 +29,7 @@ from .errors import (
     APITimeoutError,
     InternalServerError,
     KitError,
+    NotFoundError,
     RateLimitError,
     RateLimitStorageError,
 )
@@ -122,6 +123,9 @@ class _Retrying:
         self.attempts = 0
         self._rate_limited = 0
         self._failed = 0
+        # Set once an attempt failed after it may have reached Kit (a 5xx, a
+        # timeout, a cut connection): Kit may have carried it out.
+        self.may_have_landed = False
 
     def __call__(self, exc: Exception) -> bool | float:
         wait = self._wait_for(exc)
@@ -169,6 +173,10 @@ class _Retrying:
         )
         if not retryable:
             return None
+        if not isinstance(exc, RateLimitStorageError) and not (
+            isinstance(exc, APIConnectionError) and exc.connect_failed
+        ):
+            self.may_have_landed = True
         self._failed += 1
         base = min(policy.backoff_max, policy.backoff_initial * 2.0 ** (self._failed - 1))
         return base * random.uniform(0.5, 1.0)  # noqa: S311
@@ -209,6 +217,18 @@ async def with_retries(
                     raise error
                 retrying.attempts += 1
                 return await send()
+    except NotFoundError as exc:
+        if request.method == "DELETE" and retrying.may_have_landed:
+            # An earlier attempt deleted it; only its answer was lost.
+            log.info(
+                "%s %s: found nothing to delete after attempt %d may have deleted it; done",
+                request.method,
+                request.path,
+                retrying.attempts - 1,
+            )
+            return Reply(204, {}, b"")
+        exc.attempts = retrying.attempts
+        raise
     except KitError as exc:
         exc.attempts = retrying.attempts
         raise

@@ -244,15 +244,6 @@ async def test_a_delete_answered_503_is_sent_again_and_returns_none(
     assert server.account.custom_fields == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "library bug: a DELETE that Kit carried out but answered with a 5xx (or whose answer "
-        "was lost) is retried, as a DELETE is safe to resend, and the retry's 404 is raised "
-        "as NotFoundError for a delete that succeeded; a 404 to a DELETE resent after an "
-        "attempt that may have reached Kit should count as done"
-    ),
-)
 async def test_a_delete_kit_made_before_its_503_returns_none(
     server: FakeKit, kit: KitClient, lost: LostAnswers
 ) -> None:
@@ -453,3 +444,20 @@ async def test_a_get_that_kit_answered_with_404_is_not_sent_again(
 
     assert missing.value.attempts == 1
     assert answers(server, "GET", "/v4/broadcasts/999") == [404]
+
+
+async def test_a_delete_of_something_that_never_existed_is_still_not_found(
+    server: FakeKit, kit: KitClient
+) -> None:
+    # No earlier attempt can have deleted it: the 404 is the answer.
+    with pytest.raises(NotFoundError):
+        await kit.broadcasts.delete(987_654)
+
+
+async def test_a_delete_refused_only_for_rate_limit_and_then_not_found_is_not_found(
+    server: FakeKit, kit: KitClient
+) -> None:
+    # A 429 means Kit did nothing, so the retry's 404 is the truth.
+    server.inject("429", path="/v4/broadcasts/987655", method="DELETE")
+    with pytest.raises(NotFoundError):
+        await kit.broadcasts.delete(987_655)
