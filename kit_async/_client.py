@@ -517,8 +517,9 @@ class KitClient:
 
         The engine of `iter_clicks_for_broadcasts`, for any list method of
         the client that takes an id first and returns an `AsyncPaginator`:
-        `kit.broadcasts.clicks` today, the subscribers of tags, forms and
-        sequences as their methods land. The items of one key keep their
+        `kit.broadcasts.clicks`, `kit.tags.subscribers`,
+        `kit.forms.subscribers`, `kit.sequences.subscribers`,
+        `kit.subscribers.tags`, `kit.sequences.emails`. The items of one key keep their
         order, keys interleave as pages arrive, a key given twice is fetched
         once, and leaving an `async with` block stops every fetcher before
         your next line (see `FanOutStream`).
