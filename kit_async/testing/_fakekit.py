@@ -81,6 +81,17 @@ class FakeKit:
             timestamp FakeKit sets; the real time by default.
         host: The loopback address to listen on.
         port: The port to listen on (0: a free port, read it back from `port`).
+
+    Attributes:
+        account: The account's data: one dict per collection, from id to a
+            mutable record (`subscribers`, `tags`, ...), the links between
+            them (`taggings`, ...), and the seeding helpers (`add_*`).
+        requests: Every request received, as a `RecordedRequest`.
+        faults: The faults injected (spent ones have `times == 0`).
+        deliveries: Every webhook delivery `emit` made, as a `WebhookDelivery`.
+        callbacks: Every bulk callback sent, as a `BulkCallback`.
+        rate_limited: How many requests got a 429 (from the window or a fault).
+        refreshes: How many access tokens the token endpoint issued.
     """
 
     def __init__(
