@@ -745,7 +745,6 @@ async def test_filter_includes_tags_location_attribution_and_canceled_at(
         {"type": "tags", "any": "ids"},
         {"type": "tags", "any": [{"type": "ids", "matching": ["one"]}]},
         {"type": "attribution", "any": [{"type": "moods"}]},
-        {"type": "custom_field", "subscriber_custom_field_id": 99},
         {"type": "custom_field", "subscriber_custom_field_id": 1, "comparison": "like"},
         {},
     ],
@@ -771,3 +770,16 @@ async def test_filter_refuses_a_malformed_condition(server: FakeKit, http, condi
 )
 async def test_filter_refuses_bad_options(http, body: dict[str, Any]) -> None:
     assert (await call(http, "POST", "/v4/subscribers/filter", json=body))[0] == 422
+
+
+async def test_filter_on_an_unknown_custom_field_matches_nobody(server: FakeKit, http) -> None:
+    server.add_subscriber("ada@example.com")
+    condition = {
+        "type": "custom_field",
+        "subscriber_custom_field_id": 99,
+        "comparison": "has_value",
+    }
+
+    status, answer = await call(http, "POST", "/v4/subscribers/filter", json={"all": [condition]})
+
+    assert (status, answer["subscribers"]) == (200, [])

@@ -1,8 +1,12 @@
 """Test helpers for code that uses kit-async.
 
-`FakeKit` is a real aiohttp server on loopback that behaves like Kit's v4
-API (cursors, 404 for drafts, 401, the rate-limit window, OAuth refresh),
-and can inject faults. Point a `KitClient` at `server.url`:
+`FakeKit` is a real aiohttp server on loopback that serves every operation
+of Kit's v4 API from an in-memory account (`server.account`, seeded with
+`server.add_subscriber()`, `server.add_tag()`, ...) the way Kit documents
+them: cursors, upserts, 204s, 404 and 422 with Kit's messages, OAuth-only
+endpoints, bulk requests, webhook endpoints and their signed deliveries
+(`server.emit()`), the rate-limit window, OAuth refresh. It can inject
+faults on any route. Point a `KitClient` at `server.url`:
 
 ```python
 from kit_async.testing import FakeKit
@@ -22,16 +26,19 @@ app with Kit's headers (see the guide's "Testing your receiver").
 """
 
 from ._app import RecordedRequest
+from ._deliveries import BulkCallback, WebhookDelivery
 from ._fakekit import FakeKit
 from ._faults import FAULT_KINDS, Fault, FaultKind
 from ._webhooks import deliver_webhook, make_delivery, make_event, sign_delivery
 
 __all__ = [
     "FAULT_KINDS",
+    "BulkCallback",
     "FakeKit",
     "Fault",
     "FaultKind",
     "RecordedRequest",
+    "WebhookDelivery",
     "deliver_webhook",
     "make_delivery",
     "make_event",

@@ -13,11 +13,12 @@ from ._records import Broadcast, CustomField, Form, Post, Sequence, Subscriber, 
 from ._routes import broadcasts, forms, posts, sequences
 from ._routes._shapes import iso, subscriber
 from ._webhooks import deliver_webhook, make_delivery, make_event
+from ._wire import dumps
 
 if TYPE_CHECKING:
     from ._fakekit import FakeKit
 
-__all__ = ["WebhookDelivery", "emit"]
+__all__ = ["BulkCallback", "WebhookDelivery", "emit", "post_callback"]
 
 
 @attrs.frozen
@@ -127,3 +128,42 @@ async def _deliver(
         status=status,
         error=error,
     )
+
+
+@attrs.frozen
+class BulkCallback:
+    """The results of a queued bulk request, as FakeKit POSTed them to its `callback_url`.
+
+    Attributes:
+        url: The `callback_url`.
+        body: The JSON body sent: what a synchronous answer would have been.
+        status: The receiver's HTTP status, or `None` when it could not be reached.
+        error: Why it could not be reached, if it could not.
+    """
+
+    url: str
+    body: bytes
+    status: int | None
+    error: str | None = None
+
+
+_CALLBACK_TIMEOUT = aiohttp.ClientTimeout(total=30.0)
+
+
+async def post_callback(kit: FakeKit, url: str, result: Mapping[str, Any]) -> None:
+    """POST a queued bulk request's results to its callback URL, and record it."""
+    body = dumps(result)
+    status: int | None = None
+    error: str | None = None
+    try:
+        async with (
+            aiohttp.ClientSession(timeout=_CALLBACK_TIMEOUT) as session,
+            session.post(
+                url, data=body, headers={"Content-Type": "application/json"}, allow_redirects=False
+            ) as response,
+        ):
+            await response.read()
+            status = response.status
+    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
+        error = f"{type(exc).__name__}: {exc}"
+    kit.callbacks.append(BulkCallback(url=url, body=body, status=status, error=error))

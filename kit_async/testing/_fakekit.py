@@ -9,6 +9,7 @@ routes, one module per Kit resource (`_routes/`), the account's data
 
 from __future__ import annotations
 
+import asyncio
 import collections
 import secrets
 from collections.abc import Callable, Mapping
@@ -22,7 +23,7 @@ from . import _deliveries, _paging
 from ._account import Account, now_utc
 from ._app import RecordedRequest, make_app
 from ._credentials import Tokens
-from ._deliveries import WebhookDelivery
+from ._deliveries import BulkCallback, WebhookDelivery
 from ._faults import Fault, FaultKind
 from ._records import (
     CustomField,
@@ -80,6 +81,17 @@ class FakeKit:
             timestamp FakeKit sets; the real time by default.
         host: The loopback address to listen on.
         port: The port to listen on (0: a free port, read it back from `port`).
+
+    Attributes:
+        account: The account's data: one dict per collection, from id to a
+            mutable record (`subscribers`, `tags`, ...), the links between
+            them (`taggings`, ...), and the seeding helpers (`add_*`).
+        requests: Every request received, as a `RecordedRequest`.
+        faults: The faults injected (spent ones have `times == 0`).
+        deliveries: Every webhook delivery `emit` made, as a `WebhookDelivery`.
+        callbacks: Every bulk callback sent, as a `BulkCallback`.
+        rate_limited: How many requests got a 429 (from the window or a fault).
+        refreshes: How many access tokens the token endpoint issued.
     """
 
     def __init__(
@@ -125,6 +137,8 @@ class FakeKit:
         self.port = port
         self.faults: list[Fault] = []
         self.deliveries: list[WebhookDelivery] = []
+        self.callbacks: list[BulkCallback] = []
+        self._pending: set[asyncio.Task[None]] = set()
         self.requests: list[RecordedRequest] = []
         self.rate_limited = 0
         self.refreshes = 0
@@ -155,7 +169,10 @@ class FakeKit:
         self.port = sockets[0].getsockname()[1]
 
     async def close(self) -> None:
-        """Stop the server."""
+        """Stop the server (bulk callbacks not sent yet are dropped)."""
+        for task in list(self._pending):
+            task.cancel()
+        await asyncio.gather(*self._pending, return_exceptions=True)
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -329,6 +346,21 @@ class FakeKit:
             ```
         """
         return await _deliveries.emit(self, event_type, resources)
+
+    async def wait_callbacks(self) -> list[BulkCallback]:
+        """Wait until every queued bulk request's results are POSTed to its `callback_url`.
+
+        Returns:
+            Every callback sent so far (`server.callbacks`).
+        """
+        while self._pending:
+            await asyncio.gather(*self._pending, return_exceptions=True)
+        return list(self.callbacks)
+
+    def _queue_callback(self, url: str, result: Mapping[str, Any]) -> None:
+        task = asyncio.get_running_loop().create_task(_deliveries.post_callback(self, url, result))
+        self._pending.add(task)
+        task.add_done_callback(self._pending.discard)
 
     def add_webhook_endpoint(
         self, url: str, events: list[str], *, name: str | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from . import (
     account,
     broadcasts,
+    bulk,
     custom_fields,
     email_templates,
     forms,
@@ -41,6 +42,7 @@ ROUTES: tuple[Route, ...] = (
     *email_templates.ROUTES,
     *account.ROUTES,
     *webhooks.ROUTES,
+    *bulk.ROUTES,
     *oauth.ROUTES,
 )
 """Every route, in registration order (a literal path before a template it would match)."""

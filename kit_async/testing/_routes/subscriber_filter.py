@@ -148,10 +148,9 @@ def _attribution(account: Account, condition: Mapping[str, Any]) -> Condition:
     return matches
 
 
-def _custom_field(account: Account, condition: Mapping[str, Any]) -> Condition:
-    field_id = condition.get("subscriber_custom_field_id")
-    if field_id not in account.custom_fields:
-        raise Refused("subscriber_custom_field_id must be the id of a custom field")
+def _custom_field(condition: Mapping[str, Any]) -> Condition:
+    # An unknown field matches nobody (no subscriber has a value for it).
+    field_id: Any = condition.get("subscriber_custom_field_id")
     comparison = choice(condition.get("comparison", "is"), "comparison", _COMPARISONS)
     wanted = condition.get("value")
 
@@ -225,7 +224,7 @@ def _condition(account: Account, condition: Any) -> Condition:
     if kind == "attribution":
         return _attribution(account, condition)
     if kind == "custom_field":
-        return _custom_field(account, condition)
+        return _custom_field(condition)
     return _location(condition)
 
 
