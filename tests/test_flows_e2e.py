@@ -509,3 +509,33 @@ async def test_fan_out_passes_the_filters_to_every_tag(server: FakeKit, kit: Kit
     assert sorted(active) == ["active-One@example.com", "active-Two@example.com"]
     assert len(every) == 4
     assert {r.query.get("status") for r in server.requests if "status" in r.query} == {"all"}
+
+
+# -- the account, segments and email templates: reads that match FakeKit's state --------------
+
+
+async def test_the_account_and_its_segments_and_templates_read_as_fakekit_holds_them(
+    server: FakeKit, kit: KitClient
+) -> None:
+    state = server.account
+    vip = state.add_segment("VIPs")
+    lapsed = state.add_segment("Lapsed")
+    custom = state.add_email_template("Launch", category="HTML")
+
+    colors = await kit.account.update_colors(["#112233", "#445566"])
+    segments = [segment async for segment in kit.segments.list(per_page=1)]
+    templates = [template async for template in kit.email_templates.list()]
+
+    assert colors == ("#112233", "#445566") == tuple(state.colors)
+    assert await kit.account.colors() == colors
+    assert {(s.id, s.name) for s in segments} == {(vip.id, "VIPs"), (lapsed.id, "Lapsed")}
+    assert len(segments) == 2
+    assert {t.id: t.name for t in templates} == {
+        t.id: t.name for t in state.email_templates.values()
+    }
+    assert custom.id in {t.id for t in templates}
+    assert [t.name for t in templates if t.is_default] == ["Text Only"]
+    # Two segments, one per page: two requests, each with Kit's cursor.
+    pages = [r for r in server.requests if r.path == "/v4/segments"]
+    assert len(pages) == 2
+    assert "after" in pages[1].query
