@@ -106,3 +106,23 @@ async def test_cursor_faults_leave_an_answer_without_pagination_alone(
 
     assert status == 200
     assert body == {"broadcast": server.broadcast(1)}
+
+
+async def test_a_slow_write_is_made_even_when_the_client_gave_up_waiting() -> None:
+    # Kit makes the write and answers late; a client that timed out must not
+    # assume it was not made.
+    async with FakeKit(broadcasts=0) as server:
+        server.inject("slow", delay=0.5, method="POST")
+        headers = {"X-Kit-Api-Key": server.api_key}
+        async with aiohttp.ClientSession(base_url=server.url, headers=headers) as http:
+            with pytest.raises(TimeoutError):
+                await call(
+                    http,
+                    "POST",
+                    "/v4/broadcasts",
+                    json={"subject": "Once"},
+                    timeout=aiohttp.ClientTimeout(total=0.1),
+                )
+    # Closed: the late answer was given (and recorded) first.
+    assert [b.subject for b in server.account.broadcasts.values()] == ["Once"]
+    assert [(r.method, r.status) for r in server.requests] == [("POST", 201)]

@@ -118,7 +118,7 @@ async def test_the_same_transaction_is_updated_and_its_products_appended(
         ({"total": "lots"}, "total must be a number"),
         ({"currency": "dollars"}, "currency must be a three-letter ISO 4217 code, such as USD"),
         ({"products": []}, "products must be a list of at least one product"),
-        ({"products": [{**PRODUCT, "sku": None}]}, "products[0].sku can't be blank"),
+        ({"products": [{**PRODUCT, "pid": None}]}, "products[0].pid can't be blank"),
         ({"products": ["x"]}, "products[0] must be an object"),
         ({"email_address": "nope"}, "Email address is invalid"),
     ],
@@ -151,3 +151,16 @@ async def test_list_and_get(http) -> None:
     assert listed["pagination"]["has_next_page"] is True
     assert one["purchase"]["transaction_id"] == "1"
     assert await call(http, "GET", "/v4/purchases/9") == (404, {"errors": ["Not Found"]})
+
+
+async def test_a_product_may_have_no_sku(http) -> None:
+    # Kit's description: sku is neither required nor non-null.
+    without = {key: value for key, value in PRODUCT.items() if key != "sku"}
+    products = [without, {**PRODUCT, "lid": "2", "sku": None}]
+
+    status, body = await call(
+        http, "POST", "/v4/purchases", json={"purchase": {**PURCHASE, "products": products}}
+    )
+
+    assert status == 201
+    assert [p["sku"] for p in body["purchase"]["products"]] == [None, None]

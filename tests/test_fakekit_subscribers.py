@@ -783,3 +783,18 @@ async def test_filter_on_an_unknown_custom_field_matches_nobody(server: FakeKit,
     status, answer = await call(http, "POST", "/v4/subscribers/filter", json={"all": [condition]})
 
     assert (status, answer["subscribers"]) == (200, [])
+
+
+async def test_a_cancelled_subscriber_without_canceled_at_still_sorts(
+    server: FakeKit, http
+) -> None:
+    by_hand = server.add_subscriber("by-hand@example.com")
+    by_hand.state = "cancelled"  # a test's shortcut: no canceled_at
+    server.add_subscriber("proper@example.com", state="cancelled")
+
+    status, body = await call(
+        http, "GET", "/v4/subscribers", params={"status": "cancelled", "sort_field": "cancelled_at"}
+    )
+
+    assert status == 200
+    assert emails(body) == ["proper@example.com", "by-hand@example.com"]

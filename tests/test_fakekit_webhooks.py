@@ -443,3 +443,24 @@ async def test_deleting_a_legacy_webhook_is_204_then_404(http) -> None:
 
     assert await call(http, "DELETE", path) == (204, None)
     assert await call(http, "DELETE", path) == (404, {"errors": ["Not Found"]})
+
+
+async def test_a_malformed_url_is_422_not_a_crash(http) -> None:
+    body = {"url": "http://[::1/kit", "events": ["subscriber.created"]}
+
+    assert await call(http, "POST", "/v4/webhook_endpoints", json=body) == (
+        422,
+        {"errors": ["url must be an http or https URL"]},
+    )
+
+
+async def test_a_legacy_webhook_needs_an_http_target(http) -> None:
+    body = {
+        "target_url": "mailto:me@example.com",
+        "event": {"name": "subscriber.subscriber_activate"},
+    }
+
+    assert await call(http, "POST", "/v4/webhooks", json=body) == (
+        422,
+        {"errors": ["target_url must be an http or https URL"]},
+    )

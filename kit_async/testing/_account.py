@@ -14,7 +14,7 @@ import re
 import secrets
 import unicodedata
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -538,20 +538,6 @@ class Account:
         if item_id not in collection:
             msg = f"this FakeKit has no {what} {item_id}"
             raise KeyError(msg)
-
-    # -- changes the routes make ---------------------------------------------------------
-    def delete_subscriber_links(self, subscriber_ids: Iterable[int]) -> None:
-        """Forget the taggings and subscriptions of deleted subscribers."""
-        gone = set(subscriber_ids)
-        for tagged in self.taggings.values():
-            for subscriber_id in gone & tagged.keys():
-                del tagged[subscriber_id]
-        for subscribed in self.form_subscriptions.values():
-            for subscriber_id in gone & subscribed.keys():
-                del subscribed[subscriber_id]
-        for added in self.sequence_subscriptions.values():
-            for subscriber_id in gone & added.keys():
-                del added[subscriber_id]
 
 
 def generated_click(broadcast_id: int, index: int) -> dict[str, Any]:

@@ -24,7 +24,7 @@ FaultKind = Literal[
     "429",  # Kit's plain-text "Retry later", no Retry-After
     "html",  # a proxy's HTML error page with status 502
     "reset",  # the connection is cut in the middle of the body
-    "slow",  # the answer comes after `delay` seconds
+    "slow",  # the request is processed, the answer comes `delay` seconds later
     "truncated",  # status 200 with half a JSON body
     "repeat_cursor",  # has_next_page true with the cursor just sent
     "missing_cursor",  # has_next_page true and end_cursor null
@@ -103,10 +103,12 @@ async def misbehave(request: web.Request, handler: Handler, fault: Fault) -> web
     if kind == "html":
         html = "<html><head><title>502 Bad Gateway</title></head><body>nginx</body></html>"
         return web.Response(status=502, text=html, content_type="text/html")
-    if kind == "slow":
-        await asyncio.sleep(fault.delay)
-        return await handler(request)
     response = await handler(request)
+    if kind == "slow":
+        # The request is processed at once, like Kit's, and only the answer is
+        # late: a client that gave up waiting must not assume nothing happened.
+        await asyncio.sleep(fault.delay)
+        return response
     assert isinstance(response, web.Response)
     body = bytes(response.body) if response.body is not None else b""  # type: ignore[arg-type]
     if kind == "truncated":

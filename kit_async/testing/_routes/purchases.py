@@ -19,7 +19,7 @@ if TYPE_CHECKING:
     from .._fakekit import FakeKit
 
 _AMOUNTS = ("subtotal", "tax", "shipping", "discount", "total")
-_PRODUCT = ("name", "pid", "lid", "quantity", "unit_price", "sku")
+_PRODUCT = ("name", "pid", "lid", "quantity", "unit_price")  # `sku` is optional, nullable
 _REQUIRED = (
     "email_address",
     "transaction_id",
@@ -59,7 +59,7 @@ def _products(value: Any) -> list[dict[str, Any]]:
         missing = [name for name in _PRODUCT if product.get(name) is None]
         if missing:
             raise Refused(*(f"products[{index}].{name} can't be blank" for name in missing))
-        products.append({name: product[name] for name in _PRODUCT})
+        products.append({**{name: product[name] for name in _PRODUCT}, "sku": product.get("sku")})
     return products
 
 

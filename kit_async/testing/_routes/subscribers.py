@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
@@ -63,6 +64,7 @@ _ATTRIBUTION = (
     "source_mechanism",
     "source_mechanism_id",
 )
+_EARLIEST = datetime.min.replace(tzinfo=UTC)
 MAX_FIELDS = 140
 ASYNC_FIELDS = 10  # more custom fields than this: 202, written in the background
 
@@ -124,7 +126,8 @@ def _sort_key(field: str) -> Callable[[Subscriber], Any]:
     if field == "id":
         return lambda record: record.id
     attribute = "canceled_at" if field in {"cancelled_at", "canceled_at"} else field
-    return lambda record: (getattr(record, attribute), record.id)
+    # A subscriber whose state was set by hand may have no canceled_at: it sorts first.
+    return lambda record: (getattr(record, attribute) or _EARLIEST, record.id)
 
 
 async def list_subscribers(kit: FakeKit, request: web.Request) -> web.Response:

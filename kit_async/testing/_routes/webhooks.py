@@ -106,10 +106,14 @@ def _private(host: str) -> bool:
 def _url(kit: FakeKit, body: Mapping[str, Any]) -> str:
     url = text(body, "url", required="url can't be blank")
     assert url is not None
-    parts = urlsplit(url)
-    if parts.scheme not in {"http", "https"} or not parts.hostname:
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname
+    except ValueError:
+        host = None
+    if host is None or parts.scheme not in {"http", "https"}:
         raise Refused("url must be an http or https URL")
-    if not kit.private_webhook_urls and _private(parts.hostname):
+    if not kit.private_webhook_urls and _private(host):
         raise Refused(
             "url must be publicly reachable: private, internal and loopback addresses are refused"
         )
@@ -261,6 +265,8 @@ async def create_legacy(kit: FakeKit, request: web.Request) -> web.Response:
     event, target = body.get("event"), body.get("target_url")
     if not isinstance(event, dict) or not event.get("name") or not target:
         raise Refused("`event` and `target` parameters must be provided")
+    if urlsplit(str(target)).scheme not in {"http", "https"}:
+        raise Refused("target_url must be an http or https URL")
     name = str(event["name"])
     if name not in LEGACY_EVENTS:
         name = next((known for known in LEGACY_EVENTS if known.endswith(f".{name}")), name)
