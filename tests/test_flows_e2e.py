@@ -332,14 +332,6 @@ async def test_purchases_are_refused_to_an_api_key_before_anything_is_sent(
     assert server.account.purchases == {}
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "FakeKit bug: it answers 422 'products[0].sku can't be blank' to a product without a "
-        "sku, while Kit's OpenAPI description (2025 and 2026) makes sku optional and nullable "
-        "and kit.purchases.create() documents it as optional (None for none)"
-    ),
-)
 async def test_a_product_without_a_sku_is_recorded_as_kit_describes(
     server: FakeKit, oauth_kit: KitClient
 ) -> None:

@@ -385,15 +385,6 @@ async def test_a_create_kit_made_but_answered_too_late_exists_once(lost: LostAns
     assert subjects(server) == ["Once"]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "FakeKit bug: the 'slow' fault sleeps before the route reads the request body, so when "
-        "the client times out first the body read raises ConnectionResetError (aiohttp logs "
-        "'Error handling request') and the write is never made, nor recorded; Kit would make "
-        "it and answer late"
-    ),
-)
 async def test_a_write_delayed_by_the_slow_fault_is_made_after_the_client_gave_up() -> None:
     async with FakeKit(broadcasts=0) as server:
         server.inject("slow", delay=0.6, method="POST", path="/v4/broadcasts")
