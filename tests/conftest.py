@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 import stamina
 from aioresponses import aioresponses
+from scripted import Scripted, serve_scripted
 
 import kit_async
 from kit_async.testing import FakeKit
@@ -84,3 +85,10 @@ def mocked(monkeypatch: pytest.MonkeyPatch) -> Iterator[aioresponses]:
         monkeypatch.setattr("aioresponses.core.ClientResponse", _MockResponse)
     with aioresponses() as mock:
         yield mock
+
+
+@pytest.fixture
+async def scripted() -> AsyncIterator[Scripted]:
+    """A `Scripted` stand-in for Kit on loopback: answers as a test scripts, records all."""
+    async with serve_scripted() as server:
+        yield server

@@ -8,14 +8,13 @@ covered end to end in test_broadcasts_e2e.py).
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 from aiohttp import web
-from scripted import Scripted, serve_scripted
+from scripted import Scripted
 
 from kit_async import (
     Broadcast,
@@ -83,12 +82,6 @@ FULL_FIELDS: dict[str, Any] = {
     "subject": "Hello!",
     "subscriber_filter": [{"all": [{"type": "segment", "ids": [16]}], "any": None, "none": None}],
 }
-
-
-@pytest.fixture
-async def scripted() -> AsyncIterator[Scripted]:
-    async with serve_scripted() as server:
-        yield server
 
 
 def client(server: Scripted) -> KitClient:

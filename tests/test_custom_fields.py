@@ -7,14 +7,13 @@ the bodies of Kit's description.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 from aiohttp import web
-from scripted import Scripted, serve_scripted
+from scripted import Scripted
 
 from kit_async import (
     BulkAccepted,
@@ -42,12 +41,6 @@ PAGE_END: dict[str, Any] = {
     "end_cursor": "WzFd",
     "per_page": 500,
 }
-
-
-@pytest.fixture
-async def scripted() -> AsyncIterator[Scripted]:
-    async with serve_scripted() as server:
-        yield server
 
 
 def api_key_client(server: Scripted) -> KitClient:

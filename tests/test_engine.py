@@ -12,14 +12,13 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 from aiohttp import web
-from scripted import Scripted, serve_scripted
+from scripted import Scripted
 
 import kit_async
 from kit_async import (
@@ -34,12 +33,6 @@ from kit_async._http import Request, fill_path
 from kit_async.testing import FakeKit
 
 API_KEY = "kit_engine_secret_0123456789"
-
-
-@pytest.fixture
-async def scripted() -> AsyncIterator[Scripted]:
-    async with serve_scripted() as server:
-        yield server
 
 
 def client(server: Scripted, **options: Any) -> KitClient:

@@ -7,14 +7,13 @@ of Kit's description, and records what arrived.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 from aiohttp import web
-from scripted import Scripted, serve_scripted
+from scripted import Scripted
 
 from kit_async import (
     APIStatusError,
@@ -77,12 +76,6 @@ PAGE_END = {
     "end_cursor": "WzQzXQ==",
     "per_page": 500,
 }
-
-
-@pytest.fixture
-async def scripted() -> AsyncIterator[Scripted]:
-    async with serve_scripted() as server:
-        yield server
 
 
 def api_key_client(server: Scripted) -> KitClient:

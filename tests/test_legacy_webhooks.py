@@ -8,13 +8,12 @@ bodies of Kit's description, and records what arrived. (The receiving side,
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 from aiohttp import web
-from scripted import Scripted, serve_scripted
+from scripted import Scripted
 
 from kit_async import (
     InternalServerError,
@@ -40,12 +39,6 @@ CREATED = {
     "target_url": "https://example.convertkit.dev/",
 }
 NULLS = dict.fromkeys(("form_id", "tag_id", "sequence_id", "product_id", "initiator_value"))
-
-
-@pytest.fixture
-async def scripted() -> AsyncIterator[Scripted]:
-    async with serve_scripted() as server:
-        yield server
 
 
 def client(server: Scripted) -> KitClient:

@@ -6,14 +6,13 @@ records what arrived.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 from aiohttp import web
-from scripted import Scripted, serve_scripted
+from scripted import Scripted
 
 from kit_async import KitClient, NotFoundError, Post, ResponseValidationError
 
@@ -58,12 +57,6 @@ PAGE_END = {
     "end_cursor": "WzNd",
     "per_page": 500,
 }
-
-
-@pytest.fixture
-async def scripted() -> AsyncIterator[Scripted]:
-    async with serve_scripted() as server:
-        yield server
 
 
 def client(server: Scripted) -> KitClient:

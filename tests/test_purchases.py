@@ -7,14 +7,13 @@ records what arrived.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 from aiohttp import web
-from scripted import Scripted, serve_scripted
+from scripted import Scripted
 
 from kit_async import (
     InternalServerError,
@@ -78,12 +77,6 @@ NEW: dict[str, Any] = {
     "transaction_time": "2023-02-17T11:43:55Z",
     "products": PRODUCTS,
 }
-
-
-@pytest.fixture
-async def scripted() -> AsyncIterator[Scripted]:
-    async with serve_scripted() as server:
-        yield server
 
 
 def oauth_client(server: Scripted) -> KitClient:

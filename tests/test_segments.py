@@ -6,21 +6,13 @@ records what arrived.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from urllib.parse import parse_qsl
 
-import pytest
 from aiohttp import web
-from scripted import Scripted, serve_scripted
+from scripted import Scripted
 
 from kit_async import KitClient, Segment
-
-
-@pytest.fixture
-async def scripted() -> AsyncIterator[Scripted]:
-    async with serve_scripted() as server:
-        yield server
 
 
 def client(server: Scripted) -> KitClient:

@@ -7,14 +7,13 @@ of Kit's description, and records what arrived.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 from aiohttp import web
-from scripted import Scripted, serve_scripted
+from scripted import Scripted
 
 from kit_async import (
     EmailSequence,
@@ -132,12 +131,6 @@ SUBSCRIBER = {
     "added_at": "2023-02-18T11:43:55Z",
     "fields": {"category": "One"},
 }
-
-
-@pytest.fixture
-async def scripted() -> AsyncIterator[Scripted]:
-    async with serve_scripted() as server:
-        yield server
 
 
 def client(server: Scripted) -> KitClient:

@@ -9,14 +9,13 @@ listing done by POST: its paging travels in the JSON body (see
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, date, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 from aiohttp import web
-from scripted import Scripted, serve_scripted
+from scripted import Scripted
 
 from kit_async import (
     BadRequestError,
@@ -107,12 +106,6 @@ FILTERED: dict[str, Any] = {
     },
 }
 OPENED = [{"type": "opens", "count_greater_than": 5, "after": "2024-01-01"}]
-
-
-@pytest.fixture
-async def scripted() -> AsyncIterator[Scripted]:
-    async with serve_scripted() as server:
-        yield server
 
 
 def api_key_client(server: Scripted) -> KitClient:

@@ -7,14 +7,13 @@ bodies of Kit's description, and records what arrived.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qsl
 
 import pytest
 from aiohttp import web
-from scripted import Scripted, serve_scripted
+from scripted import Scripted
 
 from kit_async import (
     ConflictError,
@@ -60,12 +59,6 @@ PAGE_END = {
     "per_page": 500,
 }
 CREATED_AT = datetime(2023, 2, 17, 11, 43, 55, tzinfo=UTC)
-
-
-@pytest.fixture
-async def scripted() -> AsyncIterator[Scripted]:
-    async with serve_scripted() as server:
-        yield server
 
 
 def client(server: Scripted) -> KitClient:
