@@ -15,7 +15,7 @@ import attrs
 
 from ._auth import ApiKeyAuth, OAuthAuth, TokenCallback
 from ._fanout import BroadcastIds, ClickStream, FanOutStream, over_list_method
-from ._http import METHODS, NO_BODY, Request
+from ._http import METHODS, NO_BODY, Request, compact
 from ._models import BroadcastClick
 from ._pagination import MAX_PER_PAGE, AsyncPaginator
 from ._ratelimit import RateLimit
@@ -478,7 +478,7 @@ class KitClient:
         request = Request(
             method.upper(),
             path,
-            params={name: value for name, value in (params or {}).items() if value is not None},
+            params=compact(params),
             json=json,
             retry_safe=retry_safe,
         )

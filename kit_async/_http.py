@@ -18,7 +18,7 @@ import attrs
 from ._converter import loads
 from .errors import KitError, ResponseValidationError
 
-__all__ = ["NO_BODY", "Reply", "Request", "fill_path", "json_of"]
+__all__ = ["NO_BODY", "Reply", "Request", "compact", "fill_path", "json_of"]
 
 #: Methods that a repeat cannot turn into a second effect. PATCH is among them
 #: for Kit: both of its PATCH endpoints set fields to given values.
@@ -34,6 +34,11 @@ class _NoBody:
 
 
 NO_BODY: Final = _NoBody()
+
+
+def compact(values: Mapping[str, Any] | None) -> dict[str, Any]:
+    """`values` without the keys whose value is `None` (arguments not given)."""
+    return {name: value for name, value in (values or {}).items() if value is not None}
 
 
 def fill_path(template: str, path_params: Mapping[str, Any]) -> str:

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 
 from ._converter import Envelope, decode_items
-from ._http import NO_BODY, Request
+from ._http import NO_BODY, Request, compact
 from ._models import Page
 from .errors import KitError, PaginationError
 
@@ -108,12 +108,8 @@ class ListEndpoint(Generic[T]):
             self.method,
             self.path,
             path_params,
-            params={name: value for name, value in (params or {}).items() if value is not None},
-            json=(
-                NO_BODY
-                if self.method == "GET"
-                else {name: value for name, value in (json or {}).items() if value is not None}
-            ),
+            params=compact(params),
+            json=NO_BODY if self.method == "GET" else compact(json),
             retry_safe=self.retry_safe,
             oauth_only=self.oauth_only,
         )

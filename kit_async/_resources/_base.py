@@ -17,7 +17,7 @@ from urllib.parse import urlsplit
 import attrs
 
 from .._converter import Envelope, decode_list, decode_object
-from .._http import NO_BODY, Reply, Request, json_of
+from .._http import NO_BODY, Reply, Request, compact, json_of
 from .._models._write import BulkAccepted, BulkResult, Upserted
 from ..errors import KitError
 
@@ -133,11 +133,6 @@ def check_fields(
     return dict(fields)
 
 
-def compact(values: Mapping[str, Any]) -> dict[str, Any]:
-    """`values` without the keys whose value is `None` (arguments not given)."""
-    return {name: value for name, value in values.items() if value is not None}
-
-
 @attrs.frozen
 class Endpoint(Generic[T]):
     """A Kit operation that answers with one object, declared in a resource module.
@@ -171,7 +166,7 @@ class Endpoint(Generic[T]):
             self.method,
             self.path,
             path_params,
-            params=compact(params or {}),
+            params=compact(params),
             json=json,
             retry_safe=self.retry_safe,
             oauth_only=self.oauth_only,
@@ -245,7 +240,7 @@ class NoContent:
             self.method,
             self.path,
             path_params,
-            params=compact(params or {}),
+            params=compact(params),
             json=json,
             retry_safe=self.retry_safe,
             oauth_only=self.oauth_only,

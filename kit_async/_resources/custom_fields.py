@@ -6,10 +6,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._converter import Envelope
+from .._http import compact
 from .._models._write import BulkAccepted, BulkResult, Upserted
 from .._models.custom_fields import CustomField, CustomFieldValue
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
-from ._base import Bulk, Endpoint, NoContent, Resource, check_batch, check_id, check_text, compact
+from ._base import Bulk, Endpoint, NoContent, Resource, check_batch, check_id, check_text
 
 __all__ = ["CustomFields"]
 

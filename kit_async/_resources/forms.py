@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any, Literal
 
 from .._converter import Envelope
+from .._http import compact
 from .._models._write import BulkAccepted, BulkResult, Upserted
 from .._models.forms import Form
 from .._models.subscribers import Subscriber
@@ -19,7 +20,6 @@ from ._base import (
     check_id,
     check_text,
     check_when,
-    compact,
     one_subscriber,
 )
 from .tags import SUBSCRIBER_STATUSES, SubscriberStatus, When

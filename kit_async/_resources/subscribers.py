@@ -7,6 +7,7 @@ from datetime import date, datetime
 from typing import Any, Literal
 
 from .._converter import Envelope
+from .._http import compact
 from .._models._write import BulkAccepted, BulkResult, Upserted
 from .._models.subscribers import FilteredSubscriber, PinnedLocation, Subscriber, SubscriberStats
 from .._models.tags import Tag
@@ -21,7 +22,6 @@ from ._base import (
     check_id,
     check_text,
     check_when,
-    compact,
 )
 from .tags import SUBSCRIBER_STATUSES, SubscriberStatus
 
