@@ -85,7 +85,17 @@ class _Gate:
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
         arrived = time.monotonic()
-        response = await self._answer(request, handler, arrived)
+        # Known to the server until answered, so that closing it waits for
+        # every request in progress whatever aiohttp's version does.
+        answering = self.kit._answering
+        task = asyncio.current_task()
+        if task is not None:
+            answering.add(task)
+        try:
+            response = await self._answer(request, handler, arrived)
+        finally:
+            if task is not None:
+                answering.discard(task)
         self.kit.requests.append(
             RecordedRequest(
                 request.method, request.path, dict(request.query), arrived, response.status

@@ -139,6 +139,8 @@ class FakeKit:
         self.deliveries: list[WebhookDelivery] = []
         self.callbacks: list[BulkCallback] = []
         self._pending: set[asyncio.Task[None]] = set()
+        # Requests the server is answering (see close()).
+        self._answering: set[asyncio.Task[object]] = set()
         self.requests: list[RecordedRequest] = []
         self.rate_limited = 0
         self.refreshes = 0
@@ -169,10 +171,17 @@ class FakeKit:
         self.port = sockets[0].getsockname()[1]
 
     async def close(self) -> None:
-        """Stop the server (bulk callbacks not sent yet are dropped)."""
+        """Stop the server once the requests in progress are answered.
+
+        A request still being answered (a `"slow"` fault, `latency=`) is
+        finished and recorded first, even if its client has gone, as a real
+        server would; bulk callbacks not sent yet are dropped.
+        """
         for task in list(self._pending):
             task.cancel()
         await asyncio.gather(*self._pending, return_exceptions=True)
+        if self._answering:
+            await asyncio.wait(set(self._answering))
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
