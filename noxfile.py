@@ -47,8 +47,14 @@ SUPPORTED = [
     for c in PYPROJECT["project"]["classifiers"]
     if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
 ]
-ALL_EXTRAS = ".[redis,fast,cli]"
-EXTRA_MODULES = {"redis": "limits", "fast": "orjson", "cli": "rich"}
+ALL_EXTRAS = ".[redis,fast,cli,sync,postgres]"
+EXTRA_MODULES = {
+    "redis": "limits",
+    "fast": "orjson",
+    "cli": "rich",
+    "sync": "aiosqlite",
+    "postgres": "asyncpg",
+}
 TEST_DEPS = [
     "pytest>=8",
     "pytest-asyncio>=0.24",

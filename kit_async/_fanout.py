@@ -38,7 +38,7 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, Self, TypeV
 from ._models import BroadcastClick, Page
 from ._pagination import AsyncPaginator, _check_cursor, _check_per_page
 from ._resources._base import check_id
-from .errors import NotFoundError
+from .errors import KitError, NotFoundError
 
 if TYPE_CHECKING:
     from ._resources.broadcasts import Broadcasts
@@ -146,6 +146,10 @@ class FanOutStream(Generic[K, T]):
             keys need them.
         on_missing: What a 404 for a key does: `"raise"` raises the
             `NotFoundError`, `"skip"` lists the key in `skipped` and goes on.
+        skip_errors: Decides, for any other `KitError` of a key, whether to
+            skip that key (True: the key and its error go in `failed` and the
+            others go on) or to stop the fan-out (False, and the default).
+            For example `lambda e: isinstance(e, BadRequestError)`.
         after: Resume cursors, key -> cursor (e.g. `page.pagination.end_cursor`
             of the last page written, or `err.cursor`).
         buffer: Pages held between the fetchers and you, a positive int
@@ -164,6 +168,8 @@ class FanOutStream(Generic[K, T]):
     Attributes:
         skipped: Keys that answered 404 and were skipped, in the order they
             were found.
+        failed: Keys skipped by `skip_errors`, key -> its error, in the
+            order they failed. A key may have delivered pages before it failed.
         completed: Keys whose lists were all delivered, in completion order.
         taken: Keys in the order the fetchers took them, each once.
         pages_fetched: Pages received from Kit so far (for progress displays;
@@ -184,6 +190,7 @@ class FanOutStream(Generic[K, T]):
         buffer: int | None = None,
         check_key: Callable[[str, object], K] | None = None,
         key_name: str = "key",
+        skip_errors: Callable[[KitError], bool] | None = None,
     ) -> None:
         # Everything is checked here, when the stream is made: a bad argument
         # must fail at the call, not after requests (or never: a buffer of 0
@@ -201,6 +208,9 @@ class FanOutStream(Generic[K, T]):
         self._after = _check_after(after, check_key, key_name)
         if buffer is not None:
             check_id("buffer", buffer)
+        if skip_errors is not None and not callable(skip_errors):
+            msg = f"skip_errors must be a function of an error, got {type(skip_errors).__name__}"
+            raise TypeError(msg)
         if isinstance(keys, str | bytes):
             msg = "keys must be an iterable of keys, not a string"
             raise TypeError(msg)
@@ -226,6 +236,8 @@ class FanOutStream(Generic[K, T]):
                 buffer = max(1, min(concurrency, len(keys)))
         self._buffer = buffer
         self.skipped: list[K] = []
+        self.failed: dict[K, KitError] = {}
+        self._skip_errors = skip_errors
         self.completed: list[K] = []
         self.pages_fetched = 0
         self.items_fetched = 0
@@ -415,6 +427,12 @@ class FanOutStream(Generic[K, T]):
             self._log_skipped(key)
             self.skipped.append(key)
             return
+        except KitError as error:
+            if self._skip_errors is None or not self._skip_errors(error):
+                raise
+            log.info("%s %r failed (%s); skipped", self._key_name, key, error)
+            self.failed[key] = error
+            return
         self.completed.append(key)
 
     def _log_skipped(self, key: K) -> None:
@@ -483,6 +501,7 @@ class ClickStream(FanOutStream[int, BroadcastClick]):
         on_missing: Literal["skip", "raise"],
         after: Mapping[int, str] | None,
         buffer: int | None,
+        skip_errors: Callable[[KitError], bool] | None = None,
     ) -> None:
         _check_per_page(per_page)
         if isinstance(broadcast_ids, str | bytes):
@@ -503,6 +522,7 @@ class ClickStream(FanOutStream[int, BroadcastClick]):
             after=after,
             buffer=buffer,
             key_name="broadcast id",
+            skip_errors=skip_errors,
         )
         self._make_page = BroadcastPage
         self.per_page = per_page

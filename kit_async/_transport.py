@@ -9,9 +9,11 @@ tree. Nothing here ever puts a credential into a message or a log line.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import logging
-from collections.abc import Awaitable, Mapping
+from collections.abc import Awaitable, Iterator, Mapping
+from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
@@ -36,12 +38,47 @@ from .errors import (
     error_class_for_status,
 )
 
-__all__ = ["RetryPolicy", "Transport"]
+__all__ = ["RequestCount", "RetryPolicy", "Transport", "count_requests"]
 
 log = logging.getLogger("kit_async")
 
 USER_AGENT = f"kit-async/{__version__} (+https://pypi.org/project/kit-async/)"
 _BASE_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+
+
+class RequestCount:
+    """How many HTTP requests (attempts, retries included) a piece of work sent."""
+
+    __slots__ = ("sent",)
+
+    def __init__(self) -> None:
+        self.sent = 0
+
+
+# The counters of the `count_requests()` blocks the current task runs in.
+# Tasks started inside a block (a fan-out's fetchers) inherit them.
+_COUNTERS: ContextVar[tuple[RequestCount, ...]] = ContextVar("kit_async_counters", default=())
+
+
+@contextlib.contextmanager
+def count_requests() -> Iterator[RequestCount]:
+    """Count the requests sent by this task, and by tasks it starts, inside the block.
+
+    Unlike `Transport.requests_sent`, the count leaves out requests that other
+    tasks send through the same client meanwhile (a web app's own calls).
+    Token refreshes are not counted: Kit does not rate-limit them.
+    """
+    counter = RequestCount()
+    token = _COUNTERS.set((*_COUNTERS.get(), counter))
+    try:
+        yield counter
+    finally:
+        _COUNTERS.reset(token)
+
+
+def _count_one() -> None:
+    for counter in _COUNTERS.get():
+        counter.sent += 1
 
 
 def _flatten(messages: Any) -> list[str]:
@@ -221,11 +258,14 @@ class Transport:
         limiter = self.rate_limit if limited else None
         if limiter is None:
             session = self._session_for_this_loop()
+            if limited:
+                _count_one()
             return await self._exchange(session, request, url, headers, body)
         try:
             async with limiter.slot(self.auth.key):
                 # Only now: the client may have been closed while this waited.
                 session = self._session_for_this_loop()
+                _count_one()
                 return await self._exchange(session, request, url, headers, body)
         except StorageUnavailableError as exc:
             msg = f"{request.method} {request.path}: not sent: {exc}"

@@ -306,8 +306,14 @@ def _run_page(examples: list[Example], filename: str) -> None:
 
 
 def _marks(sources: list[str]) -> list[pytest.MarkDecorator]:
+    marks = []
     # A shared rate-limit storage needs the `limits` package of kit-async[redis].
-    return [pytest.mark.requires_extra("redis")] if any("storage=" in s for s in sources) else []
+    if any("storage=" in s for s in sources):
+        marks.append(pytest.mark.requires_extra("redis"))
+    # A sync into SQLite needs aiosqlite, of kit-async[sync].
+    if any("kit_async.sync" in s for s in sources):
+        marks.append(pytest.mark.requires_extra("sync"))
+    return marks
 
 
 # -- the tests --------------------------------------------------------------------------

@@ -1,0 +1,33 @@
+"""Keep a database of every broadcast's link clicks current: `sync_clicks`.
+
+```python
+import kit_async
+from kit_async.sync import sync_clicks
+
+async with kit_async.KitClient() as kit:
+    report = await sync_clicks(kit, "kit-clicks.sqlite")
+```
+
+SQLite needs `pip install 'kit-async[sync]'` (aiosqlite); PostgreSQL needs
+`pip install 'kit-async[postgres]'` (asyncpg). The tables and the SQL to
+query them are in the docs' "Keeping a database in sync".
+"""
+
+from __future__ import annotations
+
+from ._errors import DatabaseError, SyncError, SyncLockedError
+from ._report import SyncProgress, SyncReport
+from ._store import SCHEMA_VERSION
+from ._sync import sync_clicks
+from ._target import DEFAULT_DATABASE
+
+__all__ = [
+    "DEFAULT_DATABASE",
+    "SCHEMA_VERSION",
+    "DatabaseError",
+    "SyncError",
+    "SyncLockedError",
+    "SyncProgress",
+    "SyncReport",
+    "sync_clicks",
+]

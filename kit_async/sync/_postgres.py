@@ -1,0 +1,190 @@
+"""The PostgreSQL store (asyncpg), for a team that already runs a server.
+
+The sync lock is a session-level advisory lock (`pg_try_advisory_lock`) held
+by the sync's own connection: the server releases it when that connection
+ends, however it ends, so a killed sync never leaves it behind.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import datetime
+from typing import Any
+
+from ._errors import DatabaseError, SyncLockedError
+from ._store import SCHEMA_VERSION, Store
+
+try:
+    import asyncpg
+except ImportError:  # pragma: no cover - the test suite runs with the extra
+    AVAILABLE = False
+else:
+    AVAILABLE = True
+
+__all__ = ["AVAILABLE", "PostgresStore"]
+
+#: The advisory lock's first key (b"kits"); the second is the database and
+#: schema the tables live in, so syncs of other databases on the server go on.
+LOCK_CLASS = int.from_bytes(b"kits", "big", signed=True)
+_TRY_LOCK = (
+    "SELECT pg_try_advisory_lock($1, hashtext(current_database() || '.' || current_schema()))"
+)
+_POLL = 0.25
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS kit_async_schema ("
+    " version INTEGER NOT NULL,"
+    " created_at TIMESTAMPTZ NOT NULL,"
+    " last_sync_started_at TIMESTAMPTZ)",
+    "CREATE TABLE IF NOT EXISTS broadcasts ("
+    " id BIGINT PRIMARY KEY,"
+    " subject TEXT,"
+    " status TEXT,"
+    " published_at TIMESTAMPTZ,"
+    " send_at TIMESTAMPTZ,"
+    " recipients BIGINT,"
+    " emails_opened BIGINT,"
+    " total_clicks BIGINT,"
+    " click_tracking_disabled BOOLEAN,"
+    " clicks_synced_at TIMESTAMPTZ,"
+    " outside_retention_since TIMESTAMPTZ,"
+    " deleted_at TIMESTAMPTZ)",
+    "CREATE TABLE IF NOT EXISTS broadcast_clicks ("
+    " broadcast_id BIGINT NOT NULL REFERENCES broadcasts (id) ON DELETE CASCADE,"
+    " url TEXT NOT NULL,"
+    " unique_clicks BIGINT NOT NULL,"
+    " click_to_delivery_rate DOUBLE PRECISION NOT NULL,"
+    " click_to_open_rate DOUBLE PRECISION NOT NULL,"
+    " PRIMARY KEY (broadcast_id, url))",
+)
+
+STAGING = (
+    "CREATE TEMP TABLE kit_async_staging ("
+    " seq BIGSERIAL PRIMARY KEY,"
+    " broadcast_id BIGINT NOT NULL,"
+    " url TEXT NOT NULL,"
+    " unique_clicks BIGINT NOT NULL,"
+    " click_to_delivery_rate DOUBLE PRECISION NOT NULL,"
+    " click_to_open_rate DOUBLE PRECISION NOT NULL)"
+)
+
+
+class PostgresStore(Store):
+    """A sync's connection to a PostgreSQL database."""
+
+    _placeholder = "$"
+
+    def __init__(self, dsn: str, shown: str) -> None:
+        self._dsn = dsn
+        self.shown = shown
+        self._db: Any = None
+
+    def __repr__(self) -> str:
+        return f"PostgresStore({self.shown!r})"
+
+    def _failed(self, what: str, exc: BaseException) -> DatabaseError:
+        detail = str(exc) or type(exc).__name__
+        return DatabaseError(f"{self.shown}: {what}: {detail}", database=self.shown)
+
+    async def open(self, *, wait: float) -> None:
+        try:
+            self._db = await asyncpg.connect(self._dsn, timeout=10)
+        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+            raise self._failed("cannot connect", exc) from None
+        try:
+            await self._take_lock(wait)
+            await self._prepare()
+        except asyncpg.PostgresError as exc:
+            await self.close()
+            raise self._failed("cannot prepare the database for writing", exc) from None
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _take_lock(self, wait: float) -> None:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + wait
+        while not await self._db.fetchval(_TRY_LOCK, LOCK_CLASS):
+            if loop.time() >= deadline:
+                msg = (
+                    f"another kit-async sync of {self.shown} is running (it holds the "
+                    "advisory lock); wait for it to finish"
+                )
+                raise SyncLockedError(msg, database=self.shown)
+            await asyncio.sleep(min(_POLL, max(0.0, deadline - loop.time())))
+
+    async def _prepare(self) -> None:
+        db = self._db
+        present = await db.fetch(
+            "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema()"
+        )
+        foreign = self._foreign_tables(row[0] for row in present)
+        if foreign is not None:
+            raise foreign
+        async with db.transaction():
+            for statement in SCHEMA:
+                await db.execute(statement)
+            version = await db.fetchval("SELECT max(version) FROM kit_async_schema")
+            self._check_version(version)
+            if version is None:
+                await db.execute(
+                    "INSERT INTO kit_async_schema (version, created_at) VALUES ($1, now())",
+                    SCHEMA_VERSION,
+                )
+            # A write now: a database this role cannot write fails here, before any request.
+            await db.execute("UPDATE kit_async_schema SET last_sync_started_at = now()")
+        await db.execute(STAGING)
+
+    async def close(self) -> None:
+        db, self._db = self._db, None
+        if db is not None:
+            # Closing the connection releases the advisory lock and drops the staging table.
+            with contextlib.suppress(Exception):
+                await db.close(timeout=5)
+
+    def _connection(self) -> Any:
+        if self._db is None:
+            msg = f"{self.shown}: the store is not open"
+            raise DatabaseError(msg, database=self.shown)
+        return self._db
+
+    async def _fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]:
+        try:
+            return list(await self._connection().fetch(sql, *args))
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            raise self._failed("a query failed", exc) from None
+
+    async def _execute(self, sql: str, *args: Any) -> None:
+        try:
+            await self._connection().execute(sql, *args)
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            raise self._failed("a write failed", exc) from None
+
+    async def _execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        try:
+            await self._connection().executemany(sql, list(rows))
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            raise self._failed("a write failed", exc) from None
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[None]:
+        transaction = self._connection().transaction()
+        try:
+            await transaction.start()
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            raise self._failed("cannot start a write", exc) from None
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await transaction.rollback()
+            raise
+        try:
+            await transaction.commit()
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            raise self._failed("a commit failed", exc) from None
+
+    def _when(self, value: datetime | None) -> datetime | None:
+        return value

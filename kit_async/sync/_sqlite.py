@@ -1,0 +1,204 @@
+"""The SQLite store (aiosqlite): a file, no server.
+
+SQLite has no advisory lock, so the sync lock is SQLite's own file lock on a
+companion file (`<database>-sync.lock`): an exclusive transaction held there
+for the whole sync. The operating system releases it when the process ends,
+however it ends. The database itself is in WAL mode, so readers (a web app
+serving pages from it) never wait for a sync.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+from collections.abc import AsyncIterator, Iterable, Sequence
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from ._errors import DatabaseError, SyncLockedError
+from ._store import SCHEMA_VERSION, Store
+
+try:
+    import aiosqlite
+except ImportError:  # pragma: no cover - the test suite runs with the extra
+    AVAILABLE = False
+else:
+    AVAILABLE = True
+
+__all__ = ["AVAILABLE", "SqliteStore"]
+
+SCHEMA = (
+    "CREATE TABLE IF NOT EXISTS kit_async_schema ("
+    " version INTEGER NOT NULL,"
+    " created_at TEXT NOT NULL,"
+    " last_sync_started_at TEXT)",
+    "CREATE TABLE IF NOT EXISTS broadcasts ("
+    " id INTEGER PRIMARY KEY,"
+    " subject TEXT,"
+    " status TEXT,"
+    " published_at TEXT,"
+    " send_at TEXT,"
+    " recipients INTEGER,"
+    " emails_opened INTEGER,"
+    " total_clicks INTEGER,"
+    " click_tracking_disabled INTEGER,"
+    " clicks_synced_at TEXT,"
+    " outside_retention_since TEXT,"
+    " deleted_at TEXT)",
+    "CREATE TABLE IF NOT EXISTS broadcast_clicks ("
+    " broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id) ON DELETE CASCADE,"
+    " url TEXT NOT NULL,"
+    " unique_clicks INTEGER NOT NULL,"
+    " click_to_delivery_rate REAL NOT NULL,"
+    " click_to_open_rate REAL NOT NULL,"
+    " PRIMARY KEY (broadcast_id, url))",
+)
+
+STAGING = (
+    "CREATE TEMP TABLE kit_async_staging ("
+    " seq INTEGER PRIMARY KEY,"
+    " broadcast_id INTEGER NOT NULL,"
+    " url TEXT NOT NULL,"
+    " unique_clicks INTEGER NOT NULL,"
+    " click_to_delivery_rate REAL NOT NULL,"
+    " click_to_open_rate REAL NOT NULL)"
+)
+
+
+def sqlite_time(value: datetime) -> str:
+    """A timestamp as the SQLite tables hold it: UTC text that `datetime('now')` compares with."""
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+class SqliteStore(Store):
+    """A sync's connection to a SQLite file."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.shown = str(path)
+        self.lock_path = path.with_name(path.name + "-sync.lock")
+        self._db: aiosqlite.Connection | None = None
+        self._lock: aiosqlite.Connection | None = None
+
+    def _failed(self, what: str, exc: BaseException) -> DatabaseError:
+        return DatabaseError(f"{self.shown}: {what}: {exc}", database=self.shown)
+
+    async def open(self, *, wait: float) -> None:
+        if not self.path.parent.is_dir():
+            msg = f"{self.shown}: cannot create the database: {self.path.parent} is not a directory"
+            raise DatabaseError(msg, database=self.shown)
+        try:
+            await self._take_lock(wait)
+            self._db = db = await aiosqlite.connect(self.path, isolation_level=None, timeout=30)
+            await db.execute("PRAGMA journal_mode = WAL")
+            await db.execute("PRAGMA synchronous = NORMAL")
+            await db.execute("PRAGMA foreign_keys = ON")
+            await self._prepare(db)
+        except SyncLockedError:
+            await self.close()
+            raise
+        except (sqlite3.Error, OSError) as exc:
+            await self.close()
+            raise self._failed("cannot open the database for writing", exc) from None
+        except BaseException:
+            await self.close()
+            raise
+
+    async def _take_lock(self, wait: float) -> None:
+        self._lock = lock = await aiosqlite.connect(
+            self.lock_path, isolation_level=None, timeout=wait
+        )
+        try:
+            await lock.execute("BEGIN EXCLUSIVE")
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc):
+                raise
+            msg = (
+                f"another kit-async sync of {self.shown} is running (it holds "
+                f"{self.lock_path.name}); wait for it to finish"
+            )
+            raise SyncLockedError(msg, database=self.shown) from None
+
+    async def _prepare(self, db: aiosqlite.Connection) -> None:
+        async with db.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cursor:
+            present = [row[0] for row in await cursor.fetchall()]
+        foreign = self._foreign_tables(present)
+        if foreign is not None:
+            raise foreign
+        now = sqlite_time(datetime.now(UTC))
+        await db.execute("BEGIN IMMEDIATE")
+        try:
+            for statement in SCHEMA:
+                await db.execute(statement)
+            async with db.execute("SELECT max(version) FROM kit_async_schema") as cursor:
+                row = await cursor.fetchone()
+            self._check_version(None if row is None else row[0])
+            if row is None or row[0] is None:
+                await db.execute(
+                    "INSERT INTO kit_async_schema (version, created_at) VALUES (?, ?)",
+                    (SCHEMA_VERSION, now),
+                )
+            # A write now: a read-only database fails here, before any request.
+            await db.execute("UPDATE kit_async_schema SET last_sync_started_at = ?", (now,))
+            await db.execute("COMMIT")
+        except BaseException:
+            await db.execute("ROLLBACK")
+            raise
+        await db.execute(STAGING)
+
+    async def close(self) -> None:
+        db, self._db = self._db, None
+        lock, self._lock = self._lock, None
+        if db is not None:
+            with contextlib.suppress(sqlite3.Error):
+                await db.close()
+        if lock is not None:
+            with contextlib.suppress(sqlite3.Error):
+                await lock.close()
+
+    def _connection(self) -> aiosqlite.Connection:
+        if self._db is None:
+            msg = f"{self.shown}: the store is not open"
+            raise DatabaseError(msg, database=self.shown)
+        return self._db
+
+    async def _fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]:
+        try:
+            async with self._connection().execute(sql, args) as cursor:
+                return list(await cursor.fetchall())
+        except sqlite3.Error as exc:
+            raise self._failed("a query failed", exc) from None
+
+    async def _execute(self, sql: str, *args: Any) -> None:
+        try:
+            await self._connection().execute(sql, args)
+        except sqlite3.Error as exc:
+            raise self._failed("a write failed", exc) from None
+
+    async def _execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        try:
+            await self._connection().executemany(sql, rows)
+        except sqlite3.Error as exc:
+            raise self._failed("a write failed", exc) from None
+
+    @contextlib.asynccontextmanager
+    async def _transaction(self) -> AsyncIterator[None]:
+        db = self._connection()
+        try:
+            await db.execute("BEGIN IMMEDIATE")
+        except sqlite3.Error as exc:
+            raise self._failed("cannot start a write", exc) from None
+        try:
+            yield
+        except BaseException:
+            with contextlib.suppress(sqlite3.Error):
+                await db.execute("ROLLBACK")
+            raise
+        try:
+            await db.execute("COMMIT")
+        except sqlite3.Error as exc:
+            raise self._failed("a commit failed", exc) from None
+
+    def _when(self, value: datetime | None) -> str | None:
+        return None if value is None else sqlite_time(value)

@@ -1,0 +1,522 @@
+"""`kit_async.sync.sync_clicks` against FakeKit, into SQLite and a real PostgreSQL.
+
+Every test compares the database row by row with FakeKit's own data.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+from sync_db import assert_mirrors, expected_clicks, expected_figures, figures, read
+
+import kit_async
+from kit_async.sync import (
+    DatabaseError,
+    SyncLockedError,
+    SyncProgress,
+    SyncReport,
+    sync_clicks,
+)
+from kit_async.testing import FakeKit
+
+pytestmark = pytest.mark.requires_extra("sync")
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def database(request: pytest.FixtureRequest, tmp_path: Any) -> str:
+    """A new empty database: a SQLite file, or a database on a real PostgreSQL server."""
+    if request.param == "sqlite":
+        return str(tmp_path / "clicks.sqlite")
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+@pytest.fixture
+async def server() -> AsyncIterator[FakeKit]:
+    """12 broadcasts (the last 2 unsent) of 1,500 clicks: two pages each."""
+    async with FakeKit(broadcasts=12, clicks=1500, drafts=2) as fake:
+        yield fake
+
+
+@pytest.fixture
+async def kit(server: FakeKit) -> AsyncIterator[kit_async.KitClient]:
+    async with kit_async.KitClient(
+        server.api_key, base_url=server.url, rate_limit=None, timeout=5.0
+    ) as client:
+        yield client
+
+
+def clicks_requests(server: FakeKit, *, since: float = 0.0) -> list[int]:
+    """The broadcast ids whose clicks were asked for, one per request."""
+    return [
+        int(request.path.split("/")[3])
+        for request in server.requests
+        if request.path.endswith("/clicks") and request.at >= since
+    ]
+
+
+def add_sent(server: FakeKit, *, days_ago: float, urls: int = 3, **fields: Any) -> int:
+    """A sent broadcast with explicit clicks and stats (so tests can change them)."""
+    now = datetime.now(UTC).replace(microsecond=0)
+    sent = now - timedelta(days=days_ago)
+    clicks = [
+        {
+            "url": f"https://example.com/explicit/{i}",
+            "unique_clicks": 10 + i,
+            "click_to_delivery_rate": round((10 + i) / 1000, 4),
+            "click_to_open_rate": round((10 + i) / 500, 4),
+        }
+        for i in range(urls)
+    ]
+    broadcast = server.account.add_broadcast(
+        status="completed",
+        subject=f"Sent {days_ago} days ago",
+        published_at=sent,
+        send_at=sent,
+        created_at=sent,
+        public=True,
+        clicks=clicks,
+        stats=_stats(clicks, **fields),
+    )
+    return broadcast.id
+
+
+def _stats(clicks: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
+    total = sum(click["unique_clicks"] for click in clicks)
+    return {
+        "recipients": 1000,
+        "open_rate": 0.5,
+        "emails_opened": 500,
+        "click_rate": total / 1000,
+        "unsubscribe_rate": 0.0,
+        "unsubscribes": 0,
+        "total_clicks": total,
+        "show_total_clicks": True,
+        "progress": 100.0,
+        "open_tracking_disabled": False,
+        "click_tracking_disabled": False,
+        **fields,
+    }
+
+
+def add_click(server: FakeKit, broadcast_id: int, url: str, count: int = 1) -> None:
+    """`count` more unique clicks of `url` on an explicit broadcast, stats kept consistent."""
+    broadcast = server.account.broadcasts[broadcast_id]
+    for click in broadcast.clicks:
+        if click["url"] == url:
+            click["unique_clicks"] += count
+            break
+    else:
+        broadcast.clicks.append({"url": url, "unique_clicks": count})
+    for click in broadcast.clicks:
+        click["click_to_delivery_rate"] = round(click["unique_clicks"] / 1000, 4)
+        click["click_to_open_rate"] = round(click["unique_clicks"] / 500, 4)
+    assert broadcast.stats is not None
+    broadcast.stats["total_clicks"] = sum(c["unique_clicks"] for c in broadcast.clicks)
+
+
+# -- the first sync and the re-sync ----------------------------------------------------
+
+
+async def test_first_sync_mirrors_fakekit(
+    server: FakeKit, kit: kit_async.KitClient, database: str
+) -> None:
+    report = await sync_clicks(kit, database)
+
+    assert_mirrors(await read(database), server)
+    assert report.mode == "stats"
+    assert (report.seen, report.fetched, report.unsent, report.unchanged) == (12, 10, 2, 0)
+    assert report.clicks_written == 10 * 1500
+    # One stats page, one list page (publication times), two clicks pages per broadcast.
+    assert report.requests == 1 + 1 + 10 * 2 == len(server.requests)
+    assert sorted(set(clicks_requests(server))) == list(range(1, 11))
+
+
+async def test_a_sync_without_changes_spends_one_request(
+    server: FakeKit, kit: kit_async.KitClient, database: str
+) -> None:
+    await sync_clicks(kit, database)
+    before = await read(database)
+    server.requests.clear()
+
+    report = await sync_clicks(kit, database)
+
+    assert [request.path for request in server.requests] == ["/v4/broadcasts/stats"]
+    assert (report.requests, report.fetched, report.unchanged, report.unsent) == (1, 0, 10, 2)
+    after = await read(database)
+    assert after.clicks == before.clicks
+    assert after.broadcasts == before.broadcasts
+
+
+async def test_a_resync_fetches_only_the_changed_broadcasts(
+    server: FakeKit, kit: kit_async.KitClient, database: str
+) -> None:
+    changed = add_sent(server, days_ago=3)
+    same = add_sent(server, days_ago=4)
+    opened = add_sent(server, days_ago=5)
+    await sync_clicks(kit, database)
+    add_click(server, changed, "https://example.com/explicit/1", 5)
+    add_click(server, changed, "https://example.com/new", 2)
+    # Opens change every click's click-to-open rate, not the total: fetched too.
+    stats = server.account.broadcasts[opened].stats
+    assert stats is not None
+    stats["emails_opened"] = 600
+    server.requests.clear()
+
+    report = await sync_clicks(kit, database)
+
+    assert sorted(clicks_requests(server)) == sorted([changed, opened])
+    assert report.requests == 1 + 2
+    assert (report.fetched, report.unchanged) == (2, 11)
+    snapshot = await read(database)
+    assert_mirrors(snapshot, server)
+    assert snapshot.clicks_of(changed)["https://example.com/new"][0] == 2
+    assert figures(snapshot.broadcasts[same]) == expected_figures(server, same)
+
+
+async def test_full_refreshes_everything(
+    server: FakeKit, kit: kit_async.KitClient, database: str
+) -> None:
+    await sync_clicks(kit, database)
+    server.requests.clear()
+
+    report = await sync_clicks(kit, database, full=True)
+
+    assert report.fetched == 10
+    assert report.full
+    assert sorted(set(clicks_requests(server))) == list(range(1, 11))
+    assert_mirrors(await read(database), server)
+
+
+async def test_no_clicks_and_tracking_off_need_no_clicks_request(
+    server: FakeKit, kit: kit_async.KitClient, database: str
+) -> None:
+    none_yet = add_sent(server, days_ago=1, urls=0)
+    untracked = add_sent(server, days_ago=2, urls=0, click_tracking_disabled=True)
+    server.requests.clear()
+
+    report = await sync_clicks(kit, database)
+
+    assert none_yet not in clicks_requests(server)
+    assert untracked not in clicks_requests(server)
+    assert report.without_clicks == 2
+    snapshot = await read(database)
+    assert snapshot.clicks_of(none_yet) == {}
+    assert snapshot.broadcasts[untracked]["click_tracking_disabled"] is True
+    assert snapshot.broadcasts[untracked]["clicks_synced_at"] is not None
+    assert_mirrors(snapshot, server)
+
+
+# -- retention and deletion -----------------------------------------------------------
+
+
+async def test_an_aged_out_broadcast_keeps_its_clicks(
+    server: FakeKit, kit: kit_async.KitClient, database: str
+) -> None:
+    old = add_sent(server, days_ago=400)
+    await sync_clicks(kit, database)
+    kept = (await read(database)).clicks_of(old)
+    assert kept == expected_clicks(server, old)
+    # Five years on, Kit leaves it out of the stats (it is still in the list).
+    broadcast = server.account.broadcasts[old]
+    for name in ("published_at", "send_at", "created_at"):
+        setattr(broadcast, name, getattr(broadcast, name) - timedelta(days=5 * 366))
+
+    report = await sync_clicks(kit, database)
+
+    assert report.outside_retention == 1
+    assert report.deleted == 0
+    snapshot = await read(database)
+    assert snapshot.clicks_of(old) == kept
+    assert snapshot.broadcasts[old]["outside_retention_since"] is not None
+    assert snapshot.broadcasts[old]["deleted_at"] is None
+
+
+async def test_a_400_for_an_aged_out_broadcast_is_that_state(
+    server: FakeKit, kit: kit_async.KitClient, database: str
+) -> None:
+    server.stats_forbidden = True
+    old = add_sent(server, days_ago=6 * 366)
+
+    report = await sync_clicks(kit, database)
+
+    assert old in clicks_requests(server)
+    assert report.outside_retention == 1
+    snapshot = await read(database)
+    assert snapshot.broadcasts[old]["outside_retention_since"] is not None
+    assert snapshot.clicks_of(old) == {}
+    assert snapshot.broadcasts[old]["clicks_synced_at"] is None
+
+
+async def test_a_deleted_broadcast_is_marked_then_pruned(
+    server: FakeKit, kit: kit_async.KitClient, database: str
+) -> None:
+    gone = add_sent(server, days_ago=9)
+    await sync_clicks(kit, database)
+    del server.account.broadcasts[gone]
+
+    report = await sync_clicks(kit, database)
+
+    assert report.deleted == 1
+    snapshot = await read(database)
+    assert snapshot.broadcasts[gone]["deleted_at"] is not None
+    assert len(snapshot.clicks_of(gone)) == 3
+
+    report = await sync_clicks(kit, database, prune=True)
+
+    assert report.pruned == 1
+    snapshot = await read(database)
+    assert gone not in snapshot.broadcasts
+    assert snapshot.clicks_of(gone) == {}
+    assert_mirrors(snapshot, server)
+
+
+# -- where the stats answer 403 ---------------------------------------------------------
+
+
+async def test_fallback_mirrors_fakekit_and_says_why(
+    server: FakeKit, kit: kit_async.KitClient, database: str
+) -> None:
+    server.stats_forbidden = True
+
+    report = await sync_clicks(kit, database)
+
+    assert report.mode == "list"
+    assert len(report.notes) == 1
+    assert "403" in report.notes[0]
+    assert (report.fetched, report.unsent) == (10, 2)
+    # No 404 spent on drafts: their status is in the list.
+    assert sorted(set(clicks_requests(server))) == list(range(1, 11))
+    snapshot = await read(database)
+    assert_mirrors(snapshot, server, with_figures=False)
+
+
+async def test_fallback_resync_fetches_only_recent_and_never_synced(
+    server: FakeKit, kit: kit_async.KitClient, database: str
+) -> None:
+    server.stats_forbidden = True
+    recent = add_sent(server, days_ago=2)
+    await sync_clicks(kit, database, recent_days=30)
+    add_click(server, recent, "https://example.com/explicit/0", 7)
+    newer = add_sent(server, days_ago=1)
+    older_new = add_sent(server, days_ago=200)
+    server.requests.clear()
+
+    report = await sync_clicks(kit, database, recent_days=30)
+
+    assert sorted(clicks_requests(server)) == sorted([recent, newer, older_new])
+    # The generated broadcasts were sent in 2024: settled.
+    assert (report.fetched, report.settled) == (3, 10)
+    snapshot = await read(database)
+    assert_mirrors(snapshot, server, with_figures=False)
+
+
+async def test_fallback_full_refreshes_old_ones_too(
+    server: FakeKit, kit: kit_async.KitClient, database: str
+) -> None:
+    server.stats_forbidden = True
+    await sync_clicks(kit, database)
+    server.requests.clear()
+
+    report = await sync_clicks(kit, database, full=True)
+
+    assert report.fetched == 10
+    assert sorted(set(clicks_requests(server))) == list(range(1, 11))
+
+
+# -- the database ---------------------------------------------------------------------
+
+
+def _started(
+    kit: kit_async.KitClient, database: str
+) -> tuple[asyncio.Task[SyncReport], asyncio.Event]:
+    """A sync in a task, and an event set once it is fetching clicks (holding the lock)."""
+    fetching = asyncio.Event()
+
+    def progress(where: SyncProgress) -> None:
+        if where.phase == "fetching":
+            fetching.set()
+
+    return asyncio.create_task(sync_clicks(kit, database, on_progress=progress)), fetching
+
+
+async def test_a_second_sync_of_the_same_database_stops_with_a_message(
+    server: FakeKit, kit: kit_async.KitClient, database: str
+) -> None:
+    server.latency = 0.02
+    first, fetching = _started(kit, database)
+    await fetching.wait()
+    server_requests = len(server.requests)
+
+    with pytest.raises(SyncLockedError, match=r"another kit-async sync of .* is running"):
+        await sync_clicks(kit, database)
+
+    # Refused before any request of its own.
+    assert all(r.path.endswith("/clicks") for r in server.requests[server_requests:])
+    await first
+    assert_mirrors(await read(database), server)
+
+
+async def test_a_second_sync_can_wait_for_the_first(
+    server: FakeKit, kit: kit_async.KitClient, database: str
+) -> None:
+    server.latency = 0.01
+    first, fetching = _started(kit, database)
+    await fetching.wait()
+
+    second = await sync_clicks(kit, database, wait=30)
+
+    assert first.done()
+    assert (await first).fetched == 10
+    assert second.fetched == 0
+
+
+async def test_a_database_kit_async_did_not_make_is_refused(
+    server: FakeKit, kit: kit_async.KitClient, tmp_path: Any
+) -> None:
+    import sqlite3
+
+    path = tmp_path / "app.sqlite"
+    with sqlite3.connect(path) as db:
+        db.execute("CREATE TABLE broadcasts (id INTEGER PRIMARY KEY, title TEXT)")
+    db.close()
+
+    with pytest.raises(DatabaseError, match="kit-async did not create"):
+        await sync_clicks(kit, path)
+
+    assert server.requests == []
+
+
+async def test_an_unopenable_database_fails_before_any_request(
+    server: FakeKit, kit: kit_async.KitClient, tmp_path: Any
+) -> None:
+    (tmp_path / "file").write_text("not a directory")
+
+    with pytest.raises(DatabaseError, match="is not a directory"):
+        await sync_clicks(kit, tmp_path / "file" / "clicks.sqlite")
+    with pytest.raises(DatabaseError, match="cannot open the database"):
+        await sync_clicks(kit, tmp_path)  # a directory, not a file
+
+    assert server.requests == []
+
+
+async def test_progress_is_reported(
+    server: FakeKit, kit: kit_async.KitClient, database: str
+) -> None:
+    seen: list[SyncProgress] = []
+
+    await sync_clicks(kit, database, on_progress=seen.append)
+
+    assert seen[0].phase == "listing"
+    assert seen[-1] == SyncProgress(
+        phase="fetching", to_fetch=10, done=10, clicks_written=15_000, requests=22
+    )
+    assert [p.done for p in seen if p.phase == "fetching"] == list(range(11))
+
+
+@pytest.mark.parametrize(
+    ("arguments", "error", "message"),
+    [
+        ({"full": 1}, TypeError, "full must be a bool"),
+        ({"recent_days": -1}, ValueError, "recent_days must be at least 0"),
+        ({"concurrency": 0}, ValueError, "concurrency must be at least 1"),
+        ({"concurrency": True}, TypeError, "concurrency must be an int"),
+        ({"wait": -1}, ValueError, "wait must be 0 or more"),
+        ({"on_progress": 3}, TypeError, "on_progress must be a function"),
+        ({"database": "mysql://db/x"}, ValueError, "unknown URL scheme 'mysql'"),
+        ({"database": ""}, ValueError, "database is empty"),
+        ({"database": 3}, TypeError, "database must be a file path or a URL"),
+    ],
+)
+async def test_bad_arguments_are_refused_before_anything(  # noqa: PLR0917 - fixtures
+    server: FakeKit,
+    kit: kit_async.KitClient,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    arguments: dict[str, Any],
+    error: type[Exception],
+    message: str,
+) -> None:
+    monkeypatch.chdir(tmp_path)
+
+    with pytest.raises(error, match=message):
+        await sync_clicks(kit, **arguments)
+
+    assert server.requests == []
+    assert list(tmp_path.iterdir()) == []
+
+
+# -- a sync killed mid-way --------------------------------------------------------------
+
+_SYNC_IN_A_PROCESS = """
+import asyncio, sys
+import kit_async
+from kit_async.sync import sync_clicks
+
+async def main():
+    async with kit_async.KitClient(sys.argv[1], base_url=sys.argv[2], rate_limit=None) as kit:
+        await sync_clicks(kit, sys.argv[3], concurrency=2)
+
+asyncio.run(main())
+"""
+
+
+async def test_a_sync_killed_mid_way_leaves_each_broadcast_whole(
+    server: FakeKit, kit: kit_async.KitClient, database: str
+) -> None:
+    import signal
+    import sys
+
+    ids = [add_sent(server, days_ago=10 + i, urls=1500) for i in range(8)]
+    await sync_clicks(kit, database)
+    before = await read(database)
+    for broadcast_id in ids:
+        add_click(server, broadcast_id, "https://example.com/explicit/7", 3)
+        add_click(server, broadcast_id, f"https://example.com/new/{broadcast_id}", 1)
+    server.latency = 0.05
+    process = await asyncio.create_subprocess_exec(
+        sys.executable, "-c", _SYNC_IN_A_PROCESS, server.api_key, server.url, database
+    )
+    try:
+        # Kill it once a few broadcasts are written and others are not.
+        for _ in range(2000):
+            snapshot = await read(database)
+            done = [
+                i for i in ids if figures(snapshot.broadcasts[i]) == expected_figures(server, i)
+            ]
+            if len(done) >= 2:
+                break
+            await asyncio.sleep(0.01)
+        process.send_signal(signal.SIGKILL)
+    finally:
+        await process.wait()
+    assert process.returncode == -signal.SIGKILL
+
+    snapshot = await read(database)
+    updated = []
+    for broadcast_id in ids:
+        row = snapshot.broadcasts[broadcast_id]
+        if figures(row) == expected_figures(server, broadcast_id):
+            assert snapshot.clicks_of(broadcast_id) == expected_clicks(server, broadcast_id)
+            updated.append(broadcast_id)
+        else:
+            assert row == before.broadcasts[broadcast_id]
+            assert snapshot.clicks_of(broadcast_id) == before.clicks_of(broadcast_id)
+    # The kill landed mid-way: some broadcasts were written, some were not.
+    assert 2 <= len(updated) < len(ids)
+
+    server.latency = 0.0
+    # The killed process's last requests may still be answered: count from now.
+    rerun = time.monotonic()
+    report = await sync_clicks(kit, database)
+
+    assert sorted(clicks_requests(server, since=rerun)) == sorted(
+        2 * [i for i in ids if i not in updated]
+    )
+    assert report.fetched == len(ids) - len(updated)
+    assert_mirrors(await read(database), server)
