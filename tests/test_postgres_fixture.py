@@ -15,14 +15,14 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import psutil
+import psutil  # type: ignore[import-untyped]
 import pytest
 from pg import MISSING, PostgresServer, find_bin_dir
 
 
 @pytest.fixture
 def bin_dir() -> Path:
-    found = find_bin_dir()
+    found: Path | None = find_bin_dir()
     if found is None:
         pytest.skip(MISSING)
     return found
