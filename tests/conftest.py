@@ -1,4 +1,4 @@
-"""Shared fixtures: a FakeKit server on loopback and a client pointed at it."""
+"""Shared fixtures: a FakeKit server on loopback and a client pointed at it; PostgreSQL."""
 
 from __future__ import annotations
 
@@ -12,6 +12,7 @@ import aiohttp
 import pytest
 import stamina
 from aioresponses import aioresponses
+from pg import MISSING, PostgresServer, find_bin_dir
 from scripted import Scripted, serve_scripted
 
 import kit_async
@@ -27,6 +28,16 @@ EXTRA_MODULES = {
     "sync": "aiosqlite",
     "postgres": "asyncpg",
 }
+
+
+# Tests that use these fixtures get the `postgres` marker (`-m "not postgres"`).
+POSTGRES_FIXTURES = frozenset({"postgres_server", "postgres_url"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        if POSTGRES_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.postgres)
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
@@ -98,3 +109,26 @@ async def scripted() -> AsyncIterator[Scripted]:
     """A `Scripted` stand-in for Kit on loopback: answers as a test scripts, records all."""
     async with serve_scripted() as server:
         yield server
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """One PostgreSQL server for the session, in a temporary directory (see tests/pg.py).
+
+    Skipped, with the reason, where PostgreSQL's binaries are missing. Shared:
+    a test that stops or restarts a server makes its own `PostgresServer`.
+    """
+    bin_dir = find_bin_dir()
+    if bin_dir is None:
+        pytest.skip(MISSING)
+    with PostgresServer(bin_dir) as server:
+        yield server
+
+
+@pytest.fixture
+def postgres_url(postgres_server: PostgresServer) -> Iterator[str]:
+    """The URL of a new, empty database of `postgres_server`, dropped after the test."""
+    url = postgres_server.create_database()
+    yield url
+    if postgres_server.running:
+        postgres_server.drop_database(url.rsplit("/", 1)[1])

@@ -164,7 +164,22 @@ class SequenceEmail:
 
 @attrs.define(kw_only=True, eq=False)
 class Broadcast:
-    """A broadcast. The generated ones (ids 1..N) compute their clicks."""
+    """A broadcast. The generated ones (ids 1..N) compute their clicks and stats.
+
+    Attributes:
+        generated: Its clicks and stats are computed (`generated_click`), not
+            held in `clicks` and `stats`; `Account.materialize` copies them in.
+        clicks: A sent broadcast's clicks, as Kit sends them.
+        stats: Kit's stats object, or the part of it that overrides what is
+            computed: `{"recipients": 42, "emails_opened": 20}` is enough, the
+            rates and `total_clicks` follow from it and `clicks`.
+        retained: Whether Kit still serves its stats and clicks: `None` goes
+            by its send date (the last 5 years); the generated broadcasts are
+            `True`, so that their fixed dates never age them out
+            (`Account.age_out` makes one `None` again, with old dates).
+        open_tracking_disabled: Kit's flag, shown in its stats.
+        click_tracking_disabled: Kit's flag: such a broadcast has no clicks.
+    """
 
     id: int
     created_at: datetime
@@ -186,6 +201,9 @@ class Broadcast:
     generated: bool = False
     clicks: list[dict[str, Any]] = attrs.field(factory=list)
     stats: dict[str, Any] | None = None
+    retained: bool | None = None
+    open_tracking_disabled: bool = False
+    click_tracking_disabled: bool = False
 
     @property
     def sent(self) -> bool:

@@ -190,7 +190,7 @@ async def delete_broadcast(kit: FakeKit, request: web.Request) -> web.Response:
     """`DELETE /v4/broadcasts/{id}`: 204 for a draft or scheduled one, 422 once sending."""
     broadcast = get_or_404(kit.account.broadcasts, path_id(request))
     _unsent(broadcast)
-    del kit.account.broadcasts[broadcast.id]
+    kit.account.delete_broadcast(broadcast.id)
     return no_content()
 
 
