@@ -372,7 +372,7 @@ def test_a_run_without_resume_starts_over_and_says_so(
 def test_interrupt_in_process_exits_130_and_resume_completes(
     server: FakeKit, tmp_path: Path, monkeypatch, capsys
 ) -> None:
-    from kit_async._export import FileOutput
+    from kit_async._cli._export import FileOutput
 
     write = FileOutput.write
     pages = 0
@@ -671,7 +671,7 @@ def test_progress_shows_how_long_the_rate_limiter_holds_requests(monkeypatch) ->
     from types import SimpleNamespace
 
     from kit_async import _cli
-    from kit_async._export import ExportState
+    from kit_async._cli._export import ExportState
 
     terminal = FakeTTY()
     kit = SimpleNamespace(rate_limit=SimpleNamespace(requests=120, period=60.0, waiting=3))
@@ -1259,7 +1259,7 @@ def _running_library_tasks() -> list[asyncio.Task[Any]]:
 async def test_export_clicks_stops_every_fetcher_before_an_output_error_escapes(
     fake_kit: FakeKit,
 ) -> None:
-    from kit_async._export import ExportState, NullOutput, export_clicks
+    from kit_async._cli._export import ExportState, NullOutput, export_clicks
 
     class ClosedPipe(NullOutput):
         def write(self, item: Any, missing: Any) -> None:

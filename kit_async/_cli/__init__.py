@@ -22,8 +22,13 @@ from collections.abc import Callable, Coroutine, Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import IO, Any, NamedTuple, NoReturn, TextIO, TypeVar, cast
 
-from ._client import KitClient
-from ._entry import EXIT_INTERRUPTED
+from .._client import KitClient
+from .._entry import EXIT_INTERRUPTED
+from .._fanout import BroadcastPage
+from .._models import BroadcastClick
+from .._pagination import MAX_PER_PAGE
+from .._version import __version__
+from ..errors import AuthenticationError, KitError
 from ._export import (
     CheckpointError,
     CheckpointMismatchError,
@@ -37,11 +42,6 @@ from ._export import (
     export_clicks,
     read_clicks,
 )
-from ._fanout import BroadcastPage
-from ._models import BroadcastClick
-from ._pagination import MAX_PER_PAGE
-from ._version import __version__
-from .errors import AuthenticationError, KitError
 
 __all__ = ["main"]
 
@@ -601,7 +601,7 @@ async def _until_interrupted() -> None:
 
 
 def _cmd_fake_server(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:  # noqa: ARG001 - one signature for every command
-    from .testing import FakeKit
+    from ..testing import FakeKit
 
     async def serve() -> None:
         server = FakeKit(
@@ -651,7 +651,7 @@ def _cmd_fake_server(args: argparse.Namespace, parser: argparse.ArgumentParser) 
 def _cmd_demo(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if args.resume and args.output is None:
         parser.error("--resume needs --output FILE (an export to stdout cannot be resumed)")
-    from .testing import FakeKit
+    from ..testing import FakeKit
 
     top = TopClicks(args.top)
     arguments = {

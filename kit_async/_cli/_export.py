@@ -23,9 +23,9 @@ from typing import IO, Any, Literal, Protocol
 
 import attrs
 
-from ._client import KitClient
-from ._fanout import UNSENT_STATUSES, BroadcastPage
-from ._models import BroadcastClick
+from .._client import KitClient
+from .._fanout import UNSENT_STATUSES, BroadcastPage
+from .._models import BroadcastClick
 
 __all__ = [
     "CHECKPOINT_SUFFIX",
