@@ -372,7 +372,7 @@ def test_a_run_without_resume_starts_over_and_says_so(
 def test_interrupt_in_process_exits_130_and_resume_completes(
     server: FakeKit, tmp_path: Path, monkeypatch, capsys
 ) -> None:
-    from kit_async._export import FileOutput
+    from kit_async._cli._checkpoint import FileOutput
 
     write = FileOutput.write
     pages = 0
@@ -541,7 +541,7 @@ def test_help_documents_the_exit_codes(capsys) -> None:
 
 
 def test_the_docs_list_the_exit_codes_of_the_help() -> None:
-    from kit_async._cli import EXIT_CODES
+    from kit_async._cli._errors import EXIT_CODES
 
     in_help = re.findall(r"^  (\d+) ", EXIT_CODES, re.MULTILINE)
     table = (REPO / "docs" / "cli.md").read_text().split("## Exit codes", 1)[1]
@@ -556,7 +556,7 @@ def test_an_unexpected_exception_is_one_line_and_exit_1(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("kit_async._cli.export_clicks", broken)
+    monkeypatch.setattr("kit_async._cli._export.export_clicks", broken)
 
     assert main(["clicks", "1"]) == 1
     err = capsys.readouterr().err
@@ -570,7 +570,7 @@ def test_kit_async_debug_shows_the_traceback_of_an_unexpected_exception(
     def broken(*args: Any, **kwargs: Any) -> None:
         raise RuntimeError("boom")
 
-    monkeypatch.setattr("kit_async._cli.export_clicks", broken)
+    monkeypatch.setattr("kit_async._cli._export.export_clicks", broken)
     monkeypatch.setenv("KIT_ASYNC_DEBUG", "1")
 
     with pytest.raises(RuntimeError, match="boom"):
@@ -581,7 +581,7 @@ def test_ctrl_c_before_the_export_starts_exits_130(monkeypatch, capsys) -> None:
     def interrupted(*args: Any) -> None:
         raise KeyboardInterrupt
 
-    monkeypatch.setattr("kit_async._cli._client", interrupted)
+    monkeypatch.setattr("kit_async._cli.clicks._client", interrupted)
 
     assert main(["clicks", "1"]) == 130
     assert capsys.readouterr().err == "kit-async: interrupted\n"
@@ -670,19 +670,20 @@ def test_progress_stays_off_when_the_data_goes_to_the_terminal(
 def test_progress_shows_how_long_the_rate_limiter_holds_requests(monkeypatch) -> None:
     from types import SimpleNamespace
 
-    from kit_async import _cli
-    from kit_async._export import ExportState
+    from kit_async._cli import _progress
+    from kit_async._cli._export import ExportState
 
     terminal = FakeTTY()
     kit = SimpleNamespace(rate_limit=SimpleNamespace(requests=120, period=60.0, waiting=3))
-    progress = _cli._Progress(terminal, ExportState(total=4), kit, "exporting", transient=False)  # type: ignore[arg-type]  # a stand-in client
+    state = ExportState(total=4)
+    progress = _progress._Progress(terminal, state, kit, "exporting", transient=False)  # type: ignore[arg-type]  # a stand-in client
     now = time.monotonic()
 
     async def show() -> None:
-        monkeypatch.setattr(_cli.time, "monotonic", lambda: now)  # type: ignore[attr-defined]
+        monkeypatch.setattr(_progress.time, "monotonic", lambda: now)  # type: ignore[attr-defined]
         progress.start()
         progress.refresh()  # the requests start waiting
-        monkeypatch.setattr(_cli.time, "monotonic", lambda: now + 7)  # type: ignore[attr-defined]
+        monkeypatch.setattr(_progress.time, "monotonic", lambda: now + 7)  # type: ignore[attr-defined]
         await progress.stop()
 
     asyncio.run(show())
@@ -820,7 +821,7 @@ def test_fake_server_prints_how_to_use_it_serves_and_stops_on_ctrl_c(monkeypatch
 
 def test_fake_server_in_process_serves_until_ctrl_c(monkeypatch, capsys) -> None:
     import kit_async
-    from kit_async import _cli
+    from kit_async._cli import fake_server
 
     printed: list[str] = []
     fetched: list[int] = []
@@ -828,11 +829,11 @@ def test_fake_server_in_process_serves_until_ctrl_c(monkeypatch, capsys) -> None
     async def use_then_interrupt() -> None:
         printed.append(capsys.readouterr().out)
         url = printed[0].split("export KIT_BASE_URL=")[1].split()[0]
-        async with kit_async.KitClient(_cli.FAKE_SERVER_KEY, base_url=url) as kit:
+        async with kit_async.KitClient(fake_server.FAKE_SERVER_KEY, base_url=url) as kit:
             fetched.extend([c.unique_clicks async for c in kit.iter_broadcast_clicks(1)])
         raise KeyboardInterrupt
 
-    monkeypatch.setattr(_cli, "_until_interrupted", use_then_interrupt)
+    monkeypatch.setattr(fake_server, "_until_interrupted", use_then_interrupt)
 
     code = main(["fake-server", "--port", "0", "--broadcasts", "4", "--clicks", "5"])
 
@@ -840,7 +841,7 @@ def test_fake_server_in_process_serves_until_ctrl_c(monkeypatch, capsys) -> None
     assert code == 0, err
     assert len(fetched) == 5
     assert "FakeKit is serving a fake Kit account at http://127.0.0.1:" in printed[0]
-    assert f"export KIT_API_KEY={_cli.FAKE_SERVER_KEY}\n" in printed[0]
+    assert f"export KIT_API_KEY={fake_server.FAKE_SERVER_KEY}\n" in printed[0]
     assert out == "FakeKit stopped.\n"
 
 
@@ -1259,7 +1260,8 @@ def _running_library_tasks() -> list[asyncio.Task[Any]]:
 async def test_export_clicks_stops_every_fetcher_before_an_output_error_escapes(
     fake_kit: FakeKit,
 ) -> None:
-    from kit_async._export import ExportState, NullOutput, export_clicks
+    from kit_async._cli._export import ExportState, export_clicks
+    from kit_async._cli._outputs import NullOutput
 
     class ClosedPipe(NullOutput):
         def write(self, item: Any, missing: Any) -> None:

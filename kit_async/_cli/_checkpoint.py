@@ -1,4 +1,4 @@
-"""Click exports for the command line: formats, checkpoints and resuming.
+"""Checkpoints: an export to a file that a later run can resume.
 
 An export written to a file keeps a checkpoint beside it
 (`FILE.checkpoint.json`), replaced atomically after every page that reaches
@@ -13,41 +13,25 @@ drops a page that was only partly written when the run stopped.
 from __future__ import annotations
 
 import contextlib
-import csv
-import io
 import json
 import os
-from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import IO, Any, Literal, Protocol
+from typing import IO, Any
 
 import attrs
 
-from ._client import KitClient
-from ._fanout import UNSENT_STATUSES, BroadcastPage
-from ._models import BroadcastClick
+from .._fanout import BroadcastPage
+from ._formats import Format, format_page, header
 
 __all__ = [
     "CHECKPOINT_SUFFIX",
-    "FIELDS",
     "Checkpoint",
     "CheckpointError",
     "CheckpointMismatchError",
-    "ExportState",
     "FileOutput",
-    "Format",
-    "NullOutput",
-    "StreamOutput",
-    "TopClicks",
-    "export_clicks",
-    "format_page",
-    "read_clicks",
 ]
 
-Format = Literal["jsonl", "csv"]
-
-#: Columns of an export, in order: the broadcast id, then Kit's click fields.
-FIELDS = ("broadcast_id", "url", "unique_clicks", "click_to_delivery_rate", "click_to_open_rate")
 CHECKPOINT_SUFFIX = ".checkpoint.json"
 _CHECKPOINT_VERSION = 1
 
@@ -58,35 +42,6 @@ class CheckpointError(Exception):
 
 class CheckpointMismatchError(CheckpointError):
     """The checkpoint was written by an export with other arguments."""
-
-
-def _row(click: BroadcastClick) -> tuple[Any, ...]:
-    return (
-        click.broadcast_id,
-        click.url,
-        click.unique_clicks,
-        click.click_to_delivery_rate,
-        click.click_to_open_rate,
-    )
-
-
-def _csv_text(rows: Iterable[Sequence[Any]]) -> str:
-    buffer = io.StringIO()
-    csv.writer(buffer).writerows(rows)
-    return buffer.getvalue()
-
-
-def header(fmt: Format) -> bytes:
-    """What an output starts with: the CSV header row, nothing for JSON lines."""
-    return _csv_text([FIELDS]).encode() if fmt == "csv" else b""
-
-
-def format_page(clicks: Iterable[BroadcastClick], fmt: Format) -> bytes:
-    """One page of clicks as UTF-8 JSON lines or CSV rows."""
-    if fmt == "csv":
-        return _csv_text(_row(click) for click in clicks).encode()
-    lines = (json.dumps(dict(zip(FIELDS, _row(click), strict=True))) + "\n" for click in clicks)
-    return "".join(lines).encode()
 
 
 @attrs.define
@@ -149,24 +104,6 @@ class Checkpoint:
         return checkpoint
 
 
-def read_clicks(path: Path, fmt: Format) -> Iterator[BroadcastClick]:
-    """Read back the clicks of an export file, one at a time."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        if fmt == "csv":
-            for row in csv.DictReader(handle):
-                yield BroadcastClick(
-                    broadcast_id=int(row["broadcast_id"]),
-                    url=row["url"],
-                    unique_clicks=int(row["unique_clicks"]),
-                    click_to_delivery_rate=float(row["click_to_delivery_rate"]),
-                    click_to_open_rate=float(row["click_to_open_rate"]),
-                )
-        else:
-            for line in handle:
-                if line.strip():
-                    yield BroadcastClick(**json.loads(line))
-
-
 def _write_atomically(path: Path, data: bytes) -> None:
     """Replace `path` so that a reader sees the old or the new file, never half."""
     temporary = path.with_name(path.name + ".tmp")
@@ -180,93 +117,6 @@ def _write_atomically(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             temporary.unlink(missing_ok=True)
         raise
-
-
-class Output(Protocol):
-    """Where exported pages go."""
-
-    @property
-    def finished(self) -> frozenset[int]:
-        """Broadcast ids already finished by an earlier run (skip them)."""
-
-    @property
-    def cursors(self) -> Mapping[int, str]:
-        """Cursors to resume unfinished broadcasts after."""
-
-    @property
-    def missing(self) -> Sequence[int]:
-        """Broadcasts an earlier run found missing (404)."""
-
-    def write(self, item: BroadcastPage, missing: Sequence[int]) -> None:
-        """Write one page; `missing` lists the 404s seen so far."""
-
-    def complete(self, missing: Sequence[int]) -> None:
-        """The export finished: make everything durable and clean up."""
-
-    def close(self) -> None:
-        """Release the output (also after a failure or an interruption)."""
-
-
-class StreamOutput:
-    """Pages written to a stream: no checkpoint, nothing to resume.
-
-    Args:
-        stream: Where the pages go: stdout, or a device or FIFO opened for
-            `--output`.
-        fmt: `"jsonl"` or `"csv"`.
-        owned: Close `stream` with the output (stdout stays open).
-    """
-
-    finished: frozenset[int] = frozenset()
-    cursors: Mapping[int, str] = {}
-    missing: Sequence[int] = ()
-
-    def __init__(self, stream: IO[str], fmt: Format, *, owned: bool = False) -> None:
-        self._stream = stream
-        self._fmt = fmt
-        self._owned = owned
-        self._send(header(fmt))
-
-    def _send(self, data: bytes) -> None:
-        if not data:
-            return
-        binary = getattr(self._stream, "buffer", None)
-        if binary is not None:
-            self._stream.flush()
-            binary.write(data)
-            binary.flush()
-        else:
-            self._stream.write(data.decode())
-            self._stream.flush()
-
-    def write(self, item: BroadcastPage, missing: Sequence[int]) -> None:  # noqa: ARG002 - no checkpoint
-        """Write one page and flush it."""
-        self._send(format_page(item.page.items, self._fmt))
-
-    def complete(self, missing: Sequence[int]) -> None:
-        """Nothing to finish: every page was flushed as it came."""
-
-    def close(self) -> None:
-        """Close the stream if it is owned; stdout belongs to the caller."""
-        if self._owned:
-            self._stream.close()
-
-
-class NullOutput:
-    """Pages looked at and dropped (the report reads clicks, writes none)."""
-
-    finished: frozenset[int] = frozenset()
-    cursors: Mapping[int, str] = {}
-    missing: Sequence[int] = ()
-
-    def write(self, item: BroadcastPage, missing: Sequence[int]) -> None:
-        """Drop the page."""
-
-    def complete(self, missing: Sequence[int]) -> None:
-        """Nothing to finish."""
-
-    def close(self) -> None:
-        """Nothing to release."""
 
 
 class FileOutput:
@@ -422,140 +272,3 @@ class FileOutput:
     def close(self) -> None:
         """Close the file; the checkpoint (if any) stays for a resume."""
         self._file.close()
-
-
-@attrs.define
-class ExportState:
-    """Counters of a running export, read by the progress display.
-
-    Attributes:
-        total: Broadcasts to export, once known (`--all` learns it from the
-            listing).
-        done: Broadcasts finished, including those of an earlier run.
-        pages: Pages written by this run.
-        clicks: Clicks written by this run.
-        missing: Broadcasts that answered 404 (drafts, scheduled or unknown
-            ids), including those found by an earlier run.
-    """
-
-    total: int | None = None
-    done: int = 0
-    pages: int = 0
-    clicks: int = 0
-    missing: list[int] = attrs.Factory(list)
-
-
-class TopClicks:
-    """The `n` most-clicked links seen so far, in bounded memory.
-
-    Ordered by unique clicks, then click-to-open rate (both descending),
-    then broadcast id and URL, so ties always come out the same way.
-    """
-
-    def __init__(self, n: int) -> None:
-        self.n = n
-        self._kept: list[BroadcastClick] = []
-        #: How many clicks were considered.
-        self.seen = 0
-        #: The broadcasts they came from.
-        self.broadcasts: set[int] = set()
-
-    @staticmethod
-    def key(click: BroadcastClick) -> tuple[int, float, int, str]:
-        """The sort key: most clicks first, ties broken deterministically."""
-        return (-click.unique_clicks, -click.click_to_open_rate, click.broadcast_id, click.url)
-
-    def add(self, clicks: Iterable[BroadcastClick]) -> None:
-        """Consider more clicks."""
-        kept = self._kept
-        for click in clicks:
-            self.seen += 1
-            self.broadcasts.add(click.broadcast_id)
-            kept.append(click)
-            if len(kept) >= 4 * self.n + 1000:
-                self._trim()
-
-    def _trim(self) -> None:
-        self._kept.sort(key=self.key)
-        del self._kept[self.n :]
-
-    def top(self) -> list[BroadcastClick]:
-        """The `n` most-clicked links, most clicked first."""
-        self._trim()
-        return list(self._kept)
-
-
-async def _sent_broadcasts(
-    kit: KitClient, skip: frozenset[int], state: ExportState
-) -> AsyncIterator[int]:
-    """Every sent broadcast of the account, less `skip`; sets `state.total`."""
-    count = 0
-    async for page in kit.broadcasts.list().pages():
-        ids = [b.id for b in page.items if b.status not in UNSENT_STATUSES]
-        count += len(ids)
-        if not page.pagination.has_next_page:
-            state.total = count
-        for broadcast_id in ids:
-            if broadcast_id not in skip:
-                yield broadcast_id
-
-
-async def export_clicks(
-    kit: KitClient,
-    broadcast_ids: Sequence[int] | None,
-    output: Output,
-    *,
-    per_page: int,
-    concurrency: int,
-    state: ExportState,
-    on_page: Callable[[BroadcastPage], None] = lambda _: None,
-) -> ExportState:
-    """Export the clicks of `broadcast_ids` (`None`: every sent broadcast).
-
-    Broadcasts `output.finished` are skipped and `output.cursors` resume
-    the others; every page goes to `output.write` as it arrives and then to
-    `on_page`. The caller closes `output`.
-    """
-    skip = output.finished
-    source: Sequence[int] | AsyncIterator[int]
-    if broadcast_ids is None:
-        source = _sent_broadcasts(kit, skip, state)
-    else:
-        state.total = len(broadcast_ids)
-        source = [broadcast_id for broadcast_id in broadcast_ids if broadcast_id not in skip]
-    state.done = len(skip)
-    state.missing = list(output.missing)
-    stream = kit.iter_clicks_for_broadcasts(
-        source,
-        concurrency=concurrency,
-        per_page=per_page,
-        on_missing="skip",
-        after={key: value for key, value in output.cursors.items() if key not in skip},
-    )
-    # `async with`: an output that fails (a closed pipe) or an interruption
-    # stops every fetcher here, before the caller closes the client. `pages`
-    # is held in a variable so that it is still there for the stream to close.
-    async with stream:
-        pages = stream.pages()
-        async for item in pages:
-            info = item.page.pagination
-            if info.has_next_page and info.end_cursor in (None, "", item.page.cursor):
-                # The paginator raises PaginationError next; a page written now
-                # could not be resumed after, so it would be written twice.
-                continue
-            for broadcast_id in stream.skipped:
-                if broadcast_id not in state.missing:
-                    state.missing.append(broadcast_id)
-                    state.done += 1
-            output.write(item, state.missing)
-            state.pages += 1
-            state.clicks += len(item.page.items)
-            if not info.has_next_page:
-                state.done += 1
-            on_page(item)
-    for broadcast_id in stream.skipped:
-        if broadcast_id not in state.missing:
-            state.missing.append(broadcast_id)
-            state.done += 1
-    output.complete(state.missing)
-    return state
