@@ -48,8 +48,8 @@ exit codes:
        the credential (401)
   {EXIT_NOT_FOUND:<4} some requested broadcasts answered 404 (unknown id, draft or
        scheduled); all the others were exported
-  {EXIT_LOCAL:<4} a local file (output, checkpoint) or port cannot be used, or
-       stdout cannot be written (a full disk)
+  {EXIT_LOCAL:<4} a local file (output, checkpoint), database or port cannot be used,
+       another sync holds the database, or stdout cannot be written (a full disk)
   {EXIT_INTERRUPTED:<4} interrupted (Ctrl-C); with --output, rerun with --resume
   {EXIT_PIPE:<4} the reader closed the pipe (e.g. | head): kit-async stops quietly
 """

@@ -19,6 +19,7 @@ class SyncProgress:
         phase: `"listing"` (reading Kit's lists) or `"fetching"` (clicks).
         to_fetch: Broadcasts whose clicks this sync fetches.
         done: Of those, how many are written.
+        pages: Clicks pages received so far.
         clicks_written: Clicks written so far.
         requests: Requests sent to Kit so far.
     """
@@ -26,6 +27,7 @@ class SyncProgress:
     phase: Literal["listing", "fetching"]
     to_fetch: int
     done: int
+    pages: int
     clicks_written: int
     requests: int
 

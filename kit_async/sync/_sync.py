@@ -188,6 +188,7 @@ class _Run:
         self.deleted = 0
         self.clicks_written = 0
         self.done = 0
+        self.pages = 0
         self.without_clicks = 0
         #: broadcast id -> the stats its clicks go with (None in list mode)
         self.to_fetch: dict[int, Figures | None] = {}
@@ -201,6 +202,7 @@ class _Run:
                     phase="listing" if phase == "listing" else "fetching",
                     to_fetch=len(self.to_fetch),
                     done=self.done,
+                    pages=self.pages,
                     clicks_written=self.clicks_written,
                     requests=self.counter.sent,
                 )
@@ -352,6 +354,7 @@ class _Run:
         async with stream:
             async for broadcast_id, page in stream.pages():
                 await store.stage(broadcast_id, page.items)
+                self.pages += 1
                 staged[broadcast_id] = staged.get(broadcast_id, 0) + len(page.items)
                 if not page.pagination.has_next_page:
                     await store.replace_clicks(broadcast_id, self.to_fetch[broadcast_id], self.now)
