@@ -340,5 +340,5 @@ def demo(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks: ratios measured side by side in one run (see docs/performance.md)."""
     _require_supported(session)
-    session.install("-e", ".[fast]", "aiolimiter>=1.1", "psutil>=5.9")
+    session.install("-e", ".[fast,sync]", "aiolimiter>=1.1", "psutil>=5.9")
     session.run("python", "bench/run.py", *session.posargs)

@@ -17,6 +17,11 @@ neither side's CPU time or memory leaks into the other's figures.
 4. Memory: peak RSS growth streaming 1,000,000 clicks (1,000 pages) through
    `iter_broadcast_clicks` and `iter_clicks_for_broadcasts`, beside 100 pages
    (target <= 25 MiB and flat).
+5. Sync: requests a `sync_clicks` spends on 1,000 sent broadcasts, first and
+   after 10 changed, beside `kit-async clicks --all` (`bench/_sync.py`):
+   the first sync spends no more than the export plus the stats and list
+   pages, the re-sync at most 2 listing pages plus the changed broadcasts'
+   pages, a sync with no change no clicks request.
 
 Prints a table and writes the raw figures to `bench/results.json`
 (`bench/results-quick.json` with `--quick`, a smaller smoke run).
@@ -45,12 +50,14 @@ FULL = {
     "ratelimit": {"broadcasts": 50, "pages": 3, "requests": 20, "period": 1.0, "concurrency": 8},
     "latency": {"broadcasts": 200, "pages": 3, "latency": 0.05, "concurrency": 16, "rounds": 3},
     "memory": {"small": 100, "large": 1000, "slow_delay": 0.002},
+    "sync": {"broadcasts": 1000, "clicks": 200, "changed": 10},
 }
 QUICK = {
     "decode": {"pages": 40, "rounds": 1},
     "ratelimit": {"broadcasts": 20, "pages": 3, "requests": 20, "period": 1.0, "concurrency": 8},
     "latency": {"broadcasts": 50, "pages": 3, "latency": 0.05, "concurrency": 16, "rounds": 1},
     "memory": {"small": 20, "large": 100, "slow_delay": 0.002},
+    "sync": {"broadcasts": 200, "clicks": 200, "changed": 5},
 }
 
 
@@ -263,6 +270,27 @@ def bench_memory(cfg: dict[str, Any]) -> dict[str, Any]:
 # -- report -------------------------------------------------------------------
 
 
+def bench_sync(cfg: dict[str, Any]) -> dict[str, Any]:
+    progress(
+        f"sync: {cfg['broadcasts']:,} sent broadcasts, then {cfg['changed']} changed, "
+        "beside clicks --all"
+    )
+    done = subprocess.run(
+        [sys.executable, str(HERE / "_sync.py"), json.dumps(cfg)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=_env(),
+        timeout=600,
+        check=False,
+    )
+    if done.returncode != 0:
+        sys.stderr.write(done.stdout + done.stderr)
+        msg = f"the sync benchmark failed (exit {done.returncode})"
+        raise RuntimeError(msg)
+    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+
+
 def machine() -> dict[str, Any]:
     model = "unknown"
     try:
@@ -360,7 +388,44 @@ def table(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             "<= 25 MiB",
             growth <= 25,
         )
+    sync_rows(results["sync"], add)
     return rows
+
+
+def sync_rows(s: dict[str, Any], add: Any) -> None:
+    """The sync's rows: request counts, the targets of issue 10."""
+    export, first, resync = s["export_all"], s["first_sync"], s["resync"]
+    n = f"{s['broadcasts']:,}"
+    add(
+        f"5. sync, {n} broadcasts: first sync / kit-async clicks --all (requests)",
+        f"{first['requests']:,} / {export['requests']:,}  "
+        f"({first['listing_requests']} listing + {first['clicks_requests']:,} clicks)",
+        "<= export + stats page",
+        first["clicks_requests"] <= export["clicks_requests"]
+        and first["requests"] <= export["requests"] + 1,
+    )
+    add(
+        f"   re-sync after {s['changed']} changed (requests; export / re-sync)",
+        f"{resync['requests']}  ({resync['listing_requests']} listing + "
+        f"{resync['clicks_requests']} clicks); {export['requests'] / resync['requests']:.0f}x "
+        "fewer than the export",
+        f"<= 2 listing + {s['changed']} clicks",
+        resync["listing_requests"] <= 2 and resync["clicks_requests"] == s["changed"],
+    )
+    add(
+        "   sync with no change (clicks requests)",
+        f"{s['no_change']['clicks_requests']}  ({s['no_change']['requests']} request in all)",
+        "0",
+        s["no_change"]["clicks_requests"] == 0,
+    )
+    fallback = s["fallback_resync"]
+    add(
+        "   where the stats answer 403: first sync / re-sync (requests)",
+        f"{s['fallback_first']['requests']:,} / {fallback['requests']}  "
+        "(re-sync: recent and never-synced broadcasts only)",
+        "",
+        None,
+    )
 
 
 def print_table(rows: list[tuple[str, str, str, str]]) -> None:
@@ -412,6 +477,7 @@ def main() -> int:
     results["ratelimit"] = bench_ratelimit(cfg["ratelimit"])
     results["latency"] = bench_latency(cfg["latency"])
     results["memory"] = bench_memory(cfg["memory"])
+    results["sync"] = bench_sync(cfg["sync"])
     results["elapsed_seconds"] = time.perf_counter() - started
     rows = table(results)
     results["table"] = [
