@@ -46,6 +46,7 @@ import pytest
 import kit_async
 import kit_async.errors
 import kit_async.testing
+import kit_async.sync
 import kit_async.webhooks
 from kit_async._resources.account import Accounts
 from kit_async._resources.broadcasts import Broadcasts
@@ -127,7 +128,13 @@ def page_examples(page: Path) -> list[Example]:
 
 def _public_objects() -> Iterator[tuple[str, object]]:
     """What the API reference renders: the public modules and their members."""
-    for module in (kit_async, kit_async.errors, kit_async.testing, kit_async.webhooks):
+    for module in (
+        kit_async,
+        kit_async.errors,
+        kit_async.sync,
+        kit_async.testing,
+        kit_async.webhooks,
+    ):
         yield module.__name__, module
         for name in module.__all__:
             obj = getattr(module, name)
@@ -427,6 +434,7 @@ def test_api_reference_renders_every_public_name() -> None:
     reference = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
     assert "::: kit_async.errors" in reference
     assert "::: kit_async.testing" in reference
+    assert "::: kit_async.sync" in reference
     # kit_async's members are listed one by one (the errors have their own section).
     listed = set(re.findall(r"^ +- (\w+)$", reference, flags=re.MULTILINE))
     expected = set(kit_async.__all__) - set(kit_async.errors.__all__) - {"__version__"}

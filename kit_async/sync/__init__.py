@@ -1,16 +1,11 @@
 """Keep a database of every broadcast's link clicks current: `sync_clicks`.
 
-```python
-import kit_async
-from kit_async.sync import sync_clicks
-
-async with kit_async.KitClient() as kit:
-    report = await sync_clicks(kit, "kit-clicks.sqlite")
-```
-
-SQLite needs `pip install 'kit-async[sync]'` (aiosqlite); PostgreSQL needs
-`pip install 'kit-async[postgres]'` (asyncpg). The tables and the SQL to
-query them are in the docs' "Keeping a database in sync".
+`await sync_clicks(kit, "kit-clicks.sqlite")` creates the tables on first use
+and then fetches only the broadcasts whose stats changed; `kit-async sync` is
+the same from the command line. SQLite needs `pip install 'kit-async[sync]'`
+(aiosqlite); PostgreSQL needs `pip install 'kit-async[postgres]'` (asyncpg).
+The tables and the SQL to query them are in the docs' "Keeping a database in
+sync".
 """
 
 from __future__ import annotations

@@ -126,12 +126,17 @@ async def sync_clicks(
         KitError: Kit's errors, as the client raises them (broadcasts
             committed before it stay written).
 
+    Against a FakeKit, twice: the second sync finds nothing changed and
+    spends one request.
+
     ```python
     from kit_async.sync import sync_clicks
 
-    async with kit_async.KitClient() as kit:
-        report = await sync_clicks(kit, "kit-clicks.sqlite")
-        print(report)
+    async with FakeKit(broadcasts=20) as server:
+        async with kit_async.KitClient(server.api_key, base_url=server.url) as kit:
+            first = await sync_clicks(kit, "kit-clicks.sqlite")
+            again = await sync_clicks(kit, "kit-clicks.sqlite")
+    print(first.fetched, again.fetched, again.requests)  # 18 0 1
     ```
     """
     from .._client import KitClient
