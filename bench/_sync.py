@@ -64,34 +64,33 @@ def _report(report: Any) -> dict[str, Any]:
 async def main(options: dict[str, Any]) -> dict[str, Any]:
     broadcasts, clicks, changed = options["broadcasts"], options["clicks"], options["changed"]
     results: dict[str, Any] = dict(options)
-    async with FakeKit(broadcasts=broadcasts, clicks=clicks, drafts=0) as server:
-        async with kit_async.KitClient(
+    server = FakeKit(broadcasts=broadcasts, clicks=clicks, drafts=0)
+    async with (
+        server,
+        kit_async.KitClient(
             server.api_key, base_url=server.url, rate_limit=None, timeout=30
-        ) as kit:
-            results["export_all"] = await _measure(
-                server,
-                lambda: export_clicks(
-                    kit, None, NullOutput(), per_page=1000, concurrency=8, state=ExportState()
-                ),
-            )
-            with tempfile.TemporaryDirectory() as where:
-                database = Path(where) / "kit-clicks.sqlite"
-                results["first_sync"] = await _measure(server, lambda: sync_clicks(kit, database))
-                picked = random.Random(11).sample(range(1, broadcasts + 1), changed)
-                for broadcast_id in picked:
-                    server.account.add_clicks(broadcast_id, "https://example.com/new-link", 3)
-                results["changed_ids"] = sorted(picked)
-                results["resync"] = await _measure(server, lambda: sync_clicks(kit, database))
-                results["no_change"] = await _measure(server, lambda: sync_clicks(kit, database))
-            server.stats_forbidden = True
-            with tempfile.TemporaryDirectory() as where:
-                database = Path(where) / "kit-clicks.sqlite"
-                results["fallback_first"] = await _measure(
-                    server, lambda: sync_clicks(kit, database)
-                )
-                results["fallback_resync"] = await _measure(
-                    server, lambda: sync_clicks(kit, database)
-                )
+        ) as kit,
+    ):
+        results["export_all"] = await _measure(
+            server,
+            lambda: export_clicks(
+                kit, None, NullOutput(), per_page=1000, concurrency=8, state=ExportState()
+            ),
+        )
+        with tempfile.TemporaryDirectory() as where:
+            database = Path(where) / "kit-clicks.sqlite"
+            results["first_sync"] = await _measure(server, lambda: sync_clicks(kit, database))
+            picked = random.Random(11).sample(range(1, broadcasts + 1), changed)
+            for broadcast_id in picked:
+                server.account.add_clicks(broadcast_id, "https://example.com/new-link", 3)
+            results["changed_ids"] = sorted(picked)
+            results["resync"] = await _measure(server, lambda: sync_clicks(kit, database))
+            results["no_change"] = await _measure(server, lambda: sync_clicks(kit, database))
+        server.stats_forbidden = True
+        with tempfile.TemporaryDirectory() as where:
+            database = Path(where) / "kit-clicks.sqlite"
+            results["fallback_first"] = await _measure(server, lambda: sync_clicks(kit, database))
+            results["fallback_resync"] = await _measure(server, lambda: sync_clicks(kit, database))
     return results
 
 

@@ -45,8 +45,8 @@ import pytest
 
 import kit_async
 import kit_async.errors
-import kit_async.testing
 import kit_async.sync
+import kit_async.testing
 import kit_async.webhooks
 from kit_async._resources.account import Accounts
 from kit_async._resources.broadcasts import Broadcasts
