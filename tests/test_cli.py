@@ -616,7 +616,7 @@ def test_every_command_line_in_the_docs_is_valid() -> None:
     assert len(commands) >= 8
     for words in commands:
         args = _parser().parse_args(words)
-        assert args.command in {"clicks", "report", "fake-server", "demo"}
+        assert args.command in {"clicks", "report", "sync", "fake-server", "demo"}
         if args.command in {"clicks", "report"}:
             assert bool(args.broadcast_ids) != args.all, words
 

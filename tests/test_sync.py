@@ -507,3 +507,37 @@ async def test_a_sync_killed_mid_way_leaves_each_broadcast_whole(
     )
     assert report.fetched == len(ids) - len(updated)
     assert_mirrors(await read(database), server)
+
+
+async def test_the_report_counts_only_the_syncs_own_requests(
+    server: FakeKit, kit: kit_async.KitClient, database: str
+) -> None:
+    async def the_apps_own_calls() -> None:
+        for _ in range(5):
+            await kit.broadcasts.get(1)
+
+    report, _ = await asyncio.gather(sync_clicks(kit, database), the_apps_own_calls())
+
+    assert report.requests == 1 + 1 + 10 * 2
+    assert len(server.requests) == report.requests + 5
+
+
+@pytest.mark.requires_extra("postgres")
+async def test_a_postgres_role_that_cannot_create_tables_fails_before_any_request(
+    server: FakeKit, kit: kit_async.KitClient, postgres_server: Any
+) -> None:
+    url = postgres_server.create_database()
+    name = url.rsplit("/", 1)[1]
+    postgres_server.psql("CREATE ROLE reader LOGIN")
+    # (PostgreSQL 15's default; said here for older servers.)
+    postgres_server.psql("REVOKE CREATE ON SCHEMA public FROM PUBLIC", database=name)
+    try:
+        reader = url.replace("//kit@", "//reader@")
+
+        with pytest.raises(DatabaseError, match="cannot prepare the database for writing"):
+            await sync_clicks(kit, reader)
+
+        assert server.requests == []
+    finally:
+        postgres_server.drop_database(name)
+        postgres_server.psql("DROP ROLE reader")
