@@ -386,10 +386,18 @@ async def test_an_unopenable_database_fails_before_any_request(
 
     with pytest.raises(DatabaseError, match="is not a directory"):
         await sync_clicks(kit, tmp_path / "file" / "clicks.sqlite")
+    (tmp_path / "dir").mkdir()
+    with pytest.raises(DatabaseError, match="cannot open the database: it is a directory"):
+        await sync_clicks(kit, tmp_path / "dir")
+    (tmp_path / "ro").mkdir()
+    (tmp_path / "ro" / "clicks.sqlite").mkdir()
     with pytest.raises(DatabaseError, match="cannot open the database"):
-        await sync_clicks(kit, tmp_path)  # a directory, not a file
+        await sync_clicks(kit, tmp_path / "ro" / "clicks.sqlite")
 
     assert server.requests == []
+    # Nothing left behind, beside the database or above it.
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["dir", "file", "ro"]
+    assert list((tmp_path / "dir").iterdir()) == []
 
 
 async def test_progress_is_reported(
@@ -541,3 +549,45 @@ async def test_a_postgres_role_that_cannot_create_tables_fails_before_any_reques
     finally:
         postgres_server.drop_database(name)
         postgres_server.psql("DROP ROLE reader")
+
+
+async def test_a_cancelled_sync_leaves_each_broadcast_whole_and_the_lock_free(
+    server: FakeKit, kit: kit_async.KitClient, database: str
+) -> None:
+    ids = [add_sent(server, days_ago=10 + i, urls=1500) for i in range(6)]
+    await sync_clicks(kit, database)
+    before = await read(database)
+    for broadcast_id in ids:
+        server.account.add_clicks(broadcast_id, f"https://example.com/new/{broadcast_id}", 1)
+    server.latency = 0.01
+    written = asyncio.Event()
+
+    def progress(where: SyncProgress) -> None:
+        if where.done >= 2:
+            written.set()
+
+    task = asyncio.create_task(sync_clicks(kit, database, concurrency=2, on_progress=progress))
+    # Cancelled the moment the second broadcast is written: the sync is then
+    # inside a database write (with asyncpg, this hung before writes were
+    # shielded: the driver's cancel of a pipelined executemany never returned).
+    async with asyncio.timeout(30):
+        await written.wait()
+    task.cancel()
+    # (In this order: a hung task must fail the test with TimeoutError.)
+    with pytest.raises(asyncio.CancelledError):
+        async with asyncio.timeout(30):
+            await task
+
+    snapshot = await read(database)
+    updated = [i for i in ids if figures(snapshot.broadcasts[i]) == expected_figures(server, i)]
+    for broadcast_id in ids:
+        if broadcast_id in updated:
+            assert snapshot.clicks_of(broadcast_id) == expected_clicks(server, broadcast_id)
+        else:
+            assert snapshot.broadcasts[broadcast_id] == before.broadcasts[broadcast_id]
+            assert snapshot.clicks_of(broadcast_id) == before.clicks_of(broadcast_id)
+    assert 2 <= len(updated) < len(ids)
+    # The lock went with it: the next sync runs at once and finishes the job.
+    report = await sync_clicks(kit, database)
+    assert report.fetched == len(ids) - len(updated)
+    assert_mirrors(await read(database), server)

@@ -88,6 +88,9 @@ class SqliteStore(Store):
         if not self.path.parent.is_dir():
             msg = f"{self.shown}: cannot create the database: {self.path.parent} is not a directory"
             raise DatabaseError(msg, database=self.shown)
+        if self.path.is_dir():
+            msg = f"{self.shown}: cannot open the database: it is a directory; name a file"
+            raise DatabaseError(msg, database=self.shown)
         try:
             await self._take_lock(wait)
             self._db = db = await aiosqlite.connect(self.path, isolation_level=None, timeout=30)

@@ -15,9 +15,12 @@ writes the stats they belong to.
 from __future__ import annotations
 
 import abc
-from collections.abc import Iterable, Sequence
+import asyncio
+import contextlib
+import functools
+from collections.abc import Callable, Coroutine, Iterable, Sequence
 from datetime import datetime
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import attrs
 
@@ -32,6 +35,37 @@ SCHEMA_VERSION = 1
 #: The tables a sync owns; a database holding one of them without
 #: `kit_async_schema` belongs to something else and is refused.
 TABLES = ("broadcasts", "broadcast_clicks")
+
+
+P = ParamSpec("P")
+R = TypeVar("R")
+S = TypeVar("S", bound="Store")
+
+
+def uninterrupted(
+    method: Callable[Concatenate[S, P], Coroutine[Any, Any, R]],
+) -> Callable[Concatenate[S, P], Coroutine[Any, Any, R]]:
+    """Let a write that has started finish before a cancellation takes effect.
+
+    A database driver interrupted mid-statement may leave its connection
+    waiting on the server (asyncpg's cancel of a pipelined `executemany`
+    never returned in our tests); a write is short, so it completes, then
+    the `CancelledError` goes on. Transactions stay whole either way.
+    """
+
+    @functools.wraps(method)
+    async def run(store: S, /, *args: P.args, **kwargs: P.kwargs) -> R:
+        task = asyncio.ensure_future(method(store, *args, **kwargs))
+        try:
+            return await asyncio.shield(task)
+        except asyncio.CancelledError:
+            if not task.done():
+                # Its outcome no longer matters to a cancelled caller.
+                with contextlib.suppress(Exception, asyncio.CancelledError):
+                    await task
+            raise
+
+    return run
 
 
 @attrs.frozen
@@ -125,6 +159,7 @@ class Store(abc.ABC):
             out.append(f"${number}{part}")
         return "".join(out)
 
+    @uninterrupted
     async def known(self) -> dict[int, Known]:
         """Every broadcast the database holds, by id."""
         rows = await self._fetch(
@@ -150,6 +185,7 @@ class Store(abc.ABC):
             )
         return known
 
+    @uninterrupted
     async def save_meta(self, rows: Sequence[Meta]) -> None:
         """Insert or update the broadcasts' descriptions (not their stats or clicks)."""
         if not rows:
@@ -185,6 +221,7 @@ class Store(abc.ABC):
                 ],
             )
 
+    @uninterrupted
     async def stage(self, broadcast_id: int, clicks: Sequence[BroadcastClick]) -> None:
         """Append one page of a broadcast's clicks to the staging table."""
         if not clicks:
@@ -206,12 +243,14 @@ class Store(abc.ABC):
             ],
         )
 
+    @uninterrupted
     async def discard(self, broadcast_id: int) -> None:
         """Forget a broadcast's staged pages (its fetch failed)."""
         await self._execute(
             self._sql("DELETE FROM kit_async_staging WHERE broadcast_id = ?"), broadcast_id
         )
 
+    @uninterrupted
     async def replace_clicks(
         self, broadcast_id: int, figures: Figures | None, synced_at: datetime
     ) -> None:
@@ -260,10 +299,12 @@ class Store(abc.ABC):
                     broadcast_id,
                 )
 
+    @uninterrupted
     async def mark_outside_retention(self, ids: Sequence[int], when: datetime) -> None:
         """Mark broadcasts Kit no longer serves stats for (their clicks are kept)."""
         await self._mark("outside_retention_since", ids, when)
 
+    @uninterrupted
     async def mark_deleted(self, ids: Sequence[int], when: datetime) -> None:
         """Mark broadcasts gone from Kit (their rows are kept until a prune)."""
         await self._mark("deleted_at", ids, when)
@@ -277,6 +318,7 @@ class Store(abc.ABC):
                 sql, [(self._when(when), broadcast_id) for broadcast_id in ids]
             )
 
+    @uninterrupted
     async def prune(self) -> int:
         """Delete the broadcasts marked deleted, with their clicks; how many."""
         async with self._transaction():
