@@ -20,7 +20,7 @@ from kit_async.testing import FakeKit
 # The module each optional extra brings. A test marked
 # `@pytest.mark.requires_extra("cli")` is skipped, with that reason, where the
 # extra is not installed (`nox -s tests_minimal` runs the suite without any).
-EXTRA_MODULES = {"cli": "rich", "fast": "orjson", "redis": "limits"}
+EXTRA_MODULES = {"cli": "rich", "fast": "msgspec", "redis": "limits"}
 
 
 def pytest_runtest_setup(item: pytest.Item) -> None:
