@@ -232,12 +232,12 @@ class FastDecoder:
         context: Mapping[str, tuple[str, ...]] = envelope.context
         target = self._target(model, frozenset(context))
         hints = typing.get_type_hints(model, include_extras=True)
-        leaf = target.kind if shape == "object" else list[target.kind]  # type: ignore[name-defined]
+        leaf = target.kind if shape == "object" else tuple[target.kind, ...]  # type: ignore[name-defined]
         leaves: dict[tuple[str, ...], Any] = {tuple(envelope.at): leaf}
         setters = []
         for name, keys in context.items():
             kind, held, _ = self._translate(hints[name])
-            if held is not None and not held.exact:
+            if (held is not None and not held.exact) or tuple(keys) in leaves:
                 raise _UnsupportedError(model)
             leaves[tuple(keys)] = kind
             setters.append((_slot_setter(model, name), tuple(keys)))
@@ -260,7 +260,7 @@ class FastDecoder:
             return None
         return body, _walk(body, plan.items)
 
-    def _finish_many(self, plan: _Plan, body: Any, items: list[Any]) -> tuple[Any, ...]:
+    def _finish_many(self, plan: _Plan, body: Any, items: tuple[Any, ...]) -> tuple[Any, ...]:
         target = plan.target
         if not target.exact:
             count = len(items)
@@ -271,7 +271,7 @@ class FastDecoder:
             if target.nested:
                 for item in items:
                     target.fix_nested(item)
-        return tuple(items)
+        return items
 
     def items(
         self, content: bytes, model: type[Any], envelope: Any
@@ -345,6 +345,8 @@ def _envelope_type(
                 kind, keys = value
                 names[keys] = (*path, name)
                 fields.append((name, kind))
-        return msgspec.defstruct("Envelope", fields, rename=rename)
+        # gc=False: an envelope holds what was decoded and is dropped at once;
+        # it can be in no reference cycle, so the collector need not track it.
+        return msgspec.defstruct("Envelope", fields, rename=rename, gc=False)
 
     return build(tree, ()), names

@@ -19,7 +19,7 @@ import json
 import pickle
 import weakref
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 import attrs
 import pytest
@@ -139,7 +139,10 @@ def decoder(request, monkeypatch) -> str:
     return str(request.param)
 
 
-def decoded_by_msgspec_if_installed(result: Any) -> Any:
+T = TypeVar("T")
+
+
+def decoded_by_msgspec_if_installed(result: T) -> T:
     """`result`, after checking the `[fast]` path did not hand a valid body to cattrs."""
     if kit_async._converter._fast is not None:
         assert FELL_BACK == [], "msgspec refused a valid body"
