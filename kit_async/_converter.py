@@ -8,8 +8,8 @@ The fast path uses cattrs' generated structuring functions without detailed
 validation. Only when that fails is the item decoded again with detailed
 validation, to name the offending field in `ResponseValidationError`.
 
-With `kit-async[fast]` (msgspec), `read_items`, `read_list` and `read_object`
-first let msgspec decode the body's bytes straight into the models
+With `kit-async[fast]` (msgspec), `read_items` and `read_object` first let
+msgspec decode the body's bytes straight into the models
 (`kit_async._fast`); whatever msgspec does not accept is decoded here again,
 so the results and the errors are this module's either way.
 """
@@ -46,7 +46,6 @@ __all__ = [
     "loads",
     "parse_body",
     "read_items",
-    "read_list",
     "read_object",
 ]
 
@@ -465,18 +464,6 @@ def read_items(
             return decoded  # type: ignore[no-any-return]
     body = parse_body(content, method=method, path=path)
     return decode_items(body, model, envelope, method=method, path=path)
-
-
-def read_list(
-    content: bytes, model: type[T], envelope: Envelope, *, method: str, path: str
-) -> tuple[T, ...]:
-    """Decode a list that is not paginated from the reply's bytes."""
-    if _fast is not None:
-        decoded = _fast.list(content, model, envelope)
-        if decoded is not None:
-            return decoded  # type: ignore[no-any-return]
-    body = parse_body(content, method=method, path=path)
-    return decode_list(body, model, envelope, method=method, path=path)
 
 
 def read_object(content: bytes, model: type[T], envelope: Envelope, *, method: str, path: str) -> T:

@@ -135,6 +135,7 @@ class FastDecoder:
         self._markers = {kind: _marker(kind) for kind in hooks}
         self._by_marker = {self._markers[kind]: (hook, kind) for kind, hook in hooks.items()}
         self._targets: dict[tuple[type[Any], frozenset[str]], _Target] = {}
+        self._building: set[tuple[type[Any], frozenset[str]]] = set()
         self._plans: dict[tuple[Any, ...], _Plan | None] = {}
 
     def _dec_hook(self, kind: type, value: Any) -> Any:
@@ -174,7 +175,13 @@ class FastDecoder:
         """The type msgspec decodes `model` into (leaving out the `context` fields)."""
         key = (model, context)
         if key not in self._targets:
-            self._targets[key] = self._build_target(model, context)
+            if key in self._building:  # a model that holds itself: left to cattrs
+                raise _UnsupportedError(model)
+            self._building.add(key)
+            try:
+                self._targets[key] = self._build_target(model, context)
+            finally:
+                self._building.discard(key)
         return self._targets[key]
 
     def _build_target(self, model: type[Any], context: frozenset[str]) -> _Target:
@@ -224,7 +231,8 @@ class FastDecoder:
         if key not in self._plans:
             try:
                 self._plans[key] = self._compile(model, envelope, shape)
-            except _UnsupportedError:
+            # TypeError: a type msgspec refuses when the decoder is built.
+            except (_UnsupportedError, TypeError):
                 self._plans[key] = None
         return self._plans[key]
 
@@ -284,15 +292,6 @@ class FastDecoder:
         body, items = decoded
         return self._finish_many(plan, body, items), _walk(body, plan.pagination or ())
 
-    def list(self, content: bytes, model: type[Any], envelope: Any) -> tuple[Any, ...] | None:
-        """A list that is not paginated, or `None`."""
-        plan = self._plan(model, envelope, "list")
-        decoded = None if plan is None else self._decode(plan, content)
-        if plan is None or decoded is None:
-            return None
-        body, items = decoded
-        return self._finish_many(plan, body, items)
-
     def object(self, content: bytes, model: type[Any], envelope: Any) -> Any | None:
         """A single object, or `None`."""
         plan = self._plan(model, envelope, "object")
@@ -307,7 +306,7 @@ class FastDecoder:
         return value
 
     def supports(self, model: type[Any], envelope: Any, shape: str) -> bool:
-        """Whether msgspec decodes `model` in `envelope` (`shape`: items, list or object)."""
+        """Whether msgspec decodes `model` in `envelope` (`shape`: `items` or `object`)."""
         return self._plan(model, envelope, shape) is not None
 
 

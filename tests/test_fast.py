@@ -88,6 +88,12 @@ class WithDatedContext:
 
 
 @attrs.frozen
+class Tree:
+    name: str
+    children: tuple[Tree, ...] = ()
+
+
+@attrs.frozen
 class Simple:
     owner_id: int
     name: str
@@ -103,6 +109,7 @@ class Simple:
         (DatedByKey, {"dated": {"a": {"id": 1, "at": "2024-01-01T00:00:00Z"}}}),
         (Nested, {"rows": [[{"id": 1, "at": "2024-01-01T00:00:00Z"}]]}),
         (MaybeMany, {"rows": [{"id": 1, "at": "2024-01-01T00:00:00Z"}]}),
+        (Tree, {"name": "a", "children": [{"name": "b"}]}),
     ],
 )
 def test_a_model_msgspec_cannot_decode_exactly_is_left_to_cattrs(model: Any, item: Any) -> None:
