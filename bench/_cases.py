@@ -24,12 +24,17 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import aiohttp
-import orjson
 
 import kit_async
-from kit_async._converter import decode_items
+import kit_async._converter
+from kit_async._converter import decode_items, read_items
 from kit_async._models import BroadcastClick
 from kit_async._resources.broadcasts import CLICKS
+
+try:
+    import orjson
+except ImportError:
+    orjson = None  # type: ignore[assignment]
 
 Options = dict[str, Any]
 
@@ -95,8 +100,10 @@ def _bucket(filename: str, name: str) -> str:
         return "kit_async._converter (envelope, context fields)"
     if name == "<method 'update' of 'dict' objects>":
         return "kit_async._converter (envelope, context fields)"
-    if "orjson" in name or "loads" in name:
-        return "JSON parsing"
+    if "orjson" in name or "loads" in name or name.startswith("<method 'decode' of 'msgspec"):
+        return "JSON parsing (msgspec: parsing and building the models)"
+    if filename.endswith("_fast.py") or "deque" in name:
+        return "kit_async._fast (class and envelope fields of the items)"
     if any(part in filename for part in ("/aiohttp/", "/yarl/", "/multidict/")):
         return "aiohttp / yarl (HTTP)"
     if "/asyncio/" in filename or "selectors" in filename or "socket" in name or "poll" in name:
@@ -136,7 +143,7 @@ def _profile_summary(profile: cProfile.Profile, top: int = 14) -> dict[str, Any]
 
 
 async def _micro(o: Options) -> dict[str, float]:
-    """Per-page costs, offline, on one real 1,000-click page (milliseconds)."""
+    """Per-page costs, offline, on one real 1,000-click page (milliseconds of CPU)."""
     url = f"{o['url']}/v4/broadcasts/1/clicks"
     async with (
         aiohttp.ClientSession() as session,
@@ -145,7 +152,7 @@ async def _micro(o: Options) -> dict[str, float]:
         ) as resp,
     ):
         body = await resp.read()
-    parsed = orjson.loads(body)
+    parsed = json.loads(body)
     clicks = parsed["broadcast"]["clicks"]
     bid = parsed["broadcast"]["id"]
 
@@ -163,12 +170,16 @@ async def _micro(o: Options) -> dict[str, float]:
 
     candidates: dict[str, Callable[[], object]] = {
         "json.loads (stdlib, what resp.json() does)": lambda: json.loads(body),
-        "orjson.loads": lambda: orjson.loads(body),
         "decode_items (cattrs, on parsed dicts)": lambda: decode_items(
             parsed, BroadcastClick, CLICKS.envelope, method="GET", path="/x"
         ),
         "hand-written BroadcastClick(...) per item, no checks": hand_written,
+        "read_items (bytes to models, as the client does)": lambda: read_items(
+            body, BroadcastClick, CLICKS.envelope, method="GET", path="/x"
+        ),
     }
+    if orjson is not None:
+        candidates["orjson.loads"] = lambda: orjson.loads(body)
     out = {}
     repeat = 60
     for label, run in candidates.items():
@@ -183,18 +194,33 @@ async def _micro(o: Options) -> dict[str, float]:
     return out
 
 
+def _decoders() -> dict[str, str]:
+    """What kit_async decodes with in this process."""
+    converter = kit_async._converter
+    return {
+        "models": "msgspec" if converter._fast is not None else "cattrs",
+        "json": "msgspec" if converter.msgspec is not None else "json (stdlib)",
+    }
+
+
 async def decode(o: Options) -> dict[str, Any]:
     pages, rounds = o["pages"], o["rounds"]
+    decoders = _decoders()
+    expected = "cattrs" if o.get("install") == "default" else "msgspec"
+    if decoders["models"] != expected:
+        msg = f"kit_async decodes with {decoders}, expected {expected} (is msgspec installed?)"
+        raise RuntimeError(msg)
     variants: dict[str, Callable[[], Awaitable[int]]] = {
         "raw_stdlib_json": lambda: _walk_raw(o, 1, None),
         "kit_async": lambda: _walk_kit(o, 1),
-        "raw_orjson": lambda: _walk_raw(o, 1, orjson.loads),
     }
+    if orjson is not None:
+        variants["raw_orjson"] = lambda: _walk_raw(o, 1, orjson.loads)
     # Warm up every path (imports, connection pool, generated functions).
     for make in (
         lambda: _walk_raw(o, 1, None, limit=3),
         lambda: _walk_kit(o, 1, limit=3),
-        lambda: _walk_raw(o, 1, orjson.loads, limit=3),
+        *([lambda: _walk_raw(o, 1, orjson.loads, limit=3)] if orjson is not None else []),
     ):
         await make()
     if o.get("gc_freeze"):
@@ -221,13 +247,17 @@ async def decode(o: Options) -> dict[str, Any]:
 
     medians = {name: statistics.median(values) for name, values in cpu.items()}
     return {
+        "install": o.get("install", "fast"),
+        "decoders": decoders,
         "pages": pages,
         "clicks": counts["kit_async"],
         "rounds": rounds,
         "cpu_seconds": cpu,
         "median_cpu_seconds": medians,
         "ratio_vs_stdlib_json": medians["kit_async"] / medians["raw_stdlib_json"],
-        "ratio_vs_orjson": medians["kit_async"] / medians["raw_orjson"],
+        "ratio_vs_orjson": (
+            medians["kit_async"] / medians["raw_orjson"] if "raw_orjson" in medians else None
+        ),
         "profile": _profile_summary(profile),
         "micro_ms_per_page": await _micro(o),
     }
@@ -261,7 +291,7 @@ async def _raw_walk_retrying(
                     await asyncio.sleep(o["period"])
                     continue
                 resp.raise_for_status()
-                data = await resp.json(loads=orjson.loads)
+                data = await resp.json(loads=orjson.loads if orjson is not None else json.loads)
                 break
         pagination = data["pagination"]
         if not pagination["has_next_page"]:

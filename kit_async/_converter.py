@@ -7,6 +7,11 @@ because Kit adds fields over time.
 The fast path uses cattrs' generated structuring functions without detailed
 validation. Only when that fails is the item decoded again with detailed
 validation, to name the offending field in `ResponseValidationError`.
+
+With `kit-async[fast]` (msgspec), `read_items` and `read_object` first let
+msgspec decode the body's bytes straight into the models
+(`kit_async._fast`); whatever msgspec does not accept is decoded here again,
+so the results and the errors are this module's either way.
 """
 
 from __future__ import annotations
@@ -25,16 +30,24 @@ from ._models import Pagination
 from ._models._ids import IdText
 from .errors import ResponseValidationError
 
-try:  # orjson is optional: faster decoding when installed.
-    import orjson
-
-    _loads: Callable[[str | bytes], Any] = orjson.loads
+try:  # msgspec is optional (`kit-async[fast]`): it parses and decodes faster.
+    import msgspec
 except ImportError:
-    _loads = json.loads
+    msgspec = None  # type: ignore[assignment]
 
 T = TypeVar("T")
 
-__all__ = ["Envelope", "converter", "decode_items", "decode_list", "decode_object", "loads"]
+__all__ = [
+    "Envelope",
+    "converter",
+    "decode_items",
+    "decode_list",
+    "decode_object",
+    "loads",
+    "parse_body",
+    "read_items",
+    "read_object",
+]
 
 
 class _SchemaError(Exception):
@@ -247,8 +260,29 @@ converter.register_structure_hook_factory(_is_flat_model, _make_flat_hook)
 _explaining = _configure(cattrs.Converter(detailed_validation=True))
 
 
+def _loads_with_msgspec(text: str | bytes) -> Any:
+    try:
+        return _msgspec_loads(text)
+    except _MsgspecDecodeError:
+        # What msgspec refuses and the standard library takes (NaN, 1e400, a
+        # lone surrogate, UTF-16) is read as without the extra.
+        return json.loads(text)
+
+
+if msgspec is not None:
+    _msgspec_loads = msgspec.json.decode
+    _MsgspecDecodeError = msgspec.DecodeError
+    _loads: Callable[[str | bytes], Any] = _loads_with_msgspec
+else:
+    _loads = json.loads
+
+
 def loads(text: str | bytes) -> Any:
-    """Parse JSON with orjson when installed, else the standard library."""
+    """Parse JSON as the standard library does (with msgspec's speed when installed).
+
+    Raises:
+        ValueError: The text is not JSON.
+    """
     return _loads(text)
 
 
@@ -389,3 +423,54 @@ def decode_object(body: Any, model: type[T], envelope: Envelope, *, method: str,
         return _structure_item(item, model, _context(body, envelope), ".".join(envelope.at))
     except _SchemaError as exc:
         raise _raise(exc, method, path) from None
+
+
+def parse_body(content: bytes, *, method: str, path: str) -> Any:
+    """A reply's JSON body; `None` when it has none (204).
+
+    Raises:
+        ResponseValidationError: The body is not JSON.
+    """
+    if not content.strip():
+        return None
+    try:
+        return loads(content)
+    except ValueError:
+        preview = content[:80].decode("utf-8", "replace")
+        msg = f"the body is not JSON: {preview!r}"
+        raise ResponseValidationError(msg, method=method, path=path) from None
+
+
+def _fast_decoder() -> Any:
+    """The msgspec path, or `None` without `kit-async[fast]`."""
+    if msgspec is None:
+        return None
+    from ._fast import FastDecoder
+
+    return FastDecoder({datetime: _structure_datetime, IdText: _structure_id_text})
+
+
+#: msgspec straight from bytes into the models (`None` without the extra).
+_fast = _fast_decoder()
+
+
+def read_items(
+    content: bytes, model: type[T], envelope: Envelope, *, method: str, path: str
+) -> tuple[tuple[T, ...], Pagination]:
+    """Decode a list page from the reply's bytes: its items and its `Pagination`."""
+    if _fast is not None:
+        decoded = _fast.items(content, model, envelope)
+        if decoded is not None:
+            return decoded  # type: ignore[no-any-return]
+    body = parse_body(content, method=method, path=path)
+    return decode_items(body, model, envelope, method=method, path=path)
+
+
+def read_object(content: bytes, model: type[T], envelope: Envelope, *, method: str, path: str) -> T:
+    """Decode a single-object reply from its bytes."""
+    if _fast is not None:
+        decoded = _fast.object(content, model, envelope)
+        if decoded is not None:
+            return decoded  # type: ignore[no-any-return]
+    body = parse_body(content, method=method, path=path)
+    return decode_object(body, model, envelope, method=method, path=path)

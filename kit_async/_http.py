@@ -15,8 +15,8 @@ from urllib.parse import quote
 
 import attrs
 
-from ._converter import loads
-from .errors import KitError, ResponseValidationError
+from ._converter import parse_body
+from .errors import KitError
 
 __all__ = ["NO_BODY", "Reply", "Request", "compact", "fill_path", "json_of"]
 
@@ -131,12 +131,7 @@ class Reply:
 
 def json_of(request: Request, reply: Reply) -> Any:
     """The decoded JSON body of a reply; `None` when it has none (204)."""
-    if not reply.body.strip():
-        return None
     try:
-        return loads(reply.body)
-    except ValueError:
-        preview = reply.body[:80].decode("utf-8", "replace")
-        msg = f"the body is not JSON: {preview!r}"
-        error = ResponseValidationError(msg, method=request.method, path=request.path)
-        raise request.annotate(error) from None
+        return parse_body(reply.body, method=request.method, path=request.path)
+    except KitError as exc:
+        raise request.annotate(exc) from None

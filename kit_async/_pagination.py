@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
-from ._converter import Envelope, decode_items
+from ._converter import Envelope, read_items
 from ._http import NO_BODY, Request, compact
 from ._models import Page
 from .errors import KitError, PaginationError
@@ -209,10 +209,10 @@ class AsyncPaginator(Generic[T]):
             request = attrs.evolve(self._request, json=values, cursor=cursor)
         else:
             request = attrs.evolve(self._request, params=values, cursor=cursor)
-        body = await self._transport.request_json(request)
+        reply = await self._transport.send(request)
         try:
-            items, pagination = decode_items(
-                body, endpoint.model, endpoint.envelope, method=request.method, path=self.path
+            items, pagination = read_items(
+                reply.body, endpoint.model, endpoint.envelope, method=request.method, path=self.path
             )
         except KitError as exc:
             request.annotate(exc)

@@ -16,7 +16,7 @@ from collections.abc import Awaitable, Iterator, Mapping
 from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import quote, urlencode, urlsplit
+from urllib.parse import quote, urlsplit
 
 import aiohttp
 import yarl
@@ -176,8 +176,11 @@ class Transport:
         """The request URL, its query encoded exactly once."""
         query = ""
         if params:
-            pairs = [(k, _query_value(v)) for k, v in params.items() if v is not None]
-            query = "?" + urlencode(pairs, quote_via=quote, safe="")
+            query = "?" + "&".join(
+                f"{_quoted(str(name))}={_quoted(_query_value(value))}"
+                for name, value in params.items()
+                if value is not None
+            )
         return yarl.URL(f"{self.base_url}{path}{query}", encoded=True)
 
     async def send(self, request: Request) -> Reply:
@@ -344,6 +347,15 @@ def _json_default(value: Any) -> Any:
         return value.isoformat()
     msg = f"{type(value).__name__} is not JSON serializable"
     raise TypeError(msg)
+
+
+def _quoted(text: str) -> str:
+    """`text` percent-encoded for a query (as `urlencode` with `quote` and no safe character)."""
+    # Most names and values (`per_page`, `1000`) need no encoding; `quote` is
+    # pure Python and runs for every page.
+    if text.isascii() and text.isalnum():
+        return text
+    return quote(text, safe="")
 
 
 def _query_value(value: Any) -> str:

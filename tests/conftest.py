@@ -23,7 +23,7 @@ from kit_async.testing import FakeKit
 # extra is not installed (`nox -s tests_minimal` runs the suite without any).
 EXTRA_MODULES = {
     "cli": "rich",
-    "fast": "orjson",
+    "fast": "msgspec",
     "redis": "limits",
     "sync": "aiosqlite",
     "postgres": "asyncpg",

@@ -17,6 +17,7 @@ from typing import Any
 
 import pytest
 
+import kit_async._converter
 import kit_async._resources
 from kit_async._converter import Envelope, decode_items, decode_list, decode_object
 from kit_async._pagination import ListEndpoint
@@ -201,3 +202,28 @@ def test_every_declared_success_has_an_example_to_decode() -> None:
     assert EXAMPLES
     missing = [case[0] for case in EXAMPLES if case[3] is None and case[2] != "204"]
     assert not missing, f"no example body for {missing}"
+
+
+DECODED = [c for c in EXAMPLES if isinstance(c[1], Endpoint | ListEndpoint)]
+
+
+@pytest.mark.requires_extra("fast")
+@pytest.mark.parametrize(
+    ("declaration", "body"), [(c[1], c[3]) for c in DECODED], ids=[c[0] for c in DECODED]
+)
+def test_kits_example_answer_decodes_the_same_with_msgspec(declaration: Any, body: Any) -> None:
+    # The [fast] path decodes every model of the engine itself (no fallback to
+    # cattrs), into the same objects of the same classes.
+    fast = kit_async._converter._fast
+    assert fast is not None
+    content = json.dumps(body).encode()
+    where = {"method": declaration.method, "path": declaration.path}
+    if isinstance(declaration, ListEndpoint):
+        decoded = fast.items(content, declaration.model, declaration.envelope)
+        expected = decode_items(body, declaration.model, declaration.envelope, **where)
+    else:
+        decoded = fast.object(content, declaration.model, declaration.envelope)
+        expected = decode_object(body, declaration.model, declaration.envelope, **where)
+    assert decoded is not None, "msgspec refused Kit's own example"
+    assert decoded == expected
+    assert repr(decoded) == repr(expected)

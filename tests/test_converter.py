@@ -1,30 +1,43 @@
 """Decoding: the models Kit's bodies become, and the one error a bad body raises.
 
-The converter is tested directly (`decode_items`, `decode_object` with the
-envelopes the broadcasts resource declares), with bodies shaped like Kit's
-OpenAPI examples. A body that breaks the schema must raise
-`ResponseValidationError` whose `field` names the offending field.
+The converter is tested directly (`read_items`, `read_object` on the bytes of
+bodies shaped like Kit's OpenAPI examples, with the envelopes the resources
+declare). A body that breaks the schema must raise `ResponseValidationError`
+whose `field` names the offending field.
+
+Every test runs twice (the `decoder` fixture): on the default install's path
+(the standard library's json and the cattrs converter) and, where
+`kit-async[fast]` is installed, on msgspec's path, which must give the same
+models and the same errors; a body that decodes there must have been decoded
+by msgspec, not by the cattrs path behind it.
 """
 
 from __future__ import annotations
 
 import copy
+import json
+import pickle
+import weakref
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
+import attrs
 import pytest
 
+import kit_async._converter
 from kit_async import (
     Broadcast,
     BroadcastClick,
     BroadcastStats,
     EmailTemplate,
+    FilteredSubscriber,
     Pagination,
     ResponseValidationError,
     Subscriber,
+    Tag,
 )
-from kit_async._converter import Envelope, decode_items, decode_object
-from kit_async._resources import broadcasts
+from kit_async._converter import Envelope, read_items, read_object
+from kit_async._resources import broadcasts, subscribers
 
 CLICKS_PATH = "/v4/broadcasts/111/clicks"
 
@@ -98,21 +111,81 @@ def clicks_body() -> dict[str, Any]:
     return copy.deepcopy(CLICKS_BODY)
 
 
+#: Calls of the cattrs path (`decode_*` on parsed JSON) made by `read_*`.
+FELL_BACK: list[str] = []
+
+
+@pytest.fixture(
+    autouse=True,
+    params=["default", pytest.param("msgspec", marks=pytest.mark.requires_extra("fast"))],
+)
+def decoder(request, monkeypatch) -> str:
+    """Decode on the default install's path, or on the `[fast]` extra's (msgspec)."""
+    module = kit_async._converter
+    if request.param == "default":
+        monkeypatch.setattr(module, "_fast", None)
+        monkeypatch.setattr(module, "_loads", json.loads)
+    else:
+        assert module._fast is not None
+    FELL_BACK.clear()
+    for name in ("decode_items", "decode_object"):
+        original = getattr(module, name)
+
+        def recorded(*args, _original=original, _name=name, **kwargs):
+            FELL_BACK.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(module, name, recorded)
+    return str(request.param)
+
+
+T = TypeVar("T")
+
+
+def decoded_by_msgspec_if_installed(result: T) -> T:
+    """`result`, after checking the `[fast]` path did not hand a valid body to cattrs."""
+    if kit_async._converter._fast is not None:
+        assert FELL_BACK == [], "msgspec refused a valid body"
+    return result
+
+
+def as_json(body: Any) -> bytes:
+    return json.dumps(body).encode()
+
+
 def decode_clicks(body: Any) -> tuple[tuple[BroadcastClick, ...], Pagination]:
     endpoint = broadcasts.CLICKS
-    return decode_items(body, endpoint.model, endpoint.envelope, method="GET", path=CLICKS_PATH)
+    return decoded_by_msgspec_if_installed(
+        read_items(as_json(body), endpoint.model, endpoint.envelope, method="GET", path=CLICKS_PATH)
+    )
 
 
 def decode_broadcast(item: Any) -> Broadcast:
     endpoint = broadcasts.GET
-    return decode_object(
-        {"broadcast": item}, endpoint.model, endpoint.envelope, method="GET", path="/v4/b/22"
+    return decoded_by_msgspec_if_installed(
+        read_object(
+            as_json({"broadcast": item}),
+            endpoint.model,
+            endpoint.envelope,
+            method="GET",
+            path="/v4/b/22",
+        )
     )
 
 
 def decode_stats(body: Any) -> BroadcastStats:
     endpoint = broadcasts.STATS
-    return decode_object(body, endpoint.model, endpoint.envelope, method="GET", path="/v4/s")
+    return decoded_by_msgspec_if_installed(
+        read_object(as_json(body), endpoint.model, endpoint.envelope, method="GET", path="/v4/s")
+    )
+
+
+def decode_subscriber(body: Any) -> Subscriber:
+    return decoded_by_msgspec_if_installed(
+        read_object(
+            as_json(body), Subscriber, Envelope(at=("subscriber",)), method="GET", path="/v4/x"
+        )
+    )
 
 
 def schema_error_of_clicks(body: Any) -> ResponseValidationError:
@@ -460,7 +533,7 @@ def test_a_non_array_where_kit_documents_an_array_names_the_field(value: Any) ->
         }
     }
     with pytest.raises(ResponseValidationError) as info:
-        decode_object(body, Subscriber, Envelope(at=("subscriber",)), method="GET", path="/v4/x")
+        decode_subscriber(body)
     assert info.value.field == "subscriber.tags"
     assert "expected array" in str(info.value)
 
@@ -475,5 +548,143 @@ def test_an_array_of_objects_still_names_the_failing_item() -> None:
         }
     }
     with pytest.raises(ResponseValidationError) as info:
-        decode_object(body, Subscriber, Envelope(at=("subscriber",)), method="GET", path="/v4/x")
+        decode_subscriber(body)
     assert info.value.field == "subscriber.tags[1].id"
+
+
+# -- both decoders give the same models: the [fast] path is invisible but for its speed -----
+
+
+def test_decoded_clicks_are_instances_of_the_model_itself() -> None:
+    items, pagination = decode_clicks(clicks_body())
+
+    assert [type(item) for item in items] == [BroadcastClick, BroadcastClick]
+    assert type(pagination) is Pagination
+    click = items[0]
+    assert hash(click) == hash(BroadcastClick(111, "https://example.com/46", 3, 0.006, 0.03))
+    assert attrs.evolve(click, unique_clicks=9).unique_clicks == 9
+    assert pickle.loads(pickle.dumps(click)) == click  # noqa: S301 - our own bytes
+    assert weakref.ref(click)() is click
+    with pytest.raises(attrs.exceptions.FrozenInstanceError):
+        click.url = "https://example.com/other"  # type: ignore[misc]
+
+
+def test_an_int_where_a_float_is_documented_becomes_a_float() -> None:
+    body = clicks_body()
+    body["broadcast"]["clicks"][0]["click_to_open_rate"] = 1
+
+    items, _ = decode_clicks(body)
+
+    assert type(items[0].click_to_open_rate) is float
+
+
+def test_a_broadcast_id_sent_in_each_click_is_ignored_for_the_envelopes() -> None:
+    body = clicks_body()
+    body["broadcast"]["clicks"][0]["broadcast_id"] = 999
+
+    items, _ = decode_clicks(body)
+
+    assert [item.broadcast_id for item in items] == [111, 111]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2023-02-17T11:43:55Z",
+        "2023-02-17T11:43:55",
+        "2023-02-17T11:43:55.5+01:00",
+        "2023-02-17 11:43:55Z",
+        "2023-02-17",  # not RFC 3339, but datetime.fromisoformat takes it
+        "20230217T114355Z",
+        "2023-02-17T11:43:55.123456789Z",  # more than microseconds: truncated, not rounded
+        "2023-02-17t11:43:55z",  # lower case: fromisoformat refuses it
+        "2023-02-17T24:00:00Z",
+        "yesterday",
+    ],
+)
+def test_datetimes_are_read_by_datetime_fromisoformat(text: str) -> None:
+    try:
+        expected = datetime.fromisoformat(text)
+    except ValueError:
+        with pytest.raises(ResponseValidationError) as info:
+            decode_broadcast({**BROADCAST, "created_at": text})
+        assert info.value.field == "broadcast.created_at"
+    else:
+        assert decode_broadcast({**BROADCAST, "created_at": text}).created_at == expected
+
+
+def test_a_subscribers_nested_tags_are_instances_of_the_tag_model() -> None:
+    tags = [{"id": 1, "name": "a", "tagged_at": "2024-01-01T00:00:00Z"}, {"id": 2, "name": "b"}]
+    body = {
+        "subscriber": {
+            "id": 1,
+            "email_address": "a@example.com",
+            "created_at": "2023-02-17T11:43:55Z",
+            "tags": tags,
+            "fields": {"city": None, "plan": "pro"},
+        }
+    }
+
+    subscriber = decode_subscriber(body)
+
+    assert type(subscriber) is Subscriber
+    assert subscriber.tags == (
+        Tag(1, "a", tagged_at=datetime(2024, 1, 1, tzinfo=UTC)),
+        Tag(2, "b"),
+    )
+    assert [type(tag) for tag in subscriber.tags] == [Tag, Tag]
+    assert subscriber.fields == {"city": None, "plan": "pro"}
+
+
+def decode_filtered(item: Any) -> tuple[FilteredSubscriber, ...]:
+    endpoint = subscribers.FILTER
+    body = {"subscribers": [item], "pagination": CLICKS_BODY["pagination"]}
+    return decoded_by_msgspec_if_installed(
+        read_items(as_json(body), endpoint.model, endpoint.envelope, method="POST", path="/f")
+    )[0]
+
+
+def test_ids_sent_as_text_decode_to_ints() -> None:
+    item = {
+        "id": "456",
+        "email_address": "a@example.com",
+        "created_at": "2023-02-17T11:43:55Z",
+        "tag_ids": ["7", 8],
+    }
+
+    (subscriber,) = decode_filtered(item)
+
+    assert (subscriber.id, subscriber.tag_ids) == (456, (7, 8))
+    assert type(subscriber) is FilteredSubscriber
+
+
+@pytest.mark.parametrize("value", [True, "4a", "", 4.0, None])
+def test_an_id_sent_as_text_that_is_not_digits_is_named(value: Any) -> None:
+    item = {"id": value, "email_address": "a@example.com", "created_at": "2023-02-17T11:43:55Z"}
+
+    with pytest.raises(ResponseValidationError) as info:
+        decode_filtered(item)
+
+    assert info.value.field == "subscribers[0].id"
+
+
+@pytest.mark.parametrize(
+    "text", [b'{"a": NaN}', b'{"a": 1e400}', b'"\\ud800"', b'{"a": 1, "a": 2}', b"[-0.0, 1e-400]"]
+)
+def test_json_is_parsed_as_the_standard_library_parses_it(text: bytes) -> None:
+    assert repr(kit_async._converter.loads(text)) == repr(json.loads(text))
+
+
+@pytest.mark.parametrize("content", [b'{"broadcast": {"id": 1,', b"\xff\xfe", b"<html>"])
+def test_a_body_that_is_not_json_is_a_response_validation_error(content: bytes) -> None:
+    endpoint = broadcasts.CLICKS
+    with pytest.raises(ResponseValidationError, match="the body is not JSON") as info:
+        read_items(content, endpoint.model, endpoint.envelope, method="GET", path=CLICKS_PATH)
+    assert info.value.field is None
+
+
+def test_an_empty_body_is_a_schema_error_naming_the_envelope() -> None:
+    endpoint = broadcasts.CLICKS
+    with pytest.raises(ResponseValidationError) as info:
+        read_items(b" ", endpoint.model, endpoint.envelope, method="GET", path=CLICKS_PATH)
+    assert info.value.field == "broadcast"

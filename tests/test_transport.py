@@ -331,3 +331,14 @@ async def test_an_html_200_body_raises_response_validation_error(mocked: aioresp
 
     assert info.value.field is None
     assert "<html>" in str(info.value)
+
+
+async def test_a_non_json_200_body_of_a_raw_request_names_the_call(mocked: aioresponses) -> None:
+    mocked.get(BROADCAST_URL, status=200, body="<html>")
+
+    async with client() as kit:
+        with pytest.raises(ResponseValidationError, match="not JSON") as info:
+            await kit.request("GET", BROADCAST_PATH)
+
+    assert (info.value.method, info.value.path) == ("GET", BROADCAST_PATH)
+    assert info.value.__cause__ is None

@@ -39,8 +39,8 @@ def load_afresh(name: str) -> ModuleType:
     return module
 
 
-def test_without_orjson_responses_are_parsed_by_the_standard_library(monkeypatch) -> None:
-    hide(monkeypatch, "orjson")
+def test_without_msgspec_responses_are_parsed_by_the_standard_library(monkeypatch) -> None:
+    hide(monkeypatch, "msgspec")
     converter = load_afresh("kit_async._converter")
 
     assert converter.loads(b'{"url": "https://example.com/\xc3\xa9", "unique_clicks": 2}') == {
@@ -48,13 +48,14 @@ def test_without_orjson_responses_are_parsed_by_the_standard_library(monkeypatch
         "unique_clicks": 2,
     }
     assert converter._loads is json.loads
+    assert converter._fast is None
 
 
 @pytest.mark.parametrize("body", [b'{"broadcasts": [', b"\xff\xfe not json", b""])
-def test_without_orjson_a_body_that_is_not_json_raises_value_error(monkeypatch, body) -> None:
-    # The transport turns ValueError into ResponseValidationError; orjson's
-    # JSONDecodeError is one too, and so must the fallback's errors be.
-    hide(monkeypatch, "orjson")
+def test_without_msgspec_a_body_that_is_not_json_raises_value_error(monkeypatch, body) -> None:
+    # The transport turns ValueError into ResponseValidationError; msgspec's
+    # DecodeError is one too, and so must the fallback's errors be.
+    hide(monkeypatch, "msgspec")
     converter = load_afresh("kit_async._converter")
 
     with pytest.raises(ValueError):

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from .._converter import Envelope, decode_list, decode_object
+from .._converter import Envelope, decode_list, read_object
 from .._http import NO_BODY, Reply, Request, compact, json_of
 from .._models._write import BulkAccepted, BulkResult, Upserted
 from ..errors import KitError
@@ -183,10 +183,9 @@ class Endpoint(Generic[T]):
         """Send one call; return the decoded object and Kit's reply (for its status)."""
         request = self.request(path_params, params=params, json=json)
         reply = await transport.send(request)
-        body = json_of(request, reply)
         try:
-            value = decode_object(
-                body, self.model, self.envelope, method=request.method, path=request.path
+            value = read_object(
+                reply.body, self.model, self.envelope, method=request.method, path=request.path
             )
         except KitError as exc:
             request.annotate(exc)
