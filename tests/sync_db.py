@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import sqlite3
 from datetime import UTC, datetime
 from typing import Any
@@ -57,12 +58,11 @@ async def read(database: str) -> Snapshot:
         finally:
             await db.close()
     else:
-        with sqlite3.connect(database) as db:
+        with contextlib.closing(sqlite3.connect(database)) as db:
             db.row_factory = sqlite3.Row
             broadcasts = [dict(row) for row in db.execute("SELECT * FROM broadcasts")]
             db.row_factory = None
             clicks = [tuple(row) for row in db.execute("SELECT * FROM broadcast_clicks")]
-        db.close()
     return Snapshot(
         broadcasts={row["id"]: _normalised(row) for row in broadcasts},
         clicks={(row[0], row[1]): tuple(row[2:]) for row in clicks},

@@ -6,6 +6,7 @@ Every test compares the database row by row with FakeKit's own data.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -369,9 +370,9 @@ async def test_a_database_kit_async_did_not_make_is_refused(
     import sqlite3
 
     path = tmp_path / "app.sqlite"
-    with sqlite3.connect(path) as db:
+    with contextlib.closing(sqlite3.connect(path)) as db:
         db.execute("CREATE TABLE broadcasts (id INTEGER PRIMARY KEY, title TEXT)")
-    db.close()
+        db.commit()
 
     with pytest.raises(DatabaseError, match="kit-async did not create"):
         await sync_clicks(kit, path)
