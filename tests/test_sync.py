@@ -202,6 +202,38 @@ async def test_no_clicks_and_tracking_off_need_no_clicks_request(
     assert_mirrors(snapshot, server)
 
 
+async def test_a_draft_sent_between_syncs_is_picked_up(
+    server: FakeKit, kit: kit_async.KitClient, database: str
+) -> None:
+    await sync_clicks(kit, database)  # 11 and 12 are unsent
+    server.account.send_broadcast(11, recipients=100)
+    server.account.add_clicks(11, "https://example.com/launch", 4)
+    server.requests.clear()
+
+    report = await sync_clicks(kit, database)
+
+    assert clicks_requests(server) == [11]
+    # Its publication time is only in the broadcast list: read once.
+    listings = [r.path for r in server.requests if not r.path.endswith("/clicks")]
+    assert listings == ["/v4/broadcasts/stats", "/v4/broadcasts"]
+    assert (report.fetched, report.unsent) == (1, 1)
+    assert_mirrors(await read(database), server)
+
+
+async def test_a_broadcast_never_published_does_not_cost_a_list_each_time(
+    server: FakeKit, kit: kit_async.KitClient, database: str
+) -> None:
+    unpublished = add_sent(server, days_ago=3)
+    server.account.broadcasts[unpublished].published_at = None
+    await sync_clicks(kit, database)
+    server.requests.clear()
+
+    report = await sync_clicks(kit, database)
+
+    assert [r.path for r in server.requests] == ["/v4/broadcasts/stats"]
+    assert report.unchanged == 11
+
+
 # -- retention and deletion -----------------------------------------------------------
 
 

@@ -84,7 +84,6 @@ class Known:
     status: str | None
     figures: Figures | None
     synced: bool
-    published: bool
     outside_retention: bool
     deleted: bool
 
@@ -164,7 +163,7 @@ class Store(abc.ABC):
         """Every broadcast the database holds, by id."""
         rows = await self._fetch(
             "SELECT id, status, recipients, emails_opened, total_clicks, "
-            "clicks_synced_at IS NOT NULL, published_at IS NOT NULL, "
+            "clicks_synced_at IS NOT NULL, "
             "outside_retention_since IS NOT NULL, deleted_at IS NOT NULL FROM broadcasts"
         )
         known = {}
@@ -179,9 +178,8 @@ class Store(abc.ABC):
                 status=row[1],
                 figures=figures,
                 synced=bool(row[5]),
-                published=bool(row[6]),
-                outside_retention=bool(row[7]),
-                deleted=bool(row[8]),
+                outside_retention=bool(row[6]),
+                deleted=bool(row[7]),
             )
         return known
 

@@ -249,8 +249,10 @@ class _Run:
         """Whether the stats lack something only the broadcast list has."""
         for broadcast_id, item in stats.items():
             held = known.get(broadcast_id)
-            # A new broadcast, or a sent one whose publication time is not held.
-            if held is None or (item.stats.status in SENT and not held.published):
+            # A new broadcast, or one whose status changed (a draft sent since
+            # has a publication time now). A broadcast Kit never published
+            # keeps a null one: that alone does not read the list again.
+            if held is None or held.status != item.stats.status:
                 return True
         # A broadcast that left the stats: aged out (still listed) or deleted?
         return any(
