@@ -134,18 +134,23 @@ def case(name: str, server: Server, **options: Any) -> dict[str, Any]:
     command = [str(HERE / "_cases.py"), name, json.dumps(options)]
     if options.get("install") == "default":
         command = ["-c", WITHOUT_EXTRAS, *command]
+    return _in_process(f"benchmark case {name!r}", command)
+
+
+def _in_process(what: str, command: list[str], *, timeout: float = 240) -> dict[str, Any]:
+    """Run `python <command>` in a fresh process; the JSON of its last line of output."""
     done = subprocess.run(
         [sys.executable, *command],
         capture_output=True,
         text=True,
         cwd=ROOT,
         env=_env(),
-        timeout=240,
+        timeout=timeout,
         check=False,
     )
     if done.returncode != 0:
         sys.stderr.write(done.stdout + done.stderr)
-        msg = f"benchmark case {name!r} failed (exit {done.returncode})"
+        msg = f"{what} failed (exit {done.returncode})"
         raise RuntimeError(msg)
     return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
 
@@ -302,20 +307,8 @@ def bench_sync(cfg: dict[str, Any]) -> dict[str, Any]:
         f"sync: {cfg['broadcasts']:,} sent broadcasts, then {cfg['changed']} changed, "
         "beside clicks --all"
     )
-    done = subprocess.run(
-        [sys.executable, str(HERE / "_sync.py"), json.dumps(cfg)],
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env=_env(),
-        timeout=600,
-        check=False,
-    )
-    if done.returncode != 0:
-        sys.stderr.write(done.stdout + done.stderr)
-        msg = f"the sync benchmark failed (exit {done.returncode})"
-        raise RuntimeError(msg)
-    return json.loads(done.stdout.strip().splitlines()[-1])  # type: ignore[no-any-return]
+    command = [str(HERE / "_sync.py"), json.dumps(cfg)]
+    return _in_process("the sync benchmark", command, timeout=600)
 
 
 def machine() -> dict[str, Any]:

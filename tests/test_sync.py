@@ -13,7 +13,14 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
-from sync_db import assert_mirrors, expected_clicks, expected_figures, figures, read
+from sync_db import (
+    Snapshot,
+    assert_mirrors,
+    expected_clicks,
+    expected_figures,
+    figures,
+    read,
+)
 
 import kit_async
 from kit_async.sync import (
@@ -110,6 +117,20 @@ def _stats(clicks: list[dict[str, Any]], **fields: Any) -> dict[str, Any]:
         "click_tracking_disabled": False,
         **fields,
     }
+
+
+def each_whole(snapshot: Snapshot, before: Snapshot, server: FakeKit, ids: list[int]) -> list[int]:
+    """Check each broadcast is exactly as `before` or exactly FakeKit's now; the updated ones."""
+    updated = []
+    for broadcast_id in ids:
+        row = snapshot.broadcasts[broadcast_id]
+        if figures(row) == expected_figures(server, broadcast_id):
+            assert snapshot.clicks_of(broadcast_id) == expected_clicks(server, broadcast_id)
+            updated.append(broadcast_id)
+        else:
+            assert row == before.broadcasts[broadcast_id]
+            assert snapshot.clicks_of(broadcast_id) == before.clicks_of(broadcast_id)
+    return updated
 
 
 # -- the first sync and the re-sync ----------------------------------------------------
@@ -526,15 +547,7 @@ async def test_a_sync_killed_mid_way_leaves_each_broadcast_whole(
     assert process.returncode == -signal.SIGKILL
 
     snapshot = await read(database)
-    updated = []
-    for broadcast_id in ids:
-        row = snapshot.broadcasts[broadcast_id]
-        if figures(row) == expected_figures(server, broadcast_id):
-            assert snapshot.clicks_of(broadcast_id) == expected_clicks(server, broadcast_id)
-            updated.append(broadcast_id)
-        else:
-            assert row == before.broadcasts[broadcast_id]
-            assert snapshot.clicks_of(broadcast_id) == before.clicks_of(broadcast_id)
+    updated = each_whole(snapshot, before, server, ids)
     # The kill landed mid-way: some broadcasts were written, some were not.
     assert 2 <= len(updated) < len(ids)
 
@@ -612,13 +625,7 @@ async def test_a_cancelled_sync_leaves_each_broadcast_whole_and_the_lock_free(
             await task
 
     snapshot = await read(database)
-    updated = [i for i in ids if figures(snapshot.broadcasts[i]) == expected_figures(server, i)]
-    for broadcast_id in ids:
-        if broadcast_id in updated:
-            assert snapshot.clicks_of(broadcast_id) == expected_clicks(server, broadcast_id)
-        else:
-            assert snapshot.broadcasts[broadcast_id] == before.broadcasts[broadcast_id]
-            assert snapshot.clicks_of(broadcast_id) == before.clicks_of(broadcast_id)
+    updated = each_whole(snapshot, before, server, ids)
     assert 2 <= len(updated) < len(ids)
     # The lock went with it: the next sync runs at once and finishes the job.
     report = await sync_clicks(kit, database)

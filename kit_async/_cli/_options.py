@@ -94,6 +94,11 @@ def _export_options(parser: argparse.ArgumentParser) -> None:
         help=f"clicks per request, 1 to {MAX_PER_PAGE} (default: %(default)s; "
         "fewer, larger pages spend less of Kit's rate limit)",
     )
+    _fetch_options(parser)
+
+
+def _fetch_options(parser: argparse.ArgumentParser) -> None:
+    """`--concurrency` and `--max-retries`, for every command that fetches clicks."""
     parser.add_argument(
         "--concurrency",
         type=_int_between(1, 64),

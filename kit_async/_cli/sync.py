@@ -13,7 +13,7 @@ from ..sync._sync import open_store, sync_clicks
 from ..sync._target import DEFAULT_DATABASE, parse_database
 from ._config import ENVIRONMENT, _client
 from ._errors import EXIT_CODES, EXIT_CONFIG, EXIT_LOCAL, EXIT_OK, _CommandError, _run
-from ._options import FORMATTER, _Commands, _int_between, _wrap
+from ._options import FORMATTER, _Commands, _fetch_options, _int_between, _wrap
 from ._progress import _progress_for
 from ._stdio import _writing
 
@@ -80,22 +80,7 @@ def add_parser(commands: _Commands) -> None:
         help="wait this long for another sync of the same database to finish "
         "(default: stop at once)",
     )
-    parser.add_argument(
-        "--concurrency",
-        type=_int_between(1, 64),
-        default=8,
-        metavar="N",
-        help="broadcasts fetched at once, 1 to 64 (default: %(default)s); every request "
-        "still goes through one rate limiter",
-    )
-    parser.add_argument(
-        "--max-retries",
-        type=_int_between(0),
-        default=None,
-        metavar="N",
-        help="retries of a failed request before giving up (default: 6, with waits "
-        "that outlast Kit's 60-second rate-limit window)",
-    )
+    _fetch_options(parser)
     parser.set_defaults(run=run, parser=parser)
 
 
