@@ -11,22 +11,20 @@ the query each request carried.
 from __future__ import annotations
 
 import asyncio
-import functools
 import gc
 import itertools
 import pickle
-import sys
-import time
 import warnings
 import weakref
 from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextlib import asynccontextmanager, contextmanager
+from contextlib import asynccontextmanager
 from typing import Any
 
 import attrs
 import pytest
 from aiohttp import web
+from fanout_helpers import fetcher_tasks, left_to_the_loop, spin, wait_for_no_fetchers, within
 
 import kit_async
 from kit_async import (
@@ -216,55 +214,10 @@ async def tags_at(
 # -- helpers ------------------------------------------------------------------
 
 
-def within(seconds: float) -> Callable[[Callable[..., Awaitable[None]]], Any]:
-    """Fail a test that hangs (an unbounded wait is the bug these tests look for)."""
-
-    def decorate(test: Callable[..., Awaitable[None]]) -> Any:
-        @functools.wraps(test)
-        async def bounded(*args: Any, **kwargs: Any) -> None:
-            async with asyncio.timeout(seconds):
-                await test(*args, **kwargs)
-
-        return bounded
-
-    return decorate
-
-
-def fetcher_tasks() -> list[asyncio.Task[Any]]:
-    """Every task but the current one and the aiohttp server's own handlers."""
-    current = asyncio.current_task()
-    return [
-        task
-        for task in asyncio.all_tasks()
-        if task is not current
-        and not getattr(task.get_coro(), "__qualname__", "").startswith("RequestHandler.")
-    ]
-
-
-async def wait_for_no_fetchers(limit: float = 1.0) -> float:
-    """Turn the loop until no fetcher task is left; return how long that took."""
-    started = time.monotonic()
-    while fetcher_tasks():
-        if time.monotonic() - started > limit:
-            pytest.fail(f"fetcher tasks still running after {limit} s: {fetcher_tasks()}")
-        await asyncio.sleep(0)
-    return time.monotonic() - started
-
-
 async def collect(stream: FanOutStream[Any, TagSubscriber], into: list[TagSubscriber]) -> None:
     """Keep every item that arrived, even when the stream then fails."""
     async for subscriber in stream:
         into.append(subscriber)  # noqa: PERF401 - what arrived before an error must be kept
-
-
-async def spin(seconds: float = 0.3) -> None:
-    """Give anything still running every chance to send a request.
-
-    Not a synchronisation: the tests that call it check that nothing happens.
-    """
-    for _ in range(200):
-        await asyncio.sleep(0)
-    await asyncio.sleep(seconds)
 
 
 async def settled(stream: FanOutStream[Any, Any]) -> int:
@@ -274,24 +227,6 @@ async def settled(stream: FanOutStream[Any, Any]) -> int:
         last = stream.pages_fetched
         await asyncio.sleep(0.1)
     return last
-
-
-@contextmanager
-def left_to_the_loop() -> Iterator[list[str]]:
-    """Names of the async generators left unclosed, for the event loop to finalize."""
-    firstiter, finalizer = sys.get_asyncgen_hooks()
-    left: list[str] = []
-
-    def record(agen: Any) -> None:
-        left.append(agen.__qualname__)
-        if finalizer is not None:
-            finalizer(agen)
-
-    sys.set_asyncgen_hooks(firstiter, record)
-    try:
-        yield left
-    finally:
-        sys.set_asyncgen_hooks(firstiter, finalizer)
 
 
 @pytest.fixture

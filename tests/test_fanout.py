@@ -10,21 +10,20 @@ warning, no "Task was destroyed but it is pending").
 from __future__ import annotations
 
 import asyncio
-import functools
 import gc
 import itertools
 import logging
-import sys
 import time
 import warnings
 import weakref
 from collections import Counter
 from collections.abc import AsyncIterable, AsyncIterator, Awaitable, Callable, Iterable, Iterator
-from contextlib import asynccontextmanager, contextmanager, suppress
+from contextlib import asynccontextmanager, suppress
 from typing import Any
 
 import pytest
 from aiohttp import web
+from fanout_helpers import fetcher_tasks, left_to_the_loop, spin, wait_for_no_fetchers, within
 
 import kit_async
 from kit_async import (
@@ -42,44 +41,9 @@ Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 # -- helpers ------------------------------------------------------------------
 
 
-def within(seconds: float) -> Callable[[Callable[..., Awaitable[None]]], Any]:
-    """Fail a test that hangs (an unbounded wait is the bug these tests look for)."""
-
-    def decorate(test: Callable[..., Awaitable[None]]) -> Any:
-        @functools.wraps(test)
-        async def bounded(*args: Any, **kwargs: Any) -> None:
-            async with asyncio.timeout(seconds):
-                await test(*args, **kwargs)
-
-        return bounded
-
-    return decorate
-
-
 def index_of(click: BroadcastClick) -> int:
     """FakeKit's click URLs end with the click's position in its broadcast."""
     return int(click.url.rsplit("/", 1)[1])
-
-
-def fetcher_tasks() -> list[asyncio.Task[Any]]:
-    """Every task but the current one and the aiohttp server's own handlers."""
-    current = asyncio.current_task()
-    return [
-        task
-        for task in asyncio.all_tasks()
-        if task is not current
-        and not getattr(task.get_coro(), "__qualname__", "").startswith("RequestHandler.")
-    ]
-
-
-async def wait_for_no_fetchers(limit: float = 1.0) -> float:
-    """Turn the loop until no fetcher task is left; return how long that took."""
-    started = time.monotonic()
-    while fetcher_tasks():
-        if time.monotonic() - started > limit:
-            pytest.fail(f"fetcher tasks still running after {limit} s: {fetcher_tasks()}")
-        await asyncio.sleep(0)
-    return time.monotonic() - started
 
 
 async def collect(clicks: AsyncIterator[BroadcastClick], into: list[BroadcastClick]) -> None:
@@ -124,28 +88,6 @@ class InFlight:
             self.broadcasts[broadcast] -= 1
 
 
-@contextmanager
-def left_to_the_loop() -> Iterator[list[str]]:
-    """Names of the async generators left unclosed, for the event loop to finalize.
-
-    The loop closes such a generator in a task of its own, a moment later:
-    a task that outlives the stream.
-    """
-    firstiter, finalizer = sys.get_asyncgen_hooks()
-    left: list[str] = []
-
-    def record(agen: Any) -> None:
-        left.append(agen.__qualname__)
-        if finalizer is not None:
-            finalizer(agen)
-
-    sys.set_asyncgen_hooks(firstiter, record)
-    try:
-        yield left
-    finally:
-        sys.set_asyncgen_hooks(firstiter, finalizer)
-
-
 class Arrivals:
     """An outermost server middleware counting clicks requests as they arrive.
 
@@ -162,16 +104,6 @@ class Arrivals:
         if request.path.endswith("/clicks"):
             self.count += 1
         return await handler(request)
-
-
-async def spin(seconds: float = 0.3) -> None:
-    """Give anything still running every chance to send a request: many loop turns, then time.
-
-    Not a synchronisation: the tests that call it check that nothing happens.
-    """
-    for _ in range(200):
-        await asyncio.sleep(0)
-    await asyncio.sleep(seconds)
 
 
 def walk(stream: kit_async.ClickStream, style: str) -> AsyncIterator[Any]:

@@ -1,0 +1,80 @@
+"""Helpers the fan-out tests share: a bound on hanging tests, and the fetcher tasks left."""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+import sys
+import time
+from collections.abc import Awaitable, Callable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import pytest
+
+
+def within(seconds: float) -> Callable[[Callable[..., Awaitable[None]]], Any]:
+    """Fail a test that hangs (an unbounded wait is the bug these tests look for)."""
+
+    def decorate(test: Callable[..., Awaitable[None]]) -> Any:
+        @functools.wraps(test)
+        async def bounded(*args: Any, **kwargs: Any) -> None:
+            async with asyncio.timeout(seconds):
+                await test(*args, **kwargs)
+
+        return bounded
+
+    return decorate
+
+
+def fetcher_tasks() -> list[asyncio.Task[Any]]:
+    """Every task but the current one and the aiohttp server's own handlers."""
+    current = asyncio.current_task()
+    return [
+        task
+        for task in asyncio.all_tasks()
+        if task is not current
+        and not getattr(task.get_coro(), "__qualname__", "").startswith("RequestHandler.")
+    ]
+
+
+async def wait_for_no_fetchers(limit: float = 1.0) -> float:
+    """Turn the loop until no fetcher task is left; return how long that took."""
+    started = time.monotonic()
+    while fetcher_tasks():
+        if time.monotonic() - started > limit:
+            pytest.fail(f"fetcher tasks still running after {limit} s: {fetcher_tasks()}")
+        await asyncio.sleep(0)
+    return time.monotonic() - started
+
+
+async def spin(seconds: float = 0.3) -> None:
+    """Give anything still running every chance to send a request: many loop turns, then time.
+
+    Not a synchronisation: the tests that call it check that nothing happens.
+    """
+    for _ in range(200):
+        await asyncio.sleep(0)
+    await asyncio.sleep(seconds)
+
+
+@contextmanager
+def left_to_the_loop() -> Iterator[list[str]]:
+    """Names of the async generators left unclosed, for the event loop to finalize.
+
+    The loop closes such a generator in a task of its own, a moment later:
+    a task that outlives the stream.
+    """
+    firstiter, finalizer = sys.get_asyncgen_hooks()
+    left: list[str] = []
+
+    def record(agen: Any) -> None:
+        left.append(agen.__qualname__)
+        if finalizer is not None:
+            finalizer(agen)
+
+    sys.set_asyncgen_hooks(firstiter, record)
+    try:
+        yield left
+    finally:
+        sys.set_asyncgen_hooks(firstiter, finalizer)
