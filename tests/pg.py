@@ -28,6 +28,7 @@ import re
 import shutil
 import signal
 import socket
+import stat
 import subprocess
 import tempfile
 import time
@@ -94,6 +95,23 @@ def _client_env() -> dict[str, str]:
     return {name: value for name, value in os.environ.items() if not name.startswith("PG")}
 
 
+def _reachable_by_others(directory: Path) -> bool:
+    """Whether another user can reach `directory` (it and every parent searchable)."""
+    try:
+        return all(path.stat().st_mode & stat.S_IXOTH for path in (directory, *directory.parents))
+    except OSError:
+        return False
+
+
+def _reachable_temp_dir() -> str:
+    """The first temporary directory another user can reach."""
+    for candidate in (tempfile.gettempdir(), "/tmp", "/var/tmp", "/dev/shm"):  # noqa: S108
+        if _reachable_by_others(Path(candidate)):
+            return candidate
+    msg = "no temporary directory that the PostgreSQL user can reach"
+    raise RuntimeError(msg)
+
+
 class PostgresServer:
     """One PostgreSQL cluster in a temporary directory, served on a free loopback port.
 
@@ -113,12 +131,6 @@ class PostgresServer:
     def __init__(self, bin_dir: Path) -> None:
         self.bin_dir = bin_dir
         self.port = _free_port()
-        self.directory = Path(tempfile.mkdtemp(prefix="kit-async-pg-"))
-        self._data = self.directory / "data"
-        self._socket = self.directory / "socket"
-        self._log = self.directory / "postgres.log"
-        self._process: subprocess.Popen[bytes] | None = None
-        self._names = itertools.count(1)
         # Who the server runs as: root becomes `nobody` (None: stay who we are).
         self._user: int | None = None
         self._group: int | None = None
@@ -126,10 +138,18 @@ class PostgresServer:
             try:
                 account = pwd.getpwnam(UNPRIVILEGED)
             except KeyError:
-                shutil.rmtree(self.directory)
                 msg = f"PostgreSQL refuses to run as root, and there is no {UNPRIVILEGED!r} user"
                 raise RuntimeError(msg) from None
             self._user, self._group = account.pw_uid, account.pw_gid
+        # `nobody` must be able to reach the directory: not below a private one
+        # (nox's TMPDIR inside a clone in a `mktemp -d` directory, say).
+        base = None if self._user is None else _reachable_temp_dir()
+        self.directory = Path(tempfile.mkdtemp(prefix="kit-async-pg-", dir=base))
+        self._data = self.directory / "data"
+        self._socket = self.directory / "socket"
+        self._log = self.directory / "postgres.log"
+        self._process: subprocess.Popen[bytes] | None = None
+        self._names = itertools.count(1)
         self._socket.mkdir()
         if self._user is not None and self._group is not None:
             for path in (self.directory, self._socket):
