@@ -340,6 +340,22 @@ def demo(session: nox.Session) -> None:
 def bench(session: nox.Session) -> None:
     """Benchmarks: ratios measured side by side in one run (see docs/performance.md)."""
     _require_supported(session)
+    _install_bench(session)
+    session.run("python", "bench/run.py", *session.posargs)
+
+
+@nox.session(python=SUPPORTED)
+def bench_decode(session: nox.Session) -> None:
+    """Measure 1 (decoding CPU, both installs) on each supported Python.
+
+    The ratios depend on the interpreter (its cyclic collector above all; see
+    docs/performance.md). Extra arguments go to `bench/run.py` (`--quick`).
+    """
+    _install_bench(session)
+    output = f"bench/results-decode-{session.python}.json"
+    session.run("python", "bench/run.py", "--only", "decode", "--output", output, *session.posargs)
+
+
+def _install_bench(session: nox.Session) -> None:
     # orjson: a second yardstick (a hand-written loop with orjson.loads).
     session.install("-e", ".[fast,sync]", "aiolimiter>=1.1", "psutil>=5.9", "orjson>=3.9")
-    session.run("python", "bench/run.py", *session.posargs)

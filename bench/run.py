@@ -32,6 +32,7 @@ Prints a table and writes the raw figures to `bench/results.json`
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import math
 import os
@@ -177,6 +178,13 @@ def bench_decode(cfg: dict[str, Any]) -> dict[str, Any]:
         result["fast"] = case("decode", server, install="fast", **cfg)
         progress("decoding, kit-async[fast], with gc.freeze() after start-up")
         result["fast"]["gc_frozen"] = case("decode", server, install="fast", gc_freeze=True, **cfg)
+        # The collector's share: the same walks with it off in the measuring
+        # process (never what users get; kit-async leaves the collector alone).
+        progress("decoding, both installs, cyclic collector off while measuring")
+        result["gc_disabled"] = case("decode", server, install="default", gc_disabled=True, **cfg)
+        result["fast"]["gc_disabled"] = case(
+            "decode", server, install="fast", gc_disabled=True, **cfg
+        )
         return result
 
 
@@ -328,6 +336,8 @@ def machine() -> dict[str, Any]:
         "nproc": os.cpu_count(),
         "cpu_model": model,
         "python": platform.python_version(),
+        # Python 3.13 raised the first generation's threshold from 700 to 2000.
+        "gc_threshold": list(gc.get_threshold()),
         "platform": platform.platform(),
         "loadavg_at_start": [round(x, 2) for x in load],
     }
@@ -356,51 +366,74 @@ def versions() -> dict[str, str]:
 
 
 def table(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
+    """One row per figure, for the measures in `results` (all, or those of `--only`)."""
     rows: list[tuple[str, str, str, str]] = []
 
     def add(what: str, value: str, target: str, met: bool | None) -> None:
         rows.append((what, value, target, "-" if met is None else ("yes" if met else "NO")))
 
-    d = results["decode"]
+    for name, make_rows in ROWS.items():
+        if name in results:
+            make_rows(results[name], add)
+    return rows
 
-    def ratio(run: dict[str, Any], yardstick: str = "raw_stdlib_json") -> str:
-        m = run["median_cpu_seconds"]
-        value = m["kit_async"] / m[yardstick]
-        return f"{value:.2f}  ({m['kit_async']:.3f} s / {m[yardstick]:.3f} s)"
 
+def _ratio(run: dict[str, Any], yardstick: str = "raw_stdlib_json") -> str:
+    m = run["median_cpu_seconds"]
+    value = m["kit_async"] / m[yardstick]
+    return f"{value:.2f}  ({m['kit_async']:.3f} s / {m[yardstick]:.3f} s)"
+
+
+def decode_rows(d: dict[str, Any], add: Any) -> None:
+    """Measure 1's rows: both installs, each beside its own yardstick."""
     add(
         f"1. decoding CPU, default install, kit-async / raw aiohttp resp.json() ({d['pages']} pages)",
-        ratio(d),
+        _ratio(d),
         "<= 1.25",
         d["ratio_vs_stdlib_json"] <= 1.25,
     )
     add(
         "   same, both in a process that called gc.freeze() after start-up",
-        ratio(d["gc_frozen"]),
+        _ratio(d["gc_frozen"]),
+        "",
+        None,
+    )
+    add(
+        "   same, the cyclic collector off while measuring (its share)",
+        _ratio(d["gc_disabled"]),
         "",
         None,
     )
     f = d["fast"]
     add(
         f"1b. decoding CPU, kit-async[fast] (msgspec), same yardstick ({f['pages']} pages)",
-        ratio(f),
+        _ratio(f),
         "<= 0.8",
         f["ratio_vs_stdlib_json"] <= 0.8,
     )
     add(
         "   same, both in a process that called gc.freeze() after start-up",
-        ratio(f["gc_frozen"]),
+        _ratio(f["gc_frozen"]),
+        "",
+        None,
+    )
+    add(
+        "   same, the cyclic collector off while measuring (its share)",
+        _ratio(f["gc_disabled"]),
         "",
         None,
     )
     if f["ratio_vs_orjson"] is not None:
         add(
             "   same, vs raw aiohttp + orjson.loads into dicts",
-            ratio(f, "raw_orjson"),
+            _ratio(f, "raw_orjson"),
             "",
             None,
         )
-    r = results["ratelimit"]
+
+
+def ratelimit_rows(r: dict[str, Any], add: Any) -> None:
+    """Measure 2's rows: kit-async beside a naive fan-out and aiolimiter."""
     for variant, label in (
         ("kit_async", "kit-async fan-out, RateLimit"),
         ("kit_async_no_margin", "kit-async, RateLimit(margin=0)"),
@@ -416,7 +449,10 @@ def table(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             "<= 1.05, 0 x 429" if is_kit else "",
             (v["ratio_strict"] <= 1.05 and v["server_429"] == 0) if is_kit else None,
         )
-    lat = results["latency"]
+
+
+def latency_rows(lat: dict[str, Any], add: Any) -> None:
+    """Measure 3's rows."""
     for label, run in lat["runs"].items():
         primary = label == "1000 per page"
         add(
@@ -427,7 +463,11 @@ def table(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             "<= 1.2" if primary else "",
             run["ratio"] <= 1.2 if primary else None,
         )
-    for run in results["memory"]["runs"]:
+
+
+def memory_rows(m: dict[str, Any], add: Any) -> None:
+    """Measure 4's rows."""
+    for run in m["runs"]:
         growth = run["growth_bytes"] / MIB
         add(
             f"4. peak RSS growth, {run['api']}, {run['pages']} pages",
@@ -435,8 +475,6 @@ def table(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
             "<= 25 MiB",
             growth <= 25,
         )
-    sync_rows(results["sync"], add)
-    return rows
 
 
 def sync_rows(s: dict[str, Any], add: Any) -> None:
@@ -475,6 +513,15 @@ def sync_rows(s: dict[str, Any], add: Any) -> None:
     )
 
 
+ROWS = {
+    "decode": decode_rows,
+    "ratelimit": ratelimit_rows,
+    "latency": latency_rows,
+    "memory": memory_rows,
+    "sync": sync_rows,
+}
+
+
 def print_table(rows: list[tuple[str, str, str, str]]) -> None:
     widths = [max(len(row[i]) for row in rows) for i in range(4)]
     header = ("measure", "measured", "target", "met")
@@ -504,13 +551,44 @@ def print_profile(decode: dict[str, Any]) -> None:
             print(f"    {ms:7.3f}  {label}")
 
 
+MEASURES = {
+    "decode": bench_decode,
+    "ratelimit": bench_ratelimit,
+    "latency": bench_latency,
+    "memory": bench_memory,
+    "sync": bench_sync,
+}
+
+
+def _measures(text: str) -> list[str]:
+    names = [name.strip() for name in text.split(",") if name.strip()]
+    unknown = [name for name in names if name not in MEASURES]
+    if unknown or not names:
+        msg = (
+            f"unknown measure {', '.join(unknown) or repr(text)}; choose from {', '.join(MEASURES)}"
+        )
+        raise argparse.ArgumentTypeError(msg)
+    # The suite's order, each once.
+    return [name for name in MEASURES if name in names]
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
     parser.add_argument("--quick", action="store_true", help="a smaller smoke run")
     parser.add_argument("--output", type=Path, help="where to write the raw figures (JSON)")
+    parser.add_argument(
+        "--only",
+        type=_measures,
+        default=list(MEASURES),
+        metavar="NAME[,NAME...]",
+        help=f"run only these measures, of: {', '.join(MEASURES)} (default: all)",
+    )
     args = parser.parse_args()
     cfg = QUICK if args.quick else FULL
-    output = args.output or HERE / ("results-quick.json" if args.quick else "results.json")
+    default_name = "results-quick" if args.quick else "results"
+    if args.only != list(MEASURES):
+        default_name += "-" + "-".join(args.only)
+    output = args.output or HERE / f"{default_name}.json"
 
     started = time.perf_counter()
     info = machine()
@@ -521,15 +599,13 @@ def main() -> int:
     )
     results: dict[str, Any] = {
         "mode": "quick" if args.quick else "full",
+        "measures": args.only,
         "started": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
         "machine": info,
         "versions": versions(),
     }
-    results["decode"] = bench_decode(cfg["decode"])
-    results["ratelimit"] = bench_ratelimit(cfg["ratelimit"])
-    results["latency"] = bench_latency(cfg["latency"])
-    results["memory"] = bench_memory(cfg["memory"])
-    results["sync"] = bench_sync(cfg["sync"])
+    for name in args.only:
+        results[name] = MEASURES[name](cfg[name])
     results["elapsed_seconds"] = time.perf_counter() - started
     rows = table(results)
     results["table"] = [
@@ -539,7 +615,8 @@ def main() -> int:
 
     print()
     print_table(rows)
-    print_profile(results["decode"])
+    if "decode" in results:
+        print_profile(results["decode"])
     print(f"\nraw figures: {output.relative_to(ROOT) if output.is_relative_to(ROOT) else output}")
     print(f"elapsed: {results['elapsed_seconds']:.1f} s")
     return 0
