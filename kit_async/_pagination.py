@@ -162,8 +162,14 @@ class AsyncPaginator(Generic[T]):
 
     async def _items(self) -> AsyncIterator[T]:
         async for page in self.pages():
-            for item in page.items:
+            items = page.items
+            del page
+            for item in items:
                 yield item
+            # Let go of this page before the next one is fetched and decoded,
+            # so two pages of objects are never alive here at once (which
+            # would cost the garbage collector twice the work).
+            del items
 
     def __await__(self) -> Generator[Any, None, Page[T]]:
         return self._fetch(self._start, first=True).__await__()
@@ -174,8 +180,9 @@ class AsyncPaginator(Generic[T]):
         first = True
         while True:
             page = await self._fetch(cursor, first=first)
-            yield page
             info = page.pagination
+            yield page
+            del page  # not kept alive here while the next page is fetched
             more = info.has_previous_page if self._backwards else info.has_next_page
             if not more:
                 return

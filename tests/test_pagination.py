@@ -10,6 +10,7 @@ End-to-end pagination against FakeKit is in `test_broadcasts_e2e.py`.
 from __future__ import annotations
 
 import re
+import weakref
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -139,6 +140,34 @@ async def test_follows_end_cursor_while_has_next_page_is_true(
 
     assert numbers(items) == [1, 2, 3, 4, 5]
     assert [q.get("after") for q in clicks.queries] == [None, "c1", "c2"]
+
+
+async def test_a_page_is_let_go_before_the_next_one_is_fetched(
+    kit: kit_async.KitClient, mocked: aioresponses
+) -> None:
+    # Two pages alive at once would double the objects the collector walks
+    # while the next page is decoded; only what the caller holds may stay.
+    first_page: list[weakref.ref[BroadcastClick]] = []
+    alive_while_fetching: list[int] = []
+
+    def fetched(url: Any, **_: Any) -> None:
+        alive_while_fetching.append(sum(ref() is not None for ref in first_page))
+
+    for page in (
+        clicks_page([1, 2, 3], has_next=True, end_cursor="c1"),
+        clicks_page([4], has_next=False, end_cursor="c2"),
+    ):
+        mocked.get(CLICKS_URL, payload=page, callback=fetched)
+
+    seen = []
+    async for item in kit.broadcasts.clicks(7):
+        if item.unique_clicks <= 3:
+            first_page.append(weakref.ref(item))
+        seen.append(item.unique_clicks)
+
+    assert seen == [1, 2, 3, 4]
+    # While page 2 was fetched, only the click the loop variable held (3) was alive.
+    assert alive_while_fetching == [0, 1]
 
 
 async def test_continues_through_empty_pages_while_has_next_page_is_true(
