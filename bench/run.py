@@ -9,7 +9,10 @@ neither side's CPU time or memory leaks into the other's figures.
    of 1,000 clicks / CPU time of a hand-written aiohttp loop that follows the
    same cursors and only does `await resp.json()`: with the default install
    (target <= 1.25) and with `kit-async[fast]` (target <= 0.8), each in its
-   own process beside its own yardstick.
+   own process beside its own yardstick. Also reported: one click at a time
+   instead of `.pages()`, and processes that call `gc.freeze()`, that set the
+   collector's first-generation threshold to 2000 (Python 3.13's), or that
+   turn the collector off while measuring (its share).
 2. Rate-limit floor: a fan-out over 50 broadcasts x 3 pages against a server
    that enforces 20 requests per rolling 1 s: wall time / floor and the 429s,
    beside a naive `asyncio.gather` and `aiolimiter.AsyncLimiter(20, 1.0)`
@@ -27,6 +30,8 @@ neither side's CPU time or memory leaks into the other's figures.
 
 Prints a table and writes the raw figures to `bench/results.json`
 (`bench/results-quick.json` with `--quick`, a smaller smoke run).
+`--only decode,memory` runs some of the measures; `nox -s bench_decode` runs
+measure 1 on each supported Python.
 """
 
 from __future__ import annotations
@@ -178,6 +183,10 @@ def bench_decode(cfg: dict[str, Any]) -> dict[str, Any]:
         result["fast"] = case("decode", server, install="fast", **cfg)
         progress("decoding, kit-async[fast], with gc.freeze() after start-up")
         result["fast"]["gc_frozen"] = case("decode", server, install="fast", gc_freeze=True, **cfg)
+        # Python 3.13's first-generation threshold, set by the application.
+        progress("decoding, both installs, gc.set_threshold(2000) after start-up")
+        result["gc_2000"] = case("decode", server, install="default", gc_threshold=2000, **cfg)
+        result["fast"]["gc_2000"] = case("decode", server, install="fast", gc_threshold=2000, **cfg)
         # The collector's share: the same walks with it off in the measuring
         # process (never what users get; kit-async leaves the collector alone).
         progress("decoding, both installs, cyclic collector off while measuring")
@@ -378,10 +387,10 @@ def table(results: dict[str, Any]) -> list[tuple[str, str, str, str]]:
     return rows
 
 
-def _ratio(run: dict[str, Any], yardstick: str = "raw_stdlib_json") -> str:
+def _ratio(run: dict[str, Any], yardstick: str = "raw_stdlib_json", walk: str = "kit_async") -> str:
     m = run["median_cpu_seconds"]
-    value = m["kit_async"] / m[yardstick]
-    return f"{value:.2f}  ({m['kit_async']:.3f} s / {m[yardstick]:.3f} s)"
+    value = m[walk] / m[yardstick]
+    return f"{value:.2f}  ({m[walk]:.3f} s / {m[yardstick]:.3f} s)"
 
 
 def decode_rows(d: dict[str, Any], add: Any) -> None:
@@ -393,8 +402,20 @@ def decode_rows(d: dict[str, Any], add: Any) -> None:
         d["ratio_vs_stdlib_json"] <= 1.25,
     )
     add(
+        "   same, one click at a time (async for click in iter_broadcast_clicks(...))",
+        _ratio(d, walk="kit_async_items"),
+        "",
+        None,
+    )
+    add(
         "   same, both in a process that called gc.freeze() after start-up",
         _ratio(d["gc_frozen"]),
+        "",
+        None,
+    )
+    add(
+        "   same, both in a process that called gc.set_threshold(2000) after start-up",
+        _ratio(d["gc_2000"]),
         "",
         None,
     )
@@ -412,8 +433,20 @@ def decode_rows(d: dict[str, Any], add: Any) -> None:
         f["ratio_vs_stdlib_json"] <= 0.8,
     )
     add(
+        "   same, one click at a time (async for click in iter_broadcast_clicks(...))",
+        _ratio(f, walk="kit_async_items"),
+        "",
+        None,
+    )
+    add(
         "   same, both in a process that called gc.freeze() after start-up",
         _ratio(f["gc_frozen"]),
+        "",
+        None,
+    )
+    add(
+        "   same, both in a process that called gc.set_threshold(2000) after start-up",
+        _ratio(f["gc_2000"]),
         "",
         None,
     )
