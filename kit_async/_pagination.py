@@ -148,6 +148,13 @@ class AsyncPaginator(Generic[T]):
         self._transport = transport
         self._endpoint = endpoint
         self._request = request
+        # Every field a page's request copies from `request` (as `attrs.evolve` would).
+        changed = {"json" if request.has_body else "params", "cursor"}
+        self._fields: dict[str, Any] = {
+            field.name: getattr(request, field.name)
+            for field in attrs.fields(Request)
+            if field.init and field.name not in changed
+        }
         self.path = request.path
         self.per_page = per_page
         self._backwards = before is not None
@@ -212,10 +219,10 @@ class AsyncPaginator(Generic[T]):
         values["per_page"] = self.per_page
         if cursor is not None:
             values["before" if self._backwards else "after"] = cursor
-        if in_body:
-            request = attrs.evolve(self._request, json=values, cursor=cursor)
-        else:
-            request = attrs.evolve(self._request, params=values, cursor=cursor)
+        # The paginator's request with this page's query (or body) and cursor:
+        # `attrs.evolve` without its per-call look at the class's fields.
+        varying: dict[str, Any] = {"json" if in_body else "params": values, "cursor": cursor}
+        request = Request(**self._fields, **varying)
         reply = await self._transport.send(request)
         try:
             items, pagination = read_items(

@@ -349,12 +349,17 @@ def _json_default(value: Any) -> Any:
     raise TypeError(msg)
 
 
+# What `quote(text, safe="")` makes of each ASCII character: itself for
+# letters, digits and `_.-~`, `%XX` for the rest.
+_QUOTE_ASCII = {code: quote(chr(code), safe="") for code in range(128)}
+
+
 def _quoted(text: str) -> str:
     """`text` percent-encoded for a query (as `urlencode` with `quote` and no safe character)."""
-    # Most names and values (`per_page`, `1000`) need no encoding; `quote` is
-    # pure Python and runs for every page.
-    if text.isascii() and text.isalnum():
-        return text
+    # `quote` is pure Python and runs for every page (the cursor); an ASCII
+    # text, as names and Kit's base64 cursors are, is mapped in C instead.
+    if text.isascii():
+        return text.translate(_QUOTE_ASCII)
     return quote(text, safe="")
 
 

@@ -11,11 +11,14 @@ from __future__ import annotations
 import re
 from types import SimpleNamespace
 from typing import Any
+from urllib.parse import quote, urlencode
 
 import aiohttp
 import pytest
 import yarl
 from aioresponses import aioresponses
+from hypothesis import given
+from hypothesis import strategies as st
 
 import kit_async
 from kit_async import (
@@ -134,6 +137,16 @@ def test_url_encodes_a_cursor_exactly_once() -> None:
 
     assert url.raw_query_string == "after=%2B%2B%2F%2FW3s%3D%2Ba%2Fb%3D%3D"
     assert url.query["after"] == "++//W3s=+a/b=="
+
+
+@given(st.dictionaries(st.text(min_size=1), st.text() | st.integers(), max_size=4))
+def test_url_encodes_any_query_as_urlencode_does(params: dict[str, str | int]) -> None:
+    # Names and values of any text (ASCII is mapped by a table, the rest by
+    # `quote`) come out exactly as the standard library encodes them.
+    url = client()._transport.url_for("/v4/broadcasts", params)
+
+    assert url.raw_query_string == urlencode(params, quote_via=quote, safe="")
+    assert list(url.query.items()) == [(name, str(value)) for name, value in params.items()]
 
 
 def test_url_leaves_out_parameters_that_are_none() -> None:
