@@ -18,7 +18,7 @@ import attrs
 from ._converter import parse_body
 from .errors import KitError
 
-__all__ = ["NO_BODY", "Reply", "Request", "compact", "fill_path", "json_of"]
+__all__ = ["NO_BODY", "Reply", "Request", "compact", "fill_path", "json_of", "quoted"]
 
 #: Methods that a repeat cannot turn into a second effect. PATCH is among them
 #: for Kit: both of its PATCH endpoints set fields to given values.
@@ -41,11 +41,23 @@ def compact(values: Mapping[str, Any] | None) -> dict[str, Any]:
     return {name: value for name, value in (values or {}).items() if value is not None}
 
 
+# What `quote(text, safe="")` makes of each ASCII character: itself for
+# letters, digits and `_.-~`, `%XX` for the rest.
+_QUOTE_ASCII = {code: quote(chr(code), safe="") for code in range(128)}
+
+
+def quoted(text: str) -> str:
+    """`text` percent-encoded for a path segment or a query: `quote(text, safe="")`."""
+    # `quote` is pure Python and runs for every page (the cursor); an ASCII
+    # text, as names, ids and Kit's base64 cursors are, is mapped in C instead.
+    if text.isascii():
+        return text.translate(_QUOTE_ASCII)
+    return quote(text, safe="")
+
+
 def fill_path(template: str, path_params: Mapping[str, Any]) -> str:
     """`/v4/tags/{tag_id}` with each parameter quoted (`/` and `?` included)."""
-    return template.format_map(
-        {name: quote(str(value), safe="") for name, value in path_params.items()}
-    )
+    return template.format_map({name: quoted(str(value)) for name, value in path_params.items()})
 
 
 @attrs.frozen

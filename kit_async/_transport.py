@@ -16,14 +16,14 @@ from collections.abc import Awaitable, Iterator, Mapping
 from contextvars import ContextVar
 from datetime import date, datetime
 from typing import Any
-from urllib.parse import quote, urlsplit
+from urllib.parse import urlsplit
 
 import aiohttp
 import yarl
 
 from ._auth import Auth
 from ._converter import loads
-from ._http import Reply, Request, json_of
+from ._http import Reply, Request, json_of, quoted
 from ._ratelimit import RateLimit, StorageUnavailableError
 from ._retry import RetryPolicy, with_retries
 from ._version import __version__
@@ -177,7 +177,7 @@ class Transport:
         query = ""
         if params:
             query = "?" + "&".join(
-                f"{_quoted(str(name))}={_quoted(_query_value(value))}"
+                f"{quoted(str(name))}={quoted(_query_value(value))}"
                 for name, value in params.items()
                 if value is not None
             )
@@ -347,20 +347,6 @@ def _json_default(value: Any) -> Any:
         return value.isoformat()
     msg = f"{type(value).__name__} is not JSON serializable"
     raise TypeError(msg)
-
-
-# What `quote(text, safe="")` makes of each ASCII character: itself for
-# letters, digits and `_.-~`, `%XX` for the rest.
-_QUOTE_ASCII = {code: quote(chr(code), safe="") for code in range(128)}
-
-
-def _quoted(text: str) -> str:
-    """`text` percent-encoded for a query (as `urlencode` with `quote` and no safe character)."""
-    # `quote` is pure Python and runs for every page (the cursor); an ASCII
-    # text, as names and Kit's base64 cursors are, is mapped in C instead.
-    if text.isascii():
-        return text.translate(_QUOTE_ASCII)
-    return quote(text, safe="")
 
 
 def _query_value(value: Any) -> str:
