@@ -168,32 +168,34 @@ def progress(text: str) -> None:
 # -- the four measurements ----------------------------------------------------
 
 
+# The collector settings measure 1 also runs under, each in its own process:
+# (key in the results, what the client process does, progress label).
+_COLLECTOR_CASES = (
+    # What a long-running export or web app can do once it has started.
+    ("gc_frozen", {"gc_freeze": True}, "with gc.freeze() after start-up"),
+    # Python 3.13's first-generation threshold, set by the application.
+    ("gc_2000", {"gc_threshold": 2000}, "with gc.set_threshold(2000) after start-up"),
+    # The collector's share: the walks with it off in the measuring process
+    # (never what users get; kit-async leaves the collector alone).
+    ("gc_disabled", {"gc_disabled": True}, "with the cyclic collector off while measuring"),
+)
+
+
 def bench_decode(cfg: dict[str, Any]) -> dict[str, Any]:
     with Server(broadcasts=1, drafts=0, clicks=cfg["pages"] * 1000, cache=True) as server:
         pages = f"{cfg['pages']} pages x 1,000 clicks, {cfg['rounds']} round(s)"
         # The default install: msgspec and orjson made unimportable in that
         # process, so the standard library's json and cattrs decode.
-        progress(f"decoding, default install: {pages}")
-        result = case("decode", server, install="default", **cfg)
-        # The same, in a process that calls gc.freeze() once it has started,
-        # as a long-running export or web app can: see docs/performance.md.
-        progress("decoding, default install, with gc.freeze() after start-up")
-        result["gc_frozen"] = case("decode", server, install="default", gc_freeze=True, **cfg)
-        progress(f"decoding, kit-async[fast] (msgspec): {pages}")
-        result["fast"] = case("decode", server, install="fast", **cfg)
-        progress("decoding, kit-async[fast], with gc.freeze() after start-up")
-        result["fast"]["gc_frozen"] = case("decode", server, install="fast", gc_freeze=True, **cfg)
-        # Python 3.13's first-generation threshold, set by the application.
-        progress("decoding, both installs, gc.set_threshold(2000) after start-up")
-        result["gc_2000"] = case("decode", server, install="default", gc_threshold=2000, **cfg)
-        result["fast"]["gc_2000"] = case("decode", server, install="fast", gc_threshold=2000, **cfg)
-        # The collector's share: the same walks with it off in the measuring
-        # process (never what users get; kit-async leaves the collector alone).
-        progress("decoding, both installs, cyclic collector off while measuring")
-        result["gc_disabled"] = case("decode", server, install="default", gc_disabled=True, **cfg)
-        result["fast"]["gc_disabled"] = case(
-            "decode", server, install="fast", gc_disabled=True, **cfg
-        )
+        installs = (("default", "default install"), ("fast", "kit-async[fast] (msgspec)"))
+        runs = {}
+        for install, label in installs:
+            progress(f"decoding, {label}: {pages}")
+            run = runs[install] = case("decode", server, install=install, **cfg)
+            for key, options, how in _COLLECTOR_CASES:
+                progress(f"decoding, {label}, {how}")
+                run[key] = case("decode", server, install=install, **options, **cfg)
+        result = runs["default"]
+        result["fast"] = runs["fast"]
         return result
 
 
@@ -393,73 +395,41 @@ def _ratio(run: dict[str, Any], yardstick: str = "raw_stdlib_json", walk: str = 
     return f"{value:.2f}  ({m[walk]:.3f} s / {m[yardstick]:.3f} s)"
 
 
+# Measure 1's variants beside the plain walk: (label, run key or None, walk).
+_DECODE_VARIANTS = (
+    (
+        "one click at a time (async for click in iter_broadcast_clicks(...))",
+        None,
+        "kit_async_items",
+    ),
+    ("both in a process that called gc.freeze() after start-up", "gc_frozen", "kit_async"),
+    ("both in a process that called gc.set_threshold(2000) after start-up", "gc_2000", "kit_async"),
+    ("the cyclic collector off while measuring (its share)", "gc_disabled", "kit_async"),
+)
+
+
 def decode_rows(d: dict[str, Any], add: Any) -> None:
     """Measure 1's rows: both installs, each beside its own yardstick."""
-    add(
-        f"1. decoding CPU, default install, kit-async / raw aiohttp resp.json() ({d['pages']} pages)",
-        _ratio(d),
-        "<= 1.25",
-        d["ratio_vs_stdlib_json"] <= 1.25,
+    installs = (
+        ("1. decoding CPU, default install, kit-async / raw aiohttp resp.json()", d, 1.25),
+        ("1b. decoding CPU, kit-async[fast] (msgspec), same yardstick", d["fast"], 0.8),
     )
-    add(
-        "   same, one click at a time (async for click in iter_broadcast_clicks(...))",
-        _ratio(d, walk="kit_async_items"),
-        "",
-        None,
-    )
-    add(
-        "   same, both in a process that called gc.freeze() after start-up",
-        _ratio(d["gc_frozen"]),
-        "",
-        None,
-    )
-    add(
-        "   same, both in a process that called gc.set_threshold(2000) after start-up",
-        _ratio(d["gc_2000"]),
-        "",
-        None,
-    )
-    add(
-        "   same, the cyclic collector off while measuring (its share)",
-        _ratio(d["gc_disabled"]),
-        "",
-        None,
-    )
-    f = d["fast"]
-    add(
-        f"1b. decoding CPU, kit-async[fast] (msgspec), same yardstick ({f['pages']} pages)",
-        _ratio(f),
-        "<= 0.8",
-        f["ratio_vs_stdlib_json"] <= 0.8,
-    )
-    add(
-        "   same, one click at a time (async for click in iter_broadcast_clicks(...))",
-        _ratio(f, walk="kit_async_items"),
-        "",
-        None,
-    )
-    add(
-        "   same, both in a process that called gc.freeze() after start-up",
-        _ratio(f["gc_frozen"]),
-        "",
-        None,
-    )
-    add(
-        "   same, both in a process that called gc.set_threshold(2000) after start-up",
-        _ratio(f["gc_2000"]),
-        "",
-        None,
-    )
-    add(
-        "   same, the cyclic collector off while measuring (its share)",
-        _ratio(f["gc_disabled"]),
-        "",
-        None,
-    )
-    if f["ratio_vs_orjson"] is not None:
+    for label, run, target in installs:
+        add(
+            f"{label} ({run['pages']} pages)",
+            _ratio(run),
+            f"<= {target}",
+            run["ratio_vs_stdlib_json"] <= target,
+        )
+        for variant, key, walk in _DECODE_VARIANTS:
+            add(
+                f"   same, {variant}", _ratio(run if key is None else run[key], walk=walk), "", None
+            )
+    fast = d["fast"]
+    if fast["ratio_vs_orjson"] is not None:
         add(
             "   same, vs raw aiohttp + orjson.loads into dicts",
-            _ratio(f, "raw_orjson"),
+            _ratio(fast, "raw_orjson"),
             "",
             None,
         )
