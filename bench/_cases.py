@@ -280,7 +280,6 @@ async def decode(o: Options) -> dict[str, Any]:
         "cpu_seconds": cpu,
         "median_cpu_seconds": medians,
         "ratio_vs_stdlib_json": medians["kit_async"] / medians["raw_stdlib_json"],
-        "items_ratio_vs_stdlib_json": (medians["kit_async_items"] / medians["raw_stdlib_json"]),
         "ratio_vs_orjson": (
             medians["kit_async"] / medians["raw_orjson"] if "raw_orjson" in medians else None
         ),

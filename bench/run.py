@@ -165,7 +165,7 @@ def progress(text: str) -> None:
     print(f"  .. {text}", flush=True)
 
 
-# -- the four measurements ----------------------------------------------------
+# -- the measurements ---------------------------------------------------------
 
 
 # The collector settings measure 1 also runs under, each in its own process:

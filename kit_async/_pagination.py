@@ -173,9 +173,9 @@ class AsyncPaginator(Generic[T]):
             del page
             for item in items:
                 yield item
-            # Let go of this page before the next one is fetched and decoded,
-            # so two pages of objects are never alive here at once (which
-            # would cost the garbage collector twice the work).
+            # Let go of this page before the next one is fetched and decoded:
+            # two pages of objects alive at once give the garbage collector
+            # more to walk and to promote (docs/performance.md, by version).
             del items
 
     def __await__(self) -> Generator[Any, None, Page[T]]:
