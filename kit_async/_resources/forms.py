@@ -3,10 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any
 
 from .._converter import Envelope
 from .._http import compact
+from .._kit import (
+    FORM_STATUSES,
+    FORM_TYPES,
+    SUBSCRIBER_STATUSES,
+    FormStatus,
+    FormType,
+    SubscriberStatus,
+)
 from .._models._write import BulkAccepted, BulkResult, Upserted
 from .._models.forms import Form
 from .._models.subscribers import Subscriber
@@ -22,16 +30,9 @@ from ._base import (
     check_when,
     one_subscriber,
 )
-from .tags import SUBSCRIBER_STATUSES, SubscriberStatus, When
+from .tags import When
 
 __all__ = ["FORM_STATUSES", "FORM_TYPES", "Forms"]
-
-#: Kit's `status` filter of the list of forms.
-FORM_STATUSES = ("active", "archived", "trashed", "all")
-#: Kit's `type` filter: `embed` for forms, `hosted` for landing pages.
-FORM_TYPES = ("embed", "hosted")
-FormStatus = Literal["active", "archived", "trashed", "all"]
-FormType = Literal["embed", "hosted"]
 
 _ADDITION_KEYS = ("form_id", "subscriber_id", "referrer")
 

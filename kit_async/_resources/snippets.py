@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
 from .._converter import Envelope
+from .._kit import SNIPPET_TYPES, SnippetType
 from .._models.snippets import Snippet
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from ._base import (
@@ -19,10 +20,6 @@ from ._base import (
 )
 
 __all__ = ["SNIPPET_TYPES", "NewSnippetFields", "SnippetFields", "Snippets"]
-
-#: Kit's two kinds of snippet (`snippet_type`), fixed at creation.
-SNIPPET_TYPES = ("inline", "block")
-SnippetType = Literal["inline", "block"]
 
 LIST = ListEndpoint("/v4/snippets", Snippet, Envelope(at=("snippets",)))
 # Each POST creates another snippet (with its own key): not safe to repeat.
