@@ -188,3 +188,11 @@ def test_fakekit_serves_only_kits_operations_and_refuses_api_keys_where_kit_does
     assert set(served) - {token} <= set(_kit.OPERATIONS)
     oauth_only = {operation for operation, route in served.items() if route.oauth_only}
     assert oauth_only == set(_kit.OAUTH_ONLY_OPERATIONS) & set(served)
+
+
+def test_the_event_types_the_delivery_helpers_know_are_kits() -> None:
+    from kit_async.testing import _webhooks
+
+    known = {*_webhooks._SUBSCRIBER_EXTRAS, *_webhooks._STATE_AFTER}
+    assert known
+    assert known <= set(_kit.WEBHOOK_EVENT_TYPES)
