@@ -267,6 +267,24 @@ PinnedLocationField = Literal[
 ]
 PINNED_LOCATION_FIELDS: tuple[PinnedLocationField, ...] = get_args(PinnedLocationField)
 
+#: `POST /v4/bulk/custom_fields/subscribers`: the keys of a `custom_field_values` item.
+# From /paths/~1v4~1bulk~1custom_fields~1subscribers/post/requestBody/content/application~1json/schema/properties/custom_field_values/items (its property names).
+CustomFieldValueField = Literal[
+    "subscriber_id",
+    "subscriber_custom_field_id",
+    "value",
+]
+CUSTOM_FIELD_VALUE_FIELDS: tuple[CustomFieldValueField, ...] = get_args(CustomFieldValueField)
+
+#: `POST /v4/bulk/forms/subscribers`: the keys of an `additions` item.
+# From /paths/~1v4~1bulk~1forms~1subscribers/post/requestBody/content/application~1json/schema/properties/additions/items (its property names).
+FormAdditionField = Literal[
+    "form_id",
+    "subscriber_id",
+    "referrer",
+]
+FORM_ADDITION_FIELDS: tuple[FormAdditionField, ...] = get_args(FormAdditionField)
+
 #: A broadcast's `status`, and the `status` filter of the broadcast lists.
 # Not in the description (EXTRA in scripts/kit_facts.py): Kit's description of 2026-10-02: GET /v4/broadcasts and GET /v4/broadcasts/stats gained a `status` query parameter with this enum.
 BroadcastStatus = Literal[
@@ -314,6 +332,27 @@ SnippetType = Literal[
     "block",
 ]
 SNIPPET_TYPES: tuple[SnippetType, ...] = get_args(SnippetType)
+
+#: `POST /v4/snippets`: the body fields (of an inline or a block snippet).
+# From /paths/~1v4~1snippets/post/requestBody/content/application~1json/schema (the property names of each of its oneOf).
+SnippetCreateField = Literal[
+    "name",
+    "snippet_type",
+    "content",
+    "document_attributes",
+]
+SNIPPET_CREATE_FIELDS: tuple[SnippetCreateField, ...] = get_args(SnippetCreateField)
+
+#: `PUT /v4/snippets/{id}`: the body fields (of an inline or a block snippet).
+# From /paths/~1v4~1snippets~1{id}/put/requestBody/content/application~1json/schema (the property names of each of its oneOf).
+SnippetUpdateField = Literal[
+    "name",
+    "snippet_type",
+    "archived",
+    "content",
+    "document_attributes",
+]
+SNIPPET_UPDATE_FIELDS: tuple[SnippetUpdateField, ...] = get_args(SnippetUpdateField)
 
 #: The days of `send_days`, as Kit spells them.
 # From /paths/~1v4~1sequences/post/requestBody/content/application~1json/schema/properties/send_days/description (the values its text puts in backticks);

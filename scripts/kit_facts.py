@@ -63,7 +63,8 @@ class Source:
 
     `how` is `enum` (the schema's `enum`), `backticks` (the values written in
     backticks in a `description` text, each once, in order), `properties`
-    (an object schema's property names) or `keys` (a mapping's keys).
+    (an object schema's property names) or `variants` (the property names of
+    each schema of a `oneOf`, each once, in order).
     """
 
     where: str
@@ -78,6 +79,10 @@ class Source:
             values = list(dict.fromkeys(re.findall(r"`([^`]+)`", value)))
         elif self.how == "properties":
             values = list(value["properties"])
+        elif self.how == "variants":
+            values = list(
+                dict.fromkeys(name for one in value["oneOf"] for name in one["properties"])
+            )
         else:
             msg = f"unknown way to read {self.where}: {self.how}"
             raise ValueError(msg)
@@ -92,6 +97,7 @@ class Source:
             "enum": "its enum",
             "backticks": "the values its text puts in backticks",
             "properties": "its property names",
+            "variants": "the property names of each of its oneOf",
         }[self.how]
         return f"{self.where} ({how})"
 
@@ -109,6 +115,11 @@ def backticks(*tokens: str | int) -> Source:
 def properties(*tokens: str | int) -> Source:
     """The property names of the object schema at `tokens`."""
     return Source(pointer(*tokens), "properties")
+
+
+def variants(*tokens: str | int) -> Source:
+    """The property names of each schema of the `oneOf` at `tokens`."""
+    return Source(pointer(*tokens), "variants")
 
 
 def body(path: str, method: str, *rest: str | int) -> tuple[str | int, ...]:
@@ -352,6 +363,24 @@ def enumerations(document: Any) -> list[Enumeration]:
             ),
         ),
         Enumeration(
+            "CUSTOM_FIELD_VALUE_FIELDS",
+            "CustomFieldValueField",
+            "`POST /v4/bulk/custom_fields/subscribers`: the keys of a `custom_field_values` item.",
+            properties(
+                *body("/v4/bulk/custom_fields/subscribers", "post", "properties"),
+                "custom_field_values",
+                "items",
+            ),
+        ),
+        Enumeration(
+            "FORM_ADDITION_FIELDS",
+            "FormAdditionField",
+            "`POST /v4/bulk/forms/subscribers`: the keys of an `additions` item.",
+            properties(
+                *body("/v4/bulk/forms/subscribers", "post", "properties", "additions", "items")
+            ),
+        ),
+        Enumeration(
             "BROADCAST_STATUSES",
             "BroadcastStatus",
             "A broadcast's `status`, and the `status` filter of the broadcast lists.",
@@ -388,6 +417,18 @@ def enumerations(document: Any) -> list[Enumeration]:
             "SnippetType",
             "A snippet's `snippet_type`, fixed at creation.",
             backticks(*parameter(document, "/v4/snippets", "get", "snippet_type")),
+        ),
+        Enumeration(
+            "SNIPPET_CREATE_FIELDS",
+            "SnippetCreateField",
+            "`POST /v4/snippets`: the body fields (of an inline or a block snippet).",
+            variants(*body("/v4/snippets", "post")),
+        ),
+        Enumeration(
+            "SNIPPET_UPDATE_FIELDS",
+            "SnippetUpdateField",
+            "`PUT /v4/snippets/{id}`: the body fields (of an inline or a block snippet).",
+            variants(*body("/v4/snippets/{id}", "put")),
         ),
         Enumeration(
             "WEEKDAYS",

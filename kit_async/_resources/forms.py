@@ -8,6 +8,7 @@ from typing import Any
 from .._converter import Envelope
 from .._http import compact
 from .._kit import (
+    FORM_ADDITION_FIELDS,
     FORM_STATUSES,
     FORM_TYPES,
     SUBSCRIBER_STATUSES,
@@ -34,7 +35,6 @@ from .tags import When
 
 __all__ = ["FORM_STATUSES", "FORM_TYPES", "Forms"]
 
-_ADDITION_KEYS = ("form_id", "subscriber_id", "referrer")
 
 LIST = ListEndpoint("/v4/forms", Form, Envelope(at=("forms",)))
 SUBSCRIBERS = ListEndpoint(
@@ -66,8 +66,10 @@ def _addition(item: object, index: int) -> dict[str, Any]:
         msg = f"{where} must be a dict with form_id and subscriber_id, got {item!r}"
         raise TypeError(msg)
     for key in item:
-        if key not in _ADDITION_KEYS:
-            msg = f"{where} has an unknown key {key!r}; Kit's are: {', '.join(_ADDITION_KEYS)}"
+        if key not in FORM_ADDITION_FIELDS:
+            msg = (
+                f"{where} has an unknown key {key!r}; Kit's are: {', '.join(FORM_ADDITION_FIELDS)}"
+            )
             raise TypeError(msg)
     referrer = item.get("referrer")
     return compact(

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any, TypedDict, Unpack
 
 from .._converter import Envelope
-from .._kit import SNIPPET_TYPES, SnippetType
+from .._kit import SNIPPET_CREATE_FIELDS, SNIPPET_TYPES, SNIPPET_UPDATE_FIELDS, SnippetType
 from .._models.snippets import Snippet
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from ._base import (
@@ -45,10 +45,6 @@ class SnippetFields(TypedDict, total=False):
     archived: bool
     content: str
     document_attributes: Mapping[str, str]
-
-
-_NEW_FIELDS = ("name", "snippet_type", "content", "document_attributes")
-_FIELDS = ("name", "snippet_type", "archived", "content", "document_attributes")
 
 
 def _document(value: object) -> dict[str, str]:
@@ -195,7 +191,7 @@ class Snippets(Resource):
         print(snippet.key)  # use it in emails as {{ snippet.<key> }}
         ```
         """
-        check_fields("kit.snippets.create()", fields, _NEW_FIELDS)
+        check_fields("kit.snippets.create()", fields, SNIPPET_CREATE_FIELDS)
         for required in ("name", "snippet_type"):
             if required not in fields:
                 msg = f"kit.snippets.create() needs {required}="
@@ -236,7 +232,7 @@ class Snippets(Resource):
         ```
         """
         snippet_id = check_id("id", id)
-        check_fields("kit.snippets.update()", fields, _FIELDS)
+        check_fields("kit.snippets.update()", fields, SNIPPET_UPDATE_FIELDS)
         if not fields:
             msg = "kit.snippets.update() needs at least one field to change"
             raise TypeError(msg)
