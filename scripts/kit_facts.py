@@ -3,8 +3,8 @@
 Kit's enumerations (subscriber states, sort fields, filter condition types...),
 its legacy webhook events and the operations it serves are read here from the
 description checked in beside the contract tests, and written once into
-`kit_async/_kit.py`: the client's resources, `kit_async.webhooks` and FakeKit
-all import them from there. A fact the description lacks is written by hand in
+`kit_async/_kit.py`: the client's resources (the legacy webhooks' included)
+and FakeKit import them from there. A fact the description lacks is written by hand in
 `EXTRA` below (the one hand-written place), with where it comes from.
 
     python scripts/kit_facts.py                # rewrite kit_async/_kit.py
@@ -534,12 +534,14 @@ def legacy_events(document: Any) -> tuple[dict[str, str | None], str]:
     where = pointer("paths", "/v4/webhooks", "post", "description")
     text = resolve(document, where)
     events: dict[str, str | None] = {}
-    for line in text.split("<br/>"):
-        found = re.fullmatch(
-            r"- `([a-z_.]+)`(?:, required parameter `([a-z_]+)` .*)?", line.strip()
-        )
-        if found:
-            events[found[1]] = found[2]
+    for line in (line.strip() for line in text.split("<br/>")):
+        if not line.startswith("- "):
+            continue  # "Available event types:"
+        found = re.fullmatch(r"- `([a-z_.]+)`(?:, required parameter `([a-z_]+)`.*)?", line)
+        if found is None:
+            msg = f"{where}: cannot read the event type of {line!r}"
+            raise ValueError(msg)
+        events[found[1]] = found[2]
     if not events:
         msg = f"no legacy event types found in {where}"
         raise ValueError(msg)
@@ -559,8 +561,8 @@ then regenerate:
     python scripts/kit_facts.py
 
 `nox -s facts` (run by CI) and `tests/test_kit_facts.py` fail when this file is not
-what the script generates. The client's resources, `kit_async.webhooks` and FakeKit
-read Kit's facts from here, and only from here. Each tuple is its `Literal` twin's
+what the script generates. The client's resources and FakeKit read Kit's facts
+from here, and only from here. Each tuple is its `Literal` twin's
 arguments, so the two cannot differ.
 """
 
@@ -660,13 +662,12 @@ def render(document: Any) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Write the module (by default over `kit_async/_kit.py`)."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--description", type=Path, default=DESCRIPTION)
     parser.add_argument("--output", type=Path, default=OUTPUT)
     args = parser.parse_args(argv)
-    document = json.loads(args.description.read_text(encoding="utf-8"))
+    document = json.loads(DESCRIPTION.read_text(encoding="utf-8"))
     text = render(document)
     args.output.write_text(text, encoding="utf-8")
-    print(f"wrote {args.output} from {args.description}")
+    print(f"wrote {args.output} from {DESCRIPTION}")
     return 0
 
 
