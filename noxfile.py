@@ -1,7 +1,7 @@
 """Every check of the project, one nox session each.
 
 `nox` with no arguments runs every check that needs only the Python running nox
-(tests, tests_minimal, package, lint, typecheck, docs, demo). CI (`.ci/run`) runs
+(tests, tests_minimal, package, lint, typecheck, docs, demo, facts). CI (`.ci/run`) runs
 those too, plus the version matrix (`tests_matrix-3.11`, `-3.12`, `-3.13`) and
 `tests_lowest` (Python 3.11), which need those interpreters installed.
 
@@ -11,6 +11,7 @@ skipped, so a green run means the checks ran.
 
 from __future__ import annotations
 
+import difflib
 import os
 import re
 import shutil
@@ -33,7 +34,16 @@ nox.options.error_on_missing_interpreters = True
 if hasattr(nox.options, "download_python"):  # nox 2025.10.14 and later
     # Never fetch an interpreter: a missing one fails instead.
     nox.options.download_python = "never"
-nox.options.sessions = ["tests", "tests_minimal", "package", "lint", "typecheck", "docs", "demo"]
+nox.options.sessions = [
+    "tests",
+    "tests_minimal",
+    "package",
+    "lint",
+    "typecheck",
+    "docs",
+    "demo",
+    "facts",
+]
 # Reused virtualenvs are recreated when the Python running nox changes
 # (otherwise `.nox/tests` made by 3.11 would quietly run the tests on 3.11 again).
 os.environ.setdefault("NOX_ENABLE_STALENESS_CHECK", "1")
@@ -334,6 +344,35 @@ def demo(session: nox.Session) -> None:
     session.install("-e", ".[fast,cli]")
     args = session.posargs or ["--format", "csv", "--output", "demo-clicks.csv"]
     session.run("kit-async", "demo", *args)
+
+
+@nox.session(python=False)
+def facts(session: nox.Session) -> None:
+    """Kit's facts: kit_async/_kit.py must be what scripts/kit_facts.py makes of Kit's description.
+
+    The script needs only the standard library, so no virtualenv is made.
+    """
+    _require_supported(session)
+    checked_in = ROOT / "kit_async" / "_kit.py"
+    with tempfile.TemporaryDirectory(prefix="kit-facts-") as tmp:
+        generated = Path(tmp) / "_kit.py"
+        session.run(
+            sys.executable, "scripts/kit_facts.py", "--output", str(generated), external=True
+        )
+        expected = generated.read_text(encoding="utf-8")
+    actual = checked_in.read_text(encoding="utf-8")
+    if actual != expected:
+        diff = difflib.unified_diff(
+            actual.splitlines(keepends=True),
+            expected.splitlines(keepends=True),
+            "kit_async/_kit.py (checked in)",
+            "kit_async/_kit.py (generated)",
+        )
+        session.error(
+            "kit_async/_kit.py differs from what scripts/kit_facts.py generates from Kit's"
+            f" description:\n{''.join(diff)}\nRegenerate it with: python scripts/kit_facts.py"
+        )
+    session.log("kit_async/_kit.py is what scripts/kit_facts.py generates")
 
 
 @nox.session

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, Literal, TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
 from .._converter import Envelope
+from .._kit import BROADCAST_FILTER_GROUPS, BROADCAST_STATUSES, BroadcastStatus
 from .._models import Broadcast, BroadcastClick, BroadcastStats, BroadcastStatsItem
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from ._base import (
@@ -23,9 +24,6 @@ from ._base import (
 
 __all__ = ["BROADCAST_STATUSES", "BroadcastFields", "Broadcasts"]
 
-#: Kit's `status` filter of the broadcast lists.
-BROADCAST_STATUSES = ("draft", "scheduled", "sending", "completed", "aborted")
-BroadcastStatus = Literal["draft", "scheduled", "sending", "completed", "aborted"]
 When = datetime | date | str
 
 _IN_BROADCAST = {"broadcast_id": ("broadcast", "id")}
@@ -69,9 +67,6 @@ class BroadcastFields(TypedDict, total=False):
     thumbnail_alt: str | None
     thumbnail_url: str | None
     subscriber_filter: Iterable[Mapping[str, Any]] | None
-
-
-_FILTER_GROUPS = ("all", "any", "none")
 
 
 def _text(name: str, value: object) -> str | None:
@@ -118,7 +113,7 @@ def _subscriber_filter(name: str, value: object) -> list[dict[str, Any]] | None:
             raise TypeError(msg)
         checked: dict[str, Any] = {}
         for kind, conditions in group.items():
-            if kind not in _FILTER_GROUPS:
+            if kind not in BROADCAST_FILTER_GROUPS:
                 msg = f"{name}[{index}] has {kind!r}; Kit's filter groups are all, any and none"
                 raise ValueError(msg)
             if conditions is None:

@@ -7,6 +7,7 @@ from typing import Any
 
 from .._converter import Envelope
 from .._http import compact
+from .._kit import CUSTOM_FIELD_VALUE_FIELDS
 from .._models._write import BulkAccepted, BulkResult, Upserted
 from .._models.custom_fields import CustomField, CustomFieldValue
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
@@ -15,7 +16,6 @@ from ._base import Bulk, Endpoint, NoContent, Resource, check_batch, check_id, c
 __all__ = ["CustomFields"]
 
 _FIELD = Envelope(at=("custom_field",))
-_VALUE_KEYS = ("subscriber_id", "subscriber_custom_field_id", "value")
 
 LIST = ListEndpoint("/v4/custom_fields", CustomField, Envelope(at=("custom_fields",)))
 # Labels are unique: creating one that exists returns it (200), so a repeat
@@ -48,11 +48,11 @@ def _value(item: object, index: int) -> dict[str, Any]:
             f"got {item!r}"
         )
         raise TypeError(msg)
-    unknown = set(item) - set(_VALUE_KEYS)
+    unknown = set(item) - set(CUSTOM_FIELD_VALUE_FIELDS)
     if unknown:
         msg = (
             f"{where} has keys Kit does not take here: {', '.join(sorted(map(str, unknown)))} "
-            f"({', '.join(_VALUE_KEYS)})"
+            f"({', '.join(CUSTOM_FIELD_VALUE_FIELDS)})"
         )
         raise TypeError(msg)
     return {

@@ -3,10 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Any, Literal
+from typing import Any
 
 from .._converter import Envelope
 from .._http import compact
+from .._kit import (
+    FORM_ADDITION_FIELDS,
+    FORM_STATUSES,
+    FORM_TYPES,
+    SUBSCRIBER_STATUSES,
+    FormStatus,
+    FormType,
+    SubscriberStatus,
+)
 from .._models._write import BulkAccepted, BulkResult, Upserted
 from .._models.forms import Form
 from .._models.subscribers import Subscriber
@@ -22,18 +31,10 @@ from ._base import (
     check_when,
     one_subscriber,
 )
-from .tags import SUBSCRIBER_STATUSES, SubscriberStatus, When
+from .tags import When
 
 __all__ = ["FORM_STATUSES", "FORM_TYPES", "Forms"]
 
-#: Kit's `status` filter of the list of forms.
-FORM_STATUSES = ("active", "archived", "trashed", "all")
-#: Kit's `type` filter: `embed` for forms, `hosted` for landing pages.
-FORM_TYPES = ("embed", "hosted")
-FormStatus = Literal["active", "archived", "trashed", "all"]
-FormType = Literal["embed", "hosted"]
-
-_ADDITION_KEYS = ("form_id", "subscriber_id", "referrer")
 
 LIST = ListEndpoint("/v4/forms", Form, Envelope(at=("forms",)))
 SUBSCRIBERS = ListEndpoint(
@@ -65,8 +66,10 @@ def _addition(item: object, index: int) -> dict[str, Any]:
         msg = f"{where} must be a dict with form_id and subscriber_id, got {item!r}"
         raise TypeError(msg)
     for key in item:
-        if key not in _ADDITION_KEYS:
-            msg = f"{where} has an unknown key {key!r}; Kit's are: {', '.join(_ADDITION_KEYS)}"
+        if key not in FORM_ADDITION_FIELDS:
+            msg = (
+                f"{where} has an unknown key {key!r}; Kit's are: {', '.join(FORM_ADDITION_FIELDS)}"
+            )
             raise TypeError(msg)
     referrer = item.get("referrer")
     return compact(

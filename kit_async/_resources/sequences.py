@@ -3,9 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
 from .._converter import Envelope
+from .._kit import (
+    DELAY_UNITS,
+    SUBSCRIBER_SOURCE_TYPES,
+    SUBSCRIBER_STATUSES,
+    WEEKDAYS,
+    DelayUnit,
+    SubscriberStatus,
+)
 from .._models._write import Upserted
 from .._models.sequences import EmailSequence, SequenceEmail, SubscriberSource
 from .._models.subscribers import Subscriber
@@ -20,23 +28,16 @@ from ._base import (
     check_when,
     one_subscriber,
 )
-from .tags import SUBSCRIBER_STATUSES, SubscriberStatus, When
+from .tags import When
 
 __all__ = [
     "DELAY_UNITS",
-    "SOURCE_TYPES",
+    "SUBSCRIBER_SOURCE_TYPES",
     "WEEKDAYS",
     "SequenceEmailFields",
     "SequenceFields",
     "Sequences",
 ]
-
-#: The days of `send_days`, as Kit spells them.
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-#: A sequence email's `delay_unit`.
-DELAY_UNITS = ("days", "hours")
-#: The `type` of an `exclude_subscriber_sources` entry.
-SOURCE_TYPES = ("tag", "sequence", "form", "segment")
 
 Days = list[str] | tuple[str, ...]
 
@@ -61,7 +62,7 @@ class SequenceEmailFields(TypedDict, total=False):
 
     subject: str
     delay_value: int
-    delay_unit: Literal["days", "hours"]
+    delay_unit: DelayUnit
     preview_text: str | None
     content: str | None
     email_template_id: int | None
@@ -130,7 +131,7 @@ def _source(index: int, source: object) -> dict[str, Any]:
     if not isinstance(source, Mapping) or "type" not in source or "ids" not in source:
         msg = f"{where} must be a SubscriberSource or a dict with type and ids, got {source!r}"
         raise TypeError(msg)
-    check_choice(f"{where}['type']", source["type"], SOURCE_TYPES)
+    check_choice(f"{where}['type']", source["type"], SUBSCRIBER_SOURCE_TYPES)
     ids = source["ids"]
     if not isinstance(ids, list | tuple):
         msg = f"{where}['ids'] must be a list of ids, got {ids!r}"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Literal, TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
 from .._converter import Envelope
+from .._kit import SNIPPET_CREATE_FIELDS, SNIPPET_TYPES, SNIPPET_UPDATE_FIELDS, SnippetType
 from .._models.snippets import Snippet
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from ._base import (
@@ -19,10 +20,6 @@ from ._base import (
 )
 
 __all__ = ["SNIPPET_TYPES", "NewSnippetFields", "SnippetFields", "Snippets"]
-
-#: Kit's two kinds of snippet (`snippet_type`), fixed at creation.
-SNIPPET_TYPES = ("inline", "block")
-SnippetType = Literal["inline", "block"]
 
 LIST = ListEndpoint("/v4/snippets", Snippet, Envelope(at=("snippets",)))
 # Each POST creates another snippet (with its own key): not safe to repeat.
@@ -48,10 +45,6 @@ class SnippetFields(TypedDict, total=False):
     archived: bool
     content: str
     document_attributes: Mapping[str, str]
-
-
-_NEW_FIELDS = ("name", "snippet_type", "content", "document_attributes")
-_FIELDS = ("name", "snippet_type", "archived", "content", "document_attributes")
 
 
 def _document(value: object) -> dict[str, str]:
@@ -198,7 +191,7 @@ class Snippets(Resource):
         print(snippet.key)  # use it in emails as {{ snippet.<key> }}
         ```
         """
-        check_fields("kit.snippets.create()", fields, _NEW_FIELDS)
+        check_fields("kit.snippets.create()", fields, SNIPPET_CREATE_FIELDS)
         for required in ("name", "snippet_type"):
             if required not in fields:
                 msg = f"kit.snippets.create() needs {required}="
@@ -239,7 +232,7 @@ class Snippets(Resource):
         ```
         """
         snippet_id = check_id("id", id)
-        check_fields("kit.snippets.update()", fields, _FIELDS)
+        check_fields("kit.snippets.update()", fields, SNIPPET_UPDATE_FIELDS)
         if not fields:
             msg = "kit.snippets.update() needs at least one field to change"
             raise TypeError(msg)

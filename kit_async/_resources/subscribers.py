@@ -4,10 +4,26 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from .._converter import Envelope
 from .._http import compact
+from .._kit import (
+    COUNTING_MODES,
+    FILTER_CONDITION_TYPES,
+    FILTER_INCLUDES,
+    FILTER_SORT_FIELDS,
+    PINNED_LOCATION_FIELDS,
+    SORT_ORDERS,
+    SUBSCRIBER_INCLUDES,
+    SUBSCRIBER_SORT_FIELDS,
+    SUBSCRIBER_STATES,
+    SUBSCRIBER_STATUSES,
+    CountingMode,
+    SortOrder,
+    SubscriberState,
+    SubscriberStatus,
+)
 from .._models._write import BulkAccepted, BulkResult, Upserted
 from .._models.subscribers import FilteredSubscriber, PinnedLocation, Subscriber, SubscriberStats
 from .._models.tags import Tag
@@ -23,65 +39,14 @@ from ._base import (
     check_text,
     check_when,
 )
-from .tags import SUBSCRIBER_STATUSES, SubscriberStatus
 
 __all__ = ["Subscribers"]
 
 When = datetime | date | str
 Day = date | str
 
-#: The states a subscriber can be created in (Kit's default: active).
-STATES = ("active", "inactive", "bounced", "complained", "cancelled")
-State = Literal["active", "inactive", "bounced", "complained", "cancelled"]
 #: Kit takes at most this many custom fields in one create or update.
 MAX_FIELDS = 140
-
-#: `GET /v4/subscribers`: what `include=` may add, and the sorts.
-LIST_INCLUDES = ("attribution", "tags", "location", "canceled_at")
-LIST_SORT_FIELDS = (
-    "id",
-    "created_at",
-    "updated_at",
-    "cancelled_at",
-    "canceled_at",
-    "engagement__sent",
-    "engagement__opens",
-    "engagement__clicks",
-    "engagement__open_rate",
-    "engagement__click_rate",
-)
-SORT_ORDERS = ("asc", "desc")
-
-#: `POST /v4/subscribers/filter`: the condition types, includes and sorts.
-CONDITION_TYPES = (
-    "opens",
-    "clicks",
-    "sent",
-    "delivered",
-    "subscribed",
-    "subscriber_state",
-    "tags",
-    "attribution",
-    "custom_field",
-    "location",
-)
-FILTER_INCLUDES = ("attribution", "tags", "location", "canceled_at", "stats", "custom_fields")
-FILTER_SORT_FIELDS = (
-    "id",
-    "first_name",
-    "email_address",
-    "created_at",
-    "engagement__sent",
-    "engagement__opens",
-    "engagement__clicks",
-    "engagement__open_rate",
-    "engagement__click_rate",
-    "location__distance",
-)
-COUNTING_MODES = ("raw", "unique_email")
-
-#: A pinned location's fields; updating one replaces all six.
-LOCATION_FIELDS = ("city", "state_province", "country_code", "latitude", "longitude", "timezone")
 
 _SUBSCRIBER = Envelope(at=("subscriber",))
 _PIN = Envelope(at=("subscriber", "location"), context={"subscriber_id": ("subscriber", "id")})
@@ -184,9 +149,9 @@ def _condition(item: object, index: int) -> dict[str, Any]:
         raise TypeError(msg)
     condition = dict(item)
     if "type" not in condition:
-        msg = f"{where} has no 'type' (one of {', '.join(CONDITION_TYPES)})"
+        msg = f"{where} has no 'type' (one of {', '.join(FILTER_CONDITION_TYPES)})"
         raise ValueError(msg)
-    check_choice(f"{where}['type']", condition["type"], CONDITION_TYPES)
+    check_choice(f"{where}['type']", condition["type"], FILTER_CONDITION_TYPES)
     for bound in ("after", "before"):
         if bound in condition:
             condition[bound] = _day(f"{where}[{bound!r}]", condition[bound])
@@ -248,7 +213,7 @@ def _bulk_subscriber(item: object, index: int) -> dict[str, str]:
         {
             "email_address": check_text(f"{where}['email_address']", item.get("email_address")),
             "first_name": _optional_text(f"{where}['first_name']", item.get("first_name")),
-            "state": check_choice(f"{where}['state']", item.get("state"), STATES),
+            "state": check_choice(f"{where}['state']", item.get("state"), SUBSCRIBER_STATES),
         }
     )
 
@@ -266,7 +231,7 @@ class Subscribers(Resource):
         updated_after: When | None = None,
         updated_before: When | None = None,
         sort_field: str | None = None,
-        sort_order: Literal["asc", "desc"] | None = None,
+        sort_order: SortOrder | None = None,
         include: Iterable[str] | None = None,
         slim: bool = False,
         per_page: int = MAX_PER_PAGE,
@@ -317,8 +282,8 @@ class Subscribers(Resource):
         ```
         """
         status_value = check_choice("status", status, SUBSCRIBER_STATUSES)
-        sort = check_choice("sort_field", sort_field, LIST_SORT_FIELDS)
-        includes = _comma_list("include", include, LIST_INCLUDES)
+        sort = check_choice("sort_field", sort_field, SUBSCRIBER_SORT_FIELDS)
+        includes = _comma_list("include", include, SUBSCRIBER_INCLUDES)
         emails = _comma_list("email_address", email_address)
         if status_value != "cancelled":
             if sort in ("cancelled_at", "canceled_at"):
@@ -369,7 +334,7 @@ class Subscribers(Resource):
         email_address: str,
         *,
         first_name: str | None = None,
-        state: State | None = None,
+        state: SubscriberState | None = None,
         fields: Mapping[str, str] | None = None,
     ) -> Upserted[Subscriber]:
         """Create a subscriber, or update the one with that address (`POST /v4/subscribers`).
@@ -404,7 +369,7 @@ class Subscribers(Resource):
             {
                 "email_address": check_text("email_address", email_address),
                 "first_name": _optional_text("first_name", first_name),
-                "state": check_choice("state", state, STATES),
+                "state": check_choice("state", state, SUBSCRIBER_STATES),
                 "fields": _fields(fields),
             }
         )
@@ -543,10 +508,10 @@ class Subscribers(Resource):
         self,
         conditions: Iterable[Mapping[str, Any]],
         *,
-        counting_mode: Literal["raw", "unique_email"] | None = None,
+        counting_mode: CountingMode | None = None,
         include: Iterable[str | Mapping[str, Any]] = (),
         sort_field: str | None = None,
-        sort_order: Literal["asc", "desc"] | None = None,
+        sort_order: SortOrder | None = None,
         per_page: int = MAX_PER_PAGE,
         after: str | None = None,
         before: str | None = None,
@@ -766,7 +731,7 @@ class Subscribers(Resource):
             "longitude": longitude,
             "timezone": timezone,
         }
-        missing = [name for name in LOCATION_FIELDS if given[name] is None]
+        missing = [name for name in PINNED_LOCATION_FIELDS if given[name] is None]
         if missing:
             msg = (
                 f"update_location replaces the whole pin: {', '.join(missing)} must be given "

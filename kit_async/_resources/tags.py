@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import Any
 
 from .._converter import Envelope
 from .._http import compact
+from .._kit import SUBSCRIBER_STATUSES, SubscriberStatus
 from .._models._write import BulkAccepted, BulkResult, Upserted
 from .._models.subscribers import Subscriber
 from .._models.tags import Tag
@@ -27,9 +28,6 @@ from ._base import (
 
 __all__ = ["SUBSCRIBER_STATUSES", "Tags"]
 
-#: Kit's `status` filter of the lists of subscribers.
-SUBSCRIBER_STATUSES = ("active", "inactive", "bounced", "complained", "cancelled", "all")
-SubscriberStatus = Literal["active", "inactive", "bounced", "complained", "cancelled", "all"]
 When = datetime | date | str
 
 LIST = ListEndpoint("/v4/tags", Tag, Envelope(at=("tags",)))

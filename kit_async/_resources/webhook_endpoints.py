@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from typing import Literal
 
 from .._converter import Envelope
+from .._kit import WEBHOOK_ENDPOINT_STATUSES, WebhookEndpointStatus
 from .._models.webhook_endpoints import WebhookEndpoint
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from ._base import (
@@ -18,11 +18,7 @@ from ._base import (
     check_url,
 )
 
-__all__ = ["ENDPOINT_STATUSES", "WebhookEndpoints"]
-
-#: Kit's states of a webhook endpoint (`disabled`: deliveries paused).
-ENDPOINT_STATUSES = ("active", "disabled")
-EndpointStatus = Literal["active", "disabled"]
+__all__ = ["WEBHOOK_ENDPOINT_STATUSES", "WebhookEndpoints"]
 
 _ONE = Envelope(at=("webhook_endpoint",))
 
@@ -91,7 +87,7 @@ class WebhookEndpoints(Resource):
     def list(
         self,
         *,
-        status: EndpointStatus | None = None,
+        status: WebhookEndpointStatus | None = None,
         per_page: int = MAX_PER_PAGE,
         after: str | None = None,
         before: str | None = None,
@@ -117,7 +113,7 @@ class WebhookEndpoints(Resource):
         return LIST.paginate(
             self._transport,
             params={
-                "status": check_choice("status", status, ENDPOINT_STATUSES),
+                "status": check_choice("status", status, WEBHOOK_ENDPOINT_STATUSES),
                 "include_total_count": include_total_count or None,
             },
             per_page=per_page,
@@ -193,7 +189,7 @@ class WebhookEndpoints(Resource):
         name: str | None = None,
         url: str | None = None,
         description: str | None = None,
-        status: EndpointStatus | None = None,
+        status: WebhookEndpointStatus | None = None,
         events: Iterable[str] | None = None,
     ) -> WebhookEndpoint:
         """Change some of an endpoint's settings (`PATCH /v4/webhook_endpoints/{id}`).
@@ -238,7 +234,7 @@ class WebhookEndpoints(Resource):
         if description is not None:
             body["description"] = check_text("description", description, allow_empty=True)
         if status is not None:
-            body["status"] = check_choice("status", status, ENDPOINT_STATUSES)
+            body["status"] = check_choice("status", status, WEBHOOK_ENDPOINT_STATUSES)
         if events is not None:
             body["events"] = _check_events(events)
         if not body:

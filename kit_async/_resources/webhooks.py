@@ -3,36 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from types import MappingProxyType
 from typing import Any
 
 from .._converter import Envelope
+from .._kit import LEGACY_EVENTS
 from .._models.webhooks import LegacyWebhook
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from ._base import Endpoint, NoContent, Resource, check_id, check_text, check_url
 
 __all__ = ["LEGACY_EVENTS", "LegacyWebhooks"]
 
-#: Kit's legacy event types, and the key each one needs in `event` (`None`: none).
-LEGACY_EVENTS: Mapping[str, str | None] = MappingProxyType(
-    {
-        "subscriber.subscriber_activate": None,
-        "subscriber.subscriber_unsubscribe": None,
-        "subscriber.subscriber_bounce": None,
-        "subscriber.subscriber_complain": None,
-        "subscriber.form_subscribe": "form_id",
-        "subscriber.course_subscribe": "sequence_id",
-        "subscriber.course_complete": "sequence_id",
-        "subscriber.link_click": "initiator_value",
-        "subscriber.product_purchase": "product_id",
-        "subscriber.tag_add": "tag_id",
-        "subscriber.tag_remove": "tag_id",
-        "purchase.purchase_create": None,
-        "custom_field.field_created": None,
-        "custom_field.field_deleted": None,
-        "custom_field.field_value_updated": "custom_field_id",
-    }
-)
 # Kit's 2026 description requires these in `event`, null when unused, as its own example sends.
 _ALWAYS_SENT = ("form_id", "tag_id", "sequence_id", "product_id", "initiator_value")
 _IDS = frozenset({*_ALWAYS_SENT, "custom_field_id"})

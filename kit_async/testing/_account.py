@@ -18,6 +18,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from .._kit import SUBSCRIBER_STATES
 from ._records import (
     Broadcast,
     CustomField,
@@ -38,7 +39,6 @@ from ._records import (
 
 __all__ = ["Account"]
 
-SUBSCRIBER_STATES = ("active", "inactive", "bounced", "complained", "cancelled")
 # How long a rotated webhook secret keeps verifying (Kit's example: one day).
 ROTATION_OVERLAP = timedelta(days=1)
 # Kit's API serves email stats of the last 5 years only (from 2026-10-15).

@@ -10,6 +10,8 @@ from typing import Any
 
 import attrs
 
+from .._kit import WEEKDAYS
+
 __all__ = [
     "Broadcast",
     "CustomField",
@@ -28,7 +30,6 @@ __all__ = [
     "WebhookEndpoint",
 ]
 
-WEEKDAYS = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
 SENT_STATUSES = frozenset({"sending", "completed", "aborted"})
 
 

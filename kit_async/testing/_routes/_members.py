@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from aiohttp import web
 
+from ..._kit import SUBSCRIBER_STATUSES
 from .. import _paging
 from .._records import Subscriber
 from .._wire import json_response
@@ -17,16 +18,14 @@ from ._shapes import subscriber
 if TYPE_CHECKING:
     from .._fakekit import FakeKit
 
-__all__ = ["STATUSES", "members", "with_status"]
+__all__ = ["members", "with_status"]
 
 L = TypeVar("L")
-
-STATUSES = ("active", "inactive", "bounced", "complained", "cancelled", "all")
 
 
 def with_status(query: Mapping[str, str]) -> Callable[[Subscriber], bool]:
     """Kit's `status` filter of subscriber lists (`active` unless told otherwise)."""
-    status = choice(query.get("status", "active"), "status", STATUSES)
+    status = choice(query.get("status", "active"), "status", SUBSCRIBER_STATUSES)
     return lambda record: status in {"all", record.state}
 
 

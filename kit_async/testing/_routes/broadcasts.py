@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from aiohttp import web
 
+from ..._kit import BROADCAST_FILTER_GROUPS, BROADCAST_STATUSES
 from .. import _paging
 from .._account import RETENTION, Account, generated_click
 from .._records import Broadcast
@@ -18,7 +19,6 @@ from ._shapes import iso
 if TYPE_CHECKING:
     from .._fakekit import FakeKit
 
-STATUSES = ("draft", "scheduled", "sending", "completed", "aborted")
 _SLIM_DROPS = ("content", "public_url", "email_address", "email_template", "subscriber_filter")
 _SINGLE_GROUP = "Only a single filter group is supported. Use one of `all`, `any`, or `none`."
 _TEXT_FIELDS = ("content", "description", "preview_text", "subject", "thumbnail_alt")
@@ -63,7 +63,7 @@ def _sent_at(broadcast: Broadcast) -> Any:
 
 def _filtered(kit: FakeKit, query: Any) -> list[Broadcast]:
     """The broadcasts the list filters keep, newest first."""
-    status = choice(query.get("status"), "status", STATUSES)
+    status = choice(query.get("status"), "status", BROADCAST_STATUSES)
     after = moment(query.get("sent_after"), "sent_after")
     before = moment(query.get("sent_before"), "sent_before")
     chosen = []
@@ -98,7 +98,7 @@ def _subscriber_filter(value: Any) -> list[dict[str, Any]]:
         for kind, conditions in group.items()
         if conditions is not None
     ]
-    if len(groups) != 1 or next(iter(groups[0])) not in {"all", "any", "none"}:
+    if len(groups) != 1 or next(iter(groups[0])) not in BROADCAST_FILTER_GROUPS:
         raise Refused(_SINGLE_GROUP)
     return groups
 

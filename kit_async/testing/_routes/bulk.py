@@ -16,7 +16,8 @@ from urllib.parse import urlsplit
 
 from aiohttp import web
 
-from .._account import SUBSCRIBER_STATES, Account
+from ..._kit import SUBSCRIBER_STATES
+from .._account import Account
 from .._records import FormSubscription
 from .._wire import Refused, json_response
 from ._input import choice, json_body

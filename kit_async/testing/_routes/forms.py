@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from ..._kit import FORM_STATUSES, FORM_TYPES
 from .. import _paging
 from .._account import Account
 from .._records import Form, FormSubscription, Subscriber
@@ -17,9 +18,6 @@ from ._shapes import iso, referrer_utm, subscriber
 
 if TYPE_CHECKING:
     from .._fakekit import FakeKit
-
-STATUSES = ("active", "archived", "trashed", "all")
-TYPES = ("embed", "hosted")
 
 
 def render(account: Account, form: Form, *, count: bool = False) -> dict[str, Any]:
@@ -52,8 +50,8 @@ def subscription(link: FormSubscription) -> dict[str, Any]:
 async def list_forms(kit: FakeKit, request: web.Request) -> web.Response:
     """`GET /v4/forms`: active ones by default; `status`, `type`, `include=subscriber_count`."""
     query = request.query
-    status = choice(query.get("status", "active"), "status", STATUSES)
-    kind = choice(query.get("type"), "type", TYPES)
+    status = choice(query.get("status", "active"), "status", FORM_STATUSES)
+    kind = choice(query.get("type"), "type", FORM_TYPES)
     count = "subscriber_count" in includes(query, ("subscriber_count",))
     account = kit.account
     forms = [

@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from aiohttp import web
 
+from ..._kit import DELAY_UNITS
 from .. import _paging
 from .._account import Account
 from .._records import Sequence, SequenceEmail
@@ -19,7 +20,6 @@ from .sequences import weekdays
 if TYPE_CHECKING:
     from .._fakekit import FakeKit
 
-_UNITS = ("days", "hours")
 _STATS = (
     "recipients",
     "opens",
@@ -85,7 +85,7 @@ def _apply(email: SequenceEmail, body: Mapping[str, Any]) -> None:
         assert value is not None
         email.delay_value = value
     if "delay_unit" in body:
-        unit = choice(body.get("delay_unit"), "delay_unit", _UNITS)
+        unit = choice(body.get("delay_unit"), "delay_unit", DELAY_UNITS)
         if unit is None:
             raise Refused("delay_unit must be one of: days, hours")
         email.delay_unit = unit

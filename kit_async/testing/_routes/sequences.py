@@ -11,9 +11,10 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from aiohttp import web
 
+from ..._kit import SUBSCRIBER_SOURCE_TYPES, WEEKDAYS
 from .. import _paging
 from .._account import Account
-from .._records import WEEKDAYS, Sequence, Subscriber
+from .._records import Sequence, Subscriber
 from .._wire import NotFound, Refused, json_response, no_content
 from ._input import boolean, get_or_404, includes, integer, json_body, path_id, text
 from ._members import members
@@ -24,7 +25,6 @@ from .subscribers import check_email
 if TYPE_CHECKING:
     from .._fakekit import FakeKit
 
-_SOURCE_TYPES = ("tag", "sequence", "form", "segment")
 _STATS = (
     "recipients",
     "opens",
@@ -81,7 +81,7 @@ def weekdays(value: Any, name: str = "send_days") -> list[str]:
 
 def _sources(value: Any) -> list[dict[str, Any]]:
     message = "exclude_subscriber_sources must be a list of {type, ids}, type one of: " + ", ".join(
-        _SOURCE_TYPES
+        SUBSCRIBER_SOURCE_TYPES
     )
     if not isinstance(value, list):
         raise Refused(message)
@@ -89,7 +89,7 @@ def _sources(value: Any) -> list[dict[str, Any]]:
     for source in value:
         if (
             not isinstance(source, dict)
-            or source.get("type") not in _SOURCE_TYPES
+            or source.get("type") not in SUBSCRIBER_SOURCE_TYPES
             or not isinstance(source.get("ids"), list)
             or not all(isinstance(i, int) and not isinstance(i, bool) for i in source["ids"])
         ):

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import attrs
 from aiohttp import web
 
+from ..._kit import SNIPPET_TYPES
 from .. import _paging
 from .._account import Account, snippet_key
 from .._records import Snippet
@@ -20,7 +21,6 @@ from ._shapes import iso
 if TYPE_CHECKING:
     from .._fakekit import FakeKit
 
-TYPES = ("inline", "block")
 _CHANGED = "snippet_type cannot be changed"
 _BLANK = {
     "inline": "content can't be blank",
@@ -95,7 +95,7 @@ async def list_snippets(kit: FakeKit, request: web.Request) -> web.Response:
     """`GET /v4/snippets`: unarchived ones unless `archived=true`; `snippet_type` filter."""
     query = request.query
     archived = flag(query, "archived")
-    kind = choice(query.get("snippet_type"), "snippet_type", TYPES)
+    kind = choice(query.get("snippet_type"), "snippet_type", SNIPPET_TYPES)
     content = flag(query, "include_content")
     account = kit.account
     snippets = [
@@ -117,7 +117,7 @@ async def create_snippet(kit: FakeKit, request: web.Request) -> web.Response:
     body = await json_body(request)
     account = kit.account
     name = text(body, "name", required="name can't be blank")
-    kind = choice(body.get("snippet_type"), "snippet_type", TYPES)
+    kind = choice(body.get("snippet_type"), "snippet_type", SNIPPET_TYPES)
     if name is None or kind is None:
         raise Refused("snippet_type must be one of: inline, block")
     content, value_html = text(body, "content", strip=False), _value_html(body)

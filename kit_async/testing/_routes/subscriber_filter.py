@@ -14,6 +14,14 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from ..._kit import (
+    COUNTING_MODES,
+    FILTER_COMPARISONS,
+    FILTER_CONDITION_TYPES,
+    FILTER_INCLUDES,
+    FILTER_SORT_FIELDS,
+    SORT_ORDERS,
+)
 from .. import _paging
 from .._account import RETENTION, Account
 from .._records import Subscriber
@@ -29,37 +37,6 @@ if TYPE_CHECKING:
 Condition = Callable[[Subscriber], bool]
 
 _ENGAGEMENT = ("opens", "clicks", "sent", "delivered")
-_TYPES = (
-    *_ENGAGEMENT,
-    "subscribed",
-    "subscriber_state",
-    "tags",
-    "attribution",
-    "custom_field",
-    "location",
-)
-_INCLUDES = ("attribution", "tags", "location", "canceled_at", "stats", "custom_fields")
-_SORT_FIELDS = (
-    "id",
-    "first_name",
-    "email_address",
-    "created_at",
-    "engagement__sent",
-    "engagement__opens",
-    "engagement__clicks",
-    "engagement__open_rate",
-    "engagement__click_rate",
-    "location__distance",
-)
-_COMPARISONS = (
-    "is",
-    "contains",
-    "has_value",
-    "greater_than",
-    "greater_than_or_equal",
-    "less_than",
-    "less_than_or_equal",
-)
 _MILES_PER_DEGREE = 69.0
 
 
@@ -151,7 +128,7 @@ def _attribution(account: Account, condition: Mapping[str, Any]) -> Condition:
 def _custom_field(condition: Mapping[str, Any]) -> Condition:
     # An unknown field matches nobody (no subscriber has a value for it).
     field_id: Any = condition.get("subscriber_custom_field_id")
-    comparison = choice(condition.get("comparison", "is"), "comparison", _COMPARISONS)
+    comparison = choice(condition.get("comparison", "is"), "comparison", FILTER_COMPARISONS)
     wanted = condition.get("value")
 
     def matches(record: Subscriber) -> bool:
@@ -202,9 +179,9 @@ def _location(condition: Mapping[str, Any]) -> Condition:
 def _condition(account: Account, condition: Any) -> Condition:
     if not isinstance(condition, dict):
         raise Refused("each condition of all must be an object")
-    kind = choice(condition.get("type"), "type", _TYPES)
+    kind = choice(condition.get("type"), "type", FILTER_CONDITION_TYPES)
     if kind is None:
-        raise Refused(f"each condition needs a type, one of: {', '.join(_TYPES)}")
+        raise Refused(f"each condition needs a type, one of: {', '.join(FILTER_CONDITION_TYPES)}")
     if kind in _ENGAGEMENT:
         for name in ("after", "before"):
             moment(condition.get(name), name)
@@ -257,7 +234,7 @@ def _includes(kit: FakeKit, body: Mapping[str, Any]) -> dict[str, Mapping[str, A
         raise Refused('include must be a list of objects such as {"type": "tags"}')
     wanted = {}
     for item in given:
-        kind = choice(item.get("type"), "include[].type", _INCLUDES)
+        kind = choice(item.get("type"), "include[].type", FILTER_INCLUDES)
         if kind == "stats" and isinstance(item.get("range"), dict):
             earliest = kit.account.clock() - RETENTION
             for name in ("start", "end"):
@@ -291,9 +268,9 @@ async def filter_subscribers(kit: FakeKit, request: web.Request) -> web.Response
         raise Refused("all must be a list of conditions")
     account = kit.account
     checks = [_condition(account, condition) for condition in conditions]
-    choice(body.get("counting_mode"), "counting_mode", ("raw", "unique_email"))
+    choice(body.get("counting_mode"), "counting_mode", COUNTING_MODES)
     wanted = _includes(kit, body)
-    sort_field = choice(body.get("sort_field", "created_at"), "sort_field", _SORT_FIELDS)
+    sort_field = choice(body.get("sort_field", "created_at"), "sort_field", FILTER_SORT_FIELDS)
     if sort_field == "location__distance":
         located = [c for c in conditions if c.get("type") == "location"]
         if not located:
@@ -313,7 +290,7 @@ async def filter_subscribers(kit: FakeKit, request: web.Request) -> web.Response
     else:
         order = body.get("sort_order", "desc")
         key = _sort_key(sort_field or "created_at")
-    choice(order, "sort_order", ("asc", "desc"))
+    choice(order, "sort_order", SORT_ORDERS)
     chosen = [r for r in account.subscribers.values() if all(check(r) for check in checks)]
     chosen.sort(key=key, reverse=order == "desc")
     query: dict[str, str] = {

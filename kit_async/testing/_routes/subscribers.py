@@ -9,8 +9,15 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from ..._kit import (
+    PINNED_LOCATION_FIELDS,
+    SORT_ORDERS,
+    SUBSCRIBER_INCLUDES,
+    SUBSCRIBER_SORT_FIELDS,
+    SUBSCRIBER_STATES,
+)
 from .. import _paging
-from .._account import RETENTION, SUBSCRIBER_STATES, Account
+from .._account import RETENTION, Account
 from .._records import Subscriber
 from .._wire import Refused, json_response, no_content
 from ._input import (
@@ -32,18 +39,6 @@ if TYPE_CHECKING:
     from .._fakekit import FakeKit
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_SORT_FIELDS = (
-    "id",
-    "created_at",
-    "updated_at",
-    "cancelled_at",
-    "canceled_at",
-    "engagement__sent",
-    "engagement__opens",
-    "engagement__clicks",
-    "engagement__open_rate",
-    "engagement__click_rate",
-)
 _ENGAGEMENT = {
     "engagement__sent": "sent",
     "engagement__opens": "opened",
@@ -51,7 +46,6 @@ _ENGAGEMENT = {
     "engagement__open_rate": "open_rate",
     "engagement__click_rate": "click_rate",
 }
-_INCLUDES = ("attribution", "tags", "location", "canceled_at")
 _ATTRIBUTION = (
     "referrer",
     "utm_source",
@@ -135,9 +129,9 @@ async def list_subscribers(kit: FakeKit, request: web.Request) -> web.Response:
     query = request.query
     keep = with_status(query)
     status = query.get("status", "active")
-    sort_field = choice(query.get("sort_field", "id"), "sort_field", _SORT_FIELDS) or "id"
-    order = choice(query.get("sort_order", "desc"), "sort_order", ("asc", "desc"))
-    wanted = includes(query, _INCLUDES)
+    sort_field = choice(query.get("sort_field", "id"), "sort_field", SUBSCRIBER_SORT_FIELDS) or "id"
+    order = choice(query.get("sort_order", "desc"), "sort_order", SORT_ORDERS)
+    wanted = includes(query, SUBSCRIBER_INCLUDES)
     emails = {e.strip().lower() for e in query.get("email_address", "").split(",") if e.strip()}
     if sort_field in {"cancelled_at", "canceled_at"} and status != "cancelled":
         raise Refused(f"The status param must be `cancelled` if sort_field is `{sort_field}`")
@@ -280,13 +274,9 @@ async def stats_of_subscriber(kit: FakeKit, request: web.Request) -> web.Respons
 
 # -- the pinned location --------------------------------------------------------------------
 
-_PIN = {
-    "city": "City",
-    "state_province": "State province",
-    "country_code": "Country code",
-    "latitude": "Latitude",
-    "longitude": "Longitude",
-    "timezone": "Timezone",
+# Each field, and its name in Kit's "... can't be blank" ("State province").
+_PIN: dict[str, str] = {
+    name: name.replace("_", " ").capitalize() for name in PINNED_LOCATION_FIELDS
 }
 
 

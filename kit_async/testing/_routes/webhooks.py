@@ -10,6 +10,7 @@ from urllib.parse import urlsplit
 import attrs
 from aiohttp import web
 
+from ..._kit import LEGACY_EVENTS, WEBHOOK_ENDPOINT_STATUSES, WEBHOOK_EVENT_TYPES
 from .. import _paging
 from .._account import ROTATION_OVERLAP, Account, webhook_secret
 from .._records import LegacyWebhook, WebhookEndpoint
@@ -21,56 +22,6 @@ from ._shapes import iso
 if TYPE_CHECKING:
     from .._fakekit import FakeKit
 
-#: The event types webhook endpoints deliver, and those Kit has announced.
-EVENT_TYPES = (
-    "subscriber.created",
-    "subscriber.activated",
-    "subscriber.unsubscribed",
-    "subscriber.bounced",
-    "subscriber.complained",
-    "subscriber.subscribed_to_form",
-    "subscriber.added_to_sequence",
-    "subscriber.sequence_completed",
-    "subscriber.tag_added",
-    "subscriber.tag_removed",
-    "subscriber.custom_field_value_updated",
-    "subscriber.product_purchased",
-    "subscriber.link_clicked",
-    "subscriber.email_opened",
-    "tag.created",
-    "tag.deleted",
-    "custom_field.created",
-    "custom_field.deleted",
-    "sequence.created",
-    "sequence.deleted",
-    "sequence.published",
-    "sequence.disabled",
-    "broadcast.created",
-    "broadcast.sent",
-    "broadcast.deleted",
-    "post.published",
-    "landing_page.created",
-    "landing_page.deleted",
-)
-ENDPOINT_STATUSES = ("active", "disabled")
-#: Legacy event names and the parameter each needs (`None`: none).
-LEGACY_EVENTS: dict[str, str | None] = {
-    "subscriber.subscriber_activate": None,
-    "subscriber.subscriber_unsubscribe": None,
-    "subscriber.subscriber_bounce": None,
-    "subscriber.subscriber_complain": None,
-    "subscriber.form_subscribe": "form_id",
-    "subscriber.course_subscribe": "sequence_id",
-    "subscriber.course_complete": "sequence_id",
-    "subscriber.link_click": "initiator_value",
-    "subscriber.product_purchase": "product_id",
-    "subscriber.tag_add": "tag_id",
-    "subscriber.tag_remove": "tag_id",
-    "purchase.purchase_create": None,
-    "custom_field.field_created": None,
-    "custom_field.field_deleted": None,
-    "custom_field.field_value_updated": "custom_field_id",
-}
 _APP_ONLY = "This webhook endpoint was created by an app: only that app can change or delete it"
 _IN_OVERLAP = "The previous signing secret is still within its rotation window."
 
@@ -123,7 +74,7 @@ def _url(kit: FakeKit, body: Mapping[str, Any]) -> str:
 def _events(value: Any) -> list[str]:
     if not isinstance(value, list) or not value:
         raise Refused("events can't be blank")
-    unknown = [event for event in value if event not in EVENT_TYPES]
+    unknown = [event for event in value if event not in WEBHOOK_EVENT_TYPES]
     if unknown:
         raise Refused(*(f"Unknown event type: {event}" for event in unknown))
     return sorted(set(value))
@@ -138,7 +89,7 @@ def _endpoint(kit: FakeKit, request: web.Request, *, changing: bool = False) -> 
 
 async def list_endpoints(kit: FakeKit, request: web.Request) -> web.Response:
     """`GET /v4/webhook_endpoints`: newest first; `status` filter."""
-    status = choice(request.query.get("status"), "status", ENDPOINT_STATUSES)
+    status = choice(request.query.get("status"), "status", WEBHOOK_ENDPOINT_STATUSES)
     account = kit.account
     endpoints = [
         account.webhook_endpoints[i]
@@ -190,7 +141,9 @@ async def update_endpoint(kit: FakeKit, request: web.Request) -> web.Response:
     if "events" in body:
         changes["events"] = _events(body["events"])
     if "status" in body:
-        changes["status"] = choice(body["status"], "status", ENDPOINT_STATUSES) or endpoint.status
+        changes["status"] = (
+            choice(body["status"], "status", WEBHOOK_ENDPOINT_STATUSES) or endpoint.status
+        )
     for name in ("name", "description"):
         if name in body:
             changes[name] = text(body, name)
