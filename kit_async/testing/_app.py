@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import attrs
 from aiohttp import web
 
-from ._faults import Handler, misbehave, take_fault
+from ._faults import CutAnswer, Handler, misbehave, take_fault
 from ._routes import ROUTES, Route
 from ._wire import Refused, errors
 
@@ -39,7 +39,7 @@ class RecordedRequest:
     path: str
     query: Mapping[str, str]
     at: float  # time.monotonic() on arrival
-    status: int
+    status: int  # 0 when the connection was cut before a complete answer ("reset")
 
 
 def make_app(kit: FakeKit) -> web.Application:
@@ -98,7 +98,11 @@ class _Gate:
                 answering.discard(task)
         self.kit.requests.append(
             RecordedRequest(
-                request.method, request.path, dict(request.query), arrived, response.status
+                request.method,
+                request.path,
+                dict(request.query),
+                arrived,
+                0 if isinstance(response, CutAnswer) else response.status,
             )
         )
         return response
