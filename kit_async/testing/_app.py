@@ -33,13 +33,22 @@ _PARAMETER = re.compile(r"\{(\w+)\}")
 
 @attrs.frozen
 class RecordedRequest:
-    """A request `FakeKit` received, for tests to inspect."""
+    """A request `FakeKit` received, for tests to inspect.
+
+    Attributes:
+        method: The HTTP method.
+        path: The path, without the query.
+        query: The query parameters.
+        at: `time.monotonic()` when it arrived.
+        status: The status answered; `0` when the connection was cut before a
+            complete answer (a `"reset"` fault), so the client got none.
+    """
 
     method: str
     path: str
     query: Mapping[str, str]
-    at: float  # time.monotonic() on arrival
-    status: int  # 0 when the connection was cut before a complete answer ("reset")
+    at: float
+    status: int
 
 
 def make_app(kit: FakeKit) -> web.Application:
