@@ -41,6 +41,7 @@ from .errors import (
 if TYPE_CHECKING:
     from ._auth import TokenSet
     from ._client import DEFAULT_BASE_URL, KitClient
+    from ._converter import to_jsonable
     from ._fanout import BroadcastPage, ClickStream, FanOutStream, KeyedPage
     from ._models import (
         Account,
@@ -160,6 +161,7 @@ __all__ = [
     "Upserted",
     "WebhookEndpoint",
     "__version__",
+    "to_jsonable",
 ]
 
 # The other public names are imported on first use (PEP 562), so that
@@ -169,6 +171,7 @@ _MODULE_OF: dict[str, str] = {
     "TokenSet": "._auth",
     "DEFAULT_BASE_URL": "._client",
     "KitClient": "._client",
+    "to_jsonable": "._converter",
     "BroadcastPage": "._fanout",
     "ClickStream": "._fanout",
     "FanOutStream": "._fanout",

@@ -19,7 +19,7 @@ from __future__ import annotations
 import json
 import typing
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any, TypeVar
 
 import attrs
@@ -27,6 +27,13 @@ import cattrs
 from cattrs.errors import AttributeValidationNote, BaseValidationError, IterableValidationNote
 
 from ._models import Pagination
+from ._models._frozen import (
+    FrozenDict,
+    freeze,
+    freeze_mapping,
+    freeze_mapping_or_none,
+    freeze_tuple,
+)
 from ._models._ids import IdText
 from .errors import ResponseValidationError
 
@@ -47,6 +54,7 @@ __all__ = [
     "parse_body",
     "read_items",
     "read_object",
+    "to_jsonable",
 ]
 
 
@@ -80,14 +88,19 @@ def _structure_datetime(value: Any, _: type[Any]) -> datetime:
     if not isinstance(value, str):
         msg = f"expected an ISO 8601 string, got {type(value).__name__}"
         raise TypeError(msg)
-    return datetime.fromisoformat(value)
+    parsed = datetime.fromisoformat(value)
+    # Kit writes UTC times with `Z`; one without an offset is UTC too, so that
+    # no naive datetime sits beside aware ones (comparing them would raise).
+    return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
 
 
-def _structure_dict(value: Any, _: type[Any]) -> dict[str, Any]:
-    if not isinstance(value, dict):
-        msg = f"expected object, got {type(value).__name__}"
-        raise TypeError(msg)
-    return value
+def _is_mapping(kind: Any) -> bool:
+    return typing.get_origin(kind) is Mapping
+
+
+def _structure_any(value: Any, _: Any) -> Any:
+    # Free-form JSON (`SnippetDocument.value`): kept as sent, read-only.
+    return freeze(value)
 
 
 def _structure_id_text(value: Any, _: type[Any]) -> int:
@@ -120,8 +133,54 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
     conv.register_structure_hook(float, _structure_float)
     conv.register_structure_hook_func(lambda t: t == IdText, _structure_id_text)
     conv.register_structure_hook(datetime, _structure_datetime)
-    conv.register_structure_hook_func(lambda t: t == dict[str, Any], _structure_dict)
+
+    def structure_mapping(value: Any, kind: Any) -> FrozenDict:
+        # A JSON object Kit sends as it is (`Subscriber.fields`): read-only.
+        if not isinstance(value, dict):
+            msg = f"expected object, got {type(value).__name__}"
+            raise TypeError(msg)
+        _, held = typing.get_args(kind)
+        if held is Any:
+            return freeze_mapping(value)
+        structure = conv.get_structure_hook(held)
+        return FrozenDict({key: structure(item, held) for key, item in value.items()})
+
+    conv.register_structure_hook_func(_is_mapping, structure_mapping)
+    conv.register_structure_hook_func(lambda t: t is Any, _structure_any)
+    _register_unstructure(conv)
     return conv
+
+
+def _unstructure_datetime(value: datetime) -> str:
+    if value.tzinfo is None:  # built by hand: UTC, as the converter reads such times
+        value = value.replace(tzinfo=UTC)
+    return value.isoformat()
+
+
+def _register_unstructure(conv: cattrs.Converter) -> None:
+    """What `to_jsonable` makes of each kind of value: JSON types only."""
+
+    def many(value: Any) -> list[Any]:
+        unstructure = conv.unstructure
+        return [unstructure(item) for item in value]
+
+    def mapping(value: Any) -> dict[str, Any]:
+        unstructure = conv.unstructure
+        return {str(key): unstructure(item) for key, item in value.items()}
+
+    def is_many(kind: Any) -> bool:
+        kind = typing.get_origin(kind) or kind
+        return isinstance(kind, type) and issubclass(kind, tuple | list | set | frozenset)
+
+    def is_mapping(kind: Any) -> bool:
+        kind = typing.get_origin(kind) or kind
+        return isinstance(kind, type) and issubclass(kind, Mapping)
+
+    conv.register_unstructure_hook(datetime, _unstructure_datetime)
+    # By each value's own type, whatever the field says (`Page.items` is `tuple[T, ...]`).
+    conv.register_unstructure_hook_func(is_many, many)
+    conv.register_unstructure_hook_func(is_mapping, mapping)
+    conv.register_unstructure_hook_func(lambda t: t is Any, conv.unstructure)
 
 
 _PRIMITIVES = (int, str, bool, float)
@@ -447,7 +506,11 @@ def _fast_decoder() -> Any:
         return None
     from ._fast import FastDecoder
 
-    return FastDecoder({datetime: _structure_datetime, IdText: _structure_id_text})
+    return FastDecoder(
+        {datetime: _structure_datetime, IdText: _structure_id_text},
+        converter.structure,
+        frozenset({freeze, freeze_mapping, freeze_mapping_or_none, freeze_tuple}),
+    )
 
 
 #: msgspec straight from bytes into the models (`None` without the extra).
@@ -474,3 +537,42 @@ def read_object(content: bytes, model: type[T], envelope: Envelope, *, method: s
             return decoded  # type: ignore[no-any-return]
     body = parse_body(content, method=method, path=path)
     return decode_object(body, model, envelope, method=method, path=path)
+
+
+def to_jsonable(value: Any) -> Any:
+    """A model (or models) as plain JSON data, ready for `json.dumps` or a web framework.
+
+    Takes any kit-async model, a `Page`, or a list, tuple or dict of them (and
+    plain JSON values), and returns only dicts, lists, `str`, `int`,
+    `float`, `bool` and `None`: a model becomes a dict keyed by Kit's own
+    field names, a tuple a list, a datetime an ISO 8601 string with its
+    offset (`2023-02-17T11:43:55+00:00`). Decoding the result as Kit's body
+    gives back an equal model. Every field is included, even the ones
+    `repr()` hides: `WebhookEndpoint.secret` (set only by `create()` and
+    `rotate_secret()`) and `TokenSet`'s tokens.
+
+    Args:
+        value: What to convert.
+
+    Returns:
+        New plain data: changing it changes no model.
+
+    Example:
+        ```python
+        import json
+        from datetime import UTC, datetime
+
+        import kit_async
+
+        tag = kit_async.Tag(id=5, name="VIP", created_at=datetime(2026, 7, 29, tzinfo=UTC))
+        assert kit_async.to_jsonable(tag) == {
+            "id": 5,
+            "name": "VIP",
+            "created_at": "2026-07-29T00:00:00+00:00",
+            "tagged_at": None,
+            "subscriber_count": None,
+        }
+        json.dumps(kit_async.to_jsonable([tag]))  # FastAPI: return kit_async.to_jsonable(x)
+        ```
+    """
+    return converter.unstructure(value)

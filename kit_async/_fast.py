@@ -12,8 +12,10 @@ To decode exactly as the converter does, msgspec decodes into a *stand-in*
 where the converter's rules differ from msgspec's:
 
 - A field the converter decodes with one of its own hooks (`datetime`, with
-  `datetime.fromisoformat`; `IdText`) is declared as a marker type, which
-  msgspec hands to that same hook.
+  `datetime.fromisoformat`; `IdText`; a read-only `Mapping[...]` or free-form
+  `Any` JSON) is declared as a marker type, which msgspec hands to that same
+  hook. msgspec runs no attrs converter: a field's converter is accepted only
+  when it is one the hooks already do the work of (the freezing ones).
 - A field filled from the envelope (`BroadcastClick.broadcast_id`) is not
   read from the item: msgspec decodes the envelope's value once, and it is
   set on every item afterwards.
@@ -57,6 +59,7 @@ class _Marker(type):
 
 def _marker(kind: Any) -> type:
     holds = typing.get_args(kind)[0] if typing.get_origin(kind) is Annotated else kind
+    holds = object if holds is Any else typing.get_origin(holds) or holds
     return _Marker(f"_Decoded_{holds.__name__}", (), {"holds": holds})
 
 
@@ -129,9 +132,20 @@ class FastDecoder:
         hooks: The converter's own structuring functions for the types it
             decodes its own way (`datetime`, `IdText`), called as
             `hook(value, type)` on the JSON value.
+        structure: The converter's `structure(value, type)`, for the types
+            that have no fixed hook: `Mapping[...]` and `Any`.
+        converters: The attrs converters that those hooks already apply
+            (msgspec runs none): fields using them are decoded here.
     """
 
-    def __init__(self, hooks: Mapping[Any, Callable[[Any, Any], Any]]) -> None:
+    def __init__(
+        self,
+        hooks: Mapping[Any, Callable[[Any, Any], Any]],
+        structure: Callable[[Any, Any], Any],
+        converters: frozenset[Callable[[Any], Any]] = frozenset(),
+    ) -> None:
+        self._structure = structure
+        self._converters = converters
         self._markers = {kind: _marker(kind) for kind in hooks}
         self._by_marker = {self._markers[kind]: (hook, kind) for kind, hook in hooks.items()}
         self._targets: dict[tuple[type[Any], frozenset[str]], _Target] = {}
@@ -145,11 +159,16 @@ class FastDecoder:
     # -- types -------------------------------------------------------------
     def _translate(self, kind: Any) -> tuple[Any, _Target | None, bool]:
         """`(type for msgspec, target of the models it holds, whether it holds many)`."""
-        if kind in _SCALARS or kind is Any:
+        if kind in _SCALARS:
             return kind, None, False
         if kind in self._markers:
             return self._markers[kind], None, False
         origin, args = typing.get_origin(kind), typing.get_args(kind)
+        if kind is Any or origin is Mapping:
+            # Read-only JSON: the converter's hook freezes what msgspec parsed.
+            marker = self._markers[kind] = _marker(kind)
+            self._by_marker[marker] = (self._structure, kind)
+            return marker, None, False
         if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
             inner, target, many = self._translate(args[0])
             if many:
@@ -196,7 +215,9 @@ class FastDecoder:
         kept, annotations, nested = [], {}, []
         same = not context
         for field in attrs.fields(model):
-            if not field.init or field.validator is not None or field.converter is not None:
+            if not field.init or field.validator is not None:
+                raise _UnsupportedError(model)
+            if field.converter is not None and field.converter not in self._converters:
                 raise _UnsupportedError(model)
             if getattr(field, "alias", field.name) != field.name:
                 raise _UnsupportedError(model)

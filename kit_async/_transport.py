@@ -305,13 +305,13 @@ class Transport:
                 resp_headers = resp.headers
         except TimeoutError:
             msg = f"{method} {path}: no complete answer within {self.timeout.total} s"
-            raise APITimeoutError(msg, method=method, path=path) from None
+            raise APITimeoutError(msg + _not_resent(request), method=method, path=path) from None
         except aiohttp.ClientConnectorError as exc:
             msg = f"{method} {path}: could not connect: {exc.os_error or exc}"
             raise APIConnectionError(msg, method=method, path=path, connect_failed=True) from None
         except aiohttp.ClientError as exc:
             detail = str(exc) or type(exc).__name__
-            msg = f"{method} {path}: connection failed: {detail}"
+            msg = f"{method} {path}: connection failed: {detail}" + _not_resent(request)
             raise APIConnectionError(msg, method=method, path=path) from None
         if 300 <= status < 400:
             target = urlsplit(resp_headers.get("Location", ""))
@@ -334,6 +334,22 @@ class Transport:
                 www_authenticate=resp_headers.get("WWW-Authenticate"),
             )
         return Reply(status, resp_headers, content)
+
+
+def _not_resent(request: Request) -> str:
+    """Why a request that may have reached Kit is not sent again, if it is not.
+
+    The request left, so Kit may have carried it out whatever the failure: even
+    a connection closed before a byte of the answer, on a reused keep-alive
+    connection, may have been closed by a server that did the work (RFC 9112,
+    9.3.1, forbids resending such a request on the client's own initiative).
+    """
+    if request.may_resend:
+        return ""
+    return (
+        "; not retried: this request is not safe to send twice and Kit may have "
+        "carried it out, so check before sending it again"
+    )
 
 
 def _encode(request: Request) -> bytes | None:

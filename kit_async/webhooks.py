@@ -43,6 +43,7 @@ from typing import Any
 import attrs
 
 from ._converter import _SchemaError, _structure_item, loads
+from ._models._frozen import FrozenDict, freeze_mapping, freeze_mapping_or_none
 from .errors import KitError
 
 __all__ = [
@@ -200,7 +201,7 @@ class Subscriber:
     first_name: str | None = None
     state: str | None = None
     created_at: datetime | None = None
-    fields: dict[str, Any] = attrs.field(factory=dict)
+    fields: Mapping[str, Any] = attrs.field(factory=FrozenDict, converter=freeze_mapping)
 
 
 @attrs.frozen
@@ -306,9 +307,11 @@ class EventData:
     form: Form | None = None
     sequence: EmailSequence | None = None
     custom_field: CustomField | None = None
-    broadcast: dict[str, Any] | None = None
-    post: dict[str, Any] | None = None
-    raw: dict[str, Any] = attrs.field(factory=dict, repr=False)
+    broadcast: Mapping[str, Any] | None = attrs.field(
+        default=None, converter=freeze_mapping_or_none
+    )
+    post: Mapping[str, Any] | None = attrs.field(default=None, converter=freeze_mapping_or_none)
+    raw: Mapping[str, Any] = attrs.field(factory=FrozenDict, converter=freeze_mapping, repr=False)
 
 
 @attrs.frozen
@@ -350,7 +353,7 @@ class _RawEvent:
     id: str
     type: str
     created: datetime
-    data: dict[str, Any]
+    data: Mapping[str, Any]
 
 
 @attrs.frozen
@@ -434,7 +437,8 @@ def _decode_event(raw: _RawEvent, index: int) -> WebhookEvent:
         # cattrs would explain a list in place of a model with an IndexError.
         value = raw.data.get(name)
         if value is not None and not isinstance(value, dict):
-            raise _SchemaError(f"expected object, got {type(value).__name__}", f"{where}.{name}")
+            kind = "list" if isinstance(value, list) else type(value).__name__
+            raise _SchemaError(f"expected object, got {kind}", f"{where}.{name}")
     data = _structure_item(raw.data, EventData, {"raw": raw.data}, where)
     return WebhookEvent(id=raw.id, type=raw.type, created=raw.created, data=data)
 

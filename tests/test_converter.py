@@ -605,6 +605,8 @@ def test_a_broadcast_id_sent_in_each_click_is_ignored_for_the_envelopes() -> Non
 def test_datetimes_are_read_by_datetime_fromisoformat(text: str) -> None:
     try:
         expected = datetime.fromisoformat(text)
+        if expected.tzinfo is None:  # a time without an offset is UTC
+            expected = expected.replace(tzinfo=UTC)
     except ValueError:
         with pytest.raises(ResponseValidationError) as info:
             decode_broadcast({**BROADCAST, "created_at": text})

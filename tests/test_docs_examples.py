@@ -474,3 +474,74 @@ def test_the_testing_guides_pytest_fixture_runs_as_written_in_a_fresh_project(
     assert result.returncode == 0, result.stdout + result.stderr
     assert "asyncio: mode=Mode.STRICT" in result.stdout
     assert "test_counts_every_click_across_pages PASSED" in result.stdout
+
+
+# -- the web-app recipes with bad input ---------------------------------------------------
+
+WEB_APPS = ROOT / "docs" / "web-apps.md"
+TOP_N = "n must be a whole number from 1 to 100"
+AN_ID = "broadcast_id must be a whole number of 1 or more"
+
+
+def _aiohttp_recipe() -> dict[str, Any]:
+    """The names the aiohttp recipe of docs/web-apps.md defines, as a reader copies it."""
+    (recipe,) = [
+        e for e in page_examples(WEB_APPS) if not e.not_executed and "def create_app" in e.source
+    ]
+    namespace: dict[str, Any] = {"__name__": "recipe"}
+    exec(_compile(recipe, str(WEB_APPS)), namespace)  # noqa: S102 - our own documentation
+    return namespace
+
+
+def _get(path: str) -> tuple[int, Any]:
+    from aiohttp.test_utils import TestClient, TestServer
+
+    create_app = _aiohttp_recipe()["create_app"]
+
+    async def get() -> tuple[int, Any]:
+        async with TestClient(TestServer(create_app())) as client:
+            response = await client.get(path)
+            return response.status, await response.json()
+
+    return asyncio.run(get())
+
+
+@pytest.mark.usefixtures("docs_env")
+@pytest.mark.parametrize(
+    ("path", "status", "detail"),
+    [
+        ("/broadcasts/0/top-links", 400, AN_ID),
+        ("/broadcasts/-1/top-links", 400, AN_ID),
+        ("/broadcasts/abc/top-links", 400, AN_ID),
+        ("/broadcasts/%201/top-links", 400, AN_ID),
+        ("/broadcasts/1/top-links?n=abc", 400, TOP_N),
+        ("/broadcasts/1/top-links?n=-1", 400, TOP_N),
+        ("/broadcasts/1/top-links?n=0", 400, TOP_N),
+        ("/broadcasts/1/top-links?n=101", 400, TOP_N),
+        ("/broadcasts/1/top-links?n=", 400, TOP_N),
+        ("/broadcasts/9/top-links", 404, "no such sent broadcast"),  # a draft
+        ("/broadcasts/424242/top-links", 404, "no such sent broadcast"),
+    ],
+)
+def test_the_aiohttp_recipe_answers_bad_input_with_a_4xx_saying_why(
+    path: str, status: int, detail: str
+) -> None:
+    assert _get(path) == (status, {"detail": detail})
+
+
+@pytest.mark.usefixtures("docs_env")
+def test_the_aiohttp_recipe_answers_the_top_links_as_jsonable_clicks(
+    docs_servers: DocsServers,
+) -> None:
+    status, body = _get("/broadcasts/1/top-links?n=3")
+
+    clicks = sorted(docs_servers.pages.clicks_of(1), key=lambda c: -c["unique_clicks"])
+    assert status == 200
+    assert [link["url"] for link in body] == [c["url"] for c in clicks[:3]]
+    assert set(body[0]) == {
+        "broadcast_id",
+        "url",
+        "unique_clicks",
+        "click_to_delivery_rate",
+        "click_to_open_rate",
+    }

@@ -126,3 +126,28 @@ async def test_a_slow_write_is_made_even_when_the_client_gave_up_waiting() -> No
     # Closed: the late answer was given (and recorded) first.
     assert [b.subject for b in server.account.broadcasts.values()] == ["Once"]
     assert [(r.method, r.status) for r in server.requests] == [("POST", 201)]
+
+
+@pytest.mark.parametrize(
+    ("method", "path"),
+    [("DELETE", "/v4/broadcasts/3"), ("GET", "/v4/broadcasts/1")],
+    ids=["204-route", "200-route"],
+)
+async def test_a_reset_never_sends_a_complete_answer(
+    server: FakeKit, http, method: str, path: str
+) -> None:
+    # On a route that answers 204 there is no body to cut in half: the reset
+    # must still leave the client without a complete answer.
+    server.inject("reset", method=method)
+
+    with pytest.raises(aiohttp.ClientPayloadError):
+        await call(http, method, path)
+    assert (server.requests[-1].method, server.requests[-1].status) == (method, 0)
+
+
+async def test_a_reset_delete_was_still_carried_out(server: FakeKit, http) -> None:
+    server.inject("reset", method="DELETE")
+
+    with pytest.raises(aiohttp.ClientPayloadError):
+        await call(http, "DELETE", "/v4/broadcasts/3")
+    assert 3 not in server.account.broadcasts

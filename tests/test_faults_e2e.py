@@ -220,3 +220,27 @@ async def test_without_the_limiter_the_same_workload_trips_the_window() -> None:
             with pytest.raises(RateLimitError):
                 await kit.gather_broadcast_clicks([1, 2, 3, 4], per_page=PER_PAGE)
         assert server.rate_limited > 0
+
+
+async def test_a_reset_delete_is_retried_and_the_next_create_goes_through(
+    fake_kit: FakeKit, kit: KitClient
+) -> None:
+    draft = await kit.broadcasts.create(subject="Doomed")
+    fake_kit.inject("reset", method="DELETE")
+
+    await kit.broadcasts.delete(draft.id)  # deleted; the retry finds nothing: done
+    made = await kit.broadcasts.create(subject="Next")  # no dead pooled connection
+
+    writes = [(r.method, r.status) for r in fake_kit.requests if r.method != "GET"]
+    assert writes == [("POST", 201), ("DELETE", 0), ("DELETE", 404), ("POST", 201)]
+    assert made.subject == "Next"
+    assert draft.id not in fake_kit.account.broadcasts
+
+
+async def test_a_reset_get_is_recorded_as_cut_then_retried(
+    fake_kit: FakeKit, kit: KitClient
+) -> None:
+    fake_kit.inject("reset", path="/v4/broadcasts/1")
+
+    assert (await kit.broadcasts.get(1)).id == 1
+    assert [r.status for r in fake_kit.requests] == [0, 200]

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any, Generic, TypeVar
 
 import attrs
+
+from ._frozen import freeze_tuple
 
 T = TypeVar("T")
 
@@ -57,7 +60,7 @@ class BulkResult(Generic[T]):
     """
 
     items: tuple[T, ...]
-    failures: tuple[dict[str, Any], ...] = ()
+    failures: tuple[Mapping[str, Any], ...] = attrs.field(default=(), converter=freeze_tuple)
 
 
 @attrs.frozen

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import attrs
+
+from ._frozen import freeze_tuple
 
 __all__ = [
     "Broadcast",
@@ -97,7 +100,9 @@ class Broadcast:
     email_address: str | None = None
     preview_text: str | None = None
     email_template: EmailTemplate | None = None
-    subscriber_filter: tuple[dict[str, Any], ...] = ()
+    subscriber_filter: tuple[Mapping[str, Any], ...] = attrs.field(
+        default=(), converter=freeze_tuple
+    )
     publication_id: int | None = None
     status: str | None = None
     public_url: str | None = None

@@ -7,6 +7,8 @@ from typing import Any
 
 import attrs
 
+from ._frozen import freeze
+
 __all__ = ["Snippet", "SnippetDocument"]
 
 
@@ -26,7 +28,7 @@ class SnippetDocument:
     version: int
     value_html: str | None = None
     value_plain: str | None = None
-    value: Any = None
+    value: Any = attrs.field(default=None, converter=freeze)
 
 
 @attrs.frozen

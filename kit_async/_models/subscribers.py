@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
 import attrs
 
+from ._frozen import FrozenDict, freeze_mapping, freeze_mapping_or_none
 from ._ids import IdText
 from .tags import Tag
 
@@ -48,14 +50,18 @@ class Subscriber:
     created_at: datetime
     state: str | None = None
     first_name: str | None = None
-    fields: dict[str, str | None] = attrs.field(factory=dict)
+    fields: Mapping[str, str | None] = attrs.field(factory=FrozenDict, converter=freeze_mapping)
     tagged_at: datetime | None = None
     added_at: datetime | None = None
     referrer: str | None = None
-    referrer_utm_parameters: dict[str, Any] | None = None
+    referrer_utm_parameters: Mapping[str, Any] | None = attrs.field(
+        default=None, converter=freeze_mapping_or_none
+    )
     canceled_at: datetime | None = None
-    location: dict[str, Any] | None = None
-    attribution: dict[str, Any] | None = None
+    location: Mapping[str, Any] | None = attrs.field(default=None, converter=freeze_mapping_or_none)
+    attribution: Mapping[str, Any] | None = attrs.field(
+        default=None, converter=freeze_mapping_or_none
+    )
     tags: tuple[Tag, ...] = ()
 
 
@@ -126,12 +132,14 @@ class FilteredSubscriber:
     first_name: str | None = None
     tag_names: tuple[str, ...] = ()
     tag_ids: tuple[IdText, ...] = ()
-    attribution: dict[str, Any] | None = None
+    attribution: Mapping[str, Any] | None = attrs.field(
+        default=None, converter=freeze_mapping_or_none
+    )
     tags: tuple[Tag, ...] = ()
-    location: dict[str, Any] | None = None
+    location: Mapping[str, Any] | None = attrs.field(default=None, converter=freeze_mapping_or_none)
     canceled_at: datetime | None = None
     stats: SubscriberStats | None = None
-    fields: dict[str, str | None] = attrs.field(factory=dict)
+    fields: Mapping[str, str | None] = attrs.field(factory=FrozenDict, converter=freeze_mapping)
 
 
 @attrs.frozen

@@ -7,6 +7,8 @@ from typing import Any
 
 import attrs
 
+from ._frozen import freeze
+
 __all__ = ["WebhookEndpoint"]
 
 
@@ -47,6 +49,6 @@ class WebhookEndpoint:
     name: str | None = None
     description: str | None = None
     source: str | None = None
-    created_by_app: Any = None
+    created_by_app: Any = attrs.field(default=None, converter=freeze)
     previous_secret_expires_at: datetime | None = None
     secret: str | None = attrs.field(default=None, repr=False)

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING
 import attrs
 from aiohttp import web
 
-from ._faults import Handler, misbehave, take_fault
+from ._faults import CutAnswer, Handler, misbehave, take_fault
 from ._routes import ROUTES, Route
 from ._wire import Refused, errors
 
@@ -33,12 +33,21 @@ _PARAMETER = re.compile(r"\{(\w+)\}")
 
 @attrs.frozen
 class RecordedRequest:
-    """A request `FakeKit` received, for tests to inspect."""
+    """A request `FakeKit` received, for tests to inspect.
+
+    Attributes:
+        method: The HTTP method.
+        path: The path, without the query.
+        query: The query parameters.
+        at: `time.monotonic()` when it arrived.
+        status: The status answered; `0` when the connection was cut before a
+            complete answer (a `"reset"` fault), so the client got none.
+    """
 
     method: str
     path: str
     query: Mapping[str, str]
-    at: float  # time.monotonic() on arrival
+    at: float
     status: int
 
 
@@ -98,7 +107,11 @@ class _Gate:
                 answering.discard(task)
         self.kit.requests.append(
             RecordedRequest(
-                request.method, request.path, dict(request.query), arrived, response.status
+                request.method,
+                request.path,
+                dict(request.query),
+                arrived,
+                0 if isinstance(response, CutAnswer) else response.status,
             )
         )
         return response

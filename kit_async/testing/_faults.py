@@ -12,7 +12,7 @@ from aiohttp import web
 
 from ._wire import dumps
 
-__all__ = ["FAULT_KINDS", "Fault", "FaultKind", "misbehave", "take_fault"]
+__all__ = ["FAULT_KINDS", "CutAnswer", "Fault", "FaultKind", "misbehave", "take_fault"]
 
 Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
 
@@ -23,7 +23,7 @@ FaultKind = Literal[
     "504",  # a bare 5xx status
     "429",  # Kit's plain-text "Retry later", no Retry-After
     "html",  # a proxy's HTML error page with status 502
-    "reset",  # the connection is cut in the middle of the body
+    "reset",  # the connection is cut before the answer is complete
     "slow",  # the request is processed, the answer comes `delay` seconds later
     "truncated",  # status 200 with half a JSON body
     "repeat_cursor",  # has_next_page true with the cursor just sent
@@ -36,6 +36,30 @@ FAULT_KINDS: frozenset[str] = frozenset(get_args(FaultKind))
 
 # Kinds that answer without running the route: the request has no effect.
 _REFUSALS = frozenset({"500", "502", "503", "504", "429", "html"})
+
+
+class CutAnswer(web.StreamResponse):
+    """An answer whose connection was cut before it was complete (a `"reset"`)."""
+
+
+async def _cut(request: web.Request, status: int, body: bytes) -> CutAnswer:
+    """Send the head and at most half of the body, then cut the connection.
+
+    The head always announces more body than is sent, so the client never
+    holds a complete answer, even from a route that answers `204` (no body to
+    halve): a complete answer followed by a close would look like success and
+    leave a dead connection in the client's pool.
+    """
+    if not body or status == 204:
+        # A 204 carries no body at all: announce the JSON a 200 would have.
+        status, body = 200, b"{}"
+    stream = CutAnswer(status=status, headers={"Content-Type": "application/json"})
+    stream.content_length = len(body)
+    await stream.prepare(request)
+    await stream.write(body[: len(body) // 2])
+    assert request.transport is not None
+    request.transport.close()
+    return stream
 
 
 def _upper(method: str | None) -> str | None:
@@ -116,13 +140,7 @@ async def misbehave(request: web.Request, handler: Handler, fault: Fault) -> web
             status=200, body=body[: len(body) // 2], content_type="application/json"
         )
     if kind == "reset":
-        stream = web.StreamResponse(status=200, headers={"Content-Type": "application/json"})
-        stream.content_length = len(body)
-        await stream.prepare(request)
-        await stream.write(body[: len(body) // 2])
-        assert request.transport is not None
-        request.transport.close()
-        return stream
+        return await _cut(request, response.status, body)
     # repeat_cursor / missing_cursor: only a list page has a cursor to spoil.
     try:
         data = json.loads(body)

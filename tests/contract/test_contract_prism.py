@@ -15,13 +15,14 @@ from __future__ import annotations
 import hashlib
 import importlib
 import json
+import os
 import pkgutil
 import re
 import shutil
 import socket
 import subprocess
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -42,6 +43,10 @@ DESCRIPTION = HERE / "kit-openapi-v4.json"
 DESCRIPTION_2026 = HERE / "kit-openapi-v4-2026.json"
 PRISM = HERE / "node_modules" / ".bin" / "prism"
 INSTALL_TIMEOUT = 600.0
+# How long npm's registry has to answer `npm ping` before the install is tried.
+PROBE_TIMEOUT = 10.0
+# Set to 1 (CI does, in .ci/run) to fail, not skip, when Prism cannot run here.
+REQUIRE_CONTRACT = "KIT_ASYNC_REQUIRE_CONTRACT"
 START_TIMEOUT = 60.0
 # npm's words for "no network"; any other install failure fails the tests.
 _OFFLINE = ("ENOTFOUND", "EAI_AGAIN", "ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "ENETUNREACH")
@@ -66,37 +71,125 @@ def example(path: str) -> dict[str, Any]:
 # -- Prism --------------------------------------------------------------------------------
 
 
-def pinned_version() -> str:
-    manifest = json.loads((HERE / "package.json").read_text(encoding="utf-8"))
+def pinned_version(prefix: Path = HERE) -> str:
+    manifest = json.loads((prefix / "package.json").read_text(encoding="utf-8"))
     version: str = manifest["dependencies"]["@stoplight/prism-cli"]
     return version
 
 
-def installed_version() -> str | None:
-    manifest = HERE / "node_modules" / "@stoplight" / "prism-cli" / "package.json"
-    if not (manifest.is_file() and PRISM.exists()):
+def installed_version(prefix: Path = HERE) -> str | None:
+    manifest = prefix / "node_modules" / "@stoplight" / "prism-cli" / "package.json"
+    if not (manifest.is_file() and (prefix / "node_modules" / ".bin" / "prism").exists()):
         return None
     version: str = json.loads(manifest.read_text(encoding="utf-8"))["version"]
     return version
 
 
-def _install_prism(npm: str) -> None:
+@attrs.frozen
+class PrismSetup:
+    """Whether the pinned Prism can run here, and if not, why (the skip or failure text)."""
+
+    ready: bool
+    reason: str = ""
+    # True when the reason is the machine (no Node.js, no network): a skip,
+    # unless REQUIRE_CONTRACT is set. False: the install itself broke, a failure.
+    missing_here: bool = False
+
+
+READY = PrismSetup(ready=True)
+
+
+def _missing(reason: str) -> PrismSetup:
+    return PrismSetup(ready=False, reason=reason, missing_here=True)
+
+
+def _first_line_naming(output: str, words: tuple[str, ...]) -> str | None:
+    found = (line for line in output.splitlines() if any(w in line for w in words))
+    return next((line.removeprefix("npm error").strip() for line in found), None)
+
+
+def set_up_prism(
+    prefix: Path = HERE, env: Mapping[str, str] | None = None, probe_timeout: float = PROBE_TIMEOUT
+) -> PrismSetup:
+    """Install the pinned Prism into `prefix` unless it is there; say why when it cannot.
+
+    Before the install (up to `INSTALL_TIMEOUT`), `npm ping` asks npm's
+    registry (the one npm is configured with, `npm_config_registry` included)
+    to answer within `probe_timeout`: offline, the contract tests give up in
+    seconds instead of waiting for npm's own timeouts.
+    """
+    node, npm = shutil.which("node"), shutil.which("npm")
+    if node is None or npm is None:
+        return _missing("Node.js and npm are needed to run Prism; not found")
+    if installed_version(prefix) == pinned_version(prefix):
+        return READY
+    wanted = f"Prism {pinned_version(prefix)} is not installed in {prefix / 'node_modules'}"
+    try:
+        ping = subprocess.run(  # noqa: S603 - npm with fixed arguments
+            [npm, "ping", "--fetch-retries=0", f"--fetch-timeout={probe_timeout * 1000:.0f}"],
+            capture_output=True,
+            text=True,
+            timeout=probe_timeout + 10,  # npm's own start-up on a slow machine
+            check=False,
+            env=None if env is None else {**os.environ, **env},
+        )
+    except subprocess.TimeoutExpired:
+        reason = f"npm's registry did not answer `npm ping` within {probe_timeout:g} s"
+        return _missing(f"{wanted}, and {reason} (no network?)")
+    if ping.returncode != 0:
+        output = ping.stdout + ping.stderr
+        line = (
+            _first_line_naming(output, ("network timeout", "FetchError"))
+            or _first_line_naming(output, _OFFLINE)
+            or _first_line_naming(output, ("error",))
+        )
+        reason = f"`npm ping` could not reach npm's registry: {line or 'no output'}"
+        return _missing(f"{wanted}, and {reason}")
     try:
         result = subprocess.run(  # noqa: S603 - npm with fixed arguments
-            [npm, "install", "--no-audit", "--no-fund", "--prefix", str(HERE)],
+            [npm, "install", "--no-audit", "--no-fund", "--prefix", str(prefix)],
             capture_output=True,
             text=True,
             timeout=INSTALL_TIMEOUT,
             check=False,
+            env=None if env is None else {**os.environ, **env},
         )
     except subprocess.TimeoutExpired:
-        pytest.skip(f"npm install of Prism took over {INSTALL_TIMEOUT:.0f} s (no network?)")
+        reason = f"npm install of Prism took over {INSTALL_TIMEOUT:.0f} s (a slow network?)"
+        return _missing(reason)
     output = result.stdout + result.stderr
     if result.returncode != 0:
-        if any(code in output for code in _OFFLINE):
-            line = next(line for line in output.splitlines() if any(c in line for c in _OFFLINE))
-            pytest.skip(f"npm could not reach its registry to install Prism: {line.strip()}")
-        pytest.fail(f"npm install of Prism failed:\n{output[-3000:]}")
+        line = _first_line_naming(output, _OFFLINE)
+        if line is not None:
+            reason = f"npm could not reach its registry to install Prism: {line}"
+            return _missing(reason)
+        return PrismSetup(ready=False, reason=f"npm install of Prism failed:\n{output[-3000:]}")
+    return READY
+
+
+# The outcome of `set_up_prism()` in this run, once known.
+_SETUP: dict[str, PrismSetup] = {}
+
+
+def prism_setup() -> PrismSetup:
+    """`set_up_prism()`, run once per test run: every Prism fixture shares its outcome."""
+    if "outcome" not in _SETUP:
+        _SETUP["outcome"] = set_up_prism()
+    return _SETUP["outcome"]
+
+
+def require_prism(setup: PrismSetup) -> None:
+    """Skip (or fail, see `REQUIRE_CONTRACT`) unless `setup` says Prism is ready."""
+    if setup.ready:
+        return
+    if not setup.missing_here:
+        pytest.fail(setup.reason)
+    if os.environ.get(REQUIRE_CONTRACT) == "1":
+        pytest.fail(
+            f"{setup.reason}; {REQUIRE_CONTRACT}=1 (set by .ci/run) requires the contract tests "
+            "to run"
+        )
+    pytest.skip(f"contract tests skipped: {setup.reason}")
 
 
 def _free_port() -> int:
@@ -117,11 +210,7 @@ def _answers(port: int) -> bool:
 
 def _serve(description: Path, log_dir: Path) -> Iterator[str]:
     """`prism mock --errors` serving `description`, on a free loopback port."""
-    node, npm = shutil.which("node"), shutil.which("npm")
-    if node is None or npm is None:
-        pytest.skip("Node.js and npm are needed for the contract tests (Prism); not found")
-    if installed_version() != pinned_version():
-        _install_prism(npm)
+    require_prism(prism_setup())
     port = _free_port()
     log_path = log_dir / "prism.log"
     with log_path.open("wb") as log:
@@ -400,6 +489,87 @@ def test_model_holds_every_field_the_description_requires(
     model: type[Any], path: str, keys: tuple[str, ...]
 ) -> None:
     assert _required(ok_response(path)["schema"], *keys) <= _fields(model)
+
+
+# -- setting Prism up without a network ----------------------------------------------------
+
+
+@pytest.fixture
+def empty_prefix(tmp_path: Path) -> Path:
+    """A folder with the contract tests' package.json and nothing installed."""
+    if shutil.which("npm") is None or shutil.which("node") is None:
+        pytest.skip("needs Node.js and npm")
+    shutil.copy(HERE / "package.json", tmp_path / "package.json")
+    return tmp_path
+
+
+def test_an_unreachable_registry_is_a_clear_reason_before_any_install(empty_prefix: Path) -> None:
+    setup = set_up_prism(empty_prefix, env={"npm_config_registry": "http://127.0.0.1:9"})
+
+    assert (setup.ready, setup.missing_here) == (False, True)
+    assert setup.reason.startswith(f"Prism {pinned_version()} is not installed in ")
+    assert "`npm ping` could not reach npm's registry: " in setup.reason
+    assert "connect ECONNREFUSED 127.0.0.1:9" in setup.reason
+    assert not (empty_prefix / "node_modules").exists()  # no install was tried
+
+
+def test_a_registry_that_never_answers_is_given_up_after_the_probe_timeout(
+    empty_prefix: Path,
+) -> None:
+    # A network that swallows packets: the connection is accepted, no answer comes.
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        registry = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        setup = set_up_prism(empty_prefix, env={"npm_config_registry": registry}, probe_timeout=1)
+
+    assert (setup.ready, setup.missing_here) == (False, True)
+    assert "`npm ping` could not reach npm's registry: network timeout at: " in setup.reason
+    assert not (empty_prefix / "node_modules").exists()
+
+
+def test_every_prism_fixture_shares_one_setup(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls: list[Path] = []
+
+    def counted(prefix: Path = HERE, **_: object) -> PrismSetup:
+        calls.append(prefix)
+        return _missing("offline")
+
+    monkeypatch.setattr(f"{__name__}.set_up_prism", counted)
+    monkeypatch.setattr(f"{__name__}._SETUP", {})
+
+    assert prism_setup() == prism_setup() == _missing("offline")
+    assert calls == [HERE]
+
+
+def test_prism_missing_here_is_a_skip_naming_the_reason(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(REQUIRE_CONTRACT, raising=False)
+
+    with pytest.raises(pytest.skip.Exception, match=r"^contract tests skipped: no network$"):
+        require_prism(_missing("no network"))
+
+
+def test_prism_missing_here_fails_when_the_contract_tests_are_required(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setenv(REQUIRE_CONTRACT, "1")
+
+    with pytest.raises(pytest.fail.Exception, match=r"^no network; KIT_ASYNC_REQUIRE_CONTRACT=1"):
+        require_prism(_missing("no network"))
+
+
+def test_a_broken_install_fails_even_when_not_required(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(REQUIRE_CONTRACT, raising=False)
+
+    with pytest.raises(pytest.fail.Exception, match="npm install of Prism failed"):
+        require_prism(PrismSetup(ready=False, reason="npm install of Prism failed:\nE404"))
+
+
+def test_ci_requires_the_contract_tests() -> None:
+    ci = (HERE.parent.parent / ".ci" / "run").read_text(encoding="utf-8")
+
+    assert f"export {REQUIRE_CONTRACT}=1\n" in ci
+    assert ci.index(f"export {REQUIRE_CONTRACT}=1") < ci.index('"${nox[@]}" -s tests')
 
 
 def test_vendored_description_is_the_copy_the_readme_names() -> None:

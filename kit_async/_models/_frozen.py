@@ -1,0 +1,109 @@
+"""Read-only JSON containers: what the models hold where Kit sends free-form JSON.
+
+A model is a frozen attrs class, so its fields cannot be reassigned; the
+objects and arrays Kit sends as they are (`Subscriber.fields`,
+`Subscriber.location`, `Broadcast.subscriber_filter`'s groups, ...) are held as
+a `FrozenDict` and a `FrozenList`, so they cannot be changed in place either,
+and every model is hashable.
+
+They are subclasses of `dict` and `list` that refuse every change with
+`TypeError`: they still compare equal to the plain JSON (`fields == {"city":
+"Lisbon"}`), `json.dumps` writes them, and `isinstance(value, dict)` holds.
+`dict(value)` or `value.copy()` gives a plain, changeable copy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any, NoReturn
+
+__all__ = ["FrozenDict", "FrozenList", "freeze", "freeze_mapping", "freeze_tuple"]
+
+
+def _refuse(self: object, *_: object, **__: object) -> NoReturn:
+    msg = f"{type(self).__name__} is read-only: copy it first (dict(value), list(value))"
+    raise TypeError(msg)
+
+
+class FrozenDict(dict[str, Any]):
+    """A JSON object that cannot be changed: a hashable, read-only `dict`."""
+
+    __slots__ = ("_hash",)
+
+    __setitem__ = __delitem__ = __ior__ = _refuse
+    clear = pop = popitem = setdefault = update = _refuse
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        try:
+            return self._hash
+        except AttributeError:
+            self._hash: int = hash(frozenset(self.items()))
+            return self._hash
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (dict(self),))
+
+    def __copy__(self) -> FrozenDict:
+        return self
+
+    def __deepcopy__(self, memo: object) -> FrozenDict:
+        return self
+
+
+class FrozenList(list[Any]):
+    """A JSON array that cannot be changed: a hashable, read-only `list`."""
+
+    __slots__ = ()
+
+    __setitem__ = __delitem__ = __iadd__ = __imul__ = _refuse
+    append = extend = insert = pop = remove = clear = sort = reverse = _refuse
+
+    def __hash__(self) -> int:  # type: ignore[override]
+        return hash(tuple(self))
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        return (type(self), (list(self),))
+
+    def __copy__(self) -> FrozenList:
+        return self
+
+    def __deepcopy__(self, memo: object) -> FrozenList:
+        return self
+
+
+def freeze(value: Any) -> Any:
+    """`value` with every dict and list in it made read-only (`FrozenDict`, `FrozenList`).
+
+    Everything else (strings, numbers, `None`, models) is returned as it is.
+    """
+    kind = type(value)
+    if kind is FrozenDict or kind is FrozenList:
+        return value
+    if isinstance(value, Mapping):
+        return FrozenDict({key: freeze(item) for key, item in value.items()})
+    if isinstance(value, list):
+        return FrozenList([freeze(item) for item in value])
+    if isinstance(value, tuple) and kind is tuple:
+        return tuple([freeze(item) for item in value])
+    return value
+
+
+def freeze_mapping(value: Mapping[str, Any]) -> FrozenDict:
+    """A JSON object as a `FrozenDict` (the converter of the models' mapping fields)."""
+    frozen = freeze(value)
+    if type(frozen) is not FrozenDict:
+        msg = f"expected a mapping, got {type(value).__name__}"
+        raise TypeError(msg)
+    return frozen
+
+
+def freeze_mapping_or_none(value: Mapping[str, Any] | None) -> FrozenDict | None:
+    """`freeze_mapping`, keeping `None`."""
+    return None if value is None else freeze_mapping(value)
+
+
+def freeze_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
+    """A JSON array of objects as a tuple of read-only values."""
+    if type(value) is tuple and all(type(item) is FrozenDict for item in value):
+        return value
+    return tuple([freeze(item) for item in value])
