@@ -176,7 +176,7 @@ async def test_create_sends_only_what_is_given_and_a_transaction_time_as_iso_860
             "email_address": "pru.magoo@convertkit.dev",
             "transaction_id": "796-92-4892",
             "currency": "USD",
-            "transaction_time": "2023-02-17T11:43:55+00:00",
+            "transaction_time": "2023-02-17T11:43:55Z",
             "products": [{k: v for k, v in PRODUCTS[0].items() if k != "sku"}],
         }
     }

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
 from typing import Any, Literal, TypedDict, Unpack
 
 from .._converter import Envelope
@@ -13,6 +12,7 @@ from ._base import (
     Endpoint,
     NoContent,
     Resource,
+    When,
     check_bool,
     check_choice,
     check_fields,
@@ -26,7 +26,6 @@ __all__ = ["BROADCAST_STATUSES", "BroadcastFields", "Broadcasts"]
 #: Kit's `status` filter of the broadcast lists.
 BROADCAST_STATUSES = ("draft", "scheduled", "sending", "completed", "aborted")
 BroadcastStatus = Literal["draft", "scheduled", "sending", "completed", "aborted"]
-When = datetime | date | str
 
 _IN_BROADCAST = {"broadcast_id": ("broadcast", "id")}
 

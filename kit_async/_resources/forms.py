@@ -15,6 +15,7 @@ from ._base import (
     Bulk,
     Endpoint,
     Resource,
+    When,
     check_batch,
     check_choice,
     check_id,
@@ -22,7 +23,7 @@ from ._base import (
     check_when,
     one_subscriber,
 )
-from .tags import SUBSCRIBER_STATUSES, SubscriberStatus, When
+from .tags import SUBSCRIBER_STATUSES, SubscriberStatus
 
 __all__ = ["FORM_STATUSES", "FORM_TYPES", "Forms"]
 

@@ -14,13 +14,14 @@ from ._base import (
     Endpoint,
     NoContent,
     Resource,
+    When,
     check_choice,
     check_fields,
     check_id,
     check_when,
     one_subscriber,
 )
-from .tags import SUBSCRIBER_STATUSES, SubscriberStatus, When
+from .tags import SUBSCRIBER_STATUSES, SubscriberStatus
 
 __all__ = [
     "DELAY_UNITS",

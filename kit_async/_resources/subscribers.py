@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
 from typing import Any, Literal
 
 from .._converter import Envelope
@@ -14,9 +13,11 @@ from .._models.tags import Tag
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from ._base import (
     Bulk,
+    Day,
     Endpoint,
     NoContent,
     Resource,
+    When,
     check_batch,
     check_choice,
     check_id,
@@ -26,9 +27,6 @@ from ._base import (
 from .tags import SUBSCRIBER_STATUSES, SubscriberStatus
 
 __all__ = ["Subscribers"]
-
-When = datetime | date | str
-Day = date | str
 
 #: The states a subscriber can be created in (Kit's default: active).
 STATES = ("active", "inactive", "bounced", "complained", "cancelled")
@@ -162,21 +160,6 @@ def _comma_list(name: str, value: object, choices: Iterable[str] | None = None) 
     return ",".join(checked) or None
 
 
-def _day(name: str, value: object) -> str | None:
-    """A whole-day bound: `None`, a `date`, or `YYYY-MM-DD` text."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        msg = f"{name} must be a date (Kit counts whole days), got a datetime: pass {name}.date()"
-        raise TypeError(msg)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str) and value.strip():
-        return value
-    msg = f"{name} must be a date or YYYY-MM-DD text, got {value!r}"
-    raise TypeError(msg)
-
-
 def _condition(item: object, index: int) -> dict[str, Any]:
     where = f"conditions[{index}]"
     if not isinstance(item, Mapping):
@@ -189,7 +172,7 @@ def _condition(item: object, index: int) -> dict[str, Any]:
     check_choice(f"{where}['type']", condition["type"], CONDITION_TYPES)
     for bound in ("after", "before"):
         if bound in condition:
-            condition[bound] = _day(f"{where}[{bound!r}]", condition[bound])
+            condition[bound] = check_when(f"{where}[{bound!r}]", condition[bound], day=True)
     return condition
 
 
@@ -200,7 +183,16 @@ def _include(item: object, index: int) -> dict[str, Any]:
         msg = f"{where} must be a type name or a dict with a 'type', got {item!r}"
         raise TypeError(msg)
     check_choice(f"{where}['type']", entry["type"], FILTER_INCLUDES)
-    return dict(entry)
+    checked = dict(entry)
+    span = checked.get("range")
+    if isinstance(span, Mapping):
+        checked["range"] = {
+            key: check_when(f"{where}['range'][{key!r}]", value, day=True)
+            if key in ("start", "end")
+            else value
+            for key, value in span.items()
+        }
+    return checked
 
 
 def _number(name: str, value: object, limit: float) -> float:
@@ -664,8 +656,8 @@ class Subscribers(Resource):
             self._transport,
             {"subscriber_id": check_id("subscriber_id", subscriber_id)},
             params={
-                "email_sent_after": _day("email_sent_after", email_sent_after),
-                "email_sent_before": _day("email_sent_before", email_sent_before),
+                "email_sent_after": check_when("email_sent_after", email_sent_after, day=True),
+                "email_sent_before": check_when("email_sent_before", email_sent_before, day=True),
             },
         )
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
 from typing import Any, Literal
 
 from .._converter import Envelope
@@ -17,6 +16,7 @@ from ._base import (
     Endpoint,
     NoContent,
     Resource,
+    When,
     check_batch,
     check_choice,
     check_id,
@@ -30,7 +30,6 @@ __all__ = ["SUBSCRIBER_STATUSES", "Tags"]
 #: Kit's `status` filter of the lists of subscribers.
 SUBSCRIBER_STATUSES = ("active", "inactive", "bounced", "complained", "cancelled", "all")
 SubscriberStatus = Literal["active", "inactive", "bounced", "complained", "cancelled", "all"]
-When = datetime | date | str
 
 LIST = ListEndpoint("/v4/tags", Tag, Envelope(at=("tags",)))
 # Creating a tag that exists returns it (200): safe to repeat.
