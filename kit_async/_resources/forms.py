@@ -156,7 +156,7 @@ class Forms(Resource):
             form_id: The form or landing page.
             status: `active` (Kit's default), `inactive`, `bounced`,
                 `complained`, `cancelled` or `all`.
-            added_after: Only subscribers added to the form after this (a
+            added_after: Only subscribers added to the form after this (an aware
                 datetime, a date, or ISO 8601 text); likewise the other bounds.
             added_before: Only subscribers added to the form before this.
             created_after: Only subscribers created after this.
@@ -168,6 +168,8 @@ class Forms(Resource):
             include_total_count: Ask for `pagination.total_count`.
 
         Raises:
+            ValueError: a date bound that is not ISO 8601, or a time without
+                a time zone (before sending).
             NotFoundError: no form has that id (when the first page is fetched).
 
         ```python

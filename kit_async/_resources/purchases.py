@@ -212,6 +212,8 @@ class Purchases(Resource):
           (optional, `None` for none).
 
         Raises:
+            ValueError: a `transaction_time` that is not ISO 8601, or without a
+                time zone (before sending).
             OAuthRequiredError: the client has an API key (before sending).
             TypeError: an unknown field, a missing required one (named in
                 the message), or a value of the wrong type (before sending).

@@ -277,7 +277,7 @@ class Subscribers(Resource):
                 `complained`, `cancelled` or `all`.
             email_address: Only these addresses (one, or a list sent
                 comma-separated).
-            created_after: Only subscribers created after this (a datetime,
+            created_after: Only subscribers created after this (an aware datetime,
                 a date, or ISO 8601 text); likewise the other bounds.
             created_before: Only subscribers created before this.
             updated_after: Only subscribers updated after this.
@@ -300,6 +300,8 @@ class Subscribers(Resource):
                 request only: it is slow for Kit).
 
         Raises:
+            ValueError: a date bound that is not ISO 8601, or a time without
+                a time zone (before sending).
             ValueError: a filter outside Kit's values, or a combination Kit
                 answers with 422 (checked before any request).
 
@@ -582,6 +584,7 @@ class Subscribers(Resource):
             before: Walk backwards from this cursor instead.
 
         Raises:
+            ValueError: a day that is not an ISO 8601 date (before sending).
             BadRequestError: a `stats` range outside the retention window.
             ValueError: an unknown condition type, include or sort (before
                 any request).
@@ -643,6 +646,7 @@ class Subscribers(Resource):
             email_sent_before: Only emails sent before this day.
 
         Raises:
+            ValueError: a day that is not an ISO 8601 date (before sending).
             NotFoundError: no subscriber has that id.
             BadRequestError: a date outside Kit's 5-year window.
 

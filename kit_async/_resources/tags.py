@@ -166,7 +166,7 @@ class Tags(Resource):
             tag_id: The tag.
             status: `active` (Kit's default), `inactive`, `bounced`,
                 `complained`, `cancelled` or `all`.
-            created_after: Only subscribers created after this (a datetime,
+            created_after: Only subscribers created after this (an aware datetime,
                 a date, or ISO 8601 text); likewise the other bounds.
             created_before: Only subscribers created before this.
             tagged_after: Only subscribers tagged after this.
@@ -177,6 +177,8 @@ class Tags(Resource):
             include_total_count: Ask for `pagination.total_count`.
 
         Raises:
+            ValueError: a date bound that is not ISO 8601, or a time without
+                a time zone (before sending).
             NotFoundError: no tag has that id (when the first page is fetched).
 
         ```python
