@@ -303,11 +303,12 @@ async def test_growth_stats_without_bounds_leave_kits_90_days(scripted: Scripted
         (
             {"starting": datetime(2023, 2, 10, tzinfo=UTC)},
             TypeError,
-            r"starting must be a date .*sending time zone.*pass starting=value.date\(\)",
+            r"starting must be a date \(Kit counts whole days\).*pass starting=value.date\(\)",
         ),
-        ({"ending": "02/09/2023"}, TypeError, "ending must be a date or YYYY-MM-DD text"),
-        ({"ending": "2023-02-30"}, TypeError, "ending must be a date or YYYY-MM-DD text"),
-        ({"starting": 20230210}, TypeError, "starting must be a date or YYYY-MM-DD text"),
+        ({"ending": "02/09/2023"}, ValueError, "ending must be an ISO 8601 date"),
+        ({"ending": "2023-02-30"}, ValueError, "ending must be an ISO 8601 date"),
+        ({"ending": "2023-02-24T00:00:00Z"}, ValueError, "ending must be an ISO 8601 date"),
+        ({"starting": 20230210}, TypeError, "starting must be a date or ISO 8601 date text"),
         (
             {"starting": date(2023, 3, 1), "ending": "2023-02-01"},
             ValueError,

@@ -116,7 +116,7 @@ async def test_create_sends_kits_fields_as_given_and_reads_the_broadcast(
         [],
         {
             **FULL_FIELDS,
-            "published_at": "2023-02-17T11:43:55+00:00",
+            "published_at": "2023-02-17T11:43:55Z",
         },
     )
 
@@ -140,7 +140,7 @@ async def test_create_sends_a_schedule_as_iso_8601(scripted: Scripted) -> None:
             published_at="2030-01-02T09:30:00Z",
         )
     body = sent(scripted)[3]
-    assert body["send_at"] == "2030-01-02T09:30:00+00:00"
+    assert body["send_at"] == "2030-01-02T09:30:00Z"
     assert body["published_at"] == "2030-01-02T09:30:00Z"
 
 
@@ -341,7 +341,7 @@ async def test_list_sends_the_2026_filters(scripted: Scripted) -> None:
     assert (method, path) == ("GET", "/v4/broadcasts")
     assert dict(query) == {
         "status": "completed",
-        "sent_after": "2026-01-01T00:00:00+00:00",
+        "sent_after": "2026-01-01T00:00:00Z",
         "sent_before": "2026-02-01",
         "slim": "true",
         "per_page": "100",
@@ -438,7 +438,7 @@ async def test_list_stats_pages_through_every_broadcasts_stats(scripted: Scripte
     assert dict(query) == {
         "status": "completed",
         "sent_after": "2026-01-01",
-        "sent_before": "2026-04-01T00:00:00+00:00",
+        "sent_before": "2026-04-01T00:00:00Z",
         "include_total_count": "true",
         "per_page": "1000",
     }

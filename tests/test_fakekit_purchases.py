@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from datetime import UTC, datetime
 from typing import Any
 
 import aiohttp
@@ -11,6 +12,7 @@ import pytest
 from kit_async.testing import FakeKit
 
 TOKEN = "fake_at_purchases"
+NOW = datetime(2026, 3, 4, 5, 6, 7, tzinfo=UTC)
 PRODUCT = {
     "name": "Phantom Hourglass",
     "pid": "804-02-4430",
@@ -36,7 +38,7 @@ PURCHASE = {
 
 @pytest.fixture
 async def server() -> AsyncIterator[FakeKit]:
-    async with FakeKit(broadcasts=0, access_token=TOKEN) as fake:
+    async with FakeKit(broadcasts=0, access_token=TOKEN, clock=lambda: NOW) as fake:
         yield fake
 
 
@@ -114,7 +116,7 @@ async def test_the_same_transaction_is_updated_and_its_products_appended(
     ("change", "message"),
     [
         ({"transaction_id": None}, "Transaction cannot be blank"),
-        ({"total": None}, "total can't be blank"),
+        ({"currency": None}, "currency can't be blank"),
         ({"total": "lots"}, "total must be a number"),
         ({"currency": "dollars"}, "currency must be a three-letter ISO 4217 code, such as USD"),
         ({"products": []}, "products must be a list of at least one product"),
@@ -135,6 +137,50 @@ async def test_create_refuses_an_incomplete_purchase(
     assert await call(http, "POST", "/v4/purchases", json={}) == (
         422,
         {"errors": ["purchase must be an object"]},
+    )
+
+
+REQUIRED = ("email_address", "transaction_id", "currency", "products")
+
+
+@pytest.mark.parametrize("name", REQUIRED)
+async def test_a_missing_required_field_gets_422_naming_it(
+    server: FakeKit, http, name: str
+) -> None:
+    without = {key: value for key, value in PURCHASE.items() if key != name}
+
+    status, body = await call(http, "POST", "/v4/purchases", json={"purchase": without})
+
+    assert status == 422
+    (message,) = body["errors"]
+    assert message.split()[0] == {"transaction_id": "Transaction"}.get(name, name)
+    assert not server.account.purchases
+
+
+async def test_only_the_required_fields_are_enough(server: FakeKit, http) -> None:
+    required = {name: PURCHASE[name] for name in REQUIRED}
+
+    status, body = await call(http, "POST", "/v4/purchases", json={"purchase": required})
+
+    assert status == 201
+    shown = body["purchase"]
+    assert (shown["status"], shown["transaction_time"]) == ("paid", "2026-03-04T05:06:07Z")
+    amounts = [shown[name] for name in ("subtotal", "discount", "tax", "total")]
+    assert amounts == [0.0, 0.0, 0.0, 0.0]
+
+
+async def test_an_update_without_the_optional_fields_keeps_them(server: FakeKit, http) -> None:
+    await call(http, "POST", "/v4/purchases", json={"purchase": PURCHASE})
+    again = {name: PURCHASE[name] for name in REQUIRED} | {"products": [{**PRODUCT, "lid": "2"}]}
+
+    status, body = await call(http, "POST", "/v4/purchases", json={"purchase": again})
+
+    assert status == 201
+    shown = body["purchase"]
+    assert (shown["status"], shown["total"], shown["transaction_time"]) == (
+        "paid",
+        25.22,
+        "2026-02-17T11:43:55Z",
     )
 
 

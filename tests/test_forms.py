@@ -205,7 +205,7 @@ async def test_subscribers_of_a_form_send_every_filter_kit_documents(scripted: S
     assert dict(sent(scripted)[2]) == {
         "status": "cancelled",
         "added_after": "2023-02-14",
-        "added_before": "2023-02-18T11:43:55+00:00",
+        "added_before": "2023-02-18T11:43:55Z",
         "created_after": "2023-01-17T11:43:55Z",
         "created_before": "2023-02-18",
         "slim": "true",

@@ -386,10 +386,10 @@ async def test_subscribers_of_a_sequence_send_every_filter_kit_documents(
     assert (method, path) == ("GET", "/v4/sequences/26/subscribers")
     assert dict(query) == {
         "status": "all",
-        "added_after": "2023-02-14T00:00:00+00:00",
+        "added_after": "2023-02-14T00:00:00Z",
         "added_before": "2023-02-18",
         "created_after": "2023-01-17",
-        "created_before": "2023-02-18T00:00:00+00:00",
+        "created_before": "2023-02-18T00:00:00Z",
         "include_total_count": "true",
         "per_page": "1000",
     }

@@ -133,7 +133,7 @@ async def test_subscribers_of_a_tag_send_every_filter_kit_documents(scripted: Sc
     assert (method, path) == ("GET", "/v4/tags/5/subscribers")
     assert dict(query) == {
         "status": "all",
-        "created_after": "2023-01-01T00:00:00+00:00",
+        "created_after": "2023-01-01T00:00:00Z",
         "tagged_before": "2023-03-01",
         "include_total_count": "true",
         "per_page": "1000",

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 from urllib.parse import urlsplit
 
@@ -73,16 +73,83 @@ def check_choice(name: str, value: object, choices: Iterable[str]) -> str | None
     return str(value)
 
 
-def check_when(name: str, value: object) -> str | None:
-    """A date filter: `None`, a `datetime`/`date` (sent as ISO 8601) or Kit's own text."""
+#: A date or time Kit filters or schedules by: a `date`, an aware `datetime`,
+#: or ISO 8601 text of either (see `check_when`).
+When = datetime | date | str
+#: A whole day (growth stats, subscriber stats, filter conditions): a `date`
+#: or ISO 8601 date text.
+Day = date | str
+
+
+def _utc(moment: datetime, name: str, value: object) -> str:
+    """An aware datetime in UTC, as Kit's own examples write it (`...T11:43:55Z`)."""
+    if moment.utcoffset() is None:
+        # Kit's description does not say which zone it reads a time without
+        # one in (UTC, or the account's?): the caller knows, so they say.
+        msg = (
+            f"{name} has no time zone ({value!r}): pass an aware datetime "
+            f"(e.g. with tzinfo=UTC), text with an offset or Z, or a date"
+        )
+        raise ValueError(msg)
+    return moment.astimezone(UTC).isoformat().removesuffix("+00:00") + "Z"
+
+
+def check_when(name: str, value: object, *, day: bool = False) -> str | None:
+    """A date or time for Kit, checked and normalized before any request.
+
+    Every date and time a resource method sends goes through here: the list
+    filters (`created_after`, `sent_before`, ...), the whole-day bounds
+    (`starting`, `email_sent_after`, a filter condition's `after`) and the
+    body fields (`send_at`, `transaction_time`). Kit's description gives the
+    filters as `yyyy-mm-dd` with examples such as `2023-01-17T11:43:55Z`, so:
+
+    - `None` is `None` (not sent);
+    - a `date`, or date text (`date.fromisoformat`), is sent as `YYYY-MM-DD`;
+    - an aware `datetime`, or date-time text with an offset or `Z`
+      (`datetime.fromisoformat`), is sent in UTC as `YYYY-MM-DDTHH:MM:SSZ`
+      (fractions of a second kept);
+    - with `day=True` (Kit counts whole days), only a date or date text.
+
+    Raises:
+        TypeError: not a `date`, `datetime` or `str`; or a `datetime` where
+            Kit takes a whole day.
+        ValueError: text that is not an ISO 8601 date or date-time (such as
+            `"yesterday"`), a date-time without a time zone, or a date-time
+            text where Kit takes a whole day.
+    """
     if value is None:
         return None
-    if isinstance(value, datetime | date):
+    if isinstance(value, datetime):
+        if day:
+            msg = (
+                f"{name} must be a date (Kit counts whole days), got the datetime "
+                f"{value.isoformat()}: pass {name}=value.date()"
+            )
+            raise TypeError(msg)
+        return _utc(value, name, value)
+    if isinstance(value, date):
         return value.isoformat()
-    if isinstance(value, str) and value.strip():
-        return value
-    msg = f"{name} must be a datetime, a date or an ISO 8601 string, got {value!r}"
-    raise TypeError(msg)
+    if not isinstance(value, str):
+        wanted = "a date or ISO 8601 date text" if day else "a datetime, a date or ISO 8601 text"
+        msg = f"{name} must be {wanted}, got {type(value).__name__} {value!r}"
+        raise TypeError(msg)
+    try:
+        return date.fromisoformat(value).isoformat()
+    except ValueError:
+        pass
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        moment = None
+    if moment is None or day:
+        wanted = (
+            "an ISO 8601 date such as 2026-01-31 (Kit counts whole days)"
+            if day
+            else "ISO 8601 text such as 2026-01-31 or 2026-01-31T09:30:00Z"
+        )
+        msg = f"{name} must be {wanted}, got {value!r}"
+        raise ValueError(msg)
+    return _utc(moment, name, value)
 
 
 def check_bool(name: str, value: object) -> bool:

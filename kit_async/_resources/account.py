@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
-from datetime import date, datetime
 
 from .._converter import Envelope
 from .._models.account import Account, AccountColors, CreatorProfile, EmailStats, GrowthStats
-from ._base import Endpoint, Resource, check_text
+from ._base import Day, Endpoint, Resource, check_text, check_when
 
 __all__ = ["Accounts"]
 
@@ -26,33 +24,6 @@ CREATOR_PROFILE = Endpoint(
 )
 EMAIL_STATS = Endpoint("GET", "/v4/account/email_stats", EmailStats, Envelope(at=("stats",)))
 GROWTH_STATS = Endpoint("GET", "/v4/account/growth_stats", GrowthStats, Envelope(at=("stats",)))
-
-_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def _check_day(name: str, value: object) -> str | None:
-    """`None`, a `date`, or `YYYY-MM-DD` text: the days growth stats are counted in."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        # A datetime names an instant, and Kit counts whole days of the
-        # account's own time zone: which day is meant is the caller's choice.
-        msg = (
-            f"{name} must be a date (Kit counts whole days in the account's sending "
-            f"time zone), got the datetime {value.isoformat()}: pass {name}=value.date()"
-        )
-        raise TypeError(msg)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str) and _DAY.fullmatch(value):
-        try:
-            date.fromisoformat(value)
-        except ValueError:
-            pass
-        else:
-            return value
-    msg = f"{name} must be a date or YYYY-MM-DD text, got {value!r}"
-    raise TypeError(msg)
 
 
 def _check_colors(colors: object) -> list[str]:
@@ -137,7 +108,7 @@ class Accounts(Resource):
         return await EMAIL_STATS.call(self._transport)
 
     async def growth_stats(
-        self, *, starting: date | str | None = None, ending: date | str | None = None
+        self, *, starting: Day | None = None, ending: Day | None = None
     ) -> GrowthStats:
         """Subscriber growth over a period (`GET /v4/account/growth_stats`).
 
@@ -149,12 +120,14 @@ class Accounts(Resource):
         422 message refuses); dates are sent as `YYYY-MM-DD`.
 
         Args:
-            starting: The first day (a `date` or `YYYY-MM-DD` text).
+            starting: The first day (a `date` or ISO 8601 date text such as
+                `2023-02-10`).
             ending: The last day.
 
         Raises:
             TypeError: a bound is a datetime, or not a date (before sending).
-            ValueError: `starting` is after `ending` (before sending).
+            ValueError: a bound is text that is not an ISO 8601 date, or
+                `starting` is after `ending` (before sending).
             UnprocessableEntityError: Kit refused the range.
 
         ```python
@@ -164,8 +137,8 @@ class Accounts(Resource):
         print(stats.new_subscribers, stats.cancellations, stats.starting)
         ```
         """
-        first = _check_day("starting", starting)
-        last = _check_day("ending", ending)
+        first = check_when("starting", starting, day=True)
+        last = check_when("ending", ending, day=True)
         if first is not None and last is not None and first > last:
             msg = f"starting ({first}) must not be after ending ({last})"
             raise ValueError(msg)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from datetime import date, datetime
 from typing import Any, TypedDict, Unpack
 
 from .._converter import Envelope
@@ -14,6 +13,7 @@ from ._base import (
     Endpoint,
     NoContent,
     Resource,
+    When,
     check_bool,
     check_choice,
     check_fields,
@@ -24,7 +24,6 @@ from ._base import (
 
 __all__ = ["BROADCAST_STATUSES", "BroadcastFields", "Broadcasts"]
 
-When = datetime | date | str
 
 _IN_BROADCAST = {"broadcast_id": ("broadcast", "id")}
 
@@ -216,13 +215,15 @@ class Broadcasts(Resource):
             status: Only broadcasts in this state: `draft`, `scheduled`,
                 `sending`, `completed` or `aborted` (on accounts that support
                 the filter).
-            sent_after: Only broadcasts sent after this (a datetime, a date,
-                or ISO 8601 text).
+            sent_after: Only broadcasts sent after this (an aware datetime, a
+                date, or ISO 8601 text).
             sent_before: Only broadcasts sent before this.
             slim: Leave out `content`, `public_url`, `email_address`,
                 `email_template` and `subscriber_filter` (smaller pages).
 
         Raises:
+            ValueError: a date bound that is not ISO 8601, or a time without
+                a time zone (before sending).
             ValueError: `status` is not one of Kit's (before sending).
 
         ```python
@@ -274,8 +275,8 @@ class Broadcasts(Resource):
         again.
 
         Keyword arguments are Kit's body fields, sent as given (`None` as
-        JSON `null`, datetimes as ISO 8601; without a time zone Kit assumes
-        UTC):
+        JSON `null`; `published_at` and `send_at` as an aware datetime, a
+        date or ISO 8601 text, sent in UTC, and refused without a time zone):
 
         - `subject`, `content` (the HTML), `description` (internal),
           `preview_text`: text.
@@ -292,6 +293,8 @@ class Broadcasts(Resource):
           `tag` with its ids.
 
         Raises:
+            ValueError: a `published_at` or `send_at` that is not ISO 8601,
+                or without a time zone (before sending).
             TypeError: an unknown field, or a value of the wrong type (before
                 sending).
             ValueError: a `subscriber_filter` mixing group types (before
@@ -324,6 +327,8 @@ class Broadcasts(Resource):
         change.
 
         Raises:
+            ValueError: a `published_at` or `send_at` that is not ISO 8601,
+                or without a time zone (before sending).
             TypeError: no field, an unknown field, or a value of the wrong
                 type (before sending).
             NotFoundError: no broadcast has that id.
@@ -384,8 +389,8 @@ class Broadcasts(Resource):
         Args:
             status: Only broadcasts in this state: `draft`, `scheduled`,
                 `sending`, `completed` or `aborted`.
-            sent_after: Only broadcasts sent after this (a datetime, a date,
-                or ISO 8601 text).
+            sent_after: Only broadcasts sent after this (an aware datetime, a
+                date, or ISO 8601 text).
             sent_before: Only broadcasts sent before this.
             per_page: Broadcasts per request, 1 to 1000.
             after: Resume after this cursor.
@@ -393,6 +398,8 @@ class Broadcasts(Resource):
             include_total_count: Ask for `pagination.total_count`.
 
         Raises:
+            ValueError: a date bound that is not ISO 8601, or a time without
+                a time zone (before sending).
             PermissionDeniedError: the account's plan does not include it
                 (when the first page is fetched).
             ValueError: `status` is not one of Kit's (before sending).

@@ -24,6 +24,7 @@ from ._base import (
     Bulk,
     Endpoint,
     Resource,
+    When,
     check_batch,
     check_choice,
     check_id,
@@ -31,7 +32,6 @@ from ._base import (
     check_when,
     one_subscriber,
 )
-from .tags import When
 
 __all__ = ["FORM_STATUSES", "FORM_TYPES", "Forms"]
 
@@ -158,7 +158,7 @@ class Forms(Resource):
             form_id: The form or landing page.
             status: `active` (Kit's default), `inactive`, `bounced`,
                 `complained`, `cancelled` or `all`.
-            added_after: Only subscribers added to the form after this (a
+            added_after: Only subscribers added to the form after this (an aware
                 datetime, a date, or ISO 8601 text); likewise the other bounds.
             added_before: Only subscribers added to the form before this.
             created_after: Only subscribers created after this.
@@ -170,6 +170,8 @@ class Forms(Resource):
             include_total_count: Ask for `pagination.total_count`.
 
         Raises:
+            ValueError: a date bound that is not ISO 8601, or a time without
+                a time zone (before sending).
             NotFoundError: no form has that id (when the first page is fetched).
 
         ```python

@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, TypedDict, Unpack
+from typing import Any, NotRequired, Required, TypedDict, Unpack
 
 from .._converter import Envelope
 from .._models.purchases import Purchase
@@ -23,19 +23,25 @@ CREATE = Endpoint("POST", "/v4/purchases", Purchase, Envelope(at=("purchase",)),
 
 
 class PurchaseFields(TypedDict, total=False):
-    """Kit's `purchase` fields of `POST /v4/purchases`: the keywords of `kit.purchases.create()`."""
+    """Kit's `purchase` fields of `POST /v4/purchases`: the keywords of `kit.purchases.create()`.
 
-    email_address: str
-    transaction_id: str
-    status: str
-    currency: str
-    transaction_time: datetime | date | str
-    subtotal: float
-    tax: float
-    shipping: float
-    discount: float
-    total: float
-    products: Iterable[Mapping[str, Any]]
+    The four `Required` ones are those Kit's descriptions require (all three
+    published versions: `email_address`, `transaction_id`, `currency`,
+    `products`); the others are marked nullable there and left out by Kit's
+    own PHP SDK when not given. See `kit.purchases.create()`.
+    """
+
+    email_address: Required[str]
+    transaction_id: Required[str]
+    status: NotRequired[str]
+    currency: Required[str]
+    transaction_time: NotRequired[datetime | date | str]
+    subtotal: NotRequired[float]
+    tax: NotRequired[float]
+    shipping: NotRequired[float]
+    discount: NotRequired[float]
+    total: NotRequired[float]
+    products: Required[Iterable[Mapping[str, Any]]]
 
 
 _FIELDS = (
@@ -51,7 +57,9 @@ _FIELDS = (
     "total",
     "products",
 )
-#: Required by both of Kit's descriptions (2025 and 2026).
+#: What Kit requires: the `required` list of `POST /v4/purchases` in each of
+#: Kit's descriptions (2025, 2026-10, 2026-12), and the "Required fields" of
+#: Kit's PHP SDK (`create_purchase`), which leaves out the others when not given.
 _REQUIRED = ("email_address", "transaction_id", "currency", "products")
 _MONEY = ("subtotal", "tax", "shipping", "discount", "total")
 _PRODUCT_FIELDS = ("name", "pid", "lid", "quantity", "unit_price", "sku")
@@ -110,11 +118,7 @@ def _products(value: object) -> list[dict[str, Any]]:
 
 
 def _purchase(fields: Mapping[str, Any]) -> dict[str, Any]:
-    check_fields("kit.purchases.create()", fields, _FIELDS)
-    missing = [name for name in _REQUIRED if name not in fields]
-    if missing:
-        msg = f"kit.purchases.create() needs {', '.join(f'{name}=' for name in missing)}"
-        raise TypeError(msg)
+    check_fields("kit.purchases.create()", fields, _FIELDS, required=_REQUIRED)
     body: dict[str, Any] = {}
     for name, value in fields.items():
         if name in _MONEY:
@@ -194,21 +198,25 @@ class Purchases(Resource):
 
         - `email_address`, `transaction_id` (your unique id for the
           transaction), `currency` (3 letters, e.g. `USD`) and `products`:
-          required.
-        - `status` (Kit supports `paid`), `transaction_time` (a datetime or
-          ISO 8601 text), and the amounts `subtotal`, `tax`, `shipping`,
-          `discount` and `total`. Kit's 2026 description lists them as
-          required too, while its own SDK leaves out those it lacks: they
-          are sent when given, and Kit answers 422 if it needs one.
+          required, checked before sending (and by mypy: see
+          `PurchaseFields`).
+        - `status` (Kit supports `paid`), `transaction_time` (an aware
+          datetime, a date or ISO 8601 text; see "Dates and times" in the
+          docs), and the amounts `subtotal`, `tax`, `shipping`, `discount`
+          and `total`: optional, sent only when given. Kit's descriptions
+          require only the four above and mark these nullable; Kit's own
+          PHP SDK leaves them out when they are not given.
         - `products`: plain dicts with Kit's fields `name`, `pid` (your
           product id; variants share it), `lid` (the line item's id, unique
           within the purchase), `quantity`, `unit_price` and `sku`
           (optional, `None` for none).
 
         Raises:
+            ValueError: a `transaction_time` that is not ISO 8601, or without a
+                time zone (before sending).
             OAuthRequiredError: the client has an API key (before sending).
-            TypeError: an unknown or missing field, or a value of the wrong
-                type (before sending).
+            TypeError: an unknown field, a missing required one (named in
+                the message), or a value of the wrong type (before sending).
             ValueError: a currency that is not 3 letters, a repeated `lid`
                 (before sending).
             UnprocessableEntityError: Kit refused the purchase.

@@ -22,13 +22,13 @@ from ._base import (
     Endpoint,
     NoContent,
     Resource,
+    When,
     check_choice,
     check_fields,
     check_id,
     check_when,
     one_subscriber,
 )
-from .tags import When
 
 __all__ = [
     "DELAY_UNITS",
@@ -331,7 +331,7 @@ class Sequences(Resource):
             sequence_id: The sequence.
             status: `active` (Kit's default), `inactive`, `bounced`,
                 `complained`, `cancelled` or `all`.
-            added_after: Only subscribers added to the sequence after this (a
+            added_after: Only subscribers added to the sequence after this (an aware
                 datetime, a date, or ISO 8601 text); likewise the other bounds.
             added_before: Only subscribers added to the sequence before this.
             created_after: Only subscribers created after this.
@@ -342,6 +342,8 @@ class Sequences(Resource):
             include_total_count: Ask for `pagination.total_count`.
 
         Raises:
+            ValueError: a date bound that is not ISO 8601, or a time without
+                a time zone (before sending).
             NotFoundError: no sequence has that id (when the first page is
                 fetched).
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
 from typing import Any
 
 from .._converter import Envelope
@@ -30,9 +29,11 @@ from .._models.tags import Tag
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from ._base import (
     Bulk,
+    Day,
     Endpoint,
     NoContent,
     Resource,
+    When,
     check_batch,
     check_choice,
     check_id,
@@ -41,9 +42,6 @@ from ._base import (
 )
 
 __all__ = ["Subscribers"]
-
-When = datetime | date | str
-Day = date | str
 
 #: Kit takes at most this many custom fields in one create or update.
 MAX_FIELDS = 140
@@ -127,21 +125,6 @@ def _comma_list(name: str, value: object, choices: Iterable[str] | None = None) 
     return ",".join(checked) or None
 
 
-def _day(name: str, value: object) -> str | None:
-    """A whole-day bound: `None`, a `date`, or `YYYY-MM-DD` text."""
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        msg = f"{name} must be a date (Kit counts whole days), got a datetime: pass {name}.date()"
-        raise TypeError(msg)
-    if isinstance(value, date):
-        return value.isoformat()
-    if isinstance(value, str) and value.strip():
-        return value
-    msg = f"{name} must be a date or YYYY-MM-DD text, got {value!r}"
-    raise TypeError(msg)
-
-
 def _condition(item: object, index: int) -> dict[str, Any]:
     where = f"conditions[{index}]"
     if not isinstance(item, Mapping):
@@ -154,7 +137,7 @@ def _condition(item: object, index: int) -> dict[str, Any]:
     check_choice(f"{where}['type']", condition["type"], FILTER_CONDITION_TYPES)
     for bound in ("after", "before"):
         if bound in condition:
-            condition[bound] = _day(f"{where}[{bound!r}]", condition[bound])
+            condition[bound] = check_when(f"{where}[{bound!r}]", condition[bound], day=True)
     return condition
 
 
@@ -165,7 +148,16 @@ def _include(item: object, index: int) -> dict[str, Any]:
         msg = f"{where} must be a type name or a dict with a 'type', got {item!r}"
         raise TypeError(msg)
     check_choice(f"{where}['type']", entry["type"], FILTER_INCLUDES)
-    return dict(entry)
+    checked = dict(entry)
+    span = checked.get("range")
+    if isinstance(span, Mapping):
+        checked["range"] = {
+            key: check_when(f"{where}['range'][{key!r}]", value, day=True)
+            if key in ("start", "end")
+            else value
+            for key, value in span.items()
+        }
+    return checked
 
 
 def _number(name: str, value: object, limit: float) -> float:
@@ -250,7 +242,7 @@ class Subscribers(Resource):
                 `complained`, `cancelled` or `all`.
             email_address: Only these addresses (one, or a list sent
                 comma-separated).
-            created_after: Only subscribers created after this (a datetime,
+            created_after: Only subscribers created after this (an aware datetime,
                 a date, or ISO 8601 text); likewise the other bounds.
             created_before: Only subscribers created before this.
             updated_after: Only subscribers updated after this.
@@ -273,6 +265,8 @@ class Subscribers(Resource):
                 request only: it is slow for Kit).
 
         Raises:
+            ValueError: a date bound that is not ISO 8601, or a time without
+                a time zone (before sending).
             ValueError: a filter outside Kit's values, or a combination Kit
                 answers with 422 (checked before any request).
 
@@ -555,6 +549,7 @@ class Subscribers(Resource):
             before: Walk backwards from this cursor instead.
 
         Raises:
+            ValueError: a day that is not an ISO 8601 date (before sending).
             BadRequestError: a `stats` range outside the retention window.
             ValueError: an unknown condition type, include or sort (before
                 any request).
@@ -616,6 +611,7 @@ class Subscribers(Resource):
             email_sent_before: Only emails sent before this day.
 
         Raises:
+            ValueError: a day that is not an ISO 8601 date (before sending).
             NotFoundError: no subscriber has that id.
             BadRequestError: a date outside Kit's 5-year window.
 
@@ -629,8 +625,8 @@ class Subscribers(Resource):
             self._transport,
             {"subscriber_id": check_id("subscriber_id", subscriber_id)},
             params={
-                "email_sent_after": _day("email_sent_after", email_sent_after),
-                "email_sent_before": _day("email_sent_before", email_sent_before),
+                "email_sent_after": check_when("email_sent_after", email_sent_after, day=True),
+                "email_sent_before": check_when("email_sent_before", email_sent_before, day=True),
             },
         )
 

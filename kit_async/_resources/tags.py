@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from datetime import date, datetime
 from typing import Any
 
 from .._converter import Envelope
@@ -18,6 +17,7 @@ from ._base import (
     Endpoint,
     NoContent,
     Resource,
+    When,
     check_batch,
     check_choice,
     check_id,
@@ -28,7 +28,6 @@ from ._base import (
 
 __all__ = ["SUBSCRIBER_STATUSES", "Tags"]
 
-When = datetime | date | str
 
 LIST = ListEndpoint("/v4/tags", Tag, Envelope(at=("tags",)))
 # Creating a tag that exists returns it (200): safe to repeat.
@@ -165,7 +164,7 @@ class Tags(Resource):
             tag_id: The tag.
             status: `active` (Kit's default), `inactive`, `bounced`,
                 `complained`, `cancelled` or `all`.
-            created_after: Only subscribers created after this (a datetime,
+            created_after: Only subscribers created after this (an aware datetime,
                 a date, or ISO 8601 text); likewise the other bounds.
             created_before: Only subscribers created before this.
             tagged_after: Only subscribers tagged after this.
@@ -176,6 +175,8 @@ class Tags(Resource):
             include_total_count: Ask for `pagination.total_count`.
 
         Raises:
+            ValueError: a date bound that is not ISO 8601, or a time without
+                a time zone (before sending).
             NotFoundError: no tag has that id (when the first page is fetched).
 
         ```python

@@ -20,14 +20,9 @@ if TYPE_CHECKING:
 
 _AMOUNTS = ("subtotal", "tax", "shipping", "discount", "total")
 _PRODUCT = ("name", "pid", "lid", "quantity", "unit_price")  # `sku` is optional, nullable
-_REQUIRED = (
-    "email_address",
-    "transaction_id",
-    "status",
-    "currency",
-    "transaction_time",
-    "products",
-)
+# What Kit's descriptions require of a purchase (all three versions); the
+# others are nullable there, and Kit's PHP SDK leaves them out when not given.
+_REQUIRED = ("email_address", "transaction_id", "currency", "products")
 
 
 def render(purchase: Purchase) -> dict[str, Any]:
@@ -63,30 +58,37 @@ def _products(value: Any) -> list[dict[str, Any]]:
     return products
 
 
+def _blank(value: Any) -> bool:
+    return value is None or value == ""
+
+
 def _checked(given: Mapping[str, Any]) -> dict[str, Any]:
-    missing = [
-        name for name in (*_REQUIRED, *_AMOUNTS) if given.get(name) is None or given[name] == ""
-    ]
+    """The fields given, checked: the required ones always, the others when present."""
+    missing = [name for name in _REQUIRED if _blank(given.get(name))]
     if missing:
         messages = {"transaction_id": "Transaction cannot be blank"}
         raise Refused(*(messages.get(name, f"{name} can't be blank") for name in missing))
-    amounts = {}
+    fields: dict[str, Any] = {}
     for name in _AMOUNTS:
-        value = given[name]
+        value = given.get(name)
+        if _blank(value):
+            continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise Refused(f"{name} must be a number")
-        amounts[name] = float(value)
+        fields[name] = float(value)
     currency = given["currency"]
     if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
         raise Refused("currency must be a three-letter ISO 4217 code, such as USD")
+    if not _blank(given.get("status")):
+        fields["status"] = str(given["status"])
+    if not _blank(given.get("transaction_time")):
+        fields["transaction_time"] = moment(given["transaction_time"], "transaction_time")
     return {
         "email_address": check_email(given["email_address"]),
         "transaction_id": str(given["transaction_id"]),
-        "status": str(given["status"]),
         "currency": currency.upper(),
-        "transaction_time": moment(given["transaction_time"], "transaction_time"),
         "products": _products(given["products"]),
-        **amounts,
+        **fields,
     }
 
 
@@ -109,7 +111,10 @@ async def get_purchase(kit: FakeKit, request: web.Request) -> web.Response:
 async def create_purchase(kit: FakeKit, request: web.Request) -> web.Response:
     """`POST /v4/purchases`: upserted on `transaction_id`; products sent again are appended.
 
-    An unknown address gets a new (active) subscriber.
+    An unknown address gets a new (active) subscriber. Only Kit's required
+    fields must be sent; a new purchase sent without the others gets
+    `status` `paid`, amounts of 0 and the clock's now as `transaction_time`
+    (what Kit fills in is not documented), and an update keeps what it had.
     """
     given = (await json_body(request)).get("purchase")
     if not isinstance(given, dict):
@@ -129,7 +134,11 @@ async def create_purchase(kit: FakeKit, request: web.Request) -> web.Response:
             setattr(existing, name, value)
         existing.products, existing.subscriber_id = products, buyer.id
         return json_response({"purchase": render(existing)}, 201)
-    purchase = Purchase(id=account.next_id("purchases"), subscriber_id=buyer.id, **fields)
+    defaults: dict[str, Any] = dict.fromkeys(_AMOUNTS, 0.0)
+    defaults.update(status="paid", transaction_time=account.clock())
+    purchase = Purchase(
+        id=account.next_id("purchases"), subscriber_id=buyer.id, **{**defaults, **fields}
+    )
     account.purchases[purchase.id] = purchase
     return json_response({"purchase": render(purchase)}, 201)
 
