@@ -72,6 +72,9 @@ TEST_DEPS = [
     "aioresponses>=0.7.6",
     "hypothesis>=6.100",
     "psutil>=5.9",
+    # The docs' FastAPI recipes run in the tests, served by uvicorn on loopback.
+    "fastapi>=0.115",
+    "uvicorn>=0.30",
 ]
 # The same pins as .pre-commit-config.yaml (the lint session checks they agree).
 # Pinned: each ruff release may add rules to the selected families, or change

@@ -40,6 +40,7 @@ from collections.abc import Coroutine, Iterator
 from pathlib import Path
 from typing import Any
 
+import aiohttp
 import attrs
 import pytest
 
@@ -70,8 +71,7 @@ PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 #: The API key the docs use as a placeholder; the docs' FakeKit accepts it.
 DOCS_API_KEY = "kit_..."
 #: Pages whose blocks may be marked `<!-- not-executed: ... -->`, and how many.
-# The FastAPI recipes: FastAPI is not installed.
-NOT_EXECUTED = {"docs/web-apps.md": 1, "docs/webhooks.md": 1}
+NOT_EXECUTED = {"docs/webhooks.md": 1}
 PAGE_TIMEOUT = 60.0
 
 _FENCE = re.compile(r"^(?P<indent>[ ]*)(?P<fence>`{3,}|~{3,})[ ]*(?P<lang>[\w+-]*)")
@@ -483,11 +483,9 @@ TOP_N = "n must be a whole number from 1 to 100"
 AN_ID = "broadcast_id must be a whole number of 1 or more"
 
 
-def _aiohttp_recipe() -> dict[str, Any]:
-    """The names the aiohttp recipe of docs/web-apps.md defines, as a reader copies it."""
-    (recipe,) = [
-        e for e in page_examples(WEB_APPS) if not e.not_executed and "def create_app" in e.source
-    ]
+def _recipe(marker: str) -> dict[str, Any]:
+    """The names the recipe of docs/web-apps.md holding `marker` defines, as a reader copies it."""
+    (recipe,) = [e for e in page_examples(WEB_APPS) if not e.not_executed and marker in e.source]
     namespace: dict[str, Any] = {"__name__": "recipe"}
     exec(_compile(recipe, str(WEB_APPS)), namespace)  # noqa: S102 - our own documentation
     return namespace
@@ -496,7 +494,7 @@ def _aiohttp_recipe() -> dict[str, Any]:
 def _get(path: str) -> tuple[int, Any]:
     from aiohttp.test_utils import TestClient, TestServer
 
-    create_app = _aiohttp_recipe()["create_app"]
+    create_app = _recipe("def create_app")["create_app"]
 
     async def get() -> tuple[int, Any]:
         async with TestClient(TestServer(create_app())) as client:
@@ -545,3 +543,74 @@ def test_the_aiohttp_recipe_answers_the_top_links_as_jsonable_clicks(
         "click_to_delivery_rate",
         "click_to_open_rate",
     }
+
+
+def _fastapi_get(path: str) -> tuple[int, Any]:
+    """GET `path` from the FastAPI recipe, served as a reader serves it: by uvicorn."""
+    import uvicorn
+
+    app = _recipe("FastAPI(lifespan=lifespan)")["app"]
+
+    async def get() -> tuple[int, Any]:
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning")
+        server = uvicorn.Server(config)
+        serving = asyncio.create_task(server.serve())
+        try:
+            async with asyncio.timeout(10):
+                while not server.started:  # noqa: ASYNC110 - uvicorn offers a flag, no event
+                    await asyncio.sleep(0.01)
+            port = server.servers[0].sockets[0].getsockname()[1]
+            async with (
+                aiohttp.ClientSession() as session,
+                session.get(f"http://127.0.0.1:{port}{path}") as response,
+            ):
+                return response.status, await response.json()
+        finally:
+            # The lifespan's exit closes the recipe's KitClient.
+            server.should_exit = True
+            await serving
+
+    return asyncio.run(get())
+
+
+@pytest.mark.usefixtures("docs_env")
+@pytest.mark.parametrize(
+    ("path", "where"),
+    [
+        ("/broadcasts/0/top-links", ["path", "broadcast_id"]),
+        ("/broadcasts/-1/top-links", ["path", "broadcast_id"]),
+        ("/broadcasts/abc/top-links", ["path", "broadcast_id"]),
+        ("/broadcasts/1/top-links?n=abc", ["query", "n"]),
+        ("/broadcasts/1/top-links?n=-1", ["query", "n"]),
+        ("/broadcasts/1/top-links?n=0", ["query", "n"]),
+        ("/broadcasts/1/top-links?n=101", ["query", "n"]),
+    ],
+)
+def test_the_fastapi_recipe_answers_bad_input_with_a_422_naming_the_parameter(
+    path: str, where: list[str]
+) -> None:
+    status, body = _fastapi_get(path)
+
+    assert status == 422
+    assert [error["loc"] for error in body["detail"]] == [where]
+
+
+@pytest.mark.usefixtures("docs_env")
+@pytest.mark.parametrize("broadcast_id", [9, 424242])  # a draft, an unknown id
+def test_the_fastapi_recipe_answers_404_for_a_broadcast_without_clicks(broadcast_id: int) -> None:
+    assert _fastapi_get(f"/broadcasts/{broadcast_id}/top-links") == (
+        404,
+        {"detail": "no such sent broadcast"},
+    )
+
+
+@pytest.mark.usefixtures("docs_env")
+def test_the_fastapi_recipe_answers_the_top_links_as_jsonable_clicks(
+    docs_servers: DocsServers,
+) -> None:
+    status, body = _fastapi_get("/broadcasts/1/top-links?n=3")
+
+    clicks = sorted(docs_servers.pages.clicks_of(1), key=lambda c: -c["unique_clicks"])
+    assert status == 200
+    assert [link["url"] for link in body] == [c["url"] for c in clicks[:3]]
+    assert [link["unique_clicks"] for link in body] == [c["unique_clicks"] for c in clicks[:3]]
