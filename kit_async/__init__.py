@@ -35,6 +35,7 @@ from .errors import (
     RateLimitStorageError,
     RedirectError,
     ResponseValidationError,
+    TokenSaveError,
     UnprocessableEntityError,
 )
 
@@ -155,6 +156,7 @@ __all__ = [
     "SubscriberSource",
     "SubscriberStats",
     "Tag",
+    "TokenSaveError",
     "TokenSet",
     "UnprocessableEntityError",
     "Upserted",
