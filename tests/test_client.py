@@ -587,26 +587,32 @@ def _resource_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
     return [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
 
 
+def _drop(clients: list[KitClient]) -> None:
+    """Let go of the only references to the clients, and collect them."""
+    clients.clear()
+    gc.collect()
+
+
 def test_a_client_used_under_two_asyncio_runs_can_be_closed_without_leaking(
     fake_kit_in_a_thread: FakeKit,
 ) -> None:
     server = fake_kit_in_a_thread
-    kit = KitClient(server.api_key, base_url=server.url, rate_limit=None)
+    clients = [KitClient(server.api_key, base_url=server.url, rate_limit=None)]
 
-    async def first() -> None:
+    async def first(kit: KitClient) -> None:
         await kit.broadcasts.get(1)  # leaves a pooled connection in the first loop
 
-    async def second() -> None:
+    async def second(kit: KitClient) -> None:
         with pytest.raises(RuntimeError, match="first used in another event loop"):
             await kit.broadcasts.get(2)
         await kit.aclose()
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        asyncio.run(first())
-        asyncio.run(second())
-        del kit
-        gc.collect()
+        asyncio.run(first(clients[0]))
+        asyncio.run(second(clients[0]))
+        assert clients[0].closed
+        _drop(clients)
     # No "Unclosed client session", "unclosed transport" or unclosed socket.
     assert _resource_warnings(caught) == []
     assert [r.path for r in server.requests] == ["/v4/broadcasts/1"]
@@ -649,13 +655,12 @@ def test_aclose_from_another_loop_closes_a_session_whose_loop_still_runs(
 
 
 async def test_an_unclosed_client_warns_when_it_is_collected(fake_kit: FakeKit) -> None:
-    kit = KitClient(fake_kit.api_key, base_url=fake_kit.url, rate_limit=None)
-    await kit.broadcasts.get(1)
+    clients = [KitClient(fake_kit.api_key, base_url=fake_kit.url, rate_limit=None)]
+    await clients[0].broadcasts.get(1)
     expected = f"unclosed <KitClient {fake_kit.url} auth=api_key open>"
 
     with pytest.warns(ResourceWarning) as caught:
-        del kit
-        gc.collect()
+        _drop(clients)
 
     assert expected in _resource_warnings(list(caught))
     # The session is then closed on the loop; aiohttp finds nothing left open.
@@ -670,20 +675,21 @@ async def test_an_unclosed_client_warns_when_it_is_collected(fake_kit: FakeKit) 
 @pytest.mark.parametrize("use", ["closed", "never-sent", "callers-session"])
 async def test_a_client_with_nothing_left_open_does_not_warn(fake_kit: FakeKit, use: str) -> None:
     async with aiohttp.ClientSession() as session:
-        kit = KitClient(
-            fake_kit.api_key,
-            base_url=fake_kit.url,
-            rate_limit=None,
-            session=session if use == "callers-session" else None,
-        )
+        clients = [
+            KitClient(
+                fake_kit.api_key,
+                base_url=fake_kit.url,
+                rate_limit=None,
+                session=session if use == "callers-session" else None,
+            )
+        ]
         if use != "never-sent":
-            await kit.broadcasts.get(1)
+            await clients[0].broadcasts.get(1)
         if use == "closed":
-            await kit.aclose()
+            await clients[0].aclose()
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
-            del kit
-            gc.collect()
+            _drop(clients)
     assert _resource_warnings(caught) == []
 
 

@@ -282,7 +282,7 @@ def test_oauth_options_with_an_api_key_from_the_environment_say_where_it_came_fr
 
 @pytest.mark.parametrize("name", ["refresh_token", "client_id", "client_secret"])
 def test_an_empty_refresh_credential_is_refused(name: str) -> None:
-    options = {"refresh_token": REFRESH, "client_id": CLIENT_ID, name: "  "}
+    options: dict[str, Any] = {"refresh_token": REFRESH, "client_id": CLIENT_ID, name: "  "}
     with pytest.raises(ValueError, match=f"{name} must be a non-empty string"):
         KitClient(access_token=ACCESS, **options)
 

@@ -401,7 +401,9 @@ class ForwardProxy:
         method, target, version = request_line.split(b" ")
         upstream = yarl.URL(target.decode())  # absolute-form: http://host:port/path
         up_reader, up_writer = await asyncio.open_connection(upstream.host, upstream.port)
-        up_writer.write(b" ".join([method, upstream.raw_path_qs.encode(), version]) + b"\r\n" + rest)
+        up_writer.write(
+            b" ".join([method, upstream.raw_path_qs.encode(), version]) + b"\r\n" + rest
+        )
         await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
 
 
