@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
+import os
 import warnings
 from collections.abc import AsyncGenerator, Awaitable, Iterator, Mapping
 from contextvars import ContextVar
@@ -135,7 +137,7 @@ class Transport:
         # Closes the client's own session when its event loop shuts down.
         self._closer: AsyncGenerator[None] | None = None
         # Origin -> the proxy from the environment for it (None: direct).
-        self._proxies: dict[yarl.URL, yarl.URL | None] = {}
+        self._proxies: dict[tuple[str, str | None, int | None], yarl.URL | None] = {}
 
     def __repr__(self) -> str:
         kind = "oauth" if isinstance(self.auth, OAuthAuth) else "api_key"
@@ -228,7 +230,7 @@ class Transport:
         """
         if not self._owns_session:
             return None
-        origin = url.origin()
+        origin = (url.scheme, url.raw_host, url.port)
         try:
             return self._proxies[origin]
         except KeyError:
@@ -437,12 +439,28 @@ def _bypassed(host: str, port: int | None, no_proxy: str) -> bool:
     return False
 
 
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
 def _proxy_from_environment(url: yarl.URL) -> yarl.URL | None:
     proxies = getproxies_environment()  # lower-case names first, as curl reads them
     proxy = proxies.get(url.scheme)
     if not proxy or url.host is None:
         return None
-    if _bypassed(url.host, url.port, proxies.get("no", "")):
+    # Read directly: an empty NO_PROXY is a setting too (getproxies drops it).
+    no_proxy = os.environ.get("no_proxy", os.environ.get("NO_PROXY"))
+    if no_proxy is None:
+        # A proxy cannot reach this machine's loopback (a local FakeKit), so
+        # loopback hosts go direct unless NO_PROXY says otherwise.
+        if _is_loopback(url.host):
+            return None
+    elif _bypassed(url.host, url.port, no_proxy):
         return None
     # `proxy:3128`, as curl accepts it, is an http:// proxy.
     address = yarl.URL(proxy if "://" in proxy else f"http://{proxy}")

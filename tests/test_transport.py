@@ -498,6 +498,31 @@ async def test_kits_https_origin_gets_the_proxy_the_environment_names(
     assert sent_with["proxy"] == (None if proxy is None else yarl.URL(proxy))
 
 
+@pytest.mark.parametrize(
+    ("no_proxy", "proxied"),
+    [(None, False), ("", True), ("example.com", True), ("localhost,127.0.0.1", False)],
+    ids=["no-proxy-unset", "empty", "other-host", "listed"],
+)
+async def test_loopback_goes_direct_unless_no_proxy_is_set(
+    no_proxy_environment: pytest.MonkeyPatch,
+    mocked: aioresponses,
+    no_proxy: str | None,
+    proxied: bool,
+) -> None:
+    no_proxy_environment.setenv("HTTP_PROXY", "http://proxy.internal:3128")
+    if no_proxy is not None:
+        no_proxy_environment.setenv("NO_PROXY", no_proxy)
+    proxies: list[Any] = []
+    url = "http://127.0.0.1:8000/v4/broadcasts/1"
+    mocked.get(url, payload=BROADCAST, callback=lambda _, **kw: proxies.append(kw))
+
+    async with client(base_url="http://127.0.0.1:8000") as kit:
+        await kit.broadcasts.get(1)
+
+    expected = yarl.URL("http://proxy.internal:3128") if proxied else None
+    assert proxies[0]["proxy"] == expected
+
+
 async def test_a_callers_session_gets_no_proxy_from_kit_async(
     no_proxy_environment: pytest.MonkeyPatch, mocked: aioresponses
 ) -> None:
