@@ -3,9 +3,10 @@
 The transport asks its `Auth` for the headers of each attempt, lets it act
 before a request (an OAuth token past its `expires_in` is refreshed first)
 and after a 401 (an expired token is refreshed once, and the request sent
-again), and asks it to finish its work when the client closes (a refreshed
-pair that `on_token_refresh` could not save yet is offered again). To refresh, the auth is handed a `TokenExchange`: a function that
-posts a form and returns Kit's `Reply`. It builds the token request and reads
+again), and lets it finish its work when the client closes (a refreshed pair
+that `on_token_refresh` could not save yet is offered again). To refresh, the
+auth is handed a `TokenExchange`: a function that posts a form and returns
+Kit's `Reply`. It builds the token request and reads
 the token response itself; the transport never parses either.
 """
 
@@ -214,11 +215,6 @@ class OAuthAuth:
         """Whether a refresh token and a client id were given."""
         return bool(self._refresh_token and self._client_id)
 
-    @property
-    def unsaved(self) -> bool:
-        """Whether a refreshed pair is waiting for `on_token_refresh` to accept it."""
-        return self._unsaved is not None
-
     def headers(self) -> Mapping[str, str]:
         return self._headers
 
@@ -320,8 +316,8 @@ class OAuthAuth:
                 else "the client keeps the pair and offers it again before its next request",
             )
             _raise_unsaved(exc, closing=closing)
-        if self._offers > 1:
-            log.info("on_token_refresh saved the refreshed token pair (attempt %d)", self._offers)
+        if self._save_failure is not None:
+            log.info("on_token_refresh saved the refreshed token pair after all")
         self._unsaved = None
         self._save_failure = None
 

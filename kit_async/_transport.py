@@ -181,7 +181,11 @@ class Transport:
             )
             self._closer = _start(_close_when_the_loop_ends(self._session))
         elif self._session.closed:
-            msg = "the aiohttp session given to this KitClient (session=...) is closed"
+            msg = (
+                "the aiohttp session given to this KitClient (session=...) is closed"
+                if not self._owns_session
+                else "this KitClient's session was closed as its event loop shut down"
+            )
             raise ClientClosedError(msg)
         return self._session
 

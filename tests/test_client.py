@@ -587,6 +587,11 @@ def _resource_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
     return [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
 
 
+def _own_session_closed(kit: KitClient) -> bool:
+    session = kit._transport._session
+    return session is not None and session.closed
+
+
 def _drop(clients: list[KitClient]) -> None:
     """Let go of the only references to the clients, and collect them."""
     clients.clear()
@@ -610,12 +615,34 @@ def test_a_client_used_under_two_asyncio_runs_can_be_closed_without_leaking(
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         asyncio.run(first(clients[0]))
+        # Closed as the first loop ended: nothing of it is left to leak.
+        assert _own_session_closed(clients[0])
         asyncio.run(second(clients[0]))
         assert clients[0].closed
         _drop(clients)
     # No "Unclosed client session", "unclosed transport" or unclosed socket.
     assert _resource_warnings(caught) == []
     assert [r.path for r in server.requests] == ["/v4/broadcasts/1"]
+
+
+def test_the_session_closes_when_its_loop_shuts_down(fake_kit_in_a_thread: FakeKit) -> None:
+    server = fake_kit_in_a_thread
+    kit = KitClient(server.api_key, base_url=server.url, rate_limit=None)
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(kit.broadcasts.get(1))
+        session = kit._transport._session
+        assert session is not None
+        assert not session.closed
+
+        loop.run_until_complete(loop.shutdown_asyncgens())  # as asyncio.run() ends
+
+        assert session.closed
+        with pytest.raises(ClientClosedError, match="closed as its event loop shut down"):
+            loop.run_until_complete(kit.broadcasts.get(1))
+        loop.run_until_complete(kit.aclose())
+    finally:
+        loop.close()
 
 
 def test_the_second_loop_error_says_what_to_do() -> None:

@@ -467,6 +467,7 @@ async def test_a_failed_save_is_logged_at_error_without_any_token(
         await kit.broadcasts.get(1)
     errors = [r for r in caplog.records if r.levelno == logging.ERROR]
     assert len(errors) == 1
+    assert "saved the refreshed token pair after all" in caplog.records[-1].getMessage()
     assert "on_token_refresh raised ConnectionError" in errors[0].getMessage()
     (tokens,) = store.saved
     text = "\n".join(r.getMessage() for r in caplog.records)
