@@ -35,6 +35,7 @@ from .errors import (
     RateLimitStorageError,
     RedirectError,
     ResponseValidationError,
+    TokenSaveError,
     UnprocessableEntityError,
 )
 
@@ -156,6 +157,7 @@ __all__ = [
     "SubscriberSource",
     "SubscriberStats",
     "Tag",
+    "TokenSaveError",
     "TokenSet",
     "UnprocessableEntityError",
     "Upserted",

@@ -3,8 +3,10 @@
 The transport asks its `Auth` for the headers of each attempt, lets it act
 before a request (an OAuth token past its `expires_in` is refreshed first)
 and after a 401 (an expired token is refreshed once, and the request sent
-again). To refresh, the auth is handed a `TokenExchange`: a function that
-posts a form and returns Kit's `Reply`. It builds the token request and reads
+again), and lets it finish its work when the client closes (a refreshed pair
+that `on_token_refresh` could not save yet is offered again). To refresh, the
+auth is handed a `TokenExchange`: a function that posts a form and returns
+Kit's `Reply`. It builds the token request and reads
 the token response itself; the transport never parses either.
 """
 
@@ -15,7 +17,7 @@ import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
-from typing import Protocol
+from typing import NoReturn, Protocol
 from urllib.parse import urlsplit
 
 import attrs
@@ -23,7 +25,13 @@ import attrs
 from ._converter import Envelope, decode_object, loads
 from ._http import Reply, Request
 from ._ratelimit import credential_key
-from .errors import APIStatusError, AuthenticationError, OAuthRequiredError, ResponseValidationError
+from .errors import (
+    APIStatusError,
+    AuthenticationError,
+    OAuthRequiredError,
+    ResponseValidationError,
+    TokenSaveError,
+)
 
 __all__ = ["ApiKeyAuth", "Auth", "OAuthAuth", "TokenExchange", "TokenSet"]
 
@@ -96,6 +104,18 @@ class Auth(Protocol):
         """After a 401 to `sent`: True when a new credential makes a new attempt worthwhile."""
         ...
 
+    async def before_close(self) -> None:
+        """The client is closing: finish what must not be lost (an unsaved token pair)."""
+        ...
+
+
+def _refuse_pickling(kind: str) -> NoReturn:
+    msg = (
+        f"{kind} holds a Kit credential and cannot be pickled or copied; "
+        "build a KitClient in each process from your configuration instead"
+    )
+    raise TypeError(msg)
+
 
 class ApiKeyAuth:
     """`X-Kit-Api-Key` authentication."""
@@ -106,6 +126,10 @@ class ApiKeyAuth:
 
     def __repr__(self) -> str:
         return "ApiKeyAuth(api_key=<hidden>)"
+
+    def __reduce__(self) -> NoReturn:
+        # pickle and copy would carry the key in plain text.
+        _refuse_pickling("ApiKeyAuth")
 
     def headers(self) -> Mapping[str, str]:
         return self._headers
@@ -126,6 +150,9 @@ class ApiKeyAuth:
     ) -> bool:
         return False
 
+    async def before_close(self) -> None:
+        return None
+
 
 def _token_expired(error: AuthenticationError) -> bool:
     text = " ".join(error.errors) + " " + (error.www_authenticate or "")
@@ -133,7 +160,13 @@ def _token_expired(error: AuthenticationError) -> bool:
 
 
 class OAuthAuth:
-    """`Authorization: Bearer` authentication that refreshes itself, once at a time."""
+    """`Authorization: Bearer` authentication that refreshes itself, once at a time.
+
+    A refreshed pair is handed to `on_token_refresh`. If that raises, the pair
+    is kept (and used) but marked unsaved: before each later request, and when
+    the client closes, the callback is called again until it succeeds; until
+    then those requests raise `TokenSaveError` without being sent.
+    """
 
     def __init__(
         self,
@@ -156,9 +189,20 @@ class OAuthAuth:
         # The refresh that failed for a given (stale) header set: requests
         # queued behind it get the same error instead of sending their own.
         self._failed: tuple[Mapping[str, str], AuthenticationError] | None = None
+        # A refreshed pair `on_token_refresh` has not accepted yet, how many
+        # times it was offered, and the callback's last exception: requests
+        # queued behind a failed offer share its error instead of each
+        # calling a failing token store again.
+        self._unsaved: TokenSet | None = None
+        self._offers = 0
+        self._save_failure: Exception | None = None
 
     def __repr__(self) -> str:
         return "OAuthAuth(access_token=<hidden>)"
+
+    def __reduce__(self) -> NoReturn:
+        # pickle and copy would carry the tokens and the secret in plain text.
+        _refuse_pickling("OAuthAuth")
 
     def _set_access(self, token: str, expires_at: float | None) -> None:
         self._headers: Mapping[str, str] = {"Authorization": f"Bearer {token}"}
@@ -174,34 +218,51 @@ class OAuthAuth:
     def headers(self) -> Mapping[str, str]:
         return self._headers
 
+    def _guard(self) -> asyncio.Lock:
+        if self._lock is None:
+            self._lock = asyncio.Lock()
+        return self._lock
+
     async def before_request(self, request: Request, exchange: TokenExchange) -> None:  # noqa: ARG002 - every request is the same to a token
+        if self._unsaved is not None:
+            offers = self._offers
+            async with self._guard():
+                await self._save_pending(offers)
         expires_at = self._expires_at
         if expires_at is None or not self.can_refresh:
             return
         if time.time() < expires_at - EXPIRY_MARGIN:
             return
-        log.info("access token expires now; refreshing it before the request")
-        await self._refresh(self._headers, exchange)
+        await self._refresh(
+            self._headers, exchange, "access token expires now; refreshing it before the request"
+        )
 
     async def after_unauthorized(
         self, sent: Mapping[str, str], error: AuthenticationError, exchange: TokenExchange
     ) -> bool:
         if not (self.can_refresh and _token_expired(error)):
             return False
-        log.info("access token expired; refreshing it")
-        await self._refresh(sent, exchange)
+        await self._refresh(sent, exchange, "access token expired; refreshing it")
         return True
 
-    async def _refresh(self, stale: Mapping[str, str], exchange: TokenExchange) -> None:
+    async def before_close(self) -> None:
+        if self._unsaved is None:
+            return
+        offers = self._offers
+        async with self._guard():
+            await self._save_pending(offers, closing=True)
+
+    async def _refresh(self, stale: Mapping[str, str], exchange: TokenExchange, why: str) -> None:
         """Refresh the token pair once, however many requests found it stale.
 
         `stale` is the header set they used: if the token has changed since,
-        another request already refreshed it.
+        another request already refreshed it. Only the request that refreshes
+        logs `why`, so one refresh is one log line.
         """
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        async with self._lock:
+        offers = self._offers
+        async with self._guard():
             if stale is not self._headers:
+                await self._save_pending(offers)
                 return
             if self._failed is not None and self._failed[0] is stale:
                 failure = self._failed[1]
@@ -212,17 +273,53 @@ class OAuthAuth:
                     errors=failure.errors,
                     body=failure.body,
                 )
+            log.info(why)
             try:
                 tokens = await self._request_tokens(exchange)
             except AuthenticationError as exc:
                 self._failed = (stale, exc)
                 raise
+            # From here on the old refresh token is dead at Kit: the new pair
+            # is used at once, and kept until the callback has accepted it.
             self._set_access(tokens.access_token, tokens.expires_at)
             self._refresh_token = tokens.refresh_token
             if self._callback is not None:
-                result = self._callback(tokens)
-                if inspect.isawaitable(result):
-                    await result
+                self._unsaved = tokens
+                await self._save_pending(self._offers)
+
+    async def _save_pending(self, offers: int, *, closing: bool = False) -> None:
+        """Offer the unsaved pair to the callback again (the caller holds the lock).
+
+        `offers` is the count the caller saw before waiting for the lock: if
+        an offer failed meanwhile, the caller shares that failure instead of
+        calling the token store once more.
+        """
+        tokens = self._unsaved
+        if tokens is None or self._callback is None:
+            return
+        if self._offers != offers and self._save_failure is not None:
+            _raise_unsaved(self._save_failure, closing=closing)
+        self._offers += 1
+        try:
+            result = self._callback(tokens)
+            if inspect.isawaitable(result):
+                await result
+        except Exception as exc:  # noqa: BLE001 - any failure of the user's store is raised as TokenSaveError
+            self._save_failure = exc
+            # The exception's text is not logged: it may quote the tokens.
+            log.error(  # noqa: TRY400 - no traceback: it would show the exception's text
+                "on_token_refresh raised %s: the refreshed token pair is NOT saved, and "
+                "the refresh token on record no longer works at Kit; %s",
+                type(exc).__name__,
+                "the client is closing, so this pair is lost unless saved another way"
+                if closing
+                else "the client keeps the pair and offers it again before its next request",
+            )
+            _raise_unsaved(exc, closing=closing)
+        if self._save_failure is not None:
+            log.info("on_token_refresh saved the refreshed token pair after all")
+        self._unsaved = None
+        self._save_failure = None
 
     async def _request_tokens(self, exchange: TokenExchange) -> TokenSet:
         form = {
@@ -252,3 +349,19 @@ class OAuthAuth:
             msg = "the token response is not JSON"
             raise ResponseValidationError(msg, method="POST", path=path) from None
         return decode_object(parsed, TokenSet, _TOKEN_ENVELOPE, method="POST", path=path)
+
+
+def _raise_unsaved(cause: Exception, *, closing: bool) -> NoReturn:
+    then = (
+        "the client is closed all the same, and the pair is lost: the creator "
+        "will have to authorise your app again"
+        if closing
+        else "the client keeps the new pair in memory and offers it to "
+        "on_token_refresh again before its next request; this request was not "
+        "sent, so it can be repeated"
+    )
+    msg = (
+        f"on_token_refresh raised {type(cause).__name__}: the refreshed OAuth token "
+        f"pair is not saved, and the refresh token on record no longer works; {then}"
+    )
+    raise TokenSaveError(msg) from cause

@@ -7,7 +7,7 @@ import os
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Concatenate, Literal, ParamSpec, Self, TypeVar
+from typing import Any, Concatenate, Literal, NoReturn, ParamSpec, Self, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -173,6 +173,76 @@ def _check_expiry(expires_at: float | datetime | None) -> float | None:
     return float(expires_at)
 
 
+#: What is given only for an OAuth access token, by name.
+_OAUTH_OPTIONS = (
+    "refresh_token",
+    "client_id",
+    "client_secret",
+    "on_token_refresh",
+    "token_expires_at",
+    "token_url",
+)
+#: Of those, what serves only to refresh the token.
+_REFRESH_OPTIONS = ("client_id", "client_secret", "on_token_refresh", "token_url")
+
+
+def _names(names: list[str]) -> tuple[str, str, str]:
+    """`a, b and c`, with the verb and pronoun that agree with it."""
+    if len(names) == 1:
+        return names[0], "is", "it"
+    return f"{', '.join(names[:-1])} and {names[-1]}", "are", "them"
+
+
+def _check_oauth_options(
+    options: dict[str, Any], *, api_key: bool, from_environment: bool
+) -> tuple[str | None, str | None, str | None]:
+    """Refuse a refresh set-up that could never work, naming what is missing or extra.
+
+    `options` maps each name of `_OAUTH_OPTIONS` to its argument. Returns the
+    refresh token, client id and client secret, checked like a credential.
+    """
+    callback = options["on_token_refresh"]
+    if callback is not None and not callable(callback):
+        msg = (
+            "on_token_refresh must be a function or coroutine function, "
+            f"got {type(callback).__name__}"
+        )
+        raise TypeError(msg)
+    given = [name for name in _OAUTH_OPTIONS if options[name] is not None]
+    if api_key and given:
+        listed, verb, pronoun = _names(given)
+        source = " (from KIT_API_KEY)" if from_environment else ""
+        msg = (
+            f"{listed} {verb} for an OAuth access token, but this client has an API "
+            f"key{source}; pass access_token= instead, or leave {pronoun} out"
+        )
+        raise ValueError(msg)
+    if options["refresh_token"] is not None:
+        if options["client_id"] is None:
+            msg = (
+                "refresh_token is given without client_id, so the access token could "
+                "never be refreshed: Kit needs your OAuth application's client id for "
+                "that. Pass client_id= (and client_secret= if your app has a secret)"
+            )
+            raise ValueError(msg)
+        secret = options["client_secret"]
+        return (
+            _check_credential("refresh_token", options["refresh_token"]),
+            _check_credential("client_id", options["client_id"]),
+            None if secret is None else _check_credential("client_secret", secret),
+        )
+    extra = [name for name in _REFRESH_OPTIONS if options[name] is not None]
+    if extra:
+        listed, verb, pronoun = _names(extra)
+        msg = (
+            f"{listed} {verb} only used to refresh the access token, but no "
+            f"refresh_token is given, so it could never be refreshed; pass "
+            f"refresh_token= too, or leave {pronoun} out"
+        )
+        raise ValueError(msg)
+    return None, None, None
+
+
 def _check_timeout(timeout: object) -> float:
     if (
         isinstance(timeout, bool)
@@ -253,13 +323,20 @@ class KitClient:
             environment variable `KIT_API_KEY`.
         access_token: An OAuth access token (sent as `Authorization: Bearer`),
             used instead of an API key. Falls back to `KIT_ACCESS_TOKEN`.
-        refresh_token: With `client_id`, lets the client refresh an expired
-            access token by itself (once, for all concurrent requests).
-        client_id: Your OAuth application's client id.
-        client_secret: Your OAuth application's secret, if it has one.
+        refresh_token: With `client_id` (required with it), lets the client
+            refresh an expired access token by itself (once, for all
+            concurrent requests).
+        client_id: Your OAuth application's client id; only with
+            `refresh_token`.
+        client_secret: Your OAuth application's secret, if it has one; only
+            with `refresh_token`.
         on_token_refresh: Called (plain function or coroutine function) with
-            the new `TokenSet` after each refresh. Kit rotates the refresh
-            token, so persist both tokens here.
+            the new `TokenSet` after each refresh; only with
+            `refresh_token`. Kit rotates the refresh token, so persist both
+            tokens here. If it raises, the client keeps the new pair, raises
+            `TokenSaveError` and calls it again before its next request
+            (see the OAuth guide). Without it, a refreshed pair lives only
+            in the client's memory.
         token_expires_at: When `access_token` expires (Unix seconds or an
             aware datetime; `TokenSet.expires_at` of a persisted pair). With
             a refresh token, the client refreshes before sending once this
@@ -295,7 +372,20 @@ class KitClient:
             other than `/v4`, a bad port), `token_url` or `timeout`, or a
             `session` whose defaults would leak into Kit's requests.
             Surrounding whitespace (a CRLF `.env` file) is stripped from the
-            credential and the URLs.
+            credential and the URLs. Also a token set-up that could never
+            work, the message naming what is missing or extra:
+            `refresh_token` without `client_id` (nothing could refresh the
+            token when it expires); `client_id`, `client_secret`,
+            `on_token_refresh` or `token_url` without `refresh_token` (they
+            serve only to refresh); any of the OAuth options
+            (`refresh_token`, `client_id`, `client_secret`,
+            `on_token_refresh`, `token_expires_at`, `token_url`) with an API
+            key, given or read from `KIT_API_KEY`; an empty `refresh_token`,
+            `client_id` or `client_secret`. `token_expires_at` alone with an
+            access token is accepted: it describes the token, which is then
+            used until Kit says it expired.
+        TypeError: `on_token_refresh` that is not callable, or an argument
+            of the wrong type (`token_expires_at`, `rate_limit`, `session`).
     """
 
     def __init__(
@@ -316,7 +406,20 @@ class KitClient:
         rate_limit: RateLimit | Literal["default"] | None = "default",
         session: aiohttp.ClientSession | None = None,
     ) -> None:
+        from_environment = api_key is None and access_token is None
         api_key, access_token = _credentials(api_key, access_token)
+        refresh_token, client_id, client_secret = _check_oauth_options(
+            {
+                "refresh_token": refresh_token,
+                "client_id": client_id,
+                "client_secret": client_secret,
+                "on_token_refresh": on_token_refresh,
+                "token_expires_at": token_expires_at,
+                "token_url": token_url,
+            },
+            api_key=api_key is not None,
+            from_environment=from_environment,
+        )
         base = _resolve_base_url(base_url)
         seconds = _check_timeout(timeout)
         policy = _retry_policy(retry, max_retries)
@@ -380,9 +483,28 @@ class KitClient:
         """Legacy webhooks, one event type each: `kit.webhooks.create(target_url, event)`, ..."""
 
     def __repr__(self) -> str:
-        kind = "oauth" if isinstance(self._transport.auth, OAuthAuth) else "api_key"
-        state = "closed" if self._transport.closed else "open"
-        return f"<KitClient {self.base_url} auth={kind} {state}>"
+        return repr(self._transport)
+
+    def __reduce__(self) -> NoReturn:
+        # The default would put the credential (an API key, or the tokens and
+        # the client secret) in the bytes, and rebuild a client that shares
+        # nothing with this one but its secrets.
+        msg = (
+            "a KitClient cannot be pickled: it holds a Kit credential and a "
+            "connection pool. Build one client per process (or worker) from your "
+            "configuration, e.g. KitClient() reading KIT_API_KEY or KIT_ACCESS_TOKEN"
+        )
+        raise TypeError(msg)
+
+    def __copy__(self) -> NoReturn:
+        msg = (
+            "a KitClient cannot be copied: share the one client (it serves "
+            "concurrent requests), or build another from your configuration"
+        )
+        raise TypeError(msg)
+
+    def __deepcopy__(self, memo: object) -> NoReturn:
+        self.__copy__()
 
     @property
     def base_url(self) -> str:
@@ -423,6 +545,18 @@ class KitClient:
         retries) or in flight fail at once with `ClientClosedError`, a
         `KitError`: a web app's shutdown does not wait out a rate-limit
         window. A task that was also cancelled by its owner stays cancelled.
+
+        It works from any event loop. Called in another loop than the one
+        the client was used in (after a second `asyncio.run()`), it closes
+        the session in that loop if it still runs in another thread;
+        otherwise that loop closed the session as it shut down (or closes
+        it when it does), since a session cannot be closed from outside
+        its loop.
+
+        Raises:
+            TokenSaveError: A refreshed token pair is still unsaved and
+                `on_token_refresh`, called once more, raised again. The
+                client is closed all the same.
         """
         await self._transport.aclose()
 

@@ -113,7 +113,14 @@ class Request:
         return self.json is not NO_BODY
 
     def annotate(self, error: KitError) -> KitError:
-        """Give `error` this request's context (kept where it already has some)."""
+        """Give `error` this request's context (kept where it already has some).
+
+        An error that names another request (a token refresh made on this
+        request's behalf: `POST /v4/oauth/token`) is left as it is: this
+        request's ids and cursor would describe something it is not about.
+        """
+        if (error.method or self.method, error.path or self.path) != (self.method, self.path):
+            return error
         if error.method is None:
             error.method = self.method
         if error.path is None:

@@ -10,18 +10,22 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import ipaddress
 import json
 import logging
-from collections.abc import Awaitable, Iterator, Mapping
+import os
+import warnings
+from collections.abc import AsyncGenerator, Awaitable, Iterator, Mapping
 from contextvars import ContextVar
 from datetime import date, datetime
-from typing import Any
+from typing import Any, NoReturn
 from urllib.parse import urlsplit
+from urllib.request import getproxies_environment
 
 import aiohttp
 import yarl
 
-from ._auth import Auth
+from ._auth import Auth, OAuthAuth
 from ._converter import loads
 from ._http import Reply, Request, json_of, quoted
 from ._ratelimit import RateLimit, StorageUnavailableError
@@ -130,6 +134,29 @@ class Transport:
         # (a request may wait up to a minute in the rate limiter).
         self._active: set[asyncio.Task[Any]] = set()
         self._cancelled_by_close: set[asyncio.Task[Any]] = set()
+        # Closes the client's own session when its event loop shuts down.
+        self._closer: AsyncGenerator[None] | None = None
+        # Origin -> the proxy from the environment for it (None: direct).
+        self._proxies: dict[tuple[str, str | None, int | None], yarl.URL | None] = {}
+
+    def __repr__(self) -> str:
+        kind = "oauth" if isinstance(self.auth, OAuthAuth) else "api_key"
+        state = "closed" if self.closed else "open"
+        return f"<KitClient {self.base_url} auth={kind} {state}>"
+
+    def __reduce__(self) -> NoReturn:
+        msg = (
+            "a KitClient's transport holds a credential and a connection pool and "
+            "cannot be pickled or copied; build a KitClient in each process instead"
+        )
+        raise TypeError(msg)
+
+    def __del__(self, _warn: Any = warnings.warn) -> None:
+        # Like aiohttp's own warning, without touching the loop: the closer
+        # (an async generator) closes the session once it is collected too.
+        session = getattr(self, "_session", None)
+        if session is not None and self._owns_session and not session.closed:
+            _warn(f"unclosed {self!r}", ResourceWarning, source=self)
 
     # -- lifecycle --------------------------------------------------------
     def _session_for_this_loop(self) -> aiohttp.ClientSession:
@@ -141,8 +168,10 @@ class Transport:
             self._loop = loop
         elif loop is not self._loop:
             msg = (
-                "this KitClient was first used in another event loop; "
-                "create one client per event loop"
+                "this KitClient was first used in another event loop (each "
+                "asyncio.run() starts a new one): create one client per event loop, "
+                "e.g. inside the coroutine you pass to asyncio.run(); "
+                "'await kit.aclose()' still works from any loop"
             )
             raise RuntimeError(msg)
         if self._session is None:
@@ -150,8 +179,13 @@ class Transport:
                 # Redirects are refused below; no cookies: Kit's API needs none.
                 cookie_jar=aiohttp.DummyCookieJar(),
             )
+            self._closer = _start(_close_when_the_loop_ends(self._session))
         elif self._session.closed:
-            msg = "the aiohttp session given to this KitClient (session=...) is closed"
+            msg = (
+                "the aiohttp session given to this KitClient (session=...) is closed"
+                if not self._owns_session
+                else "this KitClient's session was closed as its event loop shut down"
+            )
             raise ClientClosedError(msg)
         return self._session
 
@@ -162,14 +196,50 @@ class Transport:
         if self.closed:
             return
         self.closed = True
+        try:
+            await self.auth.before_close()
+        finally:
+            await self._release()
+
+    async def _release(self) -> None:
+        """Fail the requests still waiting and close the client's own session."""
+        loop, here = self._loop, asyncio.get_running_loop()
+        if loop is not None and loop is not here:
+            if loop.is_running():  # in another thread: close it there
+                await asyncio.wrap_future(asyncio.run_coroutine_threadsafe(self._release(), loop))
+                return
+            # A session cannot be closed from a loop it does not belong to. A
+            # loop that has ended (asyncio.run()) closed it as it shut down; a
+            # stopped one closes it when it shuts down.
+            if loop.is_closed():
+                self._session = self._closer = None
+            return
         current = asyncio.current_task()
         for task in self._active:
             if task is not current and not task.done():
                 self._cancelled_by_close.add(task)
                 task.cancel()
         session, self._session = self._session, None
+        closer, self._closer = self._closer, None
         if session is not None and self._owns_session:
             await session.close()
+        if closer is not None:
+            await closer.aclose()
+
+    def _proxy_for(self, url: yarl.URL) -> yarl.URL | None:
+        """The proxy `HTTPS_PROXY`/`HTTP_PROXY` name for `url`, unless `NO_PROXY` exempts it.
+
+        Only for the client's own session (a caller's session follows its own
+        `trust_env`). Read once per origin: the lookup reads the environment.
+        """
+        if not self._owns_session:
+            return None
+        origin = (url.scheme, url.raw_host, url.port)
+        try:
+            return self._proxies[origin]
+        except KeyError:
+            proxy = self._proxies[origin] = _proxy_from_environment(url)
+            return proxy
 
     # -- requests ---------------------------------------------------------
     def url_for(self, path: str, params: Mapping[str, Any] | None = None) -> yarl.URL:
@@ -295,6 +365,7 @@ class Transport:
                 headers=sent_headers,
                 data=body,
                 allow_redirects=False,
+                proxy=self._proxy_for(url),
                 # Per request: a caller's session may default to raising on
                 # 4xx/5xx, which would turn Kit's answers into network errors.
                 raise_for_status=False,
@@ -350,6 +421,77 @@ def _not_resent(request: Request) -> str:
         "; not retried: this request is not safe to send twice and Kit may have "
         "carried it out, so check before sending it again"
     )
+
+
+async def _close_when_the_loop_ends(session: aiohttp.ClientSession) -> AsyncGenerator[None]:
+    """Close `session` when its event loop shuts down, if the client did not.
+
+    `asyncio.run()` (and `asyncio.Runner`, and pytest-asyncio) close the async
+    generators still suspended as their loop ends, while it still runs: the
+    one moment a session left open by a client that outlives its loop can
+    still be closed cleanly. Started at once, so the loop knows of it.
+    """
+    try:
+        yield
+    finally:
+        if not session.closed:
+            await session.close()
+
+
+def _start(generator: AsyncGenerator[None]) -> AsyncGenerator[None]:
+    """Run `generator` to its first `yield` without awaiting (it yields at once)."""
+    with contextlib.suppress(StopIteration):
+        generator.asend(None).send(None)
+    return generator
+
+
+def _bypassed(host: str, port: int | None, no_proxy: str) -> bool:
+    """Whether `NO_PROXY` (`*`, or host names, domain suffixes, host:port) exempts a host."""
+    host = host.lower().strip("[]")
+    for entry in no_proxy.lower().split(","):
+        name = entry.strip().lstrip(".")
+        if name == "*":
+            return True
+        if not name:
+            continue
+        if name in (host, f"{host}:{port}") or host.endswith(f".{name}"):
+            return True
+    return False
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _proxy_from_environment(url: yarl.URL) -> yarl.URL | None:
+    proxies = getproxies_environment()  # lower-case names first, as curl reads them
+    proxy = proxies.get(url.scheme)
+    if not proxy or url.host is None:
+        return None
+    # Read directly: an empty NO_PROXY is a setting too (getproxies drops it).
+    no_proxy = os.environ.get("no_proxy", os.environ.get("NO_PROXY"))
+    if no_proxy is None:
+        # A proxy cannot reach this machine's loopback (a local FakeKit), so
+        # loopback hosts go direct unless NO_PROXY says otherwise.
+        if _is_loopback(url.host):
+            return None
+    elif _bypassed(url.host, url.port, no_proxy):
+        return None
+    # `proxy:3128`, as curl accepts it, is an http:// proxy.
+    address = yarl.URL(proxy if "://" in proxy else f"http://{proxy}")
+    if address.scheme not in ("http", "https"):
+        log.warning(
+            "%s_PROXY is a %s:// proxy, which aiohttp cannot use; connecting directly",
+            url.scheme.upper(),
+            address.scheme,
+        )
+        return None
+    return address
 
 
 def _encode(request: Request) -> bytes | None:

@@ -29,6 +29,7 @@ __all__ = [
     "RateLimitStorageError",
     "RedirectError",
     "ResponseValidationError",
+    "TokenSaveError",
     "UnprocessableEntityError",
 ]
 
@@ -96,6 +97,22 @@ class OAuthRequiredError(KitError):
 
     Kit reserves every bulk and purchases endpoint for OAuth apps; the client
     refuses such a call before sending it (Kit would answer 401).
+    """
+
+
+class TokenSaveError(KitError):
+    """`on_token_refresh` failed, so a refreshed OAuth token pair is not saved yet.
+
+    Kit rotates refresh tokens: the refresh token you have on record stopped
+    working when the new pair was issued, so the new pair, which only the
+    client holds now, must not be lost. The client keeps it in memory, goes
+    on authenticating with it, and calls `on_token_refresh` again before its
+    next request (and when it is closed), until the callback succeeds.
+
+    The request that raised this was not sent (or Kit refused it with a 401
+    before the refresh), so nothing happened at Kit: repeat it once your
+    token store works again. The callback's own exception is chained as
+    `__cause__`; its message is not repeated here, as it may quote a token.
     """
 
 

@@ -7,8 +7,12 @@ runs the real client against `FakeKit` on loopback.
 from __future__ import annotations
 
 import asyncio
+import copy
+import gc
+import pickle
+import threading
 import warnings
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import aiohttp
@@ -551,6 +555,208 @@ def test_a_client_used_from_a_second_event_loop_raises_runtime_error() -> None:
     finally:
         first.close()
         second.close()
+
+
+@pytest.fixture
+def fake_kit_in_a_thread() -> Iterator[FakeKit]:
+    """A FakeKit served by its own event loop in a thread, for tests that run several loops."""
+    started = threading.Event()
+    stop: list[asyncio.Event] = []
+    served: list[FakeKit] = []
+
+    async def serve() -> None:
+        async with FakeKit(broadcasts=3, clicks=5, drafts=0) as server:
+            stop.append(asyncio.Event())
+            served.append(server)
+            started.set()
+            await stop[0].wait()
+
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_until_complete, args=(serve(),))
+    thread.start()
+    try:
+        started.wait(timeout=10)
+        yield served[0]
+    finally:
+        loop.call_soon_threadsafe(stop[0].set)
+        thread.join()
+        loop.close()
+
+
+def _resource_warnings(caught: list[warnings.WarningMessage]) -> list[str]:
+    return [str(w.message) for w in caught if issubclass(w.category, ResourceWarning)]
+
+
+def _own_session_closed(kit: KitClient) -> bool:
+    session = kit._transport._session
+    return session is not None and session.closed
+
+
+def _drop(clients: list[KitClient]) -> None:
+    """Let go of the only references to the clients, and collect them."""
+    clients.clear()
+    gc.collect()
+
+
+def test_a_client_used_under_two_asyncio_runs_can_be_closed_without_leaking(
+    fake_kit_in_a_thread: FakeKit,
+) -> None:
+    server = fake_kit_in_a_thread
+    clients = [KitClient(server.api_key, base_url=server.url, rate_limit=None)]
+
+    async def first(kit: KitClient) -> None:
+        await kit.broadcasts.get(1)  # leaves a pooled connection in the first loop
+
+    async def second(kit: KitClient) -> None:
+        with pytest.raises(RuntimeError, match="first used in another event loop"):
+            await kit.broadcasts.get(2)
+        await kit.aclose()
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        asyncio.run(first(clients[0]))
+        # Closed as the first loop ended: nothing of it is left to leak.
+        assert _own_session_closed(clients[0])
+        asyncio.run(second(clients[0]))
+        assert clients[0].closed
+        _drop(clients)
+    # No "Unclosed client session", "unclosed transport" or unclosed socket.
+    assert _resource_warnings(caught) == []
+    assert [r.path for r in server.requests] == ["/v4/broadcasts/1"]
+
+
+def test_the_session_closes_when_its_loop_shuts_down(fake_kit_in_a_thread: FakeKit) -> None:
+    server = fake_kit_in_a_thread
+    kit = KitClient(server.api_key, base_url=server.url, rate_limit=None)
+    loop = asyncio.new_event_loop()
+    try:
+        loop.run_until_complete(kit.broadcasts.get(1))
+        session = kit._transport._session
+        assert session is not None
+        assert not session.closed
+
+        loop.run_until_complete(loop.shutdown_asyncgens())  # as asyncio.run() ends
+
+        assert session.closed
+        with pytest.raises(ClientClosedError, match="closed as its event loop shut down"):
+            loop.run_until_complete(kit.broadcasts.get(1))
+        loop.run_until_complete(kit.aclose())
+    finally:
+        loop.close()
+
+
+def test_the_second_loop_error_says_what_to_do() -> None:
+    kit = KitClient(SECRET, rate_limit=None)
+    asyncio.run(kit.__aenter__())
+    with pytest.raises(RuntimeError) as caught:
+        asyncio.run(kit.broadcasts.get(1))
+    message = str(caught.value)
+    assert "each asyncio.run() starts a new one" in message
+    assert "one client per event loop" in message
+    assert "aclose()" in message
+    asyncio.run(kit.aclose())
+    assert kit.closed
+
+
+def test_aclose_from_another_loop_closes_a_session_whose_loop_still_runs(
+    fake_kit_in_a_thread: FakeKit,
+) -> None:
+    server = fake_kit_in_a_thread
+    kit = KitClient(server.api_key, base_url=server.url, rate_limit=None)
+    loop = asyncio.new_event_loop()
+    thread = threading.Thread(target=loop.run_forever)
+    thread.start()
+    try:
+        asyncio.run_coroutine_threadsafe(kit.broadcasts.get(1), loop).result(timeout=10)
+        session = kit._transport._session
+        assert session is not None
+
+        asyncio.run(kit.aclose())  # from this thread's own loop
+
+        assert kit.closed
+        assert session.closed
+    finally:
+        loop.call_soon_threadsafe(loop.stop)
+        thread.join()
+        loop.close()
+
+
+async def test_an_unclosed_client_warns_when_it_is_collected(fake_kit: FakeKit) -> None:
+    clients = [KitClient(fake_kit.api_key, base_url=fake_kit.url, rate_limit=None)]
+    await clients[0].broadcasts.get(1)
+    expected = f"unclosed <KitClient {fake_kit.url} auth=api_key open>"
+
+    with pytest.warns(ResourceWarning) as caught:
+        _drop(clients)
+
+    assert expected in _resource_warnings(list(caught))
+    # The session is then closed on the loop; aiohttp finds nothing left open.
+    with warnings.catch_warnings(record=True) as later:
+        warnings.simplefilter("always")
+        for _ in range(5):
+            await asyncio.sleep(0)
+        gc.collect()
+    assert _resource_warnings(later) == []
+
+
+@pytest.mark.parametrize("use", ["closed", "never-sent", "callers-session"])
+async def test_a_client_with_nothing_left_open_does_not_warn(fake_kit: FakeKit, use: str) -> None:
+    async with aiohttp.ClientSession() as session:
+        clients = [
+            KitClient(
+                fake_kit.api_key,
+                base_url=fake_kit.url,
+                rate_limit=None,
+                session=session if use == "callers-session" else None,
+            )
+        ]
+        if use != "never-sent":
+            await clients[0].broadcasts.get(1)
+        if use == "closed":
+            await clients[0].aclose()
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            _drop(clients)
+    assert _resource_warnings(caught) == []
+
+
+# -- no pickle, no copy: a client holds a credential and a pool --------------------------------
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"api_key": SECRET},
+        {
+            "access_token": SECRET,
+            "refresh_token": "rt_secret",
+            "client_id": "cid",
+            "client_secret": "cs_secret",
+        },
+    ],
+    ids=["api_key", "oauth"],
+)
+def test_a_client_refuses_to_pickle_and_says_what_to_do_instead(options: dict[str, Any]) -> None:
+    kit = KitClient(**options)
+    for protocol in (2, pickle.HIGHEST_PROTOCOL):
+        with pytest.raises(TypeError, match="a KitClient cannot be pickled") as caught:
+            pickle.dumps(kit, protocol=protocol)
+    assert "Build one client per process" in str(caught.value)
+    assert SECRET not in str(caught.value)
+
+
+def test_a_clients_resources_refuse_to_pickle_too() -> None:
+    kit = KitClient(SECRET)
+    with pytest.raises(TypeError, match="cannot be pickled"):
+        pickle.dumps(kit.broadcasts)
+    with pytest.raises(TypeError, match="cannot be pickled"):
+        pickle.dumps(kit.iter_broadcast_clicks(1))
+
+
+@pytest.mark.parametrize("clone", [copy.copy, copy.deepcopy], ids=["copy", "deepcopy"])
+def test_a_client_refuses_to_be_copied(clone: Callable[[Any], Any]) -> None:
+    with pytest.raises(TypeError, match="a KitClient cannot be copied: share the one client"):
+        clone(KitClient(SECRET))
 
 
 # -- a caller's session: its defaults must not change our requests ----------------------------

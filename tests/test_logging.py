@@ -81,3 +81,62 @@ def test_a_program_that_configures_logging_sees_one_kit_async_line_per_retry() -
         assert line.startswith("INFO:kit_async:retrying GET /v4/broadcasts/1 in ")
         assert f"(attempt {attempt} of 7 failed: status 503)" in line
     assert "stamina.retry_scheduled" not in result.stderr
+
+
+SAVE_FAILS_ONCE = """
+    import asyncio
+
+    import kit_async
+    from kit_async.testing import FakeKit
+
+    calls = []
+
+
+    def save_tokens(tokens):
+        calls.append(tokens)
+        if len(calls) == 1:
+            raise ConnectionError(f"store down, could not write {tokens.refresh_token}")
+
+
+    async def main():
+        async with FakeKit(access_token="at_SECRET", refresh_token="rt_SECRET", client_id="app") as server:
+            server.expire_tokens()
+            async with kit_async.KitClient(
+                access_token="at_SECRET",
+                refresh_token="rt_SECRET",
+                client_id="app",
+                on_token_refresh=save_tokens,
+                base_url=server.url,
+                rate_limit=None,
+            ) as kit:
+                try:
+                    await kit.broadcasts.get(1)
+                except kit_async.TokenSaveError:
+                    print("caught TokenSaveError")
+                await kit.broadcasts.get(1)
+        print("saved", len(calls) == 2)
+        print("issued", calls[0].access_token, calls[0].refresh_token)
+
+
+    asyncio.run(main())
+"""
+
+
+def test_a_program_that_configures_no_logging_still_sees_an_unsaved_token_pair() -> None:
+    result = subprocess.run(  # noqa: S603 - this interpreter, our own script
+        [sys.executable, "-c", textwrap.dedent(SAVE_FAILS_ONCE)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    lines = result.stdout.splitlines()
+    assert lines[:2] == ["caught TokenSaveError", "saved True"]
+    issued = lines[2].split()[1:]
+    # One line on stderr (Python's last-resort handler prints ERROR records), no token.
+    (line,) = result.stderr.splitlines()
+    assert "on_token_refresh raised ConnectionError" in line
+    assert "the refreshed token pair is NOT saved" in line
+    for secret in ("at_SECRET", "rt_SECRET", *issued):
+        assert secret not in result.stderr

@@ -9,7 +9,9 @@ tracebacks, and every captured log record (message and extra fields) of
 from __future__ import annotations
 
 import asyncio
+import copy
 import logging
+import pickle
 import socket
 import traceback
 from collections.abc import AsyncIterator
@@ -363,3 +365,18 @@ async def test_a_client_used_from_another_event_loop_raises_runtime_error(
             await asyncio.to_thread(in_another_loop)
     assert not isinstance(caught.value, KitError)
     assert len(server.requests) == 1  # raised at once, not retried
+
+
+# -- pickle and copy ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("kind", ["api_key", "oauth"])
+def test_no_credential_can_leave_through_pickle_or_copy(server: FakeKit, kind: str) -> None:
+    kit = key_client(server) if kind == "api_key" else oauth_client(server)
+    for target in (kit, kit._transport, kit._transport.auth, kit.broadcasts):
+        for clone in (pickle.dumps, copy.deepcopy, copy.copy):
+            if clone is copy.copy and target is kit.broadcasts:
+                continue  # a shallow copy shares the client's transport: nothing is copied
+            with pytest.raises(TypeError) as caught:
+                clone(target)
+            assert leaked(error_text(caught.value)) == []

@@ -8,7 +8,10 @@ depth in `test_retries.py`.
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import re
+from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
 from urllib.parse import quote, urlencode
@@ -30,6 +33,7 @@ from kit_async import (
     RedirectError,
     ResponseValidationError,
 )
+from kit_async.testing import FakeKit
 
 API_KEY = "kit_transport_secret_0123456789"
 TOKEN = "oauth_transport_secret_9876543210"
@@ -355,3 +359,178 @@ async def test_a_non_json_200_body_of_a_raw_request_names_the_call(mocked: aiore
 
     assert (info.value.method, info.value.path) == ("GET", BROADCAST_PATH)
     assert info.value.__cause__ is None
+
+
+# -- proxies from the environment ---------------------------------------------------------------
+
+PROXY_VARIABLES = ("http_proxy", "https_proxy", "all_proxy", "no_proxy")
+
+
+class ForwardProxy:
+    """A loopback HTTP forward proxy: records each request head, then relays the bytes."""
+
+    def __init__(self) -> None:
+        self.heads: list[str] = []
+        self._server: asyncio.Server | None = None
+        self._handlers: set[asyncio.Task[None]] = set()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        host, port = self._server.sockets[0].getsockname()[:2]
+        return f"http://{host}:{port}"
+
+    async def __aenter__(self) -> ForwardProxy:
+        self._server = await asyncio.start_server(self._accept, "127.0.0.1", 0)
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        assert self._server is not None
+        self._server.close()
+        await self._server.wait_closed()
+        await asyncio.gather(*self._handlers)
+
+    def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        task = asyncio.ensure_future(self._relay(reader, writer))
+        self._handlers.add(task)
+
+    async def _relay(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        head = await reader.readuntil(b"\r\n\r\n")
+        self.heads.append(head.decode("latin-1"))
+        request_line, rest = head.split(b"\r\n", 1)
+        method, target, version = request_line.split(b" ")
+        upstream = yarl.URL(target.decode())  # absolute-form: http://host:port/path
+        up_reader, up_writer = await asyncio.open_connection(upstream.host, upstream.port)
+        up_writer.write(
+            b" ".join([method, upstream.raw_path_qs.encode(), version]) + b"\r\n" + rest
+        )
+        await asyncio.gather(_pipe(reader, up_writer), _pipe(up_reader, writer))
+
+
+async def _pipe(source: asyncio.StreamReader, sink: asyncio.StreamWriter) -> None:
+    try:
+        while data := await source.read(65536):
+            sink.write(data)
+            await sink.drain()
+    except ConnectionError:
+        pass
+    finally:
+        sink.close()
+        with contextlib.suppress(ConnectionError):
+            await sink.wait_closed()
+
+
+@pytest.fixture
+def no_proxy_environment(monkeypatch: pytest.MonkeyPatch) -> pytest.MonkeyPatch:
+    """An environment without proxy variables (in either case) or a `.netrc` to read."""
+    for name in PROXY_VARIABLES:
+        monkeypatch.delenv(name, raising=False)
+        monkeypatch.delenv(name.upper(), raising=False)
+    return monkeypatch
+
+
+async def test_the_clients_own_session_goes_through_http_proxy_from_the_environment(
+    no_proxy_environment: pytest.MonkeyPatch, fake_kit: FakeKit, tmp_path: Path
+) -> None:
+    # A .netrc entry for every host: kit-async must not add it to Kit's requests.
+    netrc = tmp_path / "netrc"
+    netrc.write_text("default login someone password netrc-secret\n")
+    netrc.chmod(0o600)
+    no_proxy_environment.setenv("NETRC", str(netrc))
+    async with ForwardProxy() as proxy:
+        no_proxy_environment.setenv("HTTP_PROXY", proxy.url)
+        no_proxy_environment.setenv("NO_PROXY", "")
+        async with client(api_key=fake_kit.api_key, base_url=fake_kit.url) as kit:
+            broadcast = await kit.broadcasts.get(1)
+
+    assert broadcast.id == 1
+    (head,) = proxy.heads
+    assert head.startswith(f"GET {fake_kit.url}/v4/broadcasts/1 HTTP/1.1\r\n")
+    assert "authorization:" not in head.lower()  # nothing from .netrc
+    assert [r.path for r in fake_kit.requests] == ["/v4/broadcasts/1"]
+
+
+async def test_no_proxy_exempts_a_host_from_the_proxy(
+    no_proxy_environment: pytest.MonkeyPatch, fake_kit: FakeKit
+) -> None:
+    async with ForwardProxy() as proxy:
+        no_proxy_environment.setenv("HTTP_PROXY", proxy.url)
+        no_proxy_environment.setenv("NO_PROXY", "example.com, 127.0.0.1")
+        async with client(api_key=fake_kit.api_key, base_url=fake_kit.url) as kit:
+            await kit.broadcasts.get(1)
+
+    assert proxy.heads == []
+    assert [r.path for r in fake_kit.requests] == ["/v4/broadcasts/1"]
+
+
+@pytest.mark.parametrize(
+    ("environment", "proxy"),
+    [
+        ({"HTTPS_PROXY": "http://proxy.internal:3128"}, "http://proxy.internal:3128"),
+        ({"https_proxy": "http://me:pw@proxy.internal:3128"}, "http://me:pw@proxy.internal:3128"),
+        ({"HTTPS_PROXY": "proxy.internal:3128"}, "http://proxy.internal:3128"),
+        ({"HTTP_PROXY": "http://proxy.internal:3128"}, None),  # for http:// URLs only
+        ({"HTTPS_PROXY": "http://proxy.internal:3128", "NO_PROXY": "*"}, None),
+        ({"HTTPS_PROXY": "http://proxy.internal:3128", "NO_PROXY": ".kit.com"}, None),
+        ({"HTTPS_PROXY": "http://proxy.internal:3128", "NO_PROXY": "api.kit.com:443"}, None),
+        (
+            {"HTTPS_PROXY": "http://proxy.internal:3128", "NO_PROXY": "notkit.com"},
+            "http://proxy.internal:3128",
+        ),
+        ({"HTTPS_PROXY": "socks5://proxy.internal:1080"}, None),  # aiohttp cannot use it
+    ],
+)
+async def test_kits_https_origin_gets_the_proxy_the_environment_names(
+    no_proxy_environment: pytest.MonkeyPatch,
+    mocked: aioresponses,
+    environment: dict[str, str],
+    proxy: str | None,
+) -> None:
+    for name, value in environment.items():
+        no_proxy_environment.setenv(name, value)
+    proxies: list[Any] = []
+    mocked.get(BROADCAST_URL, payload=BROADCAST, callback=lambda _, **kw: proxies.append(kw))
+
+    async with client() as kit:
+        await kit.broadcasts.get(1)
+
+    (sent_with,) = proxies
+    assert sent_with["proxy"] == (None if proxy is None else yarl.URL(proxy))
+
+
+@pytest.mark.parametrize(
+    ("no_proxy", "proxied"),
+    [(None, False), ("", True), ("example.com", True), ("localhost,127.0.0.1", False)],
+    ids=["no-proxy-unset", "empty", "other-host", "listed"],
+)
+async def test_loopback_goes_direct_unless_no_proxy_is_set(
+    no_proxy_environment: pytest.MonkeyPatch,
+    mocked: aioresponses,
+    no_proxy: str | None,
+    proxied: bool,
+) -> None:
+    no_proxy_environment.setenv("HTTP_PROXY", "http://proxy.internal:3128")
+    if no_proxy is not None:
+        no_proxy_environment.setenv("NO_PROXY", no_proxy)
+    proxies: list[Any] = []
+    url = "http://127.0.0.1:8000/v4/broadcasts/1"
+    mocked.get(url, payload=BROADCAST, callback=lambda _, **kw: proxies.append(kw))
+
+    async with client(base_url="http://127.0.0.1:8000") as kit:
+        await kit.broadcasts.get(1)
+
+    expected = yarl.URL("http://proxy.internal:3128") if proxied else None
+    assert proxies[0]["proxy"] == expected
+
+
+async def test_a_callers_session_gets_no_proxy_from_kit_async(
+    no_proxy_environment: pytest.MonkeyPatch, mocked: aioresponses
+) -> None:
+    no_proxy_environment.setenv("HTTPS_PROXY", "http://proxy.internal:3128")
+    proxies: list[Any] = []
+    mocked.get(BROADCAST_URL, payload=BROADCAST, callback=lambda _, **kw: proxies.append(kw))
+
+    async with aiohttp.ClientSession() as session, client(session=session) as kit:
+        await kit.broadcasts.get(1)
+
+    assert proxies[0]["proxy"] is None  # the session's own trust_env decides

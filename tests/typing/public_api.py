@@ -237,6 +237,9 @@ async def handling_errors(kit: kit_async.KitClient) -> None:
         assert_type(err.body, str | None)
     except errors.ResponseValidationError as err:
         assert_type(err.field, str | None)
+    except kit_async.TokenSaveError as err:
+        assert_type(err.__cause__, BaseException | None)
+        assert_type(err.method, str | None)
     except kit_async.KitError as err:
         assert_type(err.method, str | None)
         assert_type(err.path, str | None)
@@ -247,6 +250,8 @@ async def handling_errors(kit: kit_async.KitClient) -> None:
     assert issubclass(kit_async.APITimeoutError, kit_async.APIConnectionError)
     assert issubclass(errors.RateLimitError, errors.APIStatusError)
     assert kit_async.PaginationError is errors.PaginationError
+    assert kit_async.TokenSaveError is errors.TokenSaveError
+    assert issubclass(kit_async.TokenSaveError, kit_async.KitError)
 
 
 def save_tokens(tokens: kit_async.TokenSet) -> None:
@@ -277,7 +282,14 @@ def clients(session: aiohttp.ClientSession) -> list[kit_async.KitClient]:
             client_secret="...",
             on_token_refresh=save_tokens,
         ),
-        kit_async.KitClient(access_token="...", on_token_refresh=save_tokens_async),
+        kit_async.KitClient(
+            access_token="...",
+            refresh_token="...",
+            client_id="my-app",
+            on_token_refresh=save_tokens_async,
+            token_expires_at=1_900_000_000.0,
+        ),
+        kit_async.KitClient(access_token="...", token_expires_at=1_900_000_000),
     ]
     kit = made[0]
     assert_type(kit.rate_limit, kit_async.RateLimit | None)
