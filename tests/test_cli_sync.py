@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import socket
 import sqlite3
+import subprocess
+import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -13,6 +16,7 @@ import pytest
 from sync_db import assert_mirrors, read
 from test_cli import _serve_in_thread
 
+import kit_async
 from kit_async._cli import main
 from kit_async.testing import FakeKit
 
@@ -141,7 +145,11 @@ def test_a_database_another_sync_holds_exits_5(
     finally:
         lock.close()
 
-    assert "another kit-async sync" in capsys.readouterr().err
+    err = capsys.readouterr().err
+    assert "another kit-async sync" in err
+    # The command's option, not the library's argument.
+    assert "give --wait SECONDS to wait for it" in err
+    assert "wait=" not in err
     assert server.requests == []
     assert main(["sync", "--database", str(database)]) == 0
 
@@ -164,6 +172,99 @@ def test_an_unreachable_postgres_exits_5_without_its_password(
     assert f"postgresql://kit:***@127.0.0.1:{port}/clicks" in err
     assert "s3cret-pass" not in err
     assert server.requests == []
+
+
+@pytest.mark.requires_extra("postgres")
+def test_an_unreachable_postgres_exits_5_without_a_password_parameter(
+    serve: Callable[..., FakeKit], capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = serve()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+
+    url = f"postgresql://kit@127.0.0.1:{port}/clicks?sslpassword=s3cret-key&password=s3cret-pass"
+    assert main(["sync", "--database", url]) == 5
+
+    captured = capsys.readouterr()
+    assert "cannot connect" in captured.err
+    assert f"postgresql://kit@127.0.0.1:{port}/clicks?sslpassword=***&password=***" in captured.err
+    assert "s3cret" not in captured.out + captured.err
+    assert server.requests == []
+
+
+@pytest.mark.requires_extra("postgres")
+def test_the_report_masks_a_password_parameter(
+    serve: Callable[..., FakeKit], postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    serve()
+
+    assert main(["sync", "--database", f"{postgres_url}?password=s3cret-pass"]) == 0
+
+    captured = capsys.readouterr()
+    assert report_of(captured.out)["Database"] == f"{postgres_url}?password=***"
+    assert "s3cret" not in captured.out + captured.err
+
+
+def test_a_file_that_is_not_a_database_exits_5_and_leaves_nothing_beside_it(
+    serve: Callable[..., FakeKit], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    server = serve()
+    notes = tmp_path / "notes.txt"
+    notes.write_text("meeting notes\n")
+
+    assert main(["sync", "--database", str(notes)]) == 5
+
+    assert "is not a SQLite database" in capsys.readouterr().err
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+    assert notes.read_text() == "meeting notes\n"
+    assert server.requests == []
+
+
+#: `kit-async sync` with aiosqlite's worker threads slowed down: a thread
+#: left running after the command's error then outlives its event loop every
+#: time, where it did 2 to 4 runs in 30 on a read-only file system.
+SLOW_WORKERS = """
+import logging, sys, threading, time
+
+class SlowWorkers(logging.Handler):
+    def emit(self, record):
+        if threading.current_thread() is not threading.main_thread():
+            time.sleep(0.3)
+
+log = logging.getLogger("aiosqlite")
+log.setLevel(logging.DEBUG)
+log.propagate = False
+log.addHandler(SlowWorkers())
+from kit_async._entry import console
+sys.exit(console())
+"""
+
+
+def test_a_database_that_cannot_open_ends_with_one_line_and_no_stray_traceback(
+    tmp_path: Path,
+) -> None:
+    database = tmp_path / "kit.sqlite"
+    (tmp_path / "kit.sqlite-sync.lock").mkdir()  # SQLite cannot open it
+    package = Path(kit_async.__file__).parent.parent
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("KIT_")}
+    environment |= {"KIT_API_KEY": "kit_never_sent", "PYTHONPATH": str(package)}
+
+    result = subprocess.run(  # noqa: S603 - this package's own command line
+        [sys.executable, "-c", SLOW_WORKERS, "sync", "--database", str(database)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=environment,
+        check=False,
+    )
+
+    assert result.returncode == 5
+    assert result.stderr.startswith("kit-async: error: ")
+    assert "cannot open the database" in result.stderr
+    assert "Event loop is closed" not in result.stderr
+    assert "Traceback" not in result.stderr
+    assert len(result.stderr.splitlines()) == 1, result.stderr
 
 
 def test_no_credential_exits_3(

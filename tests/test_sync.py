@@ -7,6 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
+import socket
+import threading
 import time
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
@@ -394,8 +397,11 @@ async def test_a_second_sync_of_the_same_database_stops_with_a_message(
     await fetching.wait()
     server_requests = len(server.requests)
 
-    with pytest.raises(SyncLockedError, match=r"another kit-async sync of .* is running"):
+    with pytest.raises(SyncLockedError, match=r"another kit-async sync of .* is running") as caught:
         await sync_clicks(kit, database)
+
+    # It says how to wait instead.
+    assert "pass wait=SECONDS to sync_clicks" in str(caught.value)
 
     # Refused before any request of its own.
     assert all(r.path.endswith("/clicks") for r in server.requests[server_requests:])
@@ -631,3 +637,196 @@ async def test_a_cancelled_sync_leaves_each_broadcast_whole_and_the_lock_free(
     report = await sync_clicks(kit, database)
     assert report.fetched == len(ids) - len(updated)
     assert_mirrors(await read(database), server)
+
+
+# -- credentials in a PostgreSQL URL ------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port  # nothing listens on it now
+
+
+@pytest.mark.requires_extra("postgres")
+async def test_an_unreachable_postgres_is_named_without_any_credential(
+    server: FakeKit, kit: kit_async.KitClient, caplog: pytest.LogCaptureFixture
+) -> None:
+    port = _free_port()
+    url = (
+        f"postgresql://kit:s3cr3t-a@127.0.0.1:{port}/clicks"
+        "?password=s3cr3t-b&sslpassword=s3cr3t-c&sslmode=disable"
+    )
+    caplog.set_level(logging.DEBUG)
+
+    with pytest.raises(DatabaseError, match="cannot connect") as caught:
+        await sync_clicks(kit, url)
+
+    error = caught.value
+    assert error.database == (
+        f"postgresql://kit:***@127.0.0.1:{port}/clicks?password=***&sslpassword=***&sslmode=disable"
+    )
+    assert str(error).startswith(f"{error.database}: cannot connect: ")
+    surfaces = [str(error), repr(error), error.database, caplog.text]
+    surfaces += [record.getMessage() for record in caplog.records]
+    assert not [text for text in surfaces if "s3cr3t" in text]
+    assert server.requests == []
+
+
+@pytest.mark.requires_extra("postgres")
+async def test_a_driver_error_that_quotes_the_url_is_masked(
+    server: FakeKit, kit: kit_async.KitClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import asyncpg
+
+    async def refuse(dsn: str, **_: object) -> None:
+        raise asyncpg.InterfaceError(f"cannot use {dsn}")
+
+    monkeypatch.setattr(asyncpg, "connect", refuse)
+
+    with pytest.raises(DatabaseError) as caught:
+        await sync_clicks(kit, "postgresql://kit:s3cr3t-a@db/clicks?password=s3cr3t-b")
+
+    assert "s3cr3t" not in f"{caught.value} {caught.value!r}"
+    assert str(caught.value).endswith(
+        "cannot connect: cannot use postgresql://kit:***@db/clicks?password=***"
+    )
+    assert server.requests == []
+
+
+@pytest.mark.requires_extra("postgres")
+async def test_a_parameter_asyncpg_refuses_is_a_database_error(
+    server: FakeKit, kit: kit_async.KitClient
+) -> None:
+    with pytest.raises(DatabaseError, match="cannot connect") as caught:
+        await sync_clicks(kit, "postgresql://kit@db/clicks?port=none&password=s3cr3t")
+
+    assert caught.value.database == "postgresql://kit@db/clicks?port=none&password=***"
+    assert "s3cr3t" not in f"{caught.value} {caught.value!r}"
+    assert server.requests == []
+
+
+@pytest.mark.requires_extra("postgres")
+async def test_a_password_parameter_is_masked_in_the_report(
+    server: FakeKit, kit: kit_async.KitClient, postgres_url: str
+) -> None:
+    # The test server trusts local connections: the password is not needed, only given.
+    report = await sync_clicks(kit, f"{postgres_url}?password=s3cr3t&sslpassword=s3cr3t")
+
+    assert report.database == f"{postgres_url}?password=***&sslpassword=***"
+    assert str(report).splitlines()[0].endswith(f"{postgres_url}?password=***&sslpassword=***")
+    assert "s3cr3t" not in f"{report} {report!r}"
+    assert report.fetched == 10
+
+
+# -- what a refused SQLite file leaves behind ---------------------------------------------
+
+
+async def test_a_file_that_is_not_a_database_is_refused_and_left_alone(
+    server: FakeKit, kit: kit_async.KitClient, tmp_path: Any
+) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("Not a database: somebody's notes.\n" * 20)
+
+    with pytest.raises(DatabaseError, match="is not a SQLite database"):
+        await sync_clicks(kit, notes)
+
+    assert server.requests == []
+    # No lock file, no journal: the directory holds what it held.
+    assert [p.name for p in tmp_path.iterdir()] == ["notes.txt"]
+    assert notes.read_text() == "Not a database: somebody's notes.\n" * 20
+
+
+async def test_an_empty_file_is_a_new_database(
+    server: FakeKit, kit: kit_async.KitClient, tmp_path: Any
+) -> None:
+    (tmp_path / "clicks.sqlite").touch()  # SQLite's own view: an empty database
+
+    report = await sync_clicks(kit, tmp_path / "clicks.sqlite")
+
+    assert report.fetched == 10
+
+
+def _recorded_stops(monkeypatch: pytest.MonkeyPatch) -> list[asyncio.Future[Any] | None]:
+    """The futures of every aiosqlite worker thread's stop, from now on."""
+    import aiosqlite
+
+    stops: list[asyncio.Future[Any] | None] = []
+    stop = aiosqlite.Connection.stop
+
+    def recorded(self: aiosqlite.Connection) -> asyncio.Future[Any] | None:
+        future = stop(self)
+        stops.append(future)
+        return future
+
+    monkeypatch.setattr(aiosqlite.Connection, "stop", recorded)
+    return stops
+
+
+@pytest.mark.parametrize("unopenable", ["the lock", "the database"])
+async def test_a_connection_that_cannot_open_leaves_no_thread_behind(
+    server: FakeKit,
+    kit: kit_async.KitClient,
+    tmp_path: Any,
+    monkeypatch: pytest.MonkeyPatch,
+    unopenable: str,
+) -> None:
+    database = tmp_path / "clicks.sqlite"
+    if unopenable == "the lock":
+        (tmp_path / "clicks.sqlite-sync.lock").mkdir()
+    else:
+        # A link to a file in a missing directory: SQLite cannot create it.
+        database.symlink_to(tmp_path / "missing" / "clicks.sqlite")
+    stops = _recorded_stops(monkeypatch)
+    before = set(threading.enumerate())
+
+    with pytest.raises(DatabaseError, match="cannot open the database"):
+        await sync_clicks(kit, database)
+
+    # Every worker thread was stopped and has said so on this loop already:
+    # none is left to report to a loop that `asyncio.run` may close at once
+    # ("RuntimeError: Event loop is closed" in a stray traceback).
+    assert all(future is None or future.done() for future in stops)
+    workers = [
+        thread
+        for thread in set(threading.enumerate()) - before
+        if "_connection_worker_thread" in thread.name
+    ]
+    for worker in workers:
+        worker.join(timeout=5)
+    assert not [worker for worker in workers if worker.is_alive()]
+    assert server.requests == []
+
+
+async def test_a_sync_cancelled_while_sqlite_opens_a_file_closes_it(
+    server: FakeKit, kit: kit_async.KitClient, tmp_path: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlite3
+
+    connect = sqlite3.connect
+    opening, go_on = threading.Event(), threading.Event()
+    opened: list[sqlite3.Connection] = []
+
+    def held_connect(*args: Any, **kwargs: Any) -> sqlite3.Connection:
+        opening.set()
+        go_on.wait(timeout=10)
+        opened.append(connect(*args, **kwargs))
+        return opened[-1]
+
+    monkeypatch.setattr(sqlite3, "connect", held_connect)
+    stops = _recorded_stops(monkeypatch)
+    task = asyncio.create_task(sync_clicks(kit, tmp_path / "clicks.sqlite"))
+    assert await asyncio.to_thread(opening.wait, 10)
+
+    task.cancel()  # while SQLite opens the lock file
+    go_on.set()
+    with pytest.raises(asyncio.CancelledError):
+        async with asyncio.timeout(30):
+            await task
+
+    assert len(opened) == 1
+    with pytest.raises(sqlite3.ProgrammingError, match="closed"):
+        opened[0].execute("SELECT 1")
+    assert all(future is None or future.done() for future in stops)
+    assert server.requests == []

@@ -141,3 +141,63 @@ def test_the_list_mode_report_shows_settled_pruned_and_its_notes() -> None:
     assert "Settled (older, kept)        990" in lines
     assert "Pruned                       2" in lines
     assert lines[-1] == "the stats answered 403"
+
+
+# -- credentials in a PostgreSQL URL ------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("url", "shown"),
+    [
+        (
+            "postgresql://kit@db/clicks?password=s3cr3t",
+            "postgresql://kit@db/clicks?password=***",
+        ),
+        (
+            "postgresql://kit@db/clicks?sslmode=require&sslpassword=s3cr3t&sslkey=/etc/kit.key",
+            "postgresql://kit@db/clicks?sslmode=require&sslpassword=***&sslkey=/etc/kit.key",
+        ),
+        (
+            "postgresql://kit:s3cr3t@db/clicks?password=s3cr3t&application_name=kit",
+            "postgresql://kit:***@db/clicks?password=***&application_name=kit",
+        ),
+        (
+            "postgres://kit@db/clicks?oauth_client_secret=s3cr3t",
+            "postgresql://kit@db/clicks?oauth_client_secret=***",
+        ),
+        (
+            "postgresql://kit@db/clicks?password=s3%63r3t&passfile=/home/kit/.pgpass",
+            "postgresql://kit@db/clicks?password=***&passfile=/home/kit/.pgpass",
+        ),
+    ],
+)
+def test_every_credential_of_a_postgres_url_is_masked(url: str, shown: str) -> None:
+    target = parse_database(url)
+
+    assert target.shown == shown
+    assert "s3cr3t" not in repr(target)
+    assert "s3%63r3t" not in repr(target)
+    # asyncpg still gets every parameter.
+    assert target.dsn is not None
+    assert "s3" in target.dsn
+
+
+def test_a_credential_a_driver_quotes_is_masked_in_its_text() -> None:
+    target = parse_database("postgresql://kit:pa%2Fss@db/clicks?sslpassword=k%26y+z")
+
+    text = "cannot use pa/ss, pa%2Fss, k&y z or k%26y+z for postgresql://db/clicks"
+
+    assert target.mask(text) == "cannot use ***, ***, *** or *** for postgresql://db/clicks"
+
+
+def test_a_sqlite_target_masks_nothing() -> None:
+    assert parse_database("clicks.db").mask("password=x") == "password=x"
+
+
+def test_a_query_asyncpg_cannot_read_is_refused_without_quoting_it() -> None:
+    # An unencoded & in a password: asyncpg's own error would quote what follows it.
+    with pytest.raises(ValueError, match="query string must be NAME=VALUE pairs") as caught:
+        parse_database("postgresql://kit@db/clicks?password=s3cr&3t")
+
+    assert "s3cr" not in str(caught.value)
+    assert "3t" not in str(caught.value)

@@ -8,7 +8,8 @@ from collections.abc import Sequence
 
 import attrs
 
-from ..sync import DatabaseError, SyncError, SyncProgress, SyncReport
+from ..sync import DatabaseError, SyncError, SyncLockedError, SyncProgress, SyncReport
+from ..sync._errors import WAIT_HINT
 from ..sync._sync import open_store, sync_clicks
 from ..sync._target import DEFAULT_DATABASE, parse_database
 from ._config import ENVIRONMENT, _client
@@ -137,6 +138,10 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     try:
         report = _run(sync())
+    except SyncLockedError as exc:
+        # The library's advice names its argument; the command's, its option.
+        message = str(exc).replace(WAIT_HINT, "give --wait SECONDS to wait for it")
+        raise _CommandError(EXIT_LOCAL, message) from None
     except SyncError as exc:
         raise _CommandError(EXIT_LOCAL, str(exc)) from None
     with _writing("stdout"):

@@ -2,14 +2,19 @@
 
 from __future__ import annotations
 
-__all__ = ["DatabaseError", "SyncError", "SyncLockedError"]
+__all__ = ["WAIT_HINT", "DatabaseError", "SyncError", "SyncLockedError", "locked"]
+
+#: How to let a sync wait for another, in the library's words (the command
+#: line says its `--wait` option instead).
+WAIT_HINT = "pass wait=SECONDS to sync_clicks to wait for it"
 
 
 class SyncError(Exception):
     """Root of the errors a sync raises about its database (Kit's are `KitError`s).
 
     Attributes:
-        database: The database as messages name it (never with a password).
+        database: The database as messages name it: a URL's credentials are
+            masked (`postgresql://kit:***@db/clicks?sslpassword=***`).
     """
 
     def __init__(self, message: str, *, database: str) -> None:
@@ -33,4 +38,16 @@ class DatabaseError(SyncError):
 
 
 class SyncLockedError(SyncError):
-    """Another sync of the same database is running (its lock is held)."""
+    """Another sync of the same database is running (its lock is held).
+
+    Its message says how to wait for it instead: `sync_clicks(..., wait=SECONDS)`.
+    """
+
+
+def locked(shown: str, holder: str) -> SyncLockedError:
+    """The error of a sync that found the lock held: `holder` names the lock."""
+    msg = (
+        f"another kit-async sync of {shown} is running (it holds {holder}); "
+        f"try again when it has finished, or {WAIT_HINT}"
+    )
+    return SyncLockedError(msg, database=shown)

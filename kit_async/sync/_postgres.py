@@ -13,8 +13,9 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
-from ._errors import DatabaseError, SyncLockedError
+from ._errors import DatabaseError, locked
 from ._store import SCHEMA_VERSION, Store
+from ._target import Target
 
 try:
     import asyncpg
@@ -76,22 +77,33 @@ class PostgresStore(Store):
 
     _placeholder = "$"
 
-    def __init__(self, dsn: str, shown: str) -> None:
-        self._dsn = dsn
-        self.shown = shown
+    def __init__(self, target: Target) -> None:
+        if target.dsn is None:
+            msg = f"{target.shown}: not a PostgreSQL URL"
+            raise ValueError(msg)
+        self._dsn = target.dsn
+        self._target = target
+        self.shown = target.shown
         self._db: Any = None
 
     def __repr__(self) -> str:
         return f"PostgresStore({self.shown!r})"
 
     def _failed(self, what: str, exc: BaseException) -> DatabaseError:
-        detail = str(exc) or type(exc).__name__
+        # The driver's text may quote a part of the URL (a bad parameter's value).
+        detail = self._target.mask(str(exc)) or type(exc).__name__
         return DatabaseError(f"{self.shown}: {what}: {detail}", database=self.shown)
 
     async def open(self, *, wait: float) -> None:
         try:
             self._db = await asyncpg.connect(self._dsn, timeout=10)
-        except (OSError, TimeoutError, asyncpg.PostgresError, asyncpg.InterfaceError) as exc:
+        except (
+            OSError,
+            TimeoutError,
+            ValueError,  # a parameter asyncpg refuses (`?port=x`, `?sslmode=x`)
+            asyncpg.PostgresError,
+            asyncpg.InterfaceError,
+        ) as exc:
             raise self._failed("cannot connect", exc) from None
         try:
             await self._take_lock(wait)
@@ -108,11 +120,7 @@ class PostgresStore(Store):
         deadline = loop.time() + wait
         while not await self._db.fetchval(_TRY_LOCK, LOCK_CLASS):
             if loop.time() >= deadline:
-                msg = (
-                    f"another kit-async sync of {self.shown} is running (it holds the "
-                    "advisory lock); wait for it to finish"
-                )
-                raise SyncLockedError(msg, database=self.shown)
+                raise locked(self.shown, "the advisory lock")
             await asyncio.sleep(min(_POLL, max(0.0, deadline - loop.time())))
 
     async def _prepare(self) -> None:

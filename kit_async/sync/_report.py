@@ -37,7 +37,8 @@ class SyncReport:
     """What one sync did.
 
     Attributes:
-        database: The database, as messages name it (never a password).
+        database: The database, as messages name it (a URL's credentials
+            masked as `***`).
         mode: `"stats"` (changes found with `GET /v4/broadcasts/stats`) or
             `"list"` (the stats answered 403: the broadcast list and
             `recent_days` decided).

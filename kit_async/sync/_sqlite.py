@@ -5,10 +5,16 @@ companion file (`<database>-sync.lock`): an exclusive transaction held there
 for the whole sync. The operating system releases it when the process ends,
 however it ends. The database itself is in WAL mode, so readers (a web app
 serving pages from it) never wait for a sync.
+
+Every connection is closed on every path out of `open()`, and its worker
+thread has stopped when `close()` returns: a thread still running when
+`asyncio.run` closes its loop prints a stray traceback after the command's
+error.
 """
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -16,7 +22,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from ._errors import DatabaseError, SyncLockedError
+from ._errors import DatabaseError, SyncLockedError, locked
 from ._store import SCHEMA_VERSION, Store
 
 try:
@@ -66,9 +72,62 @@ STAGING = (
 )
 
 
+#: The first bytes of every SQLite database file.
+HEADER = b"SQLite format 3\x00"
+
+
 def sqlite_time(value: datetime) -> str:
     """A timestamp as the SQLite tables hold it: UTC text that `datetime('now')` compares with."""
     return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def _not_a_database(path: Path) -> bool:
+    """Whether `path` is a file that SQLite would refuse as "not a database".
+
+    An empty file is a new database to SQLite; what cannot be read is left to
+    SQLite to explain.
+    """
+    if not path.is_file():
+        return False
+    try:
+        with path.open("rb") as file:
+            head = file.read(len(HEADER))
+    except OSError:
+        return False
+    return head not in {b"", HEADER}
+
+
+async def _connect(path: Path, *, busy: float) -> aiosqlite.Connection:
+    """An aiosqlite connection to `path` that leaves no thread behind when it fails.
+
+    `aiosqlite.connect` starts its worker thread before SQLite opens the file,
+    and when the open fails it tells the thread to stop without waiting for
+    it: the thread then reports to an event loop that `asyncio.run` may have
+    closed meanwhile ("RuntimeError: Event loop is closed", printed after the
+    command's own error). So SQLite opens the file first, in the loop's
+    executor (which `asyncio.run` waits for), and the worker thread starts
+    only with a connection that exists, to be stopped by `close()`. `busy`
+    is how long a statement waits for another connection's lock, in seconds.
+    """
+    opening = asyncio.ensure_future(_open(path, busy))
+    try:
+        return await asyncio.shield(opening)
+    except asyncio.CancelledError:
+        # It opens all the same: close it before the cancellation goes on.
+        with contextlib.suppress(Exception):
+            await (await opening).close()
+        raise
+
+
+async def _open(path: Path, busy: float) -> aiosqlite.Connection:
+    raw = await asyncio.to_thread(
+        sqlite3.connect, path, isolation_level=None, timeout=busy, check_same_thread=False
+    )
+    try:
+        return await aiosqlite.Connection(lambda: raw, iter_chunk_size=64)
+    except BaseException:
+        raw.close()
+        raise
 
 
 class SqliteStore(Store):
@@ -91,9 +150,16 @@ class SqliteStore(Store):
         if self.path.is_dir():
             msg = f"{self.shown}: cannot open the database: it is a directory; name a file"
             raise DatabaseError(msg, database=self.shown)
+        # Refused before the lock file is made beside it.
+        if _not_a_database(self.path):
+            msg = (
+                f"{self.shown}: cannot open the database: the file is not a SQLite database; "
+                "name a database kit-async made, or a new file"
+            )
+            raise DatabaseError(msg, database=self.shown)
         try:
             await self._take_lock(wait)
-            self._db = db = await aiosqlite.connect(self.path, isolation_level=None, timeout=30)
+            self._db = db = await _connect(self.path, busy=30)
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
@@ -109,19 +175,13 @@ class SqliteStore(Store):
             raise
 
     async def _take_lock(self, wait: float) -> None:
-        self._lock = lock = await aiosqlite.connect(
-            self.lock_path, isolation_level=None, timeout=wait
-        )
+        self._lock = lock = await _connect(self.lock_path, busy=wait)
         try:
             await lock.execute("BEGIN EXCLUSIVE")
         except sqlite3.OperationalError as exc:
             if "locked" not in str(exc):
                 raise
-            msg = (
-                f"another kit-async sync of {self.shown} is running (it holds "
-                f"{self.lock_path.name}); wait for it to finish"
-            )
-            raise SyncLockedError(msg, database=self.shown) from None
+            raise locked(self.shown, self.lock_path.name) from None
 
     async def _prepare(self, db: aiosqlite.Connection) -> None:
         async with db.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cursor:
@@ -153,12 +213,15 @@ class SqliteStore(Store):
     async def close(self) -> None:
         db, self._db = self._db, None
         lock, self._lock = self._lock, None
-        if db is not None:
-            with contextlib.suppress(sqlite3.Error):
-                await db.close()
-        if lock is not None:
-            with contextlib.suppress(sqlite3.Error):
-                await lock.close()
+        try:
+            if db is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    await db.close()
+        finally:
+            # Even when the first close is cancelled: the lock's thread stops too.
+            if lock is not None:
+                with contextlib.suppress(sqlite3.Error):
+                    await lock.close()
 
     def _connection(self) -> aiosqlite.Connection:
         if self._db is None:

@@ -54,7 +54,7 @@ def open_store(target: Target) -> Store:
         if not _postgres.AVAILABLE:
             msg = "a PostgreSQL database needs asyncpg: pip install 'kit-async[postgres]'"
             raise DatabaseError(msg, database=target.shown)
-        return _postgres.PostgresStore(target.dsn, target.shown)
+        return _postgres.PostgresStore(target)
     from . import _sqlite
 
     if not _sqlite.AVAILABLE:
@@ -122,7 +122,8 @@ async def sync_clicks(
     Raises:
         DatabaseError: The database cannot be opened or written (before any
             request to Kit), or a write failed.
-        SyncLockedError: Another sync of this database is running.
+        SyncLockedError: Another sync of this database is running (and still is
+            after `wait` seconds).
         KitError: Kit's errors, as the client raises them (broadcasts
             committed before it stay written).
 
