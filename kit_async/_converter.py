@@ -17,6 +17,8 @@ so the results and the errors are this module's either way.
 from __future__ import annotations
 
 import json
+import math
+import re
 import typing
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -319,13 +321,52 @@ converter.register_structure_hook_factory(_is_flat_model, _make_flat_hook)
 _explaining = _configure(cattrs.Converter(detailed_validation=True))
 
 
+def _refuse_constant(name: str) -> Any:
+    msg = f"{name} is not a JSON number"
+    raise ValueError(msg)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        msg = f"a number beyond a float's range ({len(text)} characters)"
+        raise ValueError(msg)
+    return value
+
+
+# Only a number with an exponent of 3 digits or more, or with 300 digits or
+# more in a row, can be beyond a float's range: bodies without one (nearly
+# all) are parsed without a Python call per float. The look-behind starts a
+# match only where a run of digits starts, so the search stays linear.
+_HUGE_NUMBER = r"[eE]\+?0*[1-9][0-9]{2}|(?<![0-9])[0-9]{300}"
+_MAY_OVERFLOW_TEXT = re.compile(_HUGE_NUMBER)
+_MAY_OVERFLOW_BYTES = re.compile(_HUGE_NUMBER.encode())
+
+
+def _json_loads(text: str | bytes) -> Any:
+    """JSON as the standard library reads it, refusing what is not JSON's.
+
+    `NaN`, `Infinity` and `-Infinity` are Python's extension, not JSON; a
+    number beyond a float's range would become `inf`, which no JSON can
+    carry back. Both raise `ValueError`, like any text that is not JSON.
+    """
+    if isinstance(text, str):
+        may_overflow = _MAY_OVERFLOW_TEXT.search(text) is not None
+    else:
+        may_overflow = _MAY_OVERFLOW_BYTES.search(text) is not None
+    if not may_overflow:
+        return json.loads(text, parse_constant=_refuse_constant)
+    return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+
+
 def _loads_with_msgspec(text: str | bytes) -> Any:
     try:
         return _msgspec_loads(text)
     except _MsgspecDecodeError:
-        # What msgspec refuses and the standard library takes (NaN, 1e400, a
-        # lone surrogate, UTF-16) is read as without the extra.
-        return json.loads(text)
+        # What msgspec refuses and the standard library takes (an integer
+        # beyond 64 bits, a lone surrogate, UTF-16) is read as without the
+        # extra; what both refuse raises the same error as without it.
+        return _json_loads(text)
 
 
 if msgspec is not None:
@@ -333,16 +374,25 @@ if msgspec is not None:
     _MsgspecDecodeError = msgspec.DecodeError
     _loads: Callable[[str | bytes], Any] = _loads_with_msgspec
 else:
-    _loads = json.loads
+    _loads = _json_loads
 
 
 def loads(text: str | bytes) -> Any:
     """Parse JSON as the standard library does (with msgspec's speed when installed).
 
+    Duplicate keys: the last one wins. Strings keep what their escapes say,
+    even a lone surrogate (a `str` Python holds but cannot encode as UTF-8).
+
     Raises:
-        ValueError: The text is not JSON.
+        ValueError: The text is not JSON: malformed, not UTF-8 (or UTF-16/32),
+            `NaN` or `Infinity`, a number beyond a float's range, an integer
+            of more than 4,300 digits, or nested too deeply to read.
     """
-    return _loads(text)
+    try:
+        return _loads(text)
+    except RecursionError:
+        msg = "the JSON is nested too deeply"
+        raise ValueError(msg) from None
 
 
 @attrs.frozen
@@ -414,6 +464,8 @@ def _context(body: Any, envelope: Envelope) -> dict[str, Any]:
 def _structure_item(item: Any, model: type[T], extra: dict[str, Any], where: str) -> T:
     try:
         return converter.structure({**item, **extra} if extra else item, model)
+    except RecursionError:
+        raise _SchemaError("nested too deeply to decode", where or None) from None
     except Exception:  # noqa: BLE001 - cattrs raises many types; all mean "schema broken"
         raise _explain(
             {**item, **extra} if isinstance(item, dict) else item, model, where
@@ -494,10 +546,15 @@ def parse_body(content: bytes, *, method: str, path: str) -> Any:
         return None
     try:
         return loads(content)
-    except ValueError:
+    except ValueError as exc:
         preview = content[:80].decode("utf-8", "replace")
-        msg = f"the body is not JSON: {preview!r}"
+        msg = f"the body is not JSON ({_reason(exc)}): {preview!r}"
         raise ResponseValidationError(msg, method=method, path=path) from None
+
+
+def _reason(exc: ValueError) -> str:
+    """Why a text is not JSON, in one short line."""
+    return str(exc).split("\n", 1)[0][:120]
 
 
 def _fast_decoder() -> Any:

@@ -285,7 +285,8 @@ class FastDecoder:
     def _decode(self, plan: _Plan, content: bytes) -> tuple[Any, Any] | None:
         try:
             body = plan.decoder.decode(content)
-        except msgspec.MsgspecError:
+        # RecursionError: nested too deeply; the cattrs path says so.
+        except (msgspec.MsgspecError, RecursionError):
             return None
         return body, _walk(body, plan.items)
 

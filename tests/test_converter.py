@@ -124,7 +124,7 @@ def decoder(request, monkeypatch) -> str:
     module = kit_async._converter
     if request.param == "default":
         monkeypatch.setattr(module, "_fast", None)
-        monkeypatch.setattr(module, "_loads", json.loads)
+        monkeypatch.setattr(module, "_loads", module._json_loads)
     else:
         assert module._fast is not None
     FELL_BACK.clear()
@@ -671,10 +671,30 @@ def test_an_id_sent_as_text_that_is_not_digits_is_named(value: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", [b'{"a": NaN}', b'{"a": 1e400}', b'"\\ud800"', b'{"a": 1, "a": 2}', b"[-0.0, 1e-400]"]
+    "text", [b'"\\ud800"', b'{"a": 1, "a": 2}', b"[-0.0, 1e-400]", b"1" * 4300, b"[1e308, 1e100]"]
 )
 def test_json_is_parsed_as_the_standard_library_parses_it(text: bytes) -> None:
     assert repr(kit_async._converter.loads(text)) == repr(json.loads(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"a": NaN}',
+        b"[Infinity]",
+        b"-Infinity",
+        b'{"a": 1e400}',
+        b"-1e309",
+        b"[" + b"9" * 400 + b".5]",
+        b"1" * 4301,
+        b"[" * 100_000,
+    ],
+)
+def test_what_is_not_json_is_refused_as_value_error(text: bytes) -> None:
+    # NaN and Infinity are Python's extension, a float beyond range would be
+    # inf (which no JSON carries back), and the rest Python cannot read.
+    with pytest.raises(ValueError):
+        kit_async._converter.loads(text)
 
 
 @pytest.mark.parametrize("content", [b'{"broadcast": {"id": 1,', b"\xff\xfe", b"<html>"])
