@@ -18,7 +18,7 @@ import copy
 import json
 import pickle
 import weakref
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import attrs
@@ -613,6 +613,23 @@ def test_datetimes_are_read_by_datetime_fromisoformat(text: str) -> None:
         assert info.value.field == "broadcast.created_at"
     else:
         assert decode_broadcast({**BROADCAST, "created_at": text}).created_at == expected
+
+
+def test_a_time_without_an_offset_is_utc_beside_the_aware_others() -> None:
+    broadcast = decode_broadcast(
+        {**BROADCAST, "created_at": "2023-02-17T11:43:55", "send_at": "2023-02-18T09:00:00Z"}
+    )
+
+    assert broadcast.created_at == datetime(2023, 2, 17, 11, 43, 55, tzinfo=UTC)
+    assert broadcast.created_at.tzinfo is UTC
+    assert broadcast.send_at is not None
+    assert broadcast.created_at < broadcast.send_at  # naive beside aware would raise
+
+
+def test_a_time_with_another_offset_keeps_it() -> None:
+    broadcast = decode_broadcast({**BROADCAST, "created_at": "2023-02-17T11:43:55-05:00"})
+
+    assert broadcast.created_at.utcoffset() == timedelta(hours=-5)
 
 
 def test_a_subscribers_nested_tags_are_instances_of_the_tag_model() -> None:
