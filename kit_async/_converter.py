@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import math
-import re
 import typing
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -100,6 +99,43 @@ def _is_mapping(kind: Any) -> bool:
     return typing.get_origin(kind) is Mapping
 
 
+def _mapping_hook(conv: cattrs.Converter, kind: Any) -> Callable[[Any, Any], FrozenDict]:
+    """The hook for a JSON object Kit sends as it is (`Subscriber.fields`): read-only."""
+    _, held = typing.get_args(kind)
+
+    def expect_object(value: Any) -> None:
+        if not isinstance(value, dict):
+            msg = f"expected object, got {type(value).__name__}"
+            raise TypeError(msg)
+
+    if held is Any:
+
+        def structure_any(value: Any, _: Any) -> FrozenDict:
+            expect_object(value)
+            return freeze_mapping(value)
+
+        return structure_any
+    if held == str | None:  # custom field values: checked in one loop (every page has them)
+
+        def structure_texts(value: Any, _: Any) -> FrozenDict:
+            if not isinstance(value, dict):
+                expect_object(value)
+            for item in value.values():
+                if item is not None and item.__class__ is not str:
+                    msg = f"expected str or null, got {type(item).__name__}"
+                    raise TypeError(msg)
+            return value if value.__class__ is FrozenDict else FrozenDict(value)
+
+        return structure_texts
+    structure_held = conv.get_structure_hook(held)
+
+    def structure(value: Any, _: Any) -> FrozenDict:
+        expect_object(value)
+        return FrozenDict({key: structure_held(item, held) for key, item in value.items()})
+
+    return structure
+
+
 def _structure_any(value: Any, _: Any) -> Any:
     # Free-form JSON (`SnippetDocument.value`): kept as sent, read-only.
     return freeze(value)
@@ -136,18 +172,7 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
     conv.register_structure_hook_func(lambda t: t == IdText, _structure_id_text)
     conv.register_structure_hook(datetime, _structure_datetime)
 
-    def structure_mapping(value: Any, kind: Any) -> FrozenDict:
-        # A JSON object Kit sends as it is (`Subscriber.fields`): read-only.
-        if not isinstance(value, dict):
-            msg = f"expected object, got {type(value).__name__}"
-            raise TypeError(msg)
-        _, held = typing.get_args(kind)
-        if held is Any:
-            return freeze_mapping(value)
-        structure = conv.get_structure_hook(held)
-        return FrozenDict({key: structure(item, held) for key, item in value.items()})
-
-    conv.register_structure_hook_func(_is_mapping, structure_mapping)
+    conv.register_structure_hook_factory(_is_mapping, lambda kind: _mapping_hook(conv, kind))
     conv.register_structure_hook_func(lambda t: t is Any, _structure_any)
     _register_unstructure(conv)
     return conv
@@ -334,13 +359,7 @@ def _finite_float(text: str) -> float:
     return value
 
 
-# Only a number with an exponent of 3 digits or more, or with 300 digits or
-# more in a row, can be beyond a float's range: bodies without one (nearly
-# all) are parsed without a Python call per float. The look-behind starts a
-# match only where a run of digits starts, so the search stays linear.
-_HUGE_NUMBER = r"[eE]\+?0*[1-9][0-9]{2}|(?<![0-9])[0-9]{300}"
-_MAY_OVERFLOW_TEXT = re.compile(_HUGE_NUMBER)
-_MAY_OVERFLOW_BYTES = re.compile(_HUGE_NUMBER.encode())
+_STRICT_JSON = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
 
 
 def _json_loads(text: str | bytes) -> Any:
@@ -350,13 +369,10 @@ def _json_loads(text: str | bytes) -> Any:
     number beyond a float's range would become `inf`, which no JSON can
     carry back. Both raise `ValueError`, like any text that is not JSON.
     """
-    if isinstance(text, str):
-        may_overflow = _MAY_OVERFLOW_TEXT.search(text) is not None
-    else:
-        may_overflow = _MAY_OVERFLOW_BYTES.search(text) is not None
-    if not may_overflow:
-        return json.loads(text, parse_constant=_refuse_constant)
-    return json.loads(text, parse_constant=_refuse_constant, parse_float=_finite_float)
+    if not isinstance(text, str):
+        # As `json.loads` reads bytes: UTF-8, -16 or -32, found from the first bytes.
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
+    return _STRICT_JSON.decode(text)
 
 
 def _loads_with_msgspec(text: str | bytes) -> Any:
@@ -565,7 +581,7 @@ def _fast_decoder() -> Any:
 
     return FastDecoder(
         {datetime: _structure_datetime, IdText: _structure_id_text},
-        converter.structure,
+        converter.get_structure_hook,
         frozenset({freeze, freeze_mapping, freeze_mapping_or_none, freeze_tuple}),
     )
 
