@@ -48,6 +48,7 @@ T = TypeVar("T")
 __all__ = [
     "Envelope",
     "converter",
+    "decode_failures",
     "decode_items",
     "decode_list",
     "decode_object",
@@ -531,6 +532,26 @@ def decode_list(
         return _decode_list(body, model, envelope)
     except _SchemaError as exc:
         raise _raise(exc, method, path) from None
+
+
+def decode_failures(body: Any, *, method: str, path: str) -> tuple[Mapping[str, Any], ...]:
+    """The `failures` of a bulk call's answer, read-only; `()` when it has none."""
+    try:
+        return _failures(body)
+    except _SchemaError as exc:
+        raise _raise(exc, method, path) from None
+
+
+def _failures(body: Any) -> tuple[Mapping[str, Any], ...]:
+    failures = body.get("failures") if isinstance(body, dict) else None
+    if failures is None:
+        return ()
+    if not isinstance(failures, list):
+        raise _SchemaError(f"expected array, got {type(failures).__name__}", "failures")
+    try:
+        return freeze_tuple(failures)
+    except (ValueError, RecursionError) as exc:
+        raise _SchemaError(str(exc), "failures") from None
 
 
 def _decode_pagination(body: Any) -> Pagination:

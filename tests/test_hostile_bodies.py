@@ -26,9 +26,17 @@ from scripted import Scripted
 
 import kit_async
 import kit_async._converter as converter_module
-from kit_async import KitError, ResponseValidationError, Subscriber
+from kit_async import BulkResult, KitError, ResponseValidationError, Subscriber, Tag
 from kit_async._auth import OAuthAuth
-from kit_async._converter import Envelope, loads, parse_body, read_items, read_object
+from kit_async._converter import (
+    Envelope,
+    decode_failures,
+    decode_list,
+    loads,
+    parse_body,
+    read_items,
+    read_object,
+)
 from kit_async._http import Reply, Request, json_of
 from kit_async._resources import broadcasts
 from kit_async._transport import _error_messages
@@ -62,6 +70,7 @@ TEMPLATES = {
     b' "email_address": "a@example.com", "fields": {"x": %%}}, "broadcast": %%}}]}',
     "errors": b'{"errors": [%%]}',
     "token": b'{"access_token": "new", "refresh_token": "next", "expires_in": %%}',
+    "bulk": b'{"tags": [{"id": 1, "name": "t"}], "failures": [{"errors": [%%]}]}',
 }
 
 
@@ -167,6 +176,13 @@ def site_subscriber(body: bytes) -> Any:
     )
 
 
+def site_bulk(body: bytes) -> Any:  # what Bulk.call decodes from a 200
+    request = Request("POST", "/v4/bulk/tags")
+    document = json_of(request, Reply(200, {}, body))
+    items = decode_list(document, Tag, Envelope(at=("tags",)), method="POST", path="/v4/bulk/tags")
+    return BulkResult(items, decode_failures(document, method="POST", path="/v4/bulk/tags"))
+
+
 def site_webhook(body: bytes) -> Any:
     return parse_delivery(body)
 
@@ -209,6 +225,7 @@ SITES: dict[str, Callable[[bytes], Any]] = {
     "verify": site_webhook_verified,
     "error_messages": site_error_body,
     "token": site_token,
+    "bulk": site_bulk,
 }
 
 #: What each site raises on purpose (all KitErrors).
@@ -245,6 +262,7 @@ def same_value(left: tuple[Any, ...], right: tuple[Any, ...]) -> bool:
 @example(body=TEMPLATES["subscriber"].replace(HOLE, nested(990, closed=True, kind="object")))
 @example(body=TEMPLATES["click_rate"].replace(HOLE, b"1e999999"))
 @example(body=TEMPLATES["token"].replace(HOLE, b"1" * 100_000))
+@example(body=TEMPLATES["bulk"].replace(HOLE, nested(900, closed=True, kind="array")))
 def test_a_hostile_body_gives_a_value_or_a_kit_error_with_both_decoders(
     site: str, body: bytes
 ) -> None:
@@ -414,3 +432,37 @@ async def test_a_call_answered_with_a_hostile_body_raises_response_validation_er
         "/v4/anything",
         "/v4/refused",
     ]
+
+
+@pytest.mark.parametrize("depth", [150, 900])
+async def test_a_bulk_answer_with_failures_nested_too_deeply_raises_response_validation_error(
+    scripted: Scripted, decoder: str, depth: int
+) -> None:
+    failures = b'{"tags": [], "failures": [' + nested(depth, closed=True, kind="array") + b"]}"
+    scripted.answers = [web.Response(body=failures, content_type="application/json")]
+
+    async with kit_async.KitClient(
+        access_token="token", base_url=scripted.url, rate_limit=None
+    ) as kit:
+        with pytest.raises(ResponseValidationError, match="nested more than 100") as raised:
+            await kit.tags.bulk_create(["A"])
+
+    assert raised.value.field == "failures"
+    assert raised.value.path == "/v4/bulk/tags"
+
+
+async def test_a_bulk_answer_keeps_its_failures_read_only(scripted: Scripted) -> None:
+    failure = {"errors": ["Name is too long"], "tag": {"name": "x"}}
+    scripted.answers = [web.json_response({"tags": [], "failures": [failure]})]
+
+    async with kit_async.KitClient(
+        access_token="token", base_url=scripted.url, rate_limit=None
+    ) as kit:
+        result = await kit.tags.bulk_create(["A"])
+
+    assert isinstance(result, BulkResult)
+    assert result.failures == (failure,)
+    errors: Any = result.failures[0]["errors"]
+    with pytest.raises(TypeError):
+        errors.append("more")
+    assert hash(result) == hash(result)
