@@ -17,6 +17,7 @@ so the results and the errors are this module's either way.
 from __future__ import annotations
 
 import json
+import math
 import typing
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -47,6 +48,7 @@ T = TypeVar("T")
 __all__ = [
     "Envelope",
     "converter",
+    "decode_failures",
     "decode_items",
     "decode_list",
     "decode_object",
@@ -98,6 +100,43 @@ def _is_mapping(kind: Any) -> bool:
     return typing.get_origin(kind) is Mapping
 
 
+def _mapping_hook(conv: cattrs.Converter, kind: Any) -> Callable[[Any, Any], FrozenDict]:
+    """The hook for a JSON object Kit sends as it is (`Subscriber.fields`): read-only."""
+    _, held = typing.get_args(kind)
+
+    def expect_object(value: Any) -> None:
+        if not isinstance(value, dict):
+            msg = f"expected object, got {type(value).__name__}"
+            raise TypeError(msg)
+
+    if held is Any:
+
+        def structure_any(value: Any, _: Any) -> FrozenDict:
+            expect_object(value)
+            return freeze_mapping(value)
+
+        return structure_any
+    if held == str | None:  # custom field values: checked in one loop (every page has them)
+
+        def structure_texts(value: Any, _: Any) -> FrozenDict:
+            if not isinstance(value, dict):
+                expect_object(value)
+            for item in value.values():
+                if item is not None and item.__class__ is not str:
+                    msg = f"expected str or null, got {type(item).__name__}"
+                    raise TypeError(msg)
+            return value if value.__class__ is FrozenDict else FrozenDict(value)
+
+        return structure_texts
+    structure_held = conv.get_structure_hook(held)
+
+    def structure(value: Any, _: Any) -> FrozenDict:
+        expect_object(value)
+        return FrozenDict({key: structure_held(item, held) for key, item in value.items()})
+
+    return structure
+
+
 def _structure_any(value: Any, _: Any) -> Any:
     # Free-form JSON (`SnippetDocument.value`): kept as sent, read-only.
     return freeze(value)
@@ -134,18 +173,7 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
     conv.register_structure_hook_func(lambda t: t == IdText, _structure_id_text)
     conv.register_structure_hook(datetime, _structure_datetime)
 
-    def structure_mapping(value: Any, kind: Any) -> FrozenDict:
-        # A JSON object Kit sends as it is (`Subscriber.fields`): read-only.
-        if not isinstance(value, dict):
-            msg = f"expected object, got {type(value).__name__}"
-            raise TypeError(msg)
-        _, held = typing.get_args(kind)
-        if held is Any:
-            return freeze_mapping(value)
-        structure = conv.get_structure_hook(held)
-        return FrozenDict({key: structure(item, held) for key, item in value.items()})
-
-    conv.register_structure_hook_func(_is_mapping, structure_mapping)
+    conv.register_structure_hook_factory(_is_mapping, lambda kind: _mapping_hook(conv, kind))
     conv.register_structure_hook_func(lambda t: t is Any, _structure_any)
     _register_unstructure(conv)
     return conv
@@ -319,13 +347,43 @@ converter.register_structure_hook_factory(_is_flat_model, _make_flat_hook)
 _explaining = _configure(cattrs.Converter(detailed_validation=True))
 
 
+def _refuse_constant(name: str) -> Any:
+    msg = f"{name} is not a JSON number"
+    raise ValueError(msg)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        msg = f"a number beyond a float's range ({len(text)} characters)"
+        raise ValueError(msg)
+    return value
+
+
+_STRICT_JSON = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
+
+
+def _json_loads(text: str | bytes) -> Any:
+    """JSON as the standard library reads it, refusing what is not JSON's.
+
+    `NaN`, `Infinity` and `-Infinity` are Python's extension, not JSON; a
+    number beyond a float's range would become `inf`, which no JSON can
+    carry back. Both raise `ValueError`, like any text that is not JSON.
+    """
+    if not isinstance(text, str):
+        # As `json.loads` reads bytes: UTF-8, -16 or -32, found from the first bytes.
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
+    return _STRICT_JSON.decode(text)
+
+
 def _loads_with_msgspec(text: str | bytes) -> Any:
     try:
         return _msgspec_loads(text)
     except _MsgspecDecodeError:
-        # What msgspec refuses and the standard library takes (NaN, 1e400, a
-        # lone surrogate, UTF-16) is read as without the extra.
-        return json.loads(text)
+        # What msgspec refuses and the standard library takes (an integer
+        # beyond 64 bits, a lone surrogate, UTF-16) is read as without the
+        # extra; what both refuse raises the same error as without it.
+        return _json_loads(text)
 
 
 if msgspec is not None:
@@ -333,16 +391,25 @@ if msgspec is not None:
     _MsgspecDecodeError = msgspec.DecodeError
     _loads: Callable[[str | bytes], Any] = _loads_with_msgspec
 else:
-    _loads = json.loads
+    _loads = _json_loads
 
 
 def loads(text: str | bytes) -> Any:
     """Parse JSON as the standard library does (with msgspec's speed when installed).
 
+    Duplicate keys: the last one wins. Strings keep what their escapes say,
+    even a lone surrogate (a `str` Python holds but cannot encode as UTF-8).
+
     Raises:
-        ValueError: The text is not JSON.
+        ValueError: The text is not JSON: malformed, not UTF-8 (or UTF-16/32),
+            `NaN` or `Infinity`, a number beyond a float's range, an integer
+            of more than 4,300 digits, or nested too deeply to read.
     """
-    return _loads(text)
+    try:
+        return _loads(text)
+    except RecursionError:
+        msg = "the JSON is nested too deeply"
+        raise ValueError(msg) from None
 
 
 @attrs.frozen
@@ -414,6 +481,8 @@ def _context(body: Any, envelope: Envelope) -> dict[str, Any]:
 def _structure_item(item: Any, model: type[T], extra: dict[str, Any], where: str) -> T:
     try:
         return converter.structure({**item, **extra} if extra else item, model)
+    except RecursionError:
+        raise _SchemaError("nested too deeply to decode", where or None) from None
     except Exception:  # noqa: BLE001 - cattrs raises many types; all mean "schema broken"
         raise _explain(
             {**item, **extra} if isinstance(item, dict) else item, model, where
@@ -465,6 +534,26 @@ def decode_list(
         raise _raise(exc, method, path) from None
 
 
+def decode_failures(body: Any, *, method: str, path: str) -> tuple[Mapping[str, Any], ...]:
+    """The `failures` of a bulk call's answer, read-only; `()` when it has none."""
+    try:
+        return _failures(body)
+    except _SchemaError as exc:
+        raise _raise(exc, method, path) from None
+
+
+def _failures(body: Any) -> tuple[Mapping[str, Any], ...]:
+    failures = body.get("failures") if isinstance(body, dict) else None
+    if failures is None:
+        return ()
+    if not isinstance(failures, list):
+        raise _SchemaError(f"expected array, got {type(failures).__name__}", "failures")
+    try:
+        return freeze_tuple(failures)
+    except (ValueError, RecursionError) as exc:
+        raise _SchemaError(str(exc), "failures") from None
+
+
 def _decode_pagination(body: Any) -> Pagination:
     raw = _walk(body, ("pagination",))
     if not isinstance(raw, dict):
@@ -494,10 +583,15 @@ def parse_body(content: bytes, *, method: str, path: str) -> Any:
         return None
     try:
         return loads(content)
-    except ValueError:
+    except ValueError as exc:
         preview = content[:80].decode("utf-8", "replace")
-        msg = f"the body is not JSON: {preview!r}"
+        msg = f"the body is not JSON ({_reason(exc)}): {preview!r}"
         raise ResponseValidationError(msg, method=method, path=path) from None
+
+
+def _reason(exc: ValueError) -> str:
+    """Why a text is not JSON, in one short line."""
+    return str(exc).split("\n", 1)[0][:120]
 
 
 def _fast_decoder() -> Any:
@@ -508,7 +602,7 @@ def _fast_decoder() -> Any:
 
     return FastDecoder(
         {datetime: _structure_datetime, IdText: _structure_id_text},
-        converter.structure,
+        converter.get_structure_hook,
         frozenset({freeze, freeze_mapping, freeze_mapping_or_none, freeze_tuple}),
     )
 

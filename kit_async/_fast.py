@@ -59,7 +59,12 @@ class _Marker(type):
 
 def _marker(kind: Any) -> type:
     holds = typing.get_args(kind)[0] if typing.get_origin(kind) is Annotated else kind
-    holds = object if holds is Any else typing.get_origin(holds) or holds
+    # What the hooks return: a `Mapping[...]` field holds a FrozenDict (a dict),
+    # checked as a dict (an ABC's isinstance is slow); an `Any` field anything.
+    if holds is Any:
+        holds = object
+    elif typing.get_origin(holds) is Mapping:
+        holds = dict
     return _Marker(f"_Decoded_{holds.__name__}", (), {"holds": holds})
 
 
@@ -132,8 +137,9 @@ class FastDecoder:
         hooks: The converter's own structuring functions for the types it
             decodes its own way (`datetime`, `IdText`), called as
             `hook(value, type)` on the JSON value.
-        structure: The converter's `structure(value, type)`, for the types
-            that have no fixed hook: `Mapping[...]` and `Any`.
+        hook_for: The converter's structuring function for a type
+            (`hook_for(type)(value, type)`), for the types that have no
+            fixed hook: `Mapping[...]` and `Any`.
         converters: The attrs converters that those hooks already apply
             (msgspec runs none): fields using them are decoded here.
     """
@@ -141,10 +147,10 @@ class FastDecoder:
     def __init__(
         self,
         hooks: Mapping[Any, Callable[[Any, Any], Any]],
-        structure: Callable[[Any, Any], Any],
+        hook_for: Callable[[Any], Callable[[Any, Any], Any]],
         converters: frozenset[Callable[[Any], Any]] = frozenset(),
     ) -> None:
-        self._structure = structure
+        self._hook_for = hook_for
         self._converters = converters
         self._markers = {kind: _marker(kind) for kind in hooks}
         self._by_marker = {self._markers[kind]: (hook, kind) for kind, hook in hooks.items()}
@@ -167,7 +173,7 @@ class FastDecoder:
         if kind is Any or origin is Mapping:
             # Read-only JSON: the converter's hook freezes what msgspec parsed.
             marker = self._markers[kind] = _marker(kind)
-            self._by_marker[marker] = (self._structure, kind)
+            self._by_marker[marker] = (self._hook_for(kind), kind)
             return marker, None, False
         if origin is tuple and len(args) == 2 and args[1] is Ellipsis:
             inner, target, many = self._translate(args[0])
@@ -285,7 +291,8 @@ class FastDecoder:
     def _decode(self, plan: _Plan, content: bytes) -> tuple[Any, Any] | None:
         try:
             body = plan.decoder.decode(content)
-        except msgspec.MsgspecError:
+        # RecursionError: nested too deeply; the cattrs path says so.
+        except (msgspec.MsgspecError, RecursionError):
             return None
         return body, _walk(body, plan.items)
 

@@ -99,11 +99,15 @@ def _error_messages(body: bytes) -> tuple[list[str], str | None]:
         parsed = loads(body)
     except ValueError:
         return [], body.decode("utf-8", "replace")
-    if isinstance(parsed, dict):
-        if "errors" in parsed:
-            return _flatten(parsed["errors"]), None
-        if "error_description" in parsed or "error" in parsed:  # RFC 6749 shape
-            return _flatten(parsed.get("error_description") or parsed.get("error")), None
+    try:
+        if isinstance(parsed, dict):
+            if "errors" in parsed:
+                return _flatten(parsed["errors"]), None
+            if "error_description" in parsed or "error" in parsed:  # RFC 6749 shape
+                return _flatten(parsed.get("error_description") or parsed.get("error")), None
+    except RecursionError:
+        # Messages nested too deeply to flatten or print: not Kit's shape.
+        return [], body.decode("utf-8", "replace")
     return [], None
 
 

@@ -18,7 +18,7 @@ import copy
 import json
 import pickle
 import weakref
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import attrs
@@ -124,7 +124,7 @@ def decoder(request, monkeypatch) -> str:
     module = kit_async._converter
     if request.param == "default":
         monkeypatch.setattr(module, "_fast", None)
-        monkeypatch.setattr(module, "_loads", json.loads)
+        monkeypatch.setattr(module, "_loads", module._json_loads)
     else:
         assert module._fast is not None
     FELL_BACK.clear()
@@ -615,6 +615,23 @@ def test_datetimes_are_read_by_datetime_fromisoformat(text: str) -> None:
         assert decode_broadcast({**BROADCAST, "created_at": text}).created_at == expected
 
 
+def test_a_time_without_an_offset_is_utc_beside_the_aware_others() -> None:
+    broadcast = decode_broadcast(
+        {**BROADCAST, "created_at": "2023-02-17T11:43:55", "send_at": "2023-02-18T09:00:00Z"}
+    )
+
+    assert broadcast.created_at == datetime(2023, 2, 17, 11, 43, 55, tzinfo=UTC)
+    assert broadcast.created_at.tzinfo is UTC
+    assert broadcast.send_at is not None
+    assert broadcast.created_at < broadcast.send_at  # naive beside aware would raise
+
+
+def test_a_time_with_another_offset_keeps_it() -> None:
+    broadcast = decode_broadcast({**BROADCAST, "created_at": "2023-02-17T11:43:55-05:00"})
+
+    assert broadcast.created_at.utcoffset() == timedelta(hours=-5)
+
+
 def test_a_subscribers_nested_tags_are_instances_of_the_tag_model() -> None:
     tags = [{"id": 1, "name": "a", "tagged_at": "2024-01-01T00:00:00Z"}, {"id": 2, "name": "b"}]
     body = {
@@ -671,10 +688,30 @@ def test_an_id_sent_as_text_that_is_not_digits_is_named(value: Any) -> None:
 
 
 @pytest.mark.parametrize(
-    "text", [b'{"a": NaN}', b'{"a": 1e400}', b'"\\ud800"', b'{"a": 1, "a": 2}', b"[-0.0, 1e-400]"]
+    "text", [b'"\\ud800"', b'{"a": 1, "a": 2}', b"[-0.0, 1e-400]", b"1" * 4300, b"[1e308, 1e100]"]
 )
 def test_json_is_parsed_as_the_standard_library_parses_it(text: bytes) -> None:
     assert repr(kit_async._converter.loads(text)) == repr(json.loads(text))
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        b'{"a": NaN}',
+        b"[Infinity]",
+        b"-Infinity",
+        b'{"a": 1e400}',
+        b"-1e309",
+        b"[" + b"9" * 400 + b".5]",
+        b"1" * 4301,
+        b"[" * 100_000,
+    ],
+)
+def test_what_is_not_json_is_refused_as_value_error(text: bytes) -> None:
+    # NaN and Infinity are Python's extension, a float beyond range would be
+    # inf (which no JSON carries back), and the rest Python cannot read.
+    with pytest.raises(ValueError):
+        kit_async._converter.loads(text)
 
 
 @pytest.mark.parametrize("content", [b'{"broadcast": {"id": 1,', b"\xff\xfe", b"<html>"])

@@ -1188,3 +1188,22 @@ def test_the_webhooks_docstrings_have_examples() -> None:
 def test_webhooks_docstring_example_runs(example: Example) -> None:
     namespace: dict[str, Any] = {"__name__": "__main__"}
     asyncio.run(_run(example, f"<docstring of {example.where}>", namespace))
+
+
+@pytest.mark.parametrize(
+    "decoder", ["default", pytest.param("msgspec", marks=pytest.mark.requires_extra("fast"))]
+)
+def test_times_without_an_offset_are_utc_in_a_delivery(decoder: str, monkeypatch) -> None:
+    import kit_async._converter
+
+    if decoder == "default":
+        monkeypatch.setattr(kit_async._converter, "_loads", kit_async._converter._json_loads)
+    subscriber = {"id": 1, "email_address": "a@example.com", "created_at": "2026-07-29T14:32:10"}
+    event = {**event_of("subscriber.created", {"subscriber": subscriber}), "created": "2026-07-29"}
+
+    (decoded,) = parse_delivery(delivery_of(event)).events
+
+    assert decoded.created == datetime(2026, 7, 29, tzinfo=UTC)
+    assert decoded.data.subscriber is not None
+    assert decoded.data.subscriber.created_at == datetime(2026, 7, 29, 14, 32, 10, tzinfo=UTC)
+    assert decoded.created.tzinfo is UTC

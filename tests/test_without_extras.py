@@ -10,7 +10,6 @@ The command line without rich is tested in test_cli.py (`hide_rich`).
 from __future__ import annotations
 
 import importlib.util
-import json
 import sys
 from types import ModuleType
 
@@ -47,7 +46,7 @@ def test_without_msgspec_responses_are_parsed_by_the_standard_library(monkeypatc
         "url": "https://example.com/é",
         "unique_clicks": 2,
     }
-    assert converter._loads is json.loads
+    assert converter._loads is converter._json_loads
     assert converter._fast is None
 
 

@@ -17,7 +17,15 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn
 
-__all__ = ["FrozenDict", "FrozenList", "freeze", "freeze_mapping", "freeze_tuple"]
+__all__ = [
+    "MAX_DEPTH",
+    "FrozenDict",
+    "FrozenList",
+    "freeze",
+    "freeze_mapping",
+    "freeze_mapping_or_none",
+    "freeze_tuple",
+]
 
 
 def _refuse(self: object, *_: object, **__: object) -> NoReturn:
@@ -71,21 +79,38 @@ class FrozenList(list[Any]):
         return self
 
 
-def freeze(value: Any) -> Any:
+#: How deep JSON may nest inside a model. Kit's own objects nest a few levels;
+#: a limit keeps decoding, hashing and `to_jsonable` within Python's recursion
+#: limit, and deeper JSON is refused with `ValueError` (a decoding error).
+MAX_DEPTH = 100
+
+
+def freeze(value: Any, _depth: int = 0) -> Any:
     """`value` with every dict and list in it made read-only (`FrozenDict`, `FrozenList`).
 
     Everything else (strings, numbers, `None`, models) is returned as it is.
+
+    Raises:
+        ValueError: `value` nests dicts and lists more than `MAX_DEPTH` deep.
     """
     kind = type(value)
     if kind is FrozenDict or kind is FrozenList:
         return value
+    if kind in _SCALARS:
+        return value
+    if _depth >= MAX_DEPTH:
+        msg = f"JSON nested more than {MAX_DEPTH} levels deep"
+        raise ValueError(msg)
     if isinstance(value, Mapping):
-        return FrozenDict({key: freeze(item) for key, item in value.items()})
+        return FrozenDict({key: freeze(item, _depth + 1) for key, item in value.items()})
     if isinstance(value, list):
-        return FrozenList([freeze(item) for item in value])
-    if isinstance(value, tuple) and kind is tuple:
-        return tuple([freeze(item) for item in value])
+        return FrozenList([freeze(item, _depth + 1) for item in value])
+    if kind is tuple:
+        return tuple([freeze(item, _depth + 1) for item in value])
     return value
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def freeze_mapping(value: Mapping[str, Any]) -> FrozenDict:

@@ -16,7 +16,7 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from .._converter import Envelope, decode_list, read_object
+from .._converter import Envelope, decode_failures, decode_list, read_object
 from .._http import NO_BODY, Reply, Request, compact, json_of
 from .._models._write import BulkAccepted, BulkResult, Upserted
 from ..errors import KitError
@@ -361,8 +361,12 @@ class Bulk(Generic[T]):
             except KitError as exc:
                 request.annotate(exc)
                 raise
-        failures = document.get("failures") if isinstance(document, dict) else None
-        return BulkResult(items, tuple(failures or ()))
+        try:
+            failures = decode_failures(document, method=request.method, path=request.path)
+        except KitError as exc:
+            request.annotate(exc)
+            raise
+        return BulkResult(items, failures)
 
 
 def check_batch(name: str, items: object, *, limit: int | None = None) -> list[Any]:

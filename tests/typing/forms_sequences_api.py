@@ -6,6 +6,7 @@ Checked by `mypy --strict tests/typing` (`nox -s typecheck`); never run. Each
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from typing import Any, assert_type
 
@@ -22,7 +23,7 @@ async def forms(kit: kit_async.KitClient) -> None:
     async for subscriber in kit.forms.subscribers(1, added_after=date(2026, 1, 1), slim=True):
         assert_type(subscriber, kit_async.Subscriber)
         assert_type(subscriber.added_at, datetime | None)
-        assert_type(subscriber.referrer_utm_parameters, dict[str, Any] | None)
+        assert_type(subscriber.referrer_utm_parameters, Mapping[str, Any] | None)
 
     added = await kit.forms.add_subscriber(
         1, email_address="a@example.com", referrer="https://x.io"

@@ -62,6 +62,9 @@ async def broadcasts(kit: kit_async.KitClient) -> None:
 
     one = await kit.broadcasts.get(1)
     assert_type(one, kit_async.Broadcast)
+    assert_type(one.subscriber_filter, tuple[Mapping[str, Any], ...])
+    assert_type(kit_async.to_jsonable(one), Any)
+    assert_type({one}, set[kit_async.Broadcast])  # models are hashable
     stats = await kit.broadcasts.stats(1)
     assert_type(stats, kit_async.BroadcastStats)
     assert_type(stats.recipients, int)

@@ -6,6 +6,7 @@ Checked by `mypy --strict tests/typing` (`nox -s typecheck`); never run. Each
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import datetime
 from typing import Any, assert_type
 
@@ -53,15 +54,15 @@ def read_events(delivery: Delivery) -> None:
         assert_type(data.form, Form | None)
         assert_type(data.sequence, EmailSequence | None)
         assert_type(data.custom_field, CustomField | None)
-        assert_type(data.broadcast, dict[str, Any] | None)
-        assert_type(data.post, dict[str, Any] | None)
-        assert_type(data.raw, dict[str, Any])
+        assert_type(data.broadcast, Mapping[str, Any] | None)
+        assert_type(data.post, Mapping[str, Any] | None)
+        assert_type(data.raw, Mapping[str, Any])
         if data.subscriber is not None:
             assert_type(data.subscriber.id, int)
             assert_type(data.subscriber.email_address, str)
             assert_type(data.subscriber.first_name, str | None)
             assert_type(data.subscriber.created_at, datetime | None)
-            assert_type(data.subscriber.fields, dict[str, Any])
+            assert_type(data.subscriber.fields, Mapping[str, Any])
 
 
 async def receive(request: web.Request, verifier: WebhookVerifier) -> web.Response:
