@@ -41,6 +41,7 @@ pytestmark = pytest.mark.contract
 HERE = Path(__file__).resolve().parent
 DESCRIPTION = HERE / "kit-openapi-v4.json"
 DESCRIPTION_2026 = HERE / "kit-openapi-v4-2026.json"
+DESCRIPTION_2026_12 = HERE / "kit-openapi-v4-2026-12.json"
 PRISM = HERE / "node_modules" / ".bin" / "prism"
 INSTALL_TIMEOUT = 600.0
 # How long npm's registry has to answer `npm ping` before the install is tried.
@@ -578,6 +579,7 @@ def test_vendored_description_is_the_copy_the_readme_names() -> None:
     assert named == [
         hashlib.sha256(DESCRIPTION.read_bytes()).hexdigest(),
         hashlib.sha256(DESCRIPTION_2026.read_bytes()).hexdigest(),
+        hashlib.sha256(DESCRIPTION_2026_12.read_bytes()).hexdigest(),
     ]
 
 
