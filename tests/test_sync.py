@@ -437,6 +437,11 @@ async def test_a_database_kit_async_did_not_make_is_refused(
         await sync_clicks(kit, path)
 
     assert server.requests == []
+    # Nothing is left beside the app's own database (no `-sync.lock`, no WAL
+    # files), and the database itself is as it was (not switched to WAL mode).
+    assert [p.name for p in tmp_path.iterdir()] == ["app.sqlite"]
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        assert db.execute("PRAGMA journal_mode").fetchone() == ("delete",)
 
 
 async def test_an_unopenable_database_fails_before_any_request(

@@ -157,9 +157,12 @@ class SqliteStore(Store):
                 "name a database kit-async made, or a new file"
             )
             raise DatabaseError(msg, database=self.shown)
+        made_lock = not self.lock_path.exists()
         try:
             await self._take_lock(wait)
             self._db = db = await _connect(self.path, busy=30)
+            # Before anything changes in the file (WAL mode is kept in it).
+            await self._refuse_foreign(db, made_lock=made_lock)
             await db.execute("PRAGMA journal_mode = WAL")
             await db.execute("PRAGMA synchronous = NORMAL")
             await db.execute("PRAGMA foreign_keys = ON")
@@ -183,12 +186,20 @@ class SqliteStore(Store):
                 raise
             raise locked(self.shown, self.lock_path.name) from None
 
-    async def _prepare(self, db: aiosqlite.Connection) -> None:
+    async def _refuse_foreign(self, db: aiosqlite.Connection, *, made_lock: bool) -> None:
+        """Refuse another app's database, leaving nothing of ours beside it."""
         async with db.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cursor:
             present = [row[0] for row in await cursor.fetchall()]
         foreign = self._foreign_tables(present)
-        if foreign is not None:
-            raise foreign
+        if foreign is None:
+            return
+        await self.close()
+        if made_lock:
+            # No sync can ever use a lock beside another app's database.
+            self.lock_path.unlink(missing_ok=True)
+        raise foreign
+
+    async def _prepare(self, db: aiosqlite.Connection) -> None:
         now = sqlite_time(datetime.now(UTC))
         await db.execute("BEGIN IMMEDIATE")
         try:
