@@ -20,21 +20,21 @@ from typing import Any
 
 from .._kit import SUBSCRIBER_STATES
 from ._records import (
-    Broadcast,
-    CustomField,
-    EmailTemplate,
-    Form,
-    FormSubscription,
-    LegacyWebhook,
-    Post,
-    Purchase,
-    Segment,
-    Sequence,
-    SequenceEmail,
-    Snippet,
-    Subscriber,
-    Tag,
-    WebhookEndpoint,
+    BroadcastRecord,
+    CustomFieldRecord,
+    EmailTemplateRecord,
+    FormRecord,
+    FormSubscriptionRecord,
+    LegacyWebhookRecord,
+    PostRecord,
+    PurchaseRecord,
+    SegmentRecord,
+    SequenceEmailRecord,
+    SequenceRecord,
+    SnippetRecord,
+    SubscriberRecord,
+    TagRecord,
+    WebhookEndpointRecord,
 )
 
 __all__ = ["Account"]
@@ -142,24 +142,24 @@ class Account:
             "image_url": "https://example.com/creator.jpg",
             "profile_url": "https://fakekit.example.com/profile",
         }
-        self.subscribers: dict[int, Subscriber] = {}
-        self.tags: dict[int, Tag] = {}
-        self.custom_fields: dict[int, CustomField] = {}
-        self.forms: dict[int, Form] = {}
-        self.sequences: dict[int, Sequence] = {}
-        self.sequence_emails: dict[int, SequenceEmail] = {}
-        self.broadcasts: dict[int, Broadcast] = {}
-        self.purchases: dict[int, Purchase] = {}
-        self.posts: dict[int, Post] = {}
-        self.snippets: dict[int, Snippet] = {}
-        self.webhook_endpoints: dict[int, WebhookEndpoint] = {}
-        self.legacy_webhooks: dict[int, LegacyWebhook] = {}
-        self.segments: dict[int, Segment] = {}
-        self.email_templates: dict[int, EmailTemplate] = {}
+        self.subscribers: dict[int, SubscriberRecord] = {}
+        self.tags: dict[int, TagRecord] = {}
+        self.custom_fields: dict[int, CustomFieldRecord] = {}
+        self.forms: dict[int, FormRecord] = {}
+        self.sequences: dict[int, SequenceRecord] = {}
+        self.sequence_emails: dict[int, SequenceEmailRecord] = {}
+        self.broadcasts: dict[int, BroadcastRecord] = {}
+        self.purchases: dict[int, PurchaseRecord] = {}
+        self.posts: dict[int, PostRecord] = {}
+        self.snippets: dict[int, SnippetRecord] = {}
+        self.webhook_endpoints: dict[int, WebhookEndpointRecord] = {}
+        self.legacy_webhooks: dict[int, LegacyWebhookRecord] = {}
+        self.segments: dict[int, SegmentRecord] = {}
+        self.email_templates: dict[int, EmailTemplateRecord] = {}
         #: tag id -> subscriber id -> when it was tagged
         self.taggings: dict[int, dict[int, datetime]] = {}
         #: form id -> subscriber id -> the subscription
-        self.form_subscriptions: dict[int, dict[int, FormSubscription]] = {}
+        self.form_subscriptions: dict[int, dict[int, FormSubscriptionRecord]] = {}
         #: sequence id -> subscriber id -> when it was added
         self.sequence_subscriptions: dict[int, dict[int, datetime]] = {}
         for template_id, name, default, category in (
@@ -169,7 +169,7 @@ class Account:
             (6, "Text Only", True, "HTML"),
             (8, "Story", False, "Starting point"),
         ):
-            self.email_templates[template_id] = EmailTemplate(
+            self.email_templates[template_id] = EmailTemplateRecord(
                 id=template_id, name=name, is_default=default, category=category
             )
         self._ids["email_templates"] = itertools.count(9)
@@ -182,14 +182,14 @@ class Account:
         return next(self._ids.setdefault(collection, itertools.count(1)))
 
     # -- the generated broadcasts ----------------------------------------------------
-    def _generated_broadcast(self, broadcast_id: int) -> Broadcast:
+    def _generated_broadcast(self, broadcast_id: int) -> BroadcastRecord:
         created = _GENERATED_EPOCH + timedelta(days=broadcast_id)
         sent = broadcast_id <= self.broadcast_count - self.drafts
         if sent:
             status = _STATUSES[broadcast_id % len(_STATUSES)]
         else:
             status = "draft" if broadcast_id % 2 else "scheduled"
-        return Broadcast(
+        return BroadcastRecord(
             id=broadcast_id,
             created_at=created,
             status=status,
@@ -209,7 +209,7 @@ class Account:
         """The broadcast's Kit status."""
         return self._broadcast(broadcast_id).status
 
-    def _broadcast(self, broadcast_id: int) -> Broadcast:
+    def _broadcast(self, broadcast_id: int) -> BroadcastRecord:
         try:
             return self.broadcasts[broadcast_id]
         except KeyError:
@@ -241,7 +241,7 @@ class Account:
     def stats(self, broadcast_id: int) -> dict[str, Any]:
         """A broadcast's stats object.
 
-        What `Broadcast.stats` holds wins; the rest is computed: recipients
+        What `BroadcastRecord.stats` holds wins; the rest is computed: recipients
         (generated ones: 10,000 + 37 x id), half of them opened, `total_clicks`
         the sum of the clicks' unique clicks, and the rates from those.
         """
@@ -268,7 +268,7 @@ class Account:
         }
         return {**computed, **given, "status": broadcast.status}
 
-    def _total_clicks(self, broadcast: Broadcast) -> int:
+    def _total_clicks(self, broadcast: BroadcastRecord) -> int:
         if not broadcast.sent or broadcast.click_tracking_disabled:
             return 0
         if not broadcast.generated:
@@ -280,10 +280,10 @@ class Account:
             total = self._totals[broadcast.id] = generated_total(broadcast.id, count)
         return total
 
-    def within_retention(self, broadcast: Broadcast) -> bool:
+    def within_retention(self, broadcast: BroadcastRecord) -> bool:
         """Whether Kit still serves the broadcast's stats (sent in the last 5 years).
 
-        `Broadcast.retained` decides where it is set: the generated broadcasts
+        `BroadcastRecord.retained` decides where it is set: the generated broadcasts
         are always retained, so that their fixed dates do not make tests fail
         as the years pass (until `age_out`).
         """
@@ -293,11 +293,11 @@ class Account:
         return sent >= self.clock() - RETENTION
 
     # -- changing the broadcasts (what a sync sees change between two runs) -----------
-    def materialize(self, broadcast_id: int) -> Broadcast:
+    def materialize(self, broadcast_id: int) -> BroadcastRecord:
         """Hold a generated broadcast's clicks and stats as data, serving the same figures.
 
         A generated broadcast computes its clicks and stats; once materialized,
-        they are in `Broadcast.clicks` and `Broadcast.stats` (its recipients and
+        they are in `BroadcastRecord.clicks` and `BroadcastRecord.stats` (its recipients and
         opens; the rest follows from them), so that a change shows while every
         other figure stays identical. `add_clicks` and `add_opens` do it first.
         Any other broadcast is returned unchanged.
@@ -406,7 +406,7 @@ class Account:
             click["click_to_open_rate"] = _rate(click["unique_clicks"], opened)
         return self.stats(broadcast_id)
 
-    def _changeable(self, broadcast_id: int) -> Broadcast:
+    def _changeable(self, broadcast_id: int) -> BroadcastRecord:
         """A sent broadcast whose clicks and stats are its own data, ready to change."""
         broadcast = self._broadcast(broadcast_id)
         if not broadcast.sent:
@@ -427,7 +427,7 @@ class Account:
 
     def send_broadcast(
         self, broadcast_id: int, *, recipients: int, at: datetime | None = None
-    ) -> Broadcast:
+    ) -> BroadcastRecord:
         """Send a draft or scheduled broadcast: `completed`, with no opens or clicks yet.
 
         Args:
@@ -454,7 +454,7 @@ class Account:
         self._totals.pop(broadcast_id, None)
         return broadcast
 
-    def age_out(self, broadcast_id: int, *, sent_at: datetime | None = None) -> Broadcast:
+    def age_out(self, broadcast_id: int, *, sent_at: datetime | None = None) -> BroadcastRecord:
         """Move a broadcast past Kit's 5-year retention, as time does.
 
         Its dates (`send_at`, `published_at`, `created_at`) move back together,
@@ -488,7 +488,7 @@ class Account:
         broadcast.retained = None
         return broadcast
 
-    def delete_broadcast(self, broadcast_id: int) -> Broadcast:
+    def delete_broadcast(self, broadcast_id: int) -> BroadcastRecord:
         """Delete a broadcast whatever its status, as its creator can in Kit's app.
 
         (The API's `DELETE /v4/broadcasts/{id}` refuses a sent one with 422.)
@@ -503,7 +503,7 @@ class Account:
         return broadcast
 
     # -- lookups ---------------------------------------------------------------------
-    def subscriber_by_email(self, email_address: str) -> Subscriber | None:
+    def subscriber_by_email(self, email_address: str) -> SubscriberRecord | None:
         """The subscriber with this address (case-insensitive), if any."""
         wanted = email_address.strip().lower()
         for subscriber in self.subscribers.values():
@@ -511,7 +511,7 @@ class Account:
                 return subscriber
         return None
 
-    def tag_named(self, name: str) -> Tag | None:
+    def tag_named(self, name: str) -> TagRecord | None:
         """The tag with this name (case-insensitive), if any."""
         wanted = name.strip().casefold()
         for tag in self.tags.values():
@@ -519,7 +519,7 @@ class Account:
                 return tag
         return None
 
-    def custom_field_labelled(self, label: str) -> CustomField | None:
+    def custom_field_labelled(self, label: str) -> CustomFieldRecord | None:
         """The custom field with this label (case-insensitive), if any."""
         wanted = label.strip().casefold()
         for field in self.custom_fields.values():
@@ -527,7 +527,7 @@ class Account:
                 return field
         return None
 
-    def tags_of(self, subscriber_id: int) -> list[tuple[Tag, datetime]]:
+    def tags_of(self, subscriber_id: int) -> list[tuple[TagRecord, datetime]]:
         """A subscriber's tags, with when each was added."""
         return [
             (self.tags[tag_id], tagged[subscriber_id])
@@ -535,14 +535,14 @@ class Account:
             if subscriber_id in tagged and tag_id in self.tags
         ]
 
-    def fields_of(self, subscriber: Subscriber) -> dict[str, str | None]:
+    def fields_of(self, subscriber: SubscriberRecord) -> dict[str, str | None]:
         """A subscriber's custom field values by key, every field of the account listed."""
         return {
             field.key: subscriber.fields.get(field_id)
             for field_id, field in sorted(self.custom_fields.items())
         }
 
-    def set_fields(self, subscriber: Subscriber, values: Mapping[str, Any]) -> list[str]:
+    def set_fields(self, subscriber: SubscriberRecord, values: Mapping[str, Any]) -> list[str]:
         """Set custom field values given by key or label; the unknown names are returned."""
         unknown = []
         for name, value in values.items():
@@ -564,7 +564,7 @@ class Account:
         state: str = "active",
         fields: Mapping[str, Any] | None = None,
         created_at: datetime | None = None,
-    ) -> Subscriber:
+    ) -> SubscriberRecord:
         """Add a subscriber (its address must be new).
 
         Args:
@@ -581,7 +581,7 @@ class Account:
             msg = f"state must be one of {', '.join(SUBSCRIBER_STATES)}, got {state!r}"
             raise ValueError(msg)
         when = created_at or self.clock()
-        subscriber = Subscriber(
+        subscriber = SubscriberRecord(
             id=self.next_id("subscribers"),
             email_address=email_address.strip(),
             first_name=first_name,
@@ -595,17 +595,23 @@ class Account:
             self.set_fields(subscriber, fields)
         return subscriber
 
-    def add_tag(self, name: str, *, created_at: datetime | None = None) -> Tag:
+    def add_tag(self, name: str, *, created_at: datetime | None = None) -> TagRecord:
         """Add a tag (its name must be new, case-insensitively)."""
         if self.tag_named(name) is not None:
             msg = f"a tag named {name!r} exists already"
             raise ValueError(msg)
-        tag = Tag(id=self.next_id("tags"), name=name.strip(), created_at=created_at or self.clock())
+        tag = TagRecord(
+            id=self.next_id("tags"), name=name.strip(), created_at=created_at or self.clock()
+        )
         self.tags[tag.id] = tag
         return tag
 
     def tag_subscriber(
-        self, tag: Tag | int, subscriber: Subscriber | int, *, at: datetime | None = None
+        self,
+        tag: TagRecord | int,
+        subscriber: SubscriberRecord | int,
+        *,
+        at: datetime | None = None,
     ) -> datetime:
         """Give a subscriber a tag (once); when it was tagged is returned."""
         tag_id = tag if isinstance(tag, int) else tag.id
@@ -615,7 +621,9 @@ class Account:
         tagged = self.taggings.setdefault(tag_id, {})
         return tagged.setdefault(subscriber_id, at or self.clock())
 
-    def add_custom_field(self, label: str, *, created_at: datetime | None = None) -> CustomField:
+    def add_custom_field(
+        self, label: str, *, created_at: datetime | None = None
+    ) -> CustomFieldRecord:
         """Add a custom field (its label must be new); its key and name are derived."""
         label = label.strip()
         if self.custom_field_labelled(label) is not None:
@@ -623,7 +631,7 @@ class Account:
             raise ValueError(msg)
         field_id = self.next_id("custom_fields")
         key = field_key(label)
-        field = CustomField(
+        field = CustomFieldRecord(
             id=field_id,
             label=label,
             key=key,
@@ -641,10 +649,10 @@ class Account:
         status: str = "active",
         format: str | None = None,
         created_at: datetime | None = None,
-    ) -> Form:
+    ) -> FormRecord:
         """Add a form (`type="embed"`) or landing page (`type="hosted"`)."""
         form_id = self.next_id("forms")
-        form = Form(
+        form = FormRecord(
             id=form_id,
             name=name,
             created_at=created_at or self.clock(),
@@ -658,12 +666,12 @@ class Account:
 
     def subscribe_to_form(
         self,
-        form: Form | int,
-        subscriber: Subscriber | int,
+        form: FormRecord | int,
+        subscriber: SubscriberRecord | int,
         *,
         referrer: str | None = None,
         at: datetime | None = None,
-    ) -> FormSubscription:
+    ) -> FormSubscriptionRecord:
         """Add a subscriber to a form (once); the subscription is returned."""
         form_id = form if isinstance(form, int) else form.id
         subscriber_id = subscriber if isinstance(subscriber, int) else subscriber.id
@@ -671,20 +679,26 @@ class Account:
         self._require(self.subscribers, subscriber_id, "subscriber")
         added = self.form_subscriptions.setdefault(form_id, {})
         return added.setdefault(
-            subscriber_id, FormSubscription(added_at=at or self.clock(), referrer=referrer)
+            subscriber_id, FormSubscriptionRecord(added_at=at or self.clock(), referrer=referrer)
         )
 
-    def add_sequence(self, name: str, **settings: Any) -> Sequence:
-        """Add a sequence; `settings` are `Sequence` attributes (`active=False`, ...)."""
+    def add_sequence(self, name: str, **settings: Any) -> SequenceRecord:
+        """Add a sequence; `settings` are `SequenceRecord` attributes (`active=False`, ...)."""
         now = settings.pop("created_at", None) or self.clock()
         settings.setdefault("updated_at", now)
         settings.setdefault("time_zone", self.info["timezone"]["name"])
-        sequence = Sequence(id=self.next_id("sequences"), name=name, created_at=now, **settings)
+        sequence = SequenceRecord(
+            id=self.next_id("sequences"), name=name, created_at=now, **settings
+        )
         self.sequences[sequence.id] = sequence
         return sequence
 
     def add_to_sequence(
-        self, sequence: Sequence | int, subscriber: Subscriber | int, *, at: datetime | None = None
+        self,
+        sequence: SequenceRecord | int,
+        subscriber: SubscriberRecord | int,
+        *,
+        at: datetime | None = None,
     ) -> datetime:
         """Add a subscriber to a sequence (once); when it was added is returned."""
         sequence_id = sequence if isinstance(sequence, int) else sequence.id
@@ -694,28 +708,28 @@ class Account:
         added = self.sequence_subscriptions.setdefault(sequence_id, {})
         return added.setdefault(subscriber_id, at or self.clock())
 
-    def add_broadcast(self, **fields: Any) -> Broadcast:
-        """Add a broadcast; `fields` are `Broadcast` attributes (`status="completed"`, ...).
+    def add_broadcast(self, **fields: Any) -> BroadcastRecord:
+        """Add a broadcast; `fields` are `BroadcastRecord` attributes (`status="completed"`, ...).
 
         A sent one (`status` `completed`, `aborted` or `sending`) may carry
         `clicks` (a list of Kit's click objects) and `stats` (Kit's stats
         object); give it an old `published_at` to test Kit's 5-year retention.
         """
         fields.setdefault("created_at", self.clock())
-        broadcast = Broadcast(id=self.next_id("broadcasts"), **fields)
+        broadcast = BroadcastRecord(id=self.next_id("broadcasts"), **fields)
         self.broadcasts[broadcast.id] = broadcast
         return broadcast
 
-    def add_segment(self, name: str, *, created_at: datetime | None = None) -> Segment:
+    def add_segment(self, name: str, *, created_at: datetime | None = None) -> SegmentRecord:
         """Add a segment."""
-        segment = Segment(
+        segment = SegmentRecord(
             id=self.next_id("segments"), name=name, created_at=created_at or self.clock()
         )
         self.segments[segment.id] = segment
         return segment
 
-    def add_post(self, title: str, **fields: Any) -> Post:
-        """Add a post; `fields` are `Post` attributes (`status="draft"`, `content=...`)."""
+    def add_post(self, title: str, **fields: Any) -> PostRecord:
+        """Add a post; `fields` are `PostRecord` attributes (`status="draft"`, `content=...`)."""
         fields.setdefault("created_at", self.clock())
         if fields.get("status", "published") == "published":
             fields.setdefault("published_at", fields["created_at"])
@@ -723,15 +737,15 @@ class Account:
         post_id = self.next_id("posts")
         # A post sent as a broadcast shares its publication id; others get their own.
         fields.setdefault("publication_id", 10_000 + post_id)
-        post = Post(id=post_id, title=title, **fields)
+        post = PostRecord(id=post_id, title=title, **fields)
         self.posts[post.id] = post
         return post
 
     def add_email_template(
         self, name: str, *, is_default: bool = False, category: str = "HTML"
-    ) -> EmailTemplate:
+    ) -> EmailTemplateRecord:
         """Add an email template (the account starts with Kit's five)."""
-        template = EmailTemplate(
+        template = EmailTemplateRecord(
             id=self.next_id("email_templates"),
             name=name,
             is_default=is_default,
@@ -742,9 +756,9 @@ class Account:
 
     def add_webhook_endpoint(
         self, url: str, events: list[str], *, name: str | None = None
-    ) -> WebhookEndpoint:
+    ) -> WebhookEndpointRecord:
         """Register a webhook endpoint for `events`; its `secret` is on the record."""
-        endpoint = WebhookEndpoint(
+        endpoint = WebhookEndpointRecord(
             id=self.next_id("webhook_endpoints"),
             url=url,
             events=sorted(set(events)),

@@ -26,15 +26,15 @@ from ._credentials import Tokens
 from ._deliveries import BulkCallback, WebhookDelivery
 from ._faults import Fault, FaultKind
 from ._records import (
-    CustomField,
-    Form,
-    FormSubscription,
-    Post,
-    Segment,
-    Sequence,
-    Subscriber,
-    Tag,
-    WebhookEndpoint,
+    CustomFieldRecord,
+    FormRecord,
+    FormSubscriptionRecord,
+    PostRecord,
+    SegmentRecord,
+    SequenceRecord,
+    SubscriberRecord,
+    TagRecord,
+    WebhookEndpointRecord,
 )
 from ._routes import broadcasts
 
@@ -233,7 +233,7 @@ class FakeKit:
         state: str = "active",
         fields: Mapping[str, Any] | None = None,
         created_at: datetime | None = None,
-    ) -> Subscriber:
+    ) -> SubscriberRecord:
         """Add a subscriber to the account (see `Account.add_subscriber`).
 
         ```python
@@ -246,17 +246,23 @@ class FakeKit:
             email_address, first_name=first_name, state=state, fields=fields, created_at=created_at
         )
 
-    def add_tag(self, name: str, *, created_at: datetime | None = None) -> Tag:
+    def add_tag(self, name: str, *, created_at: datetime | None = None) -> TagRecord:
         """Add a tag (its name must be new, case-insensitively)."""
         return self.account.add_tag(name, created_at=created_at)
 
     def tag_subscriber(
-        self, tag: Tag | int, subscriber: Subscriber | int, *, at: datetime | None = None
+        self,
+        tag: TagRecord | int,
+        subscriber: SubscriberRecord | int,
+        *,
+        at: datetime | None = None,
     ) -> datetime:
         """Give a subscriber a tag (once); when it was tagged is returned."""
         return self.account.tag_subscriber(tag, subscriber, at=at)
 
-    def add_custom_field(self, label: str, *, created_at: datetime | None = None) -> CustomField:
+    def add_custom_field(
+        self, label: str, *, created_at: datetime | None = None
+    ) -> CustomFieldRecord:
         """Add a custom field (its label must be new); Kit's key and name are derived."""
         return self.account.add_custom_field(label, created_at=created_at)
 
@@ -267,37 +273,41 @@ class FakeKit:
         type: str = "embed",
         status: str = "active",
         created_at: datetime | None = None,
-    ) -> Form:
+    ) -> FormRecord:
         """Add a form (`type="embed"`) or a landing page (`type="hosted"`)."""
         return self.account.add_form(name, type=type, status=status, created_at=created_at)
 
     def subscribe_to_form(
         self,
-        form: Form | int,
-        subscriber: Subscriber | int,
+        form: FormRecord | int,
+        subscriber: SubscriberRecord | int,
         *,
         referrer: str | None = None,
         at: datetime | None = None,
-    ) -> FormSubscription:
+    ) -> FormSubscriptionRecord:
         """Add a subscriber to a form (once); the subscription is returned."""
         return self.account.subscribe_to_form(form, subscriber, referrer=referrer, at=at)
 
-    def add_sequence(self, name: str, **settings: Any) -> Sequence:
-        """Add a sequence; `settings` are `Sequence` attributes (`active=False`, ...)."""
+    def add_sequence(self, name: str, **settings: Any) -> SequenceRecord:
+        """Add a sequence; `settings` are `SequenceRecord` attributes (`active=False`, ...)."""
         return self.account.add_sequence(name, **settings)
 
     def add_to_sequence(
-        self, sequence: Sequence | int, subscriber: Subscriber | int, *, at: datetime | None = None
+        self,
+        sequence: SequenceRecord | int,
+        subscriber: SubscriberRecord | int,
+        *,
+        at: datetime | None = None,
     ) -> datetime:
         """Add a subscriber to a sequence (once); when it was added is returned."""
         return self.account.add_to_sequence(sequence, subscriber, at=at)
 
-    def add_segment(self, name: str, *, created_at: datetime | None = None) -> Segment:
+    def add_segment(self, name: str, *, created_at: datetime | None = None) -> SegmentRecord:
         """Add a segment (Kit's API only lists them)."""
         return self.account.add_segment(name, created_at=created_at)
 
-    def add_post(self, title: str, **fields: Any) -> Post:
-        """Add a post (Kit's API only reads them); `fields` are `Post` attributes."""
+    def add_post(self, title: str, **fields: Any) -> PostRecord:
+        """Add a post (Kit's API only reads them); `fields` are `PostRecord` attributes."""
         return self.account.add_post(title, **fields)
 
     # -- webhook deliveries -------------------------------------------------------
@@ -373,7 +383,7 @@ class FakeKit:
 
     def add_webhook_endpoint(
         self, url: str, events: list[str], *, name: str | None = None
-    ) -> WebhookEndpoint:
+    ) -> WebhookEndpointRecord:
         """Register a webhook endpoint (as `POST /v4/webhook_endpoints` would).
 
         The signing secret is on the returned record (`endpoint.secret`).

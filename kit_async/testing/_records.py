@@ -1,6 +1,8 @@
 """The records of the fake account: one mutable attrs class per Kit resource.
 
 They hold Python values (`datetime`, not text); the routes render Kit's JSON.
+Each name ends in `Record`, so that none is mistaken for the client's model
+of the same resource (`kit_async.Subscriber`) or a webhook payload's.
 """
 
 from __future__ import annotations
@@ -13,21 +15,21 @@ import attrs
 from .._kit import WEEKDAYS
 
 __all__ = [
-    "Broadcast",
-    "CustomField",
-    "EmailTemplate",
-    "Form",
-    "FormSubscription",
-    "LegacyWebhook",
-    "Post",
-    "Purchase",
-    "Segment",
-    "Sequence",
-    "SequenceEmail",
-    "Snippet",
-    "Subscriber",
-    "Tag",
-    "WebhookEndpoint",
+    "BroadcastRecord",
+    "CustomFieldRecord",
+    "EmailTemplateRecord",
+    "FormRecord",
+    "FormSubscriptionRecord",
+    "LegacyWebhookRecord",
+    "PostRecord",
+    "PurchaseRecord",
+    "SegmentRecord",
+    "SequenceEmailRecord",
+    "SequenceRecord",
+    "SnippetRecord",
+    "SubscriberRecord",
+    "TagRecord",
+    "WebhookEndpointRecord",
 ]
 
 SENT_STATUSES = frozenset({"sending", "completed", "aborted"})
@@ -50,7 +52,7 @@ def _empty_stats() -> dict[str, Any]:
 
 
 @attrs.define(kw_only=True, eq=False)
-class Subscriber:
+class SubscriberRecord:
     """A subscriber.
 
     Attributes:
@@ -82,7 +84,7 @@ class Subscriber:
 
 
 @attrs.define(kw_only=True, eq=False)
-class Tag:
+class TagRecord:
     """A tag (names are unique, matched case-insensitively)."""
 
     id: int
@@ -91,7 +93,7 @@ class Tag:
 
 
 @attrs.define(kw_only=True, eq=False)
-class CustomField:
+class CustomFieldRecord:
     """A custom field: `label` (unique), `key` (derived from it) and `name`."""
 
     id: int
@@ -102,7 +104,7 @@ class CustomField:
 
 
 @attrs.define(kw_only=True, eq=False)
-class Form:
+class FormRecord:
     """A form (`type="embed"`) or landing page (`type="hosted"`)."""
 
     id: int
@@ -120,7 +122,7 @@ class Form:
 
 
 @attrs.define(kw_only=True, eq=False)
-class FormSubscription:
+class FormSubscriptionRecord:
     """A subscriber's place in a form: when, and from which page."""
 
     added_at: datetime
@@ -128,7 +130,7 @@ class FormSubscription:
 
 
 @attrs.define(kw_only=True, eq=False)
-class Sequence:
+class SequenceRecord:
     """A sequence and its schedule."""
 
     id: int
@@ -147,7 +149,7 @@ class Sequence:
 
 
 @attrs.define(kw_only=True, eq=False)
-class SequenceEmail:
+class SequenceEmailRecord:
     """One email of a sequence (`send_days=None`: the sequence's schedule)."""
 
     id: int
@@ -164,7 +166,7 @@ class SequenceEmail:
 
 
 @attrs.define(kw_only=True, eq=False)
-class Broadcast:
+class BroadcastRecord:
     """A broadcast. The generated ones (ids 1..N) compute their clicks and stats.
 
     Attributes:
@@ -213,7 +215,7 @@ class Broadcast:
 
 
 @attrs.define(kw_only=True, eq=False)
-class Purchase:
+class PurchaseRecord:
     """A purchase, upserted on `transaction_id`."""
 
     id: int
@@ -233,7 +235,7 @@ class Purchase:
 
 
 @attrs.define(kw_only=True, eq=False)
-class Post:
+class PostRecord:
     """A post of the creator's site (read-only through the API)."""
 
     id: int
@@ -253,7 +255,7 @@ class Post:
 
 
 @attrs.define(kw_only=True, eq=False)
-class Snippet:
+class SnippetRecord:
     """A snippet: `inline` (text `content`) or `block` (HTML in `value_html`)."""
 
     id: int
@@ -270,7 +272,7 @@ class Snippet:
 
 
 @attrs.define(kw_only=True, eq=False)
-class WebhookEndpoint:
+class WebhookEndpointRecord:
     """A webhook endpoint, with its signing secrets (never shown after create/rotate)."""
 
     id: int
@@ -295,7 +297,7 @@ class WebhookEndpoint:
 
 
 @attrs.define(kw_only=True, eq=False)
-class LegacyWebhook:
+class LegacyWebhookRecord:
     """A legacy webhook (`/v4/webhooks`): one event to one `target_url`."""
 
     id: int
@@ -304,7 +306,7 @@ class LegacyWebhook:
 
 
 @attrs.define(kw_only=True, eq=False)
-class Segment:
+class SegmentRecord:
     """A segment (read-only through the API)."""
 
     id: int
@@ -313,10 +315,14 @@ class Segment:
 
 
 @attrs.define(kw_only=True, eq=False)
-class EmailTemplate:
+class EmailTemplateRecord:
     """An email template (read-only through the API)."""
 
     id: int
     name: str
     is_default: bool = False
     category: str = "HTML"
+
+
+# The old name, for `_routes/purchases.py` until its concurrent edit lands; then drop it.
+Purchase = PurchaseRecord

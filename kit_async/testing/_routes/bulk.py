@@ -18,7 +18,7 @@ from aiohttp import web
 
 from ..._kit import SUBSCRIBER_STATES
 from .._account import Account
-from .._records import FormSubscription
+from .._records import FormSubscriptionRecord
 from .._wire import Refused, json_response
 from ._input import choice, json_body
 from ._route import Route
@@ -273,7 +273,7 @@ def _add_to_forms(account: Account, items: list[Any]) -> Result:
         who = account.subscribers[item["subscriber_id"]]
         link = account.form_subscriptions.setdefault(item["form_id"], {}).setdefault(
             who.id,
-            FormSubscription(
+            FormSubscriptionRecord(
                 added_at=account.clock(), referrer=referrer if isinstance(referrer, str) else None
             ),
         )

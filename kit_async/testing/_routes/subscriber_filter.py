@@ -24,7 +24,7 @@ from ..._kit import (
 )
 from .. import _paging
 from .._account import RETENTION, Account
-from .._records import Subscriber
+from .._records import SubscriberRecord
 from .._wire import Refused, json_response
 from ._input import between, choice, json_body, moment
 from ._route import Route
@@ -34,13 +34,13 @@ from .subscribers import location
 if TYPE_CHECKING:
     from .._fakekit import FakeKit
 
-Condition = Callable[[Subscriber], bool]
+Condition = Callable[[SubscriberRecord], bool]
 
 _ENGAGEMENT = ("opens", "clicks", "sent", "delivered")
 _MILES_PER_DEGREE = 69.0
 
 
-def _count(record: Subscriber, kind: str) -> float:
+def _count(record: SubscriberRecord, kind: str) -> float:
     stats = record.stats
     if kind == "opens":
         return float(stats.get("opened") or 0)
@@ -115,7 +115,7 @@ def _attribution(account: Account, condition: Mapping[str, Any]) -> Condition:
         for subscriber_id in links
     }
 
-    def matches(record: Subscriber) -> bool:
+    def matches(record: SubscriberRecord) -> bool:
         source_type = (record.attribution or {}).get("source_type")
         return record.id in subscribed or any(
             source.get("source_type") in {None, source_type} and source_type is not None
@@ -131,7 +131,7 @@ def _custom_field(condition: Mapping[str, Any]) -> Condition:
     comparison = choice(condition.get("comparison", "is"), "comparison", FILTER_COMPARISONS)
     wanted = condition.get("value")
 
-    def matches(record: Subscriber) -> bool:
+    def matches(record: SubscriberRecord) -> bool:
         value = record.fields.get(field_id)
         if comparison == "has_value":
             return value not in {None, ""}
@@ -166,7 +166,7 @@ def _location(condition: Mapping[str, Any]) -> Condition:
     across = radius / _MILES_PER_DEGREE
     wide = across / max(math.cos(math.radians(latitude)), 1e-6)
 
-    def matches(record: Subscriber) -> bool:
+    def matches(record: SubscriberRecord) -> bool:
         pin = record.location or {}
         if pin.get("latitude") is None or pin.get("longitude") is None:
             return False
@@ -206,7 +206,7 @@ def _condition(account: Account, condition: Any) -> Condition:
 
 
 def _included(
-    kit: FakeKit, record: Subscriber, wanted: Mapping[str, Mapping[str, Any]]
+    kit: FakeKit, record: SubscriberRecord, wanted: Mapping[str, Mapping[str, Any]]
 ) -> dict[str, Any]:
     account = kit.account
     extra: dict[str, Any] = {}
@@ -249,7 +249,7 @@ def _includes(kit: FakeKit, body: Mapping[str, Any]) -> dict[str, Mapping[str, A
     return wanted
 
 
-def _sort_key(field: str) -> Callable[[Subscriber], Any]:
+def _sort_key(field: str) -> Callable[[SubscriberRecord], Any]:
     if field.startswith("engagement__"):
         stat = {"opens": "opened", "clicks": "clicked"}.get(field[12:], field[12:])
         return lambda record: (record.stats.get(stat) or 0, record.id)
@@ -277,7 +277,7 @@ async def filter_subscribers(kit: FakeKit, request: web.Request) -> web.Response
             raise Refused("sort_field location__distance needs a location condition")
         order = body.get("sort_order", "asc")
         center = (float(located[0]["latitude"]), float(located[0]["longitude"]))
-        key: Callable[[Subscriber], Any] = lambda record: (  # noqa: E731 - one use
+        key: Callable[[SubscriberRecord], Any] = lambda record: (  # noqa: E731 - one use
             math.dist(
                 center,
                 (
