@@ -9,7 +9,8 @@ from aiohttp import web
 
 from ..._kit import BROADCAST_FILTER_GROUPS, BROADCAST_STATUSES
 from .. import _paging
-from .._account import RETENTION, Account, generated_click
+from .._account import RETENTION, Account
+from .._generated import generated_click
 from .._records import BroadcastRecord
 from .._wire import NotFound, Refused, json_response, no_content
 from ._input import between, boolean, choice, flag, get_or_404, json_body, moment, path_id, text
