@@ -20,7 +20,8 @@ from typing import Any, Self
 from aiohttp import web
 
 from . import _deliveries, _paging
-from ._account import Account, now_utc
+from ._account import FakeAccount
+from ._account_data import now_utc
 from ._app import RecordedRequest, make_app
 from ._credentials import Tokens
 from ._deliveries import BulkCallback, WebhookDelivery
@@ -116,7 +117,7 @@ class FakeKit:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        self.account = Account(
+        self.account = FakeAccount(
             broadcasts=broadcasts, clicks=clicks, drafts=drafts, clock=clock or now_utc
         )
         self.api_key = api_key or f"kit_fake_{secrets.token_hex(12)}"
@@ -234,7 +235,7 @@ class FakeKit:
         fields: Mapping[str, Any] | None = None,
         created_at: datetime | None = None,
     ) -> SubscriberRecord:
-        """Add a subscriber to the account (see `Account.add_subscriber`).
+        """Add a subscriber to the account (see `FakeAccount.add_subscriber`).
 
         ```python
         server = FakeKit()

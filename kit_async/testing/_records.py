@@ -1,13 +1,17 @@
 """The records of the fake account: one mutable attrs class per Kit resource.
 
 They hold Python values (`datetime`, not text); the routes render Kit's JSON.
+Beside them, the fields Kit derives for a new record: keys from names, secrets.
 Each name ends in `Record`, so that none is mistaken for the client's model
 of the same resource (`kit_async.Subscriber`) or a webhook payload's.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+import secrets
+import unicodedata
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
@@ -15,6 +19,7 @@ import attrs
 from .._kit import WEEKDAYS
 
 __all__ = [
+    "ROTATION_OVERLAP",
     "BroadcastRecord",
     "CustomFieldRecord",
     "EmailTemplateRecord",
@@ -30,9 +35,32 @@ __all__ = [
     "SubscriberRecord",
     "TagRecord",
     "WebhookEndpointRecord",
+    "field_key",
+    "snippet_key",
+    "webhook_secret",
 ]
 
 SENT_STATUSES = frozenset({"sending", "completed", "aborted"})
+
+# How long a rotated webhook secret keeps verifying (Kit's example: one day).
+ROTATION_OVERLAP = timedelta(days=1)
+
+
+def field_key(label: str) -> str:
+    """Kit's key for a custom field label: ASCII, lower case, underscores."""
+    ascii_label = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_label.lower()).strip("_") or "field"
+
+
+def snippet_key(name: str) -> str:
+    """Kit's key for a snippet name: ASCII, lower case, hyphens."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "snippet"
+
+
+def webhook_secret() -> str:
+    """A new signing secret, `whsec_...`."""
+    return f"whsec_{secrets.token_urlsafe(24)}"
 
 
 def _empty_stats() -> dict[str, Any]:
@@ -171,7 +199,7 @@ class BroadcastRecord:
 
     Attributes:
         generated: Its clicks and stats are computed (`generated_click`), not
-            held in `clicks` and `stats`; `Account.materialize` copies them in.
+            held in `clicks` and `stats`; `FakeAccount.materialize` copies them in.
         clicks: A sent broadcast's clicks, as Kit sends them.
         stats: Kit's stats object, or the part of it that overrides what is
             computed: `{"recipients": 42, "emails_opened": 20}` is enough, the
@@ -179,7 +207,7 @@ class BroadcastRecord:
         retained: Whether Kit still serves its stats and clicks: `None` goes
             by its send date (the last 5 years); the generated broadcasts are
             `True`, so that their fixed dates never age them out
-            (`Account.age_out` makes one `None` again, with old dates).
+            (`FakeAccount.age_out` makes one `None` again, with old dates).
         open_tracking_disabled: Kit's flag, shown in its stats.
         click_tracking_disabled: Kit's flag: such a broadcast has no clicks.
     """

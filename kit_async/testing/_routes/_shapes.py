@@ -6,7 +6,7 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .._account import Account
+from .._account import FakeAccount
 from .._records import SubscriberRecord, TagRecord
 
 __all__ = ["iso", "referrer_utm", "subscriber", "tag"]
@@ -19,7 +19,9 @@ def iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def subscriber(account: Account, record: SubscriberRecord, *, slim: bool = False) -> dict[str, Any]:
+def subscriber(
+    account: FakeAccount, record: SubscriberRecord, *, slim: bool = False
+) -> dict[str, Any]:
     """A subscriber as Kit lists it (`slim` leaves out `fields`)."""
     shown: dict[str, Any] = {
         "id": record.id,

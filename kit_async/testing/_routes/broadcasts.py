@@ -9,7 +9,8 @@ from aiohttp import web
 
 from ..._kit import BROADCAST_FILTER_GROUPS, BROADCAST_STATUSES
 from .. import _paging
-from .._account import RETENTION, Account
+from .._account import FakeAccount
+from .._account_data import RETENTION
 from .._generated import generated_click
 from .._records import BroadcastRecord
 from .._wire import NotFound, Refused, json_response, no_content
@@ -25,7 +26,9 @@ _SINGLE_GROUP = "Only a single filter group is supported. Use one of `all`, `any
 _TEXT_FIELDS = ("content", "description", "preview_text", "subject", "thumbnail_alt")
 
 
-def render(account: Account, broadcast: BroadcastRecord, *, slim: bool = False) -> dict[str, Any]:
+def render(
+    account: FakeAccount, broadcast: BroadcastRecord, *, slim: bool = False
+) -> dict[str, Any]:
     """A broadcast as Kit shows it (`slim`: without content, URL, sender, template, filter)."""
     template = account.email_templates.get(broadcast.email_template_id or 0)
     public_url = (
@@ -195,7 +198,7 @@ async def delete_broadcast(kit: FakeKit, request: web.Request) -> web.Response:
     return no_content()
 
 
-def _retained(account: Account, broadcast: BroadcastRecord) -> None:
+def _retained(account: FakeAccount, broadcast: BroadcastRecord) -> None:
     if not account.within_retention(broadcast):
         since = (account.clock() - RETENTION).date().isoformat()
         raise Refused(

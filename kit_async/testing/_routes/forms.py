@@ -8,7 +8,7 @@ from aiohttp import web
 
 from ..._kit import FORM_STATUSES, FORM_TYPES
 from .. import _paging
-from .._account import Account
+from .._account import FakeAccount
 from .._records import FormRecord, FormSubscriptionRecord, SubscriberRecord
 from .._wire import NotFound, json_response
 from ._input import choice, get_or_404, includes, json_body, path_id, text
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .._fakekit import FakeKit
 
 
-def render(account: Account, form: FormRecord, *, count: bool = False) -> dict[str, Any]:
+def render(account: FakeAccount, form: FormRecord, *, count: bool = False) -> dict[str, Any]:
     """A form as Kit lists it (`count`: with its `subscriber_count`)."""
     shown: dict[str, Any] = {
         "id": form.id,

@@ -10,7 +10,7 @@ from aiohttp import web
 
 from ..._kit import DELAY_UNITS
 from .. import _paging
-from .._account import Account
+from .._account import FakeAccount
 from .._records import SequenceEmailRecord, SequenceRecord
 from .._wire import NotFound, Refused, json_response, no_content
 from ._input import boolean, choice, flag, get_or_404, includes, integer, json_body, path_id, text
@@ -35,14 +35,14 @@ _STATS = (
 )
 
 
-def emails_of(account: Account, sequence: SequenceRecord) -> list[SequenceEmailRecord]:
+def emails_of(account: FakeAccount, sequence: SequenceRecord) -> list[SequenceEmailRecord]:
     """A sequence's emails by position."""
     found = [e for e in account.sequence_emails.values() if e.sequence_id == sequence.id]
     return sorted(found, key=lambda email: email.position)
 
 
 def render(
-    account: Account,
+    account: FakeAccount,
     sequence: SequenceRecord,
     email: SequenceEmailRecord,
     *,
@@ -105,7 +105,7 @@ def _apply(email: SequenceEmailRecord, body: Mapping[str, Any]) -> None:
 
 
 def _place(
-    account: Account, sequence: SequenceRecord, email: SequenceEmailRecord, position: Any
+    account: FakeAccount, sequence: SequenceRecord, email: SequenceEmailRecord, position: Any
 ) -> None:
     """Put `email` at `position` (the end by default), the others shifted to make room.
 

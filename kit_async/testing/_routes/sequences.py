@@ -13,7 +13,7 @@ from aiohttp import web
 
 from ..._kit import SUBSCRIBER_SOURCE_TYPES, WEEKDAYS
 from .. import _paging
-from .._account import Account
+from .._account import FakeAccount
 from .._records import SequenceRecord, SubscriberRecord
 from .._wire import NotFound, Refused, json_response, no_content
 from ._input import boolean, get_or_404, includes, integer, json_body, path_id, text
@@ -41,7 +41,9 @@ _STATS = (
 )
 
 
-def render(account: Account, sequence: SequenceRecord, *, stats: bool = False) -> dict[str, Any]:
+def render(
+    account: FakeAccount, sequence: SequenceRecord, *, stats: bool = False
+) -> dict[str, Any]:
     """A sequence as Kit shows it (`stats`: with Kit's nullable stats, null for no data)."""
     shown: dict[str, Any] = {
         "id": sequence.id,

@@ -23,7 +23,8 @@ from ..._kit import (
     SORT_ORDERS,
 )
 from .. import _paging
-from .._account import RETENTION, Account
+from .._account import FakeAccount
+from .._account_data import RETENTION
 from .._records import SubscriberRecord
 from .._wire import Refused, json_response
 from ._input import between, choice, json_body, moment
@@ -85,7 +86,7 @@ def _any_of(condition: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return found
 
 
-def _tags(account: Account, condition: Mapping[str, Any]) -> Condition:
+def _tags(account: FakeAccount, condition: Mapping[str, Any]) -> Condition:
     wanted: set[int] = set()
     for item in _any_of(condition):
         wanted |= _ids(item.get("matching"), "tags any[].matching")
@@ -98,7 +99,7 @@ def _tags(account: Account, condition: Mapping[str, Any]) -> Condition:
     return lambda record: record.id in tagged
 
 
-def _attribution(account: Account, condition: Mapping[str, Any]) -> Condition:
+def _attribution(account: FakeAccount, condition: Mapping[str, Any]) -> Condition:
     forms: set[int] = set()
     sources: list[Mapping[str, Any]] = []
     for item in _any_of(condition):
@@ -176,7 +177,7 @@ def _location(condition: Mapping[str, Any]) -> Condition:
     return matches
 
 
-def _condition(account: Account, condition: Any) -> Condition:
+def _condition(account: FakeAccount, condition: Any) -> Condition:
     if not isinstance(condition, dict):
         raise Refused("each condition of all must be an object")
     kind = choice(condition.get("type"), "type", FILTER_CONDITION_TYPES)

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .. import _paging
-from .._account import Account
+from .._account import FakeAccount
 from .._records import SubscriberRecord, TagRecord
 from .._wire import NotFound, Refused, json_response, no_content
 from ._input import get_or_404, includes, json_body, path_id, text
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 _BLANK = "Name can't be blank"
 
 
-def _with_count(account: Account, record: TagRecord, count: bool) -> dict[str, Any]:
+def _with_count(account: FakeAccount, record: TagRecord, count: bool) -> dict[str, Any]:
     shown = tag(record)
     if count:
         shown["subscriber_count"] = sum(
@@ -81,7 +81,7 @@ async def subscribers_of_tag(kit: FakeKit, request: web.Request) -> web.Response
 
 
 def tagging(
-    account: Account, record: TagRecord, who: SubscriberRecord
+    account: FakeAccount, record: TagRecord, who: SubscriberRecord
 ) -> tuple[dict[str, Any], int]:
     """Tag `who` (once): the subscriber as Kit answers, and 201 (new) or 200 (already)."""
     tagged = account.taggings.setdefault(record.id, {})
@@ -118,7 +118,7 @@ async def tag_by_id(kit: FakeKit, request: web.Request) -> web.Response:
     return json_response({"subscriber": shown}, status)
 
 
-def _untag(account: Account, record: TagRecord, who: SubscriberRecord) -> web.Response:
+def _untag(account: FakeAccount, record: TagRecord, who: SubscriberRecord) -> web.Response:
     # Untagging a subscriber without the tag is a success too: a repeated
     # DELETE (a retry after a lost answer) must not fail.
     account.taggings.get(record.id, {}).pop(who.id, None)

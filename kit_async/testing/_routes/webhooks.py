@@ -12,8 +12,8 @@ from aiohttp import web
 
 from ..._kit import LEGACY_EVENTS, WEBHOOK_ENDPOINT_STATUSES, WEBHOOK_EVENT_TYPES
 from .. import _paging
-from .._account import ROTATION_OVERLAP, Account, webhook_secret
-from .._records import LegacyWebhookRecord, WebhookEndpointRecord
+from .._account import FakeAccount
+from .._records import ROTATION_OVERLAP, LegacyWebhookRecord, WebhookEndpointRecord, webhook_secret
 from .._wire import Refused, json_response, no_content
 from ._input import boolean, choice, get_or_404, json_body, path_id, text, uses_oauth
 from ._route import Route
@@ -161,7 +161,7 @@ async def delete_endpoint(kit: FakeKit, request: web.Request) -> web.Response:
     return no_content()
 
 
-def rotate(account: Account, endpoint: WebhookEndpointRecord, *, force: bool) -> None:
+def rotate(account: FakeAccount, endpoint: WebhookEndpointRecord, *, force: bool) -> None:
     """A new secret; the current one verifies for a day more (409 while an overlap is open)."""
     now = account.clock()
     expires = endpoint.previous_secret_expires_at
@@ -192,7 +192,7 @@ async def revoke_previous_secret(kit: FakeKit, request: web.Request) -> web.Resp
 # -- legacy webhooks ------------------------------------------------------------------
 
 
-def render_legacy(account: Account, webhook: LegacyWebhookRecord) -> dict[str, Any]:
+def render_legacy(account: FakeAccount, webhook: LegacyWebhookRecord) -> dict[str, Any]:
     """A legacy webhook as Kit shows it."""
     return {
         "id": webhook.id,
