@@ -34,4 +34,6 @@ class FakeAccount(Seeding, BroadcastChanges):
         drafts: How many of the last generated broadcasts are unsent
             (alternately a draft and a scheduled one).
         clock: Returns "now" (UTC) for every timestamp FakeKit sets.
+        api_key: The account's API key (a random one by default).
+        token_ttl: Seconds an access token issued for it stays valid (`None`: forever).
     """

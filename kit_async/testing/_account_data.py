@@ -10,10 +10,12 @@ text); the routes render Kit's JSON.
 from __future__ import annotations
 
 import itertools
+import secrets
 from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ._credentials import Credentials
 from ._generated import BroadcastGenerator
 from ._records import (
     BroadcastRecord,
@@ -53,6 +55,8 @@ class AccountData:
         drafts: How many of the last generated broadcasts are unsent
             (alternately a draft and a scheduled one).
         clock: Returns "now" (UTC) for every timestamp FakeKit sets.
+        api_key: The account's API key (a random one by default).
+        token_ttl: Seconds an access token issued for it stays valid (`None`: forever).
     """
 
     def __init__(
@@ -62,8 +66,12 @@ class AccountData:
         clicks: int | Mapping[int, int] = 1200,
         drafts: int = 2,
         clock: Callable[[], datetime] = now_utc,
+        api_key: str | None = None,
+        token_ttl: float | None = None,
     ) -> None:
         self.clock = clock
+        #: Its API key and the OAuth tokens issued for it.
+        self.credentials = Credentials(api_key or f"kit_fake_{secrets.token_hex(12)}", token_ttl)
         #: The generated broadcasts' generator (their count, drafts and clicks).
         self.generator = BroadcastGenerator(broadcasts=broadcasts, clicks=clicks, drafts=drafts)
         self._ids: dict[str, Iterator[int]] = {}

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import collections
-import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import TracebackType
@@ -23,7 +22,6 @@ from . import _deliveries, _paging
 from ._account import FakeAccount
 from ._account_data import now_utc
 from ._app import RecordedRequest, make_app
-from ._credentials import Tokens
 from ._deliveries import BulkCallback, WebhookDelivery
 from ._faults import Fault, FaultKind
 from ._records import (
@@ -118,15 +116,18 @@ class FakeKit:
         port: int = 0,
     ) -> None:
         self.account = FakeAccount(
-            broadcasts=broadcasts, clicks=clicks, drafts=drafts, clock=clock or now_utc
+            broadcasts=broadcasts,
+            clicks=clicks,
+            drafts=drafts,
+            clock=clock or now_utc,
+            api_key=api_key,
+            token_ttl=token_ttl,
         )
-        self.api_key = api_key or f"kit_fake_{secrets.token_hex(12)}"
-        self.client_id = client_id
-        self._tokens = Tokens(token_ttl)
         if access_token is not None:
-            self._tokens.add_access(access_token)
+            self.account.credentials.add_access(access_token)
         if refresh_token is not None:
-            self._tokens.add_refresh(refresh_token)
+            self.account.credentials.add_refresh(refresh_token)
+        self.client_id = client_id
         self.rate_limit = rate_limit
         self.latency = latency
         self.status_filter = status_filter
@@ -440,17 +441,26 @@ class FakeKit:
 
     # -- tokens ----------------------------------------------------------------
     @property
+    def api_key(self) -> str:
+        """The API key it accepts (the account's)."""
+        return self.account.credentials.api_key
+
+    @api_key.setter
+    def api_key(self, value: str) -> None:
+        self.account.credentials.api_key = value
+
+    @property
     def token_ttl(self) -> float | None:
         """Seconds an issued access token stays valid (`None`: forever)."""
-        return self._tokens.ttl
+        return self.account.credentials.ttl
 
     def expire_tokens(self) -> None:
         """Make every access token issued so far expire now."""
-        self._tokens.expire_all()
+        self.account.credentials.expire_all()
 
     def issue_tokens(self) -> tuple[str, str]:
         """Issue a new (access_token, refresh_token) pair, as a grant would."""
-        return self._tokens.issue()
+        return self.account.credentials.issue()
 
     # -- the hot path ------------------------------------------------------------
     async def _clicks(self, request: web.Request) -> web.StreamResponse:
