@@ -1,16 +1,18 @@
 """`FakeKit`: a real aiohttp server that behaves like Kit's v4 API.
 
-This module holds the server's lifecycle, its options and the helpers tests
-call. The parts live beside it: the application and its gate (`_app`), the
-routes, one module per Kit resource (`_routes/`), the account's data
-(`_account`), faults (`_faults`), pagination (`_paging`) and OAuth tokens
-(`_credentials`).
+This module holds the server's options, its lifecycle and the helpers tests
+call, each a short call into the part that does the work:
+
+- the application and its gate: credentials, rate limit, faults, the record (`_app`);
+- the routes, one module per Kit resource (`_routes/`), and pagination (`_paging`);
+- the account (`_account`: its data, generated broadcasts, changes, lookups,
+  seeding, each in a module of its own) and its credentials (`_credentials`);
+- faults (`_faults`); webhook deliveries and bulk callbacks (`_deliveries`).
 """
 
 from __future__ import annotations
 
 import asyncio
-import collections
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import TracebackType
@@ -146,16 +148,12 @@ class FakeKit:
         self.requests: list[RecordedRequest] = []
         self.rate_limited = 0
         self.refreshes = 0
-        self._windows: dict[str, collections.deque[float]] = collections.defaultdict(
-            collections.deque
-        )
         self._runner: web.AppRunner | None = None
         self.app = make_app(self)
 
     def __repr__(self) -> str:
         return f"<FakeKit {self.url if self._runner else 'not started'}>"
 
-    # -- lifecycle ----------------------------------------------------------
     @property
     def url(self) -> str:
         """The base URL to give a client (`http://127.0.0.1:PORT`)."""
@@ -200,7 +198,6 @@ class FakeKit:
     ) -> None:
         await self.close()
 
-    # -- faults ----------------------------------------------------------------
     def inject(
         self,
         kind: FaultKind,
@@ -226,7 +223,6 @@ class FakeKit:
         self.faults.append(fault)
         return fault
 
-    # -- seeding the account ------------------------------------------------------
     def add_subscriber(
         self,
         email_address: str,
@@ -312,7 +308,15 @@ class FakeKit:
         """Add a post (Kit's API only reads them); `fields` are `PostRecord` attributes."""
         return self.account.add_post(title, **fields)
 
-    # -- webhook deliveries -------------------------------------------------------
+    def add_webhook_endpoint(
+        self, url: str, events: list[str], *, name: str | None = None
+    ) -> WebhookEndpointRecord:
+        """Register a webhook endpoint (as `POST /v4/webhook_endpoints` would).
+
+        The signing secret is on the returned record (`endpoint.secret`).
+        """
+        return self.account.add_webhook_endpoint(url, events, name=name)
+
     async def emit(self, event_type: str, /, **resources: Any) -> list[WebhookDelivery]:
         """Deliver an event to every active webhook endpoint subscribed to its type.
 
@@ -383,16 +387,6 @@ class FakeKit:
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
-    def add_webhook_endpoint(
-        self, url: str, events: list[str], *, name: str | None = None
-    ) -> WebhookEndpointRecord:
-        """Register a webhook endpoint (as `POST /v4/webhook_endpoints` would).
-
-        The signing secret is on the returned record (`endpoint.secret`).
-        """
-        return self.account.add_webhook_endpoint(url, events, name=name)
-
-    # -- the generated broadcasts ------------------------------------------------
     @property
     def broadcast_count(self) -> int:
         """How many broadcasts were generated (ids 1..N)."""
@@ -439,7 +433,6 @@ class FakeKit:
         """The opaque cursor `FakeKit` uses for a list offset (it starts with `++//`)."""
         return _paging.cursor(offset)
 
-    # -- tokens ----------------------------------------------------------------
     @property
     def api_key(self) -> str:
         """The API key it accepts (the account's)."""
@@ -462,7 +455,6 @@ class FakeKit:
         """Issue a new (access_token, refresh_token) pair, as a grant would."""
         return self.account.credentials.issue()
 
-    # -- the hot path ------------------------------------------------------------
     async def _clicks(self, request: web.Request) -> web.StreamResponse:
         """One page of a broadcast's clicks (a method, so a subclass may cache pages)."""
         return await broadcasts.clicks_page(self, request)
