@@ -21,6 +21,16 @@ __all__ = ["BroadcastFigures"]
 class BroadcastFigures(AccountData):
     """The account's broadcasts as Kit serves them: a broadcast's clicks and stats."""
 
+    @property
+    def broadcast_count(self) -> int:
+        """How many broadcasts were generated (ids 1..N)."""
+        return self.generator.count
+
+    @property
+    def drafts(self) -> int:
+        """How many of the generated broadcasts are unsent (the last ones)."""
+        return self.generator.drafts
+
     def is_sent(self, broadcast_id: int) -> bool:
         """Whether a broadcast was sent (only sent ones have clicks)."""
         broadcast = self.broadcasts.get(broadcast_id)

@@ -390,12 +390,12 @@ class FakeKit:
     @property
     def broadcast_count(self) -> int:
         """How many broadcasts were generated (ids 1..N)."""
-        return self.account.generator.count
+        return self.account.broadcast_count
 
     @property
     def drafts(self) -> int:
         """How many of the generated broadcasts are unsent (the last ones)."""
-        return self.account.generator.drafts
+        return self.account.drafts
 
     def is_sent(self, broadcast_id: int) -> bool:
         """Whether a broadcast was sent (only sent ones have clicks)."""
