@@ -29,9 +29,10 @@ class BroadcastChanges(BroadcastFigures):
         """Hold a generated broadcast's clicks and stats as data, serving the same figures.
 
         A generated broadcast computes its clicks and stats; once materialized,
-        they are in `BroadcastRecord.clicks` and `BroadcastRecord.stats` (its recipients and
-        opens; the rest follows from them), so that a change shows while every
-        other figure stays identical. `add_clicks` and `add_opens` do it first.
+        they are in `BroadcastRecord.clicks` and `BroadcastRecord.stats` (its
+        recipients and opens; the rest follows from them), so that a change
+        shows while every other figure stays identical. `add_clicks` and
+        `add_opens` do it first.
         Any other broadcast is returned unchanged.
 
         Raises:
