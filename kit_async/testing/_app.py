@@ -9,7 +9,6 @@ rate-limit window (429), unknown paths (404) and methods (405), then a scripted
 from __future__ import annotations
 
 import asyncio
-import collections
 import re
 import time
 from collections.abc import Mapping
@@ -81,10 +80,6 @@ class _Gate:
     def __init__(self, kit: FakeKit) -> None:
         self.kit = kit
         self.routes: dict[web.AbstractRoute, Route] = {}
-        # The arrival times of each credential's requests in the rate-limit window.
-        self.windows: dict[str, collections.deque[float]] = collections.defaultdict(
-            collections.deque
-        )
 
     @web.middleware
     async def middleware(self, request: web.Request, handler: Handler) -> web.StreamResponse:
@@ -156,7 +151,7 @@ class _Gate:
         if self.kit.rate_limit is None:
             return False
         requests, period = self.kit.rate_limit
-        window = self.windows[credential]
+        window = self.kit._windows[credential]
         while window and window[0] <= now - period:
             window.popleft()
         if len(window) >= requests:

@@ -13,6 +13,7 @@ call, each a short call into the part that does the work:
 from __future__ import annotations
 
 import asyncio
+import collections
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import TracebackType
@@ -148,6 +149,11 @@ class FakeKit:
         self.requests: list[RecordedRequest] = []
         self.rate_limited = 0
         self.refreshes = 0
+        # The arrival times of each credential's requests in the rate-limit window
+        # (kept here, not in the gate, so that a benchmark can clear them).
+        self._windows: dict[str, collections.deque[float]] = collections.defaultdict(
+            collections.deque
+        )
         self._runner: web.AppRunner | None = None
         self.app = make_app(self)
 
