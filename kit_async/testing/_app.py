@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import asyncio
 import re
-import secrets
 import time
 from collections.abc import Mapping
 from typing import TYPE_CHECKING
@@ -145,13 +144,13 @@ class _Gate:
     def _credential(self, request: web.Request) -> _Credential | web.Response:
         key = request.headers.get("X-Kit-Api-Key")
         if key is not None:
-            if secrets.compare_digest(key.encode(), self.kit.api_key.encode()):
+            if self.kit.account.credentials.is_api_key(key):
                 return _Credential(key, api_key=True)
             return errors(401, "The API key is invalid")
         auth = request.headers.get("Authorization", "")
         if auth.startswith("Bearer "):
             token = auth.removeprefix("Bearer ")
-            problem = self.kit._tokens.problem(token)
+            problem = self.kit.account.credentials.problem(token)
             if problem is not None:
                 challenge = (
                     'Bearer realm="Doorkeeper", error="invalid_token", '

@@ -1,24 +1,38 @@
-"""The OAuth tokens FakeKit has issued: which are valid, which expired, which refresh."""
+"""An account's credentials: its API key, and the OAuth tokens issued for it.
+
+Each `FakeAccount` holds its own `Credentials`, so that the gate can tell
+whose a request is from the credential it carries (one account today; the
+creators who authorized an OAuth app, later).
+"""
 
 from __future__ import annotations
 
 import secrets
 import time
 
-__all__ = ["Tokens"]
+__all__ = ["Credentials"]
 
 
-class Tokens:
-    """Access tokens (with their expiry) and refresh tokens, as Kit's OAuth server keeps them.
+class Credentials:
+    """The API key, access tokens (with their expiry) and refresh tokens Kit accepts.
 
     Args:
+        api_key: The account's API key.
         ttl: Seconds an issued access token stays valid (`None`: forever).
     """
 
-    def __init__(self, ttl: float | None) -> None:
+    def __init__(self, api_key: str, ttl: float | None) -> None:
+        self.api_key = api_key
         self.ttl = ttl
         self._access: dict[str, float | None] = {}
         self._refresh: set[str] = set()
+
+    def __repr__(self) -> str:
+        return f"<Credentials: {len(self._access)} access tokens, ttl={self.ttl}>"
+
+    def is_api_key(self, key: str) -> bool:
+        """Whether `key` is the account's API key (compared in constant time)."""
+        return secrets.compare_digest(key.encode(), self.api_key.encode())
 
     def _expiry(self) -> float | None:
         return None if self.ttl is None else time.monotonic() + self.ttl

@@ -9,7 +9,15 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import attrs
 
-from ._records import Broadcast, CustomField, Form, Post, Sequence, Subscriber, Tag
+from ._records import (
+    BroadcastRecord,
+    CustomFieldRecord,
+    FormRecord,
+    PostRecord,
+    SequenceRecord,
+    SubscriberRecord,
+    TagRecord,
+)
 from ._routes import broadcasts, forms, posts, sequences
 from ._routes._shapes import iso, subscriber
 from ._webhooks import deliver_webhook, make_delivery, make_event
@@ -53,19 +61,19 @@ def as_resource(kit: FakeKit, value: Any) -> Mapping[str, Any] | None:
     """A record of the account as a webhook event carries it (mappings pass as they are)."""
     if value is None or isinstance(value, Mapping):
         return value
-    if isinstance(value, Subscriber):
+    if isinstance(value, SubscriberRecord):
         return subscriber(kit.account, value)
-    if isinstance(value, Tag):
+    if isinstance(value, TagRecord):
         return {"id": value.id, "name": value.name, "created_at": iso(value.created_at)}
-    if isinstance(value, CustomField):
+    if isinstance(value, CustomFieldRecord):
         return {"id": value.id, "name": value.name, "key": value.key, "label": value.label}
-    if isinstance(value, Form):
+    if isinstance(value, FormRecord):
         return forms.render(kit.account, value)
-    if isinstance(value, Sequence):
+    if isinstance(value, SequenceRecord):
         return sequences.render(kit.account, value)
-    if isinstance(value, Broadcast):
+    if isinstance(value, BroadcastRecord):
         return broadcasts.render(kit.account, value)
-    if isinstance(value, Post):
+    if isinstance(value, PostRecord):
         return posts.render(kit.account, value, content=False)
     msg = f"a resource must be a mapping or a record of the account, not {type(value).__name__}"
     raise TypeError(msg)

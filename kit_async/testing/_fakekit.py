@@ -1,17 +1,19 @@
 """`FakeKit`: a real aiohttp server that behaves like Kit's v4 API.
 
-This module holds the server's lifecycle, its options and the helpers tests
-call. The parts live beside it: the application and its gate (`_app`), the
-routes, one module per Kit resource (`_routes/`), the account's data
-(`_account`), faults (`_faults`), pagination (`_paging`) and OAuth tokens
-(`_credentials`).
+This module holds the server's options, its lifecycle and the helpers tests
+call, each a short call into the part that does the work:
+
+- the application and its gate: credentials, rate limit, faults, the record (`_app`);
+- the routes, one module per Kit resource (`_routes/`), and pagination (`_paging`);
+- the account (`_account`: its data, generated broadcasts, changes, lookups,
+  seeding, each in a module of its own) and its credentials (`_credentials`);
+- faults (`_faults`); webhook deliveries and bulk callbacks (`_deliveries`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
-import secrets
 from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import TracebackType
@@ -20,21 +22,21 @@ from typing import Any, Self
 from aiohttp import web
 
 from . import _deliveries, _paging
-from ._account import Account, now_utc
+from ._account import FakeAccount
+from ._account_data import now_utc
 from ._app import RecordedRequest, make_app
-from ._credentials import Tokens
 from ._deliveries import BulkCallback, WebhookDelivery
 from ._faults import Fault, FaultKind
 from ._records import (
-    CustomField,
-    Form,
-    FormSubscription,
-    Post,
-    Segment,
-    Sequence,
-    Subscriber,
-    Tag,
-    WebhookEndpoint,
+    CustomFieldRecord,
+    FormRecord,
+    FormSubscriptionRecord,
+    PostRecord,
+    SegmentRecord,
+    SequenceRecord,
+    SubscriberRecord,
+    TagRecord,
+    WebhookEndpointRecord,
 )
 from ._routes import broadcasts
 
@@ -116,16 +118,19 @@ class FakeKit:
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        self.account = Account(
-            broadcasts=broadcasts, clicks=clicks, drafts=drafts, clock=clock or now_utc
+        self.account = FakeAccount(
+            broadcasts=broadcasts,
+            clicks=clicks,
+            drafts=drafts,
+            clock=clock or now_utc,
+            api_key=api_key,
+            token_ttl=token_ttl,
         )
-        self.api_key = api_key or f"kit_fake_{secrets.token_hex(12)}"
-        self.client_id = client_id
-        self._tokens = Tokens(token_ttl)
         if access_token is not None:
-            self._tokens.add_access(access_token)
+            self.account.credentials.add_access(access_token)
         if refresh_token is not None:
-            self._tokens.add_refresh(refresh_token)
+            self.account.credentials.add_refresh(refresh_token)
+        self.client_id = client_id
         self.rate_limit = rate_limit
         self.latency = latency
         self.status_filter = status_filter
@@ -144,6 +149,8 @@ class FakeKit:
         self.requests: list[RecordedRequest] = []
         self.rate_limited = 0
         self.refreshes = 0
+        # The arrival times of each credential's requests in the rate-limit window
+        # (kept here, not in the gate, so that a benchmark can clear them).
         self._windows: dict[str, collections.deque[float]] = collections.defaultdict(
             collections.deque
         )
@@ -153,7 +160,6 @@ class FakeKit:
     def __repr__(self) -> str:
         return f"<FakeKit {self.url if self._runner else 'not started'}>"
 
-    # -- lifecycle ----------------------------------------------------------
     @property
     def url(self) -> str:
         """The base URL to give a client (`http://127.0.0.1:PORT`)."""
@@ -198,7 +204,6 @@ class FakeKit:
     ) -> None:
         await self.close()
 
-    # -- faults ----------------------------------------------------------------
     def inject(
         self,
         kind: FaultKind,
@@ -224,7 +229,6 @@ class FakeKit:
         self.faults.append(fault)
         return fault
 
-    # -- seeding the account ------------------------------------------------------
     def add_subscriber(
         self,
         email_address: str,
@@ -233,8 +237,8 @@ class FakeKit:
         state: str = "active",
         fields: Mapping[str, Any] | None = None,
         created_at: datetime | None = None,
-    ) -> Subscriber:
-        """Add a subscriber to the account (see `Account.add_subscriber`).
+    ) -> SubscriberRecord:
+        """Add a subscriber to the account (see `FakeAccount.add_subscriber`).
 
         ```python
         server = FakeKit()
@@ -246,17 +250,23 @@ class FakeKit:
             email_address, first_name=first_name, state=state, fields=fields, created_at=created_at
         )
 
-    def add_tag(self, name: str, *, created_at: datetime | None = None) -> Tag:
+    def add_tag(self, name: str, *, created_at: datetime | None = None) -> TagRecord:
         """Add a tag (its name must be new, case-insensitively)."""
         return self.account.add_tag(name, created_at=created_at)
 
     def tag_subscriber(
-        self, tag: Tag | int, subscriber: Subscriber | int, *, at: datetime | None = None
+        self,
+        tag: TagRecord | int,
+        subscriber: SubscriberRecord | int,
+        *,
+        at: datetime | None = None,
     ) -> datetime:
         """Give a subscriber a tag (once); when it was tagged is returned."""
         return self.account.tag_subscriber(tag, subscriber, at=at)
 
-    def add_custom_field(self, label: str, *, created_at: datetime | None = None) -> CustomField:
+    def add_custom_field(
+        self, label: str, *, created_at: datetime | None = None
+    ) -> CustomFieldRecord:
         """Add a custom field (its label must be new); Kit's key and name are derived."""
         return self.account.add_custom_field(label, created_at=created_at)
 
@@ -267,40 +277,52 @@ class FakeKit:
         type: str = "embed",
         status: str = "active",
         created_at: datetime | None = None,
-    ) -> Form:
+    ) -> FormRecord:
         """Add a form (`type="embed"`) or a landing page (`type="hosted"`)."""
         return self.account.add_form(name, type=type, status=status, created_at=created_at)
 
     def subscribe_to_form(
         self,
-        form: Form | int,
-        subscriber: Subscriber | int,
+        form: FormRecord | int,
+        subscriber: SubscriberRecord | int,
         *,
         referrer: str | None = None,
         at: datetime | None = None,
-    ) -> FormSubscription:
+    ) -> FormSubscriptionRecord:
         """Add a subscriber to a form (once); the subscription is returned."""
         return self.account.subscribe_to_form(form, subscriber, referrer=referrer, at=at)
 
-    def add_sequence(self, name: str, **settings: Any) -> Sequence:
-        """Add a sequence; `settings` are `Sequence` attributes (`active=False`, ...)."""
+    def add_sequence(self, name: str, **settings: Any) -> SequenceRecord:
+        """Add a sequence; `settings` are `SequenceRecord` attributes (`active=False`, ...)."""
         return self.account.add_sequence(name, **settings)
 
     def add_to_sequence(
-        self, sequence: Sequence | int, subscriber: Subscriber | int, *, at: datetime | None = None
+        self,
+        sequence: SequenceRecord | int,
+        subscriber: SubscriberRecord | int,
+        *,
+        at: datetime | None = None,
     ) -> datetime:
         """Add a subscriber to a sequence (once); when it was added is returned."""
         return self.account.add_to_sequence(sequence, subscriber, at=at)
 
-    def add_segment(self, name: str, *, created_at: datetime | None = None) -> Segment:
+    def add_segment(self, name: str, *, created_at: datetime | None = None) -> SegmentRecord:
         """Add a segment (Kit's API only lists them)."""
         return self.account.add_segment(name, created_at=created_at)
 
-    def add_post(self, title: str, **fields: Any) -> Post:
-        """Add a post (Kit's API only reads them); `fields` are `Post` attributes."""
+    def add_post(self, title: str, **fields: Any) -> PostRecord:
+        """Add a post (Kit's API only reads them); `fields` are `PostRecord` attributes."""
         return self.account.add_post(title, **fields)
 
-    # -- webhook deliveries -------------------------------------------------------
+    def add_webhook_endpoint(
+        self, url: str, events: list[str], *, name: str | None = None
+    ) -> WebhookEndpointRecord:
+        """Register a webhook endpoint (as `POST /v4/webhook_endpoints` would).
+
+        The signing secret is on the returned record (`endpoint.secret`).
+        """
+        return self.account.add_webhook_endpoint(url, events, name=name)
+
     async def emit(self, event_type: str, /, **resources: Any) -> list[WebhookDelivery]:
         """Deliver an event to every active webhook endpoint subscribed to its type.
 
@@ -371,16 +393,6 @@ class FakeKit:
         self._pending.add(task)
         task.add_done_callback(self._pending.discard)
 
-    def add_webhook_endpoint(
-        self, url: str, events: list[str], *, name: str | None = None
-    ) -> WebhookEndpoint:
-        """Register a webhook endpoint (as `POST /v4/webhook_endpoints` would).
-
-        The signing secret is on the returned record (`endpoint.secret`).
-        """
-        return self.account.add_webhook_endpoint(url, events, name=name)
-
-    # -- the generated broadcasts ------------------------------------------------
     @property
     def broadcast_count(self) -> int:
         """How many broadcasts were generated (ids 1..N)."""
@@ -427,21 +439,28 @@ class FakeKit:
         """The opaque cursor `FakeKit` uses for a list offset (it starts with `++//`)."""
         return _paging.cursor(offset)
 
-    # -- tokens ----------------------------------------------------------------
+    @property
+    def api_key(self) -> str:
+        """The API key it accepts (the account's)."""
+        return self.account.credentials.api_key
+
+    @api_key.setter
+    def api_key(self, value: str) -> None:
+        self.account.credentials.api_key = value
+
     @property
     def token_ttl(self) -> float | None:
         """Seconds an issued access token stays valid (`None`: forever)."""
-        return self._tokens.ttl
+        return self.account.credentials.ttl
 
     def expire_tokens(self) -> None:
         """Make every access token issued so far expire now."""
-        self._tokens.expire_all()
+        self.account.credentials.expire_all()
 
     def issue_tokens(self) -> tuple[str, str]:
         """Issue a new (access_token, refresh_token) pair, as a grant would."""
-        return self._tokens.issue()
+        return self.account.credentials.issue()
 
-    # -- the hot path ------------------------------------------------------------
     async def _clicks(self, request: web.Request) -> web.StreamResponse:
         """One page of a broadcast's clicks (a method, so a subclass may cache pages)."""
         return await broadcasts.clicks_page(self, request)

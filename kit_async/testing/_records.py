@@ -1,11 +1,17 @@
 """The records of the fake account: one mutable attrs class per Kit resource.
 
 They hold Python values (`datetime`, not text); the routes render Kit's JSON.
+Beside them, the fields Kit derives for a new record: keys from names, secrets.
+Each name ends in `Record`, so that none is mistaken for the client's model
+of the same resource (`kit_async.Subscriber`) or a webhook payload's.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+import re
+import secrets
+import unicodedata
+from datetime import datetime, timedelta
 from typing import Any
 
 import attrs
@@ -13,24 +19,48 @@ import attrs
 from .._kit import WEEKDAYS
 
 __all__ = [
-    "Broadcast",
-    "CustomField",
-    "EmailTemplate",
-    "Form",
-    "FormSubscription",
-    "LegacyWebhook",
-    "Post",
-    "Purchase",
-    "Segment",
-    "Sequence",
-    "SequenceEmail",
-    "Snippet",
-    "Subscriber",
-    "Tag",
-    "WebhookEndpoint",
+    "ROTATION_OVERLAP",
+    "BroadcastRecord",
+    "CustomFieldRecord",
+    "EmailTemplateRecord",
+    "FormRecord",
+    "FormSubscriptionRecord",
+    "LegacyWebhookRecord",
+    "PostRecord",
+    "PurchaseRecord",
+    "SegmentRecord",
+    "SequenceEmailRecord",
+    "SequenceRecord",
+    "SnippetRecord",
+    "SubscriberRecord",
+    "TagRecord",
+    "WebhookEndpointRecord",
+    "field_key",
+    "snippet_key",
+    "webhook_secret",
 ]
 
 SENT_STATUSES = frozenset({"sending", "completed", "aborted"})
+
+# How long a rotated webhook secret keeps verifying (Kit's example: one day).
+ROTATION_OVERLAP = timedelta(days=1)
+
+
+def field_key(label: str) -> str:
+    """Kit's key for a custom field label: ASCII, lower case, underscores."""
+    ascii_label = unicodedata.normalize("NFKD", label).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "_", ascii_label.lower()).strip("_") or "field"
+
+
+def snippet_key(name: str) -> str:
+    """Kit's key for a snippet name: ASCII, lower case, hyphens."""
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    return re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-") or "snippet"
+
+
+def webhook_secret() -> str:
+    """A new signing secret, `whsec_...`."""
+    return f"whsec_{secrets.token_urlsafe(24)}"
 
 
 def _empty_stats() -> dict[str, Any]:
@@ -50,7 +80,7 @@ def _empty_stats() -> dict[str, Any]:
 
 
 @attrs.define(kw_only=True, eq=False)
-class Subscriber:
+class SubscriberRecord:
     """A subscriber.
 
     Attributes:
@@ -82,7 +112,7 @@ class Subscriber:
 
 
 @attrs.define(kw_only=True, eq=False)
-class Tag:
+class TagRecord:
     """A tag (names are unique, matched case-insensitively)."""
 
     id: int
@@ -91,7 +121,7 @@ class Tag:
 
 
 @attrs.define(kw_only=True, eq=False)
-class CustomField:
+class CustomFieldRecord:
     """A custom field: `label` (unique), `key` (derived from it) and `name`."""
 
     id: int
@@ -102,7 +132,7 @@ class CustomField:
 
 
 @attrs.define(kw_only=True, eq=False)
-class Form:
+class FormRecord:
     """A form (`type="embed"`) or landing page (`type="hosted"`)."""
 
     id: int
@@ -120,7 +150,7 @@ class Form:
 
 
 @attrs.define(kw_only=True, eq=False)
-class FormSubscription:
+class FormSubscriptionRecord:
     """A subscriber's place in a form: when, and from which page."""
 
     added_at: datetime
@@ -128,7 +158,7 @@ class FormSubscription:
 
 
 @attrs.define(kw_only=True, eq=False)
-class Sequence:
+class SequenceRecord:
     """A sequence and its schedule."""
 
     id: int
@@ -147,7 +177,7 @@ class Sequence:
 
 
 @attrs.define(kw_only=True, eq=False)
-class SequenceEmail:
+class SequenceEmailRecord:
     """One email of a sequence (`send_days=None`: the sequence's schedule)."""
 
     id: int
@@ -164,12 +194,12 @@ class SequenceEmail:
 
 
 @attrs.define(kw_only=True, eq=False)
-class Broadcast:
+class BroadcastRecord:
     """A broadcast. The generated ones (ids 1..N) compute their clicks and stats.
 
     Attributes:
         generated: Its clicks and stats are computed (`generated_click`), not
-            held in `clicks` and `stats`; `Account.materialize` copies them in.
+            held in `clicks` and `stats`; `FakeAccount.materialize` copies them in.
         clicks: A sent broadcast's clicks, as Kit sends them.
         stats: Kit's stats object, or the part of it that overrides what is
             computed: `{"recipients": 42, "emails_opened": 20}` is enough, the
@@ -177,7 +207,7 @@ class Broadcast:
         retained: Whether Kit still serves its stats and clicks: `None` goes
             by its send date (the last 5 years); the generated broadcasts are
             `True`, so that their fixed dates never age them out
-            (`Account.age_out` makes one `None` again, with old dates).
+            (`FakeAccount.age_out` makes one `None` again, with old dates).
         open_tracking_disabled: Kit's flag, shown in its stats.
         click_tracking_disabled: Kit's flag: such a broadcast has no clicks.
     """
@@ -213,7 +243,7 @@ class Broadcast:
 
 
 @attrs.define(kw_only=True, eq=False)
-class Purchase:
+class PurchaseRecord:
     """A purchase, upserted on `transaction_id`."""
 
     id: int
@@ -233,7 +263,7 @@ class Purchase:
 
 
 @attrs.define(kw_only=True, eq=False)
-class Post:
+class PostRecord:
     """A post of the creator's site (read-only through the API)."""
 
     id: int
@@ -253,7 +283,7 @@ class Post:
 
 
 @attrs.define(kw_only=True, eq=False)
-class Snippet:
+class SnippetRecord:
     """A snippet: `inline` (text `content`) or `block` (HTML in `value_html`)."""
 
     id: int
@@ -270,7 +300,7 @@ class Snippet:
 
 
 @attrs.define(kw_only=True, eq=False)
-class WebhookEndpoint:
+class WebhookEndpointRecord:
     """A webhook endpoint, with its signing secrets (never shown after create/rotate)."""
 
     id: int
@@ -295,7 +325,7 @@ class WebhookEndpoint:
 
 
 @attrs.define(kw_only=True, eq=False)
-class LegacyWebhook:
+class LegacyWebhookRecord:
     """A legacy webhook (`/v4/webhooks`): one event to one `target_url`."""
 
     id: int
@@ -304,7 +334,7 @@ class LegacyWebhook:
 
 
 @attrs.define(kw_only=True, eq=False)
-class Segment:
+class SegmentRecord:
     """A segment (read-only through the API)."""
 
     id: int
@@ -313,7 +343,7 @@ class Segment:
 
 
 @attrs.define(kw_only=True, eq=False)
-class EmailTemplate:
+class EmailTemplateRecord:
     """An email template (read-only through the API)."""
 
     id: int

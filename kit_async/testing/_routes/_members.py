@@ -10,7 +10,7 @@ from aiohttp import web
 
 from ..._kit import SUBSCRIBER_STATUSES
 from .. import _paging
-from .._records import Subscriber
+from .._records import SubscriberRecord
 from .._wire import json_response
 from ._input import between, choice, flag, moment
 from ._shapes import subscriber
@@ -23,7 +23,7 @@ __all__ = ["members", "with_status"]
 L = TypeVar("L")
 
 
-def with_status(query: Mapping[str, str]) -> Callable[[Subscriber], bool]:
+def with_status(query: Mapping[str, str]) -> Callable[[SubscriberRecord], bool]:
     """Kit's `status` filter of subscriber lists (`active` unless told otherwise)."""
     status = choice(query.get("status", "active"), "status", SUBSCRIBER_STATUSES)
     return lambda record: status in {"all", record.state}

@@ -6,8 +6,8 @@ from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .._account import Account
-from .._records import Subscriber, Tag
+from .._account import FakeAccount
+from .._records import SubscriberRecord, TagRecord
 
 __all__ = ["iso", "referrer_utm", "subscriber", "tag"]
 
@@ -19,7 +19,9 @@ def iso(moment: datetime | None) -> str | None:
     return None if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def subscriber(account: Account, record: Subscriber, *, slim: bool = False) -> dict[str, Any]:
+def subscriber(
+    account: FakeAccount, record: SubscriberRecord, *, slim: bool = False
+) -> dict[str, Any]:
     """A subscriber as Kit lists it (`slim` leaves out `fields`)."""
     shown: dict[str, Any] = {
         "id": record.id,
@@ -33,7 +35,7 @@ def subscriber(account: Account, record: Subscriber, *, slim: bool = False) -> d
     return shown
 
 
-def tag(record: Tag) -> dict[str, Any]:
+def tag(record: TagRecord) -> dict[str, Any]:
     """A tag as Kit lists it."""
     return {"id": record.id, "name": record.name, "created_at": iso(record.created_at)}
 

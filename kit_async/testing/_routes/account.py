@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING
 
 from aiohttp import web
 
-from .._account import Account
+from .._account import FakeAccount
 from .._wire import NotFound, Refused, json_response
 from ._input import json_body
 from ._route import Route
@@ -81,7 +81,7 @@ async def get_email_stats(kit: FakeKit, _request: web.Request) -> web.Response:
     )
 
 
-def _zone(account: Account) -> timezone:
+def _zone(account: FakeAccount) -> timezone:
     sign, hours, minutes = re.fullmatch(
         r"([+-])(\d\d):(\d\d)", account.info["timezone"]["utc_offset"]
     ).groups()  # type: ignore[union-attr]

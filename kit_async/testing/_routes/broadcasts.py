@@ -9,8 +9,10 @@ from aiohttp import web
 
 from ..._kit import BROADCAST_FILTER_GROUPS, BROADCAST_STATUSES
 from .. import _paging
-from .._account import RETENTION, Account, generated_click
-from .._records import Broadcast
+from .._account import FakeAccount
+from .._account_data import RETENTION
+from .._generated import generated_click
+from .._records import BroadcastRecord
 from .._wire import NotFound, Refused, json_response, no_content
 from ._input import between, boolean, choice, flag, get_or_404, json_body, moment, path_id, text
 from ._route import Route
@@ -24,7 +26,9 @@ _SINGLE_GROUP = "Only a single filter group is supported. Use one of `all`, `any
 _TEXT_FIELDS = ("content", "description", "preview_text", "subject", "thumbnail_alt")
 
 
-def render(account: Account, broadcast: Broadcast, *, slim: bool = False) -> dict[str, Any]:
+def render(
+    account: FakeAccount, broadcast: BroadcastRecord, *, slim: bool = False
+) -> dict[str, Any]:
     """A broadcast as Kit shows it (`slim`: without content, URL, sender, template, filter)."""
     template = account.email_templates.get(broadcast.email_template_id or 0)
     public_url = (
@@ -57,11 +61,11 @@ def render(account: Account, broadcast: Broadcast, *, slim: bool = False) -> dic
     return shown
 
 
-def _sent_at(broadcast: Broadcast) -> Any:
+def _sent_at(broadcast: BroadcastRecord) -> Any:
     return (broadcast.send_at or broadcast.published_at) if broadcast.sent else None
 
 
-def _filtered(kit: FakeKit, query: Any) -> list[Broadcast]:
+def _filtered(kit: FakeKit, query: Any) -> list[BroadcastRecord]:
     """The broadcasts the list filters keep, newest first."""
     status = choice(query.get("status"), "status", BROADCAST_STATUSES)
     after = moment(query.get("sent_after"), "sent_after")
@@ -103,7 +107,7 @@ def _subscriber_filter(value: Any) -> list[dict[str, Any]]:
     return groups
 
 
-def _apply(kit: FakeKit, broadcast: Broadcast, body: dict[str, Any]) -> None:
+def _apply(kit: FakeKit, broadcast: BroadcastRecord, body: dict[str, Any]) -> None:
     """Set the fields `body` gives, with Kit's checks; the status follows `send_at`."""
     _set_references(kit, broadcast, body)
     for name in _TEXT_FIELDS:
@@ -128,7 +132,7 @@ def _apply(kit: FakeKit, broadcast: Broadcast, body: dict[str, Any]) -> None:
     broadcast.status = "scheduled" if broadcast.send_at is not None else "draft"
 
 
-def _set_references(kit: FakeKit, broadcast: Broadcast, body: dict[str, Any]) -> None:
+def _set_references(kit: FakeKit, broadcast: BroadcastRecord, body: dict[str, Any]) -> None:
     """The email template and the subscriber filter, every problem reported at once."""
     problems = []
     if body.get("email_template_id") is not None:
@@ -153,7 +157,7 @@ async def create_broadcast(kit: FakeKit, request: web.Request) -> web.Response:
     body = await json_body(request)
     account = kit.account
     default = next((t.id for t in account.email_templates.values() if t.is_default), None)
-    draft = Broadcast(id=0, created_at=account.clock(), email_template_id=default)
+    draft = BroadcastRecord(id=0, created_at=account.clock(), email_template_id=default)
     _apply(kit, draft, body)
     fields = attrs.asdict(draft, recurse=False)
     del fields["id"]
@@ -161,7 +165,7 @@ async def create_broadcast(kit: FakeKit, request: web.Request) -> web.Response:
     return json_response({"broadcast": render(account, broadcast)}, 201)
 
 
-def _unsent(broadcast: Broadcast) -> None:
+def _unsent(broadcast: BroadcastRecord) -> None:
     if broadcast.status == "sending":
         raise Refused("Broadcast is already sending.")
     if broadcast.sent:
@@ -194,7 +198,7 @@ async def delete_broadcast(kit: FakeKit, request: web.Request) -> web.Response:
     return no_content()
 
 
-def _retained(account: Account, broadcast: Broadcast) -> None:
+def _retained(account: FakeAccount, broadcast: BroadcastRecord) -> None:
     if not account.within_retention(broadcast):
         since = (account.clock() - RETENTION).date().isoformat()
         raise Refused(

@@ -17,8 +17,8 @@ from urllib.parse import urlsplit
 from aiohttp import web
 
 from ..._kit import SUBSCRIBER_STATES
-from .._account import Account
-from .._records import FormSubscription
+from .._account import FakeAccount
+from .._records import FormSubscriptionRecord
 from .._wire import Refused, json_response
 from ._input import choice, json_body
 from ._route import Route
@@ -41,7 +41,7 @@ async def _bulk(
     request: web.Request,
     key: str,
     empty: str,
-    process: Callable[[Account, list[Any]], Result],
+    process: Callable[[FakeAccount, list[Any]], Result],
     *,
     before: Callable[[FakeKit, list[Any]], None] | None = None,
 ) -> web.Response:
@@ -74,7 +74,7 @@ def _entries(items: list[Any]) -> list[Mapping[str, Any]]:
 # -- tags -------------------------------------------------------------------------------------
 
 
-def _create_tags(account: Account, items: list[Any]) -> Result:
+def _create_tags(account: FakeAccount, items: list[Any]) -> Result:
     tags, failures = [], []
     for item in _entries(items):
         name = item.get("name")
@@ -86,7 +86,7 @@ def _create_tags(account: Account, items: list[Any]) -> Result:
     return {"tags": tags, "failures": failures}
 
 
-def _delete_tags(account: Account, items: list[Any]) -> Result:
+def _delete_tags(account: FakeAccount, items: list[Any]) -> Result:
     failures = []
     for item in _entries(items):
         tag_id = item.get("id")
@@ -98,7 +98,7 @@ def _delete_tags(account: Account, items: list[Any]) -> Result:
     return {"failures": failures}
 
 
-def _tagging_problems(account: Account, item: Mapping[str, Any]) -> tuple[list[str], Result]:
+def _tagging_problems(account: FakeAccount, item: Mapping[str, Any]) -> tuple[list[str], Result]:
     tag_id, subscriber_id = item.get("tag_id"), item.get("subscriber_id")
     errors, shown = [], {"tag_id": tag_id, "subscriber_id": subscriber_id}
     if tag_id not in account.tags:
@@ -110,7 +110,7 @@ def _tagging_problems(account: Account, item: Mapping[str, Any]) -> tuple[list[s
     return errors, shown
 
 
-def _tag_subscribers(account: Account, items: list[Any]) -> Result:
+def _tag_subscribers(account: FakeAccount, items: list[Any]) -> Result:
     subscribers, failures = [], []
     for item in _entries(items):
         errors, shown = _tagging_problems(account, item)
@@ -131,7 +131,7 @@ def _tag_subscribers(account: Account, items: list[Any]) -> Result:
     return {"subscribers": subscribers, "failures": failures}
 
 
-def _untag_subscribers(account: Account, items: list[Any]) -> Result:
+def _untag_subscribers(account: FakeAccount, items: list[Any]) -> Result:
     failures = []
     for item in _entries(items):
         errors, shown = _tagging_problems(account, item)
@@ -158,7 +158,7 @@ def _subscriber_limit(kit: FakeKit, items: list[Any]) -> None:
         raise Refused("This request would exceed your subscriber limit", status=403)
 
 
-def _create_subscribers(account: Account, items: list[Any]) -> Result:
+def _create_subscribers(account: FakeAccount, items: list[Any]) -> Result:
     subscribers, failures = [], []
     for item in _entries(items):
         state = item.get("state") or "active"
@@ -198,7 +198,7 @@ def _create_subscribers(account: Account, items: list[Any]) -> Result:
 # -- custom fields ------------------------------------------------------------------------------
 
 
-def _create_custom_fields(account: Account, items: list[Any]) -> Result:
+def _create_custom_fields(account: FakeAccount, items: list[Any]) -> Result:
     created, failures = [], []
     for item in _entries(items):
         label = item.get("label")
@@ -225,7 +225,7 @@ def _field(field: Any) -> Result:
     }
 
 
-def _set_field_values(account: Account, items: list[Any]) -> Result:
+def _set_field_values(account: FakeAccount, items: list[Any]) -> Result:
     values, failures = [], []
     for item in _entries(items):
         subscriber_id = item.get("subscriber_id")
@@ -254,7 +254,7 @@ def _set_field_values(account: Account, items: list[Any]) -> Result:
 # -- forms --------------------------------------------------------------------------------------
 
 
-def _add_to_forms(account: Account, items: list[Any]) -> Result:
+def _add_to_forms(account: FakeAccount, items: list[Any]) -> Result:
     subscribers, failures = [], []
     for item in _entries(items):
         form_id, subscriber_id = item.get("form_id"), item.get("subscriber_id")
@@ -273,7 +273,7 @@ def _add_to_forms(account: Account, items: list[Any]) -> Result:
         who = account.subscribers[item["subscriber_id"]]
         link = account.form_subscriptions.setdefault(item["form_id"], {}).setdefault(
             who.id,
-            FormSubscription(
+            FormSubscriptionRecord(
                 added_at=account.clock(), referrer=referrer if isinstance(referrer, str) else None
             ),
         )

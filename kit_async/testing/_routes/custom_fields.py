@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .. import _paging
-from .._account import Account, field_key
-from .._records import CustomField
+from .._account import FakeAccount
+from .._records import CustomFieldRecord, field_key
 from .._wire import Refused, json_response, no_content
 from ._input import get_or_404, json_body, path_id, text
 from ._route import Route
@@ -19,12 +19,12 @@ if TYPE_CHECKING:
 BLANK = "Label can't be blank"
 
 
-def render(field: CustomField) -> dict[str, Any]:
+def render(field: CustomFieldRecord) -> dict[str, Any]:
     """A custom field as Kit shows it."""
     return {"id": field.id, "name": field.name, "key": field.key, "label": field.label}
 
 
-def key_taken(account: Account, key: str, field: CustomField | None = None) -> bool:
+def key_taken(account: FakeAccount, key: str, field: CustomFieldRecord | None = None) -> bool:
     """Whether another custom field has `key` (keys are unique too)."""
     return any(other.key == key and other is not field for other in account.custom_fields.values())
 

@@ -8,8 +8,8 @@ from aiohttp import web
 
 from ..._kit import FORM_STATUSES, FORM_TYPES
 from .. import _paging
-from .._account import Account
-from .._records import Form, FormSubscription, Subscriber
+from .._account import FakeAccount
+from .._records import FormRecord, FormSubscriptionRecord, SubscriberRecord
 from .._wire import NotFound, json_response
 from ._input import choice, get_or_404, includes, json_body, path_id, text
 from ._members import members
@@ -20,7 +20,7 @@ if TYPE_CHECKING:
     from .._fakekit import FakeKit
 
 
-def render(account: Account, form: Form, *, count: bool = False) -> dict[str, Any]:
+def render(account: FakeAccount, form: FormRecord, *, count: bool = False) -> dict[str, Any]:
     """A form as Kit lists it (`count`: with its `subscriber_count`)."""
     shown: dict[str, Any] = {
         "id": form.id,
@@ -38,7 +38,7 @@ def render(account: Account, form: Form, *, count: bool = False) -> dict[str, An
     return shown
 
 
-def subscription(link: FormSubscription) -> dict[str, Any]:
+def subscription(link: FormSubscriptionRecord) -> dict[str, Any]:
     """What a form subscription adds to a subscriber: when, and from which page."""
     return {
         "added_at": iso(link.added_at),
@@ -81,11 +81,15 @@ async def subscribers_of_form(kit: FakeKit, request: web.Request) -> web.Respons
     )
 
 
-def _add(kit: FakeKit, form: Form, who: Subscriber, referrer: str | None) -> web.Response:
+def _add(
+    kit: FakeKit, form: FormRecord, who: SubscriberRecord, referrer: str | None
+) -> web.Response:
     account = kit.account
     added = account.form_subscriptions.setdefault(form.id, {})
     status = 200 if who.id in added else 201
-    link = added.setdefault(who.id, FormSubscription(added_at=account.clock(), referrer=referrer))
+    link = added.setdefault(
+        who.id, FormSubscriptionRecord(added_at=account.clock(), referrer=referrer)
+    )
     shown = {**subscriber(account, who), **subscription(link)}
     return json_response({"subscriber": shown}, status)
 

@@ -31,14 +31,14 @@ async def token(kit: FakeKit, request: web.Request) -> web.Response:
         return _oauth_error("unsupported_grant_type", "The grant type is not supported")
     if form.get("client_id") != kit.client_id:
         return _oauth_error("invalid_client", "Client authentication failed")
-    if not kit._tokens.redeem(str(form.get("refresh_token", ""))):
+    if not kit.account.credentials.redeem(str(form.get("refresh_token", ""))):
         return _oauth_error(
             "invalid_grant",
             "The provided authorization grant is invalid, expired, revoked, does "
             "not match the redirection URI used in the authorization request, or "
             "was issued to another client.",
         )
-    access, refresh = kit._tokens.issue()
+    access, refresh = kit.account.credentials.issue()
     kit.refreshes += 1
     return json_response(
         {

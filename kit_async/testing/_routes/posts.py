@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .. import _paging
-from .._account import Account
-from .._records import Post
+from .._account import FakeAccount
+from .._records import PostRecord
 from .._wire import json_response
 from ._input import flag, get_or_404, path_id
 from ._route import Route
@@ -18,7 +18,7 @@ if TYPE_CHECKING:
     from .._fakekit import FakeKit
 
 
-def render(account: Account, post: Post, *, content: bool) -> dict[str, Any]:
+def render(account: FakeAccount, post: PostRecord, *, content: bool) -> dict[str, Any]:
     """A post as Kit shows it (`content` only when asked for)."""
     published = post.status == "published" and post.slug
     shown: dict[str, Any] = {

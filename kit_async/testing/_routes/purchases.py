@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .. import _paging
-from .._records import Purchase
+from .._records import PurchaseRecord
 from .._wire import Refused, json_response
 from ._input import get_or_404, json_body, moment, path_id
 from ._route import Route
@@ -25,7 +25,7 @@ _PRODUCT = ("name", "pid", "lid", "quantity", "unit_price")  # `sku` is optional
 _REQUIRED = ("email_address", "transaction_id", "currency", "products")
 
 
-def render(purchase: Purchase) -> dict[str, Any]:
+def render(purchase: PurchaseRecord) -> dict[str, Any]:
     """A purchase as Kit shows it (the shipping amount is not shown)."""
     return {
         "id": purchase.id,
@@ -136,7 +136,7 @@ async def create_purchase(kit: FakeKit, request: web.Request) -> web.Response:
         return json_response({"purchase": render(existing)}, 201)
     defaults: dict[str, Any] = dict.fromkeys(_AMOUNTS, 0.0)
     defaults.update(status="paid", transaction_time=account.clock())
-    purchase = Purchase(
+    purchase = PurchaseRecord(
         id=account.next_id("purchases"), subscriber_id=buyer.id, **{**defaults, **fields}
     )
     account.purchases[purchase.id] = purchase

@@ -10,8 +10,8 @@ from aiohttp import web
 
 from ..._kit import DELAY_UNITS
 from .. import _paging
-from .._account import Account
-from .._records import Sequence, SequenceEmail
+from .._account import FakeAccount
+from .._records import SequenceEmailRecord, SequenceRecord
 from .._wire import NotFound, Refused, json_response, no_content
 from ._input import boolean, choice, flag, get_or_404, includes, integer, json_body, path_id, text
 from ._route import Route
@@ -35,16 +35,16 @@ _STATS = (
 )
 
 
-def emails_of(account: Account, sequence: Sequence) -> list[SequenceEmail]:
+def emails_of(account: FakeAccount, sequence: SequenceRecord) -> list[SequenceEmailRecord]:
     """A sequence's emails by position."""
     found = [e for e in account.sequence_emails.values() if e.sequence_id == sequence.id]
     return sorted(found, key=lambda email: email.position)
 
 
 def render(
-    account: Account,
-    sequence: Sequence,
-    email: SequenceEmail,
+    account: FakeAccount,
+    sequence: SequenceRecord,
+    email: SequenceEmailRecord,
     *,
     content: bool = True,
     stats: bool = False,
@@ -74,7 +74,7 @@ def render(
     return shown
 
 
-def _apply(email: SequenceEmail, body: Mapping[str, Any]) -> None:
+def _apply(email: SequenceEmailRecord, body: Mapping[str, Any]) -> None:
     """Set what `body` gives (a partial update), with Kit's checks."""
     if "subject" in body:
         subject = text(body, "subject", required="subject can't be blank", strip=False)
@@ -104,7 +104,9 @@ def _apply(email: SequenceEmail, body: Mapping[str, Any]) -> None:
         raise Refused("send_days can only be set on emails whose delay_unit is days")
 
 
-def _place(account: Account, sequence: Sequence, email: SequenceEmail, position: Any) -> None:
+def _place(
+    account: FakeAccount, sequence: SequenceRecord, email: SequenceEmailRecord, position: Any
+) -> None:
     """Put `email` at `position` (the end by default), the others shifted to make room.
 
     Refuses (changing nothing) a second email that would be sent immediately.
@@ -127,11 +129,11 @@ def _place(account: Account, sequence: Sequence, email: SequenceEmail, position:
         placed.position = number
 
 
-def _sequence(kit: FakeKit, request: web.Request) -> Sequence:
+def _sequence(kit: FakeKit, request: web.Request) -> SequenceRecord:
     return get_or_404(kit.account.sequences, path_id(request, "sequence_id"))
 
 
-def _email(kit: FakeKit, request: web.Request, sequence: Sequence) -> SequenceEmail:
+def _email(kit: FakeKit, request: web.Request, sequence: SequenceRecord) -> SequenceEmailRecord:
     email = kit.account.sequence_emails.get(path_id(request))
     if email is None or email.sequence_id != sequence.id:
         raise NotFound
@@ -170,7 +172,7 @@ async def create_email(kit: FakeKit, request: web.Request) -> web.Response:
     ]
     if missing:
         raise Refused(*missing)
-    email = SequenceEmail(
+    email = SequenceEmailRecord(
         id=0, sequence_id=sequence.id, subject="", delay_value=0, delay_unit="days", position=0
     )
     _apply(email, body)

@@ -13,8 +13,8 @@ from aiohttp import web
 
 from ..._kit import SUBSCRIBER_SOURCE_TYPES, WEEKDAYS
 from .. import _paging
-from .._account import Account
-from .._records import Sequence, Subscriber
+from .._account import FakeAccount
+from .._records import SequenceRecord, SubscriberRecord
 from .._wire import NotFound, Refused, json_response, no_content
 from ._input import boolean, get_or_404, includes, integer, json_body, path_id, text
 from ._members import members
@@ -41,7 +41,9 @@ _STATS = (
 )
 
 
-def render(account: Account, sequence: Sequence, *, stats: bool = False) -> dict[str, Any]:
+def render(
+    account: FakeAccount, sequence: SequenceRecord, *, stats: bool = False
+) -> dict[str, Any]:
     """A sequence as Kit shows it (`stats`: with Kit's nullable stats, null for no data)."""
     shown: dict[str, Any] = {
         "id": sequence.id,
@@ -98,7 +100,7 @@ def _sources(value: Any) -> list[dict[str, Any]]:
     return sorted(sources, key=lambda source: source["type"])
 
 
-def _apply(sequence: Sequence, body: Mapping[str, Any]) -> None:
+def _apply(sequence: SequenceRecord, body: Mapping[str, Any]) -> None:
     """Set what `body` gives (a partial update), with Kit's checks."""
     if "name" in body:
         name = text(body, "name", required="name can't be blank")
@@ -152,7 +154,7 @@ async def create_sequence(kit: FakeKit, request: web.Request) -> web.Response:
     body = await json_body(request)
     account = kit.account
     now = account.clock()
-    draft = Sequence(
+    draft = SequenceRecord(
         id=0,
         name="",
         created_at=now,
@@ -210,7 +212,7 @@ async def subscribers_of_sequence(kit: FakeKit, request: web.Request) -> web.Res
     )
 
 
-def _add(kit: FakeKit, sequence: Sequence, who: Subscriber) -> web.Response:
+def _add(kit: FakeKit, sequence: SequenceRecord, who: SubscriberRecord) -> web.Response:
     if not sequence.active:
         raise Refused("Sequence is inactive")
     account = kit.account

@@ -11,8 +11,8 @@ from aiohttp import web
 
 from ..._kit import SNIPPET_TYPES
 from .. import _paging
-from .._account import Account, snippet_key
-from .._records import Snippet
+from .._account import FakeAccount
+from .._records import SnippetRecord, snippet_key
 from .._wire import Refused, json_response
 from ._input import boolean, choice, flag, get_or_404, json_body, path_id, text
 from ._route import Route
@@ -29,7 +29,7 @@ _BLANK = {
 _REFERENCE = re.compile(r"\{\{\s*snippet\.([\w-]+)\s*\}\}")
 
 
-def render(snippet: Snippet, *, content: bool = True) -> dict[str, Any]:
+def render(snippet: SnippetRecord, *, content: bool = True) -> dict[str, Any]:
     """A snippet as Kit shows it (`content`: with its `content` and `document`)."""
     shown: dict[str, Any] = {
         "id": snippet.id,
@@ -52,11 +52,11 @@ def render(snippet: Snippet, *, content: bool = True) -> dict[str, Any]:
     return shown
 
 
-def _body_of(snippet: Snippet) -> str:
+def _body_of(snippet: SnippetRecord) -> str:
     return (snippet.content if snippet.snippet_type == "inline" else snippet.value_html) or ""
 
 
-def _check_references(account: Account, snippet: Snippet) -> None:
+def _check_references(account: FakeAccount, snippet: SnippetRecord) -> None:
     """Refuse a snippet that reaches itself through `{{ snippet.key }}`, directly or not."""
     by_key = {other.key: other for other in account.snippets.values() if other.id != snippet.id}
     by_key[snippet.key] = snippet
@@ -81,7 +81,7 @@ def _value_html(body: Mapping[str, Any]) -> str | None:
     return text(attributes, "value_html", strip=False)
 
 
-def _unique_key(account: Account, name: str) -> str:
+def _unique_key(account: FakeAccount, name: str) -> str:
     base = snippet_key(name)
     taken = {snippet.key for snippet in account.snippets.values()}
     key, number = base, 1
@@ -128,7 +128,7 @@ async def create_snippet(kit: FakeKit, request: web.Request) -> web.Response:
     if not (content if kind == "inline" else value_html):
         raise Refused(_BLANK[kind])
     now = account.clock()
-    snippet = Snippet(
+    snippet = SnippetRecord(
         id=account.next_id("snippets"),
         name=name,
         snippet_type=kind,

@@ -23,8 +23,9 @@ from ..._kit import (
     SORT_ORDERS,
 )
 from .. import _paging
-from .._account import RETENTION, Account
-from .._records import Subscriber
+from .._account import FakeAccount
+from .._account_data import RETENTION
+from .._records import SubscriberRecord
 from .._wire import Refused, json_response
 from ._input import between, choice, json_body, moment
 from ._route import Route
@@ -34,13 +35,13 @@ from .subscribers import location
 if TYPE_CHECKING:
     from .._fakekit import FakeKit
 
-Condition = Callable[[Subscriber], bool]
+Condition = Callable[[SubscriberRecord], bool]
 
 _ENGAGEMENT = ("opens", "clicks", "sent", "delivered")
 _MILES_PER_DEGREE = 69.0
 
 
-def _count(record: Subscriber, kind: str) -> float:
+def _count(record: SubscriberRecord, kind: str) -> float:
     stats = record.stats
     if kind == "opens":
         return float(stats.get("opened") or 0)
@@ -85,7 +86,7 @@ def _any_of(condition: Mapping[str, Any]) -> list[Mapping[str, Any]]:
     return found
 
 
-def _tags(account: Account, condition: Mapping[str, Any]) -> Condition:
+def _tags(account: FakeAccount, condition: Mapping[str, Any]) -> Condition:
     wanted: set[int] = set()
     for item in _any_of(condition):
         wanted |= _ids(item.get("matching"), "tags any[].matching")
@@ -98,7 +99,7 @@ def _tags(account: Account, condition: Mapping[str, Any]) -> Condition:
     return lambda record: record.id in tagged
 
 
-def _attribution(account: Account, condition: Mapping[str, Any]) -> Condition:
+def _attribution(account: FakeAccount, condition: Mapping[str, Any]) -> Condition:
     forms: set[int] = set()
     sources: list[Mapping[str, Any]] = []
     for item in _any_of(condition):
@@ -115,7 +116,7 @@ def _attribution(account: Account, condition: Mapping[str, Any]) -> Condition:
         for subscriber_id in links
     }
 
-    def matches(record: Subscriber) -> bool:
+    def matches(record: SubscriberRecord) -> bool:
         source_type = (record.attribution or {}).get("source_type")
         return record.id in subscribed or any(
             source.get("source_type") in {None, source_type} and source_type is not None
@@ -131,7 +132,7 @@ def _custom_field(condition: Mapping[str, Any]) -> Condition:
     comparison = choice(condition.get("comparison", "is"), "comparison", FILTER_COMPARISONS)
     wanted = condition.get("value")
 
-    def matches(record: Subscriber) -> bool:
+    def matches(record: SubscriberRecord) -> bool:
         value = record.fields.get(field_id)
         if comparison == "has_value":
             return value not in {None, ""}
@@ -166,7 +167,7 @@ def _location(condition: Mapping[str, Any]) -> Condition:
     across = radius / _MILES_PER_DEGREE
     wide = across / max(math.cos(math.radians(latitude)), 1e-6)
 
-    def matches(record: Subscriber) -> bool:
+    def matches(record: SubscriberRecord) -> bool:
         pin = record.location or {}
         if pin.get("latitude") is None or pin.get("longitude") is None:
             return False
@@ -176,7 +177,7 @@ def _location(condition: Mapping[str, Any]) -> Condition:
     return matches
 
 
-def _condition(account: Account, condition: Any) -> Condition:
+def _condition(account: FakeAccount, condition: Any) -> Condition:
     if not isinstance(condition, dict):
         raise Refused("each condition of all must be an object")
     kind = choice(condition.get("type"), "type", FILTER_CONDITION_TYPES)
@@ -206,7 +207,7 @@ def _condition(account: Account, condition: Any) -> Condition:
 
 
 def _included(
-    kit: FakeKit, record: Subscriber, wanted: Mapping[str, Mapping[str, Any]]
+    kit: FakeKit, record: SubscriberRecord, wanted: Mapping[str, Mapping[str, Any]]
 ) -> dict[str, Any]:
     account = kit.account
     extra: dict[str, Any] = {}
@@ -249,7 +250,7 @@ def _includes(kit: FakeKit, body: Mapping[str, Any]) -> dict[str, Mapping[str, A
     return wanted
 
 
-def _sort_key(field: str) -> Callable[[Subscriber], Any]:
+def _sort_key(field: str) -> Callable[[SubscriberRecord], Any]:
     if field.startswith("engagement__"):
         stat = {"opens": "opened", "clicks": "clicked"}.get(field[12:], field[12:])
         return lambda record: (record.stats.get(stat) or 0, record.id)
@@ -277,7 +278,7 @@ async def filter_subscribers(kit: FakeKit, request: web.Request) -> web.Response
             raise Refused("sort_field location__distance needs a location condition")
         order = body.get("sort_order", "asc")
         center = (float(located[0]["latitude"]), float(located[0]["longitude"]))
-        key: Callable[[Subscriber], Any] = lambda record: (  # noqa: E731 - one use
+        key: Callable[[SubscriberRecord], Any] = lambda record: (  # noqa: E731 - one use
             math.dist(
                 center,
                 (

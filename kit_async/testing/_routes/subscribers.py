@@ -17,8 +17,9 @@ from ..._kit import (
     SUBSCRIBER_STATES,
 )
 from .. import _paging
-from .._account import RETENTION, Account
-from .._records import Subscriber
+from .._account import FakeAccount
+from .._account_data import RETENTION
+from .._records import SubscriberRecord
 from .._wire import Refused, json_response, no_content
 from ._input import (
     between,
@@ -100,7 +101,7 @@ def location(pin: Mapping[str, Any] | None) -> dict[str, Any] | None:
     }
 
 
-def _included(account: Account, record: Subscriber, wanted: set[str]) -> dict[str, Any]:
+def _included(account: FakeAccount, record: SubscriberRecord, wanted: set[str]) -> dict[str, Any]:
     extra: dict[str, Any] = {}
     if "attribution" in wanted:
         extra["attribution"] = {name: (record.attribution or {}).get(name) for name in _ATTRIBUTION}
@@ -113,7 +114,7 @@ def _included(account: Account, record: Subscriber, wanted: set[str]) -> dict[st
     return extra
 
 
-def _sort_key(field: str) -> Callable[[Subscriber], Any]:
+def _sort_key(field: str) -> Callable[[SubscriberRecord], Any]:
     if field in _ENGAGEMENT:
         stat = _ENGAGEMENT[field]
         return lambda record: (record.stats.get(stat) or 0, record.id)

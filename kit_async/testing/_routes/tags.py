@@ -7,8 +7,8 @@ from typing import TYPE_CHECKING, Any
 from aiohttp import web
 
 from .. import _paging
-from .._account import Account
-from .._records import Subscriber, Tag
+from .._account import FakeAccount
+from .._records import SubscriberRecord, TagRecord
 from .._wire import NotFound, Refused, json_response, no_content
 from ._input import get_or_404, includes, json_body, path_id, text
 from ._members import members
@@ -21,7 +21,7 @@ if TYPE_CHECKING:
 _BLANK = "Name can't be blank"
 
 
-def _with_count(account: Account, record: Tag, count: bool) -> dict[str, Any]:
+def _with_count(account: FakeAccount, record: TagRecord, count: bool) -> dict[str, Any]:
     shown = tag(record)
     if count:
         shown["subscriber_count"] = sum(
@@ -80,7 +80,9 @@ async def subscribers_of_tag(kit: FakeKit, request: web.Request) -> web.Response
     )
 
 
-def tagging(account: Account, record: Tag, who: Subscriber) -> tuple[dict[str, Any], int]:
+def tagging(
+    account: FakeAccount, record: TagRecord, who: SubscriberRecord
+) -> tuple[dict[str, Any], int]:
     """Tag `who` (once): the subscriber as Kit answers, and 201 (new) or 200 (already)."""
     tagged = account.taggings.setdefault(record.id, {})
     status = 200 if who.id in tagged else 201
@@ -88,7 +90,7 @@ def tagging(account: Account, record: Tag, who: Subscriber) -> tuple[dict[str, A
     return {**subscriber(account, who), "tagged_at": iso(at)}, status
 
 
-def _by_email(kit: FakeKit, body: dict[str, Any], required: str) -> Subscriber:
+def _by_email(kit: FakeKit, body: dict[str, Any], required: str) -> SubscriberRecord:
     email = text(body, "email_address", required=required)
     assert email is not None
     who = kit.account.subscriber_by_email(email)
@@ -116,7 +118,7 @@ async def tag_by_id(kit: FakeKit, request: web.Request) -> web.Response:
     return json_response({"subscriber": shown}, status)
 
 
-def _untag(account: Account, record: Tag, who: Subscriber) -> web.Response:
+def _untag(account: FakeAccount, record: TagRecord, who: SubscriberRecord) -> web.Response:
     # Untagging a subscriber without the tag is a success too: a repeated
     # DELETE (a retry after a lost answer) must not fail.
     account.taggings.get(record.id, {}).pop(who.id, None)

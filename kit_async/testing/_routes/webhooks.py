@@ -12,8 +12,8 @@ from aiohttp import web
 
 from ..._kit import LEGACY_EVENTS, WEBHOOK_ENDPOINT_STATUSES, WEBHOOK_EVENT_TYPES
 from .. import _paging
-from .._account import ROTATION_OVERLAP, Account, webhook_secret
-from .._records import LegacyWebhook, WebhookEndpoint
+from .._account import FakeAccount
+from .._records import ROTATION_OVERLAP, LegacyWebhookRecord, WebhookEndpointRecord, webhook_secret
 from .._wire import Refused, json_response, no_content
 from ._input import boolean, choice, get_or_404, json_body, path_id, text, uses_oauth
 from ._route import Route
@@ -26,7 +26,7 @@ _APP_ONLY = "This webhook endpoint was created by an app: only that app can chan
 _IN_OVERLAP = "The previous signing secret is still within its rotation window."
 
 
-def render(endpoint: WebhookEndpoint, *, secret: bool = False) -> dict[str, Any]:
+def render(endpoint: WebhookEndpointRecord, *, secret: bool = False) -> dict[str, Any]:
     """An endpoint as Kit shows it; the `secret` only on create and rotate."""
     shown: dict[str, Any] = {
         "id": endpoint.id,
@@ -80,7 +80,9 @@ def _events(value: Any) -> list[str]:
     return sorted(set(value))
 
 
-def _endpoint(kit: FakeKit, request: web.Request, *, changing: bool = False) -> WebhookEndpoint:
+def _endpoint(
+    kit: FakeKit, request: web.Request, *, changing: bool = False
+) -> WebhookEndpointRecord:
     endpoint = get_or_404(kit.account.webhook_endpoints, path_id(request))
     if changing and endpoint.created_by_app is not None and not uses_oauth(request):
         raise Refused(_APP_ONLY, status=403)
@@ -111,7 +113,7 @@ async def create_endpoint(kit: FakeKit, request: web.Request) -> web.Response:
     account = kit.account
     url, events = _url(kit, body), _events(body.get("events"))
     app = {"id": 1, "name": kit.client_id} if uses_oauth(request) else None
-    endpoint = WebhookEndpoint(
+    endpoint = WebhookEndpointRecord(
         id=account.next_id("webhook_endpoints"),
         url=url,
         events=events,
@@ -159,7 +161,7 @@ async def delete_endpoint(kit: FakeKit, request: web.Request) -> web.Response:
     return no_content()
 
 
-def rotate(account: Account, endpoint: WebhookEndpoint, *, force: bool) -> None:
+def rotate(account: FakeAccount, endpoint: WebhookEndpointRecord, *, force: bool) -> None:
     """A new secret; the current one verifies for a day more (409 while an overlap is open)."""
     now = account.clock()
     expires = endpoint.previous_secret_expires_at
@@ -190,7 +192,7 @@ async def revoke_previous_secret(kit: FakeKit, request: web.Request) -> web.Resp
 # -- legacy webhooks ------------------------------------------------------------------
 
 
-def render_legacy(account: Account, webhook: LegacyWebhook) -> dict[str, Any]:
+def render_legacy(account: FakeAccount, webhook: LegacyWebhookRecord) -> dict[str, Any]:
     """A legacy webhook as Kit shows it."""
     return {
         "id": webhook.id,
@@ -229,7 +231,7 @@ async def create_legacy(kit: FakeKit, request: web.Request) -> web.Response:
     if needs is not None and (event.get(needs) is None or event.get(needs) == ""):
         raise Refused(f"`{needs}` is required for the {name} event")
     parameter = needs or "initiator_value"
-    webhook = LegacyWebhook(
+    webhook = LegacyWebhookRecord(
         id=kit.account.next_id("legacy_webhooks"),
         target_url=str(target),
         event={"name": name.partition(".")[2], parameter: event.get(parameter)},
