@@ -28,12 +28,19 @@ def console() -> int:
     of 700, as Python 3.13 does by default, so a page of 1,000 clicks no
     longer sets off a collection while it is being decoded. Only a whole
     program may decide that, so `main()` itself, called in-process, does not.
+
+    For the same reason the executable, not the library, quiets stamina's
+    WARNING for each retry (a bare `stamina.retry_scheduled` line on stderr,
+    where every failure is otherwise one line of the command's own).
     """
     try:
         from ._cli import main
     except KeyboardInterrupt:
         print("kit-async: interrupted", file=sys.stderr, flush=True)
         return EXIT_INTERRUPTED
+    import logging  # already loaded by the command line's imports
+
+    logging.getLogger("stamina").setLevel(logging.ERROR)
     gc.freeze()
     first, *older = gc.get_threshold()
     if 0 < first < FIRST_GENERATION_THRESHOLD:  # 0: the user turned collection off

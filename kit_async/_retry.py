@@ -1,17 +1,19 @@
 """Retries: which failures are retried, how long to wait, and the loop that does it.
 
-stamina runs the loop; `_Retrying` is its backoff hook and decides, per
-failure, whether to retry and after how long (429s wait out Kit's rolling
-minute; 5xx, timeouts and resets are retried only for a request that is safe
-to send twice, `Request.may_resend`: GET, PUT, PATCH, DELETE and the POSTs
-Kit documents as upserts; a request that certainly never left, such as a
-refused connection or an unreachable rate-limit store, is retried whatever
-it is).
+stamina runs the loop, every attempt included; `_Retrying` is its backoff
+hook (stamina's `on=`) and decides, per failure, whether to retry and after
+how long (429s wait out Kit's rolling minute; 5xx, timeouts and resets are
+retried only for a request that is safe to send twice, `Request.may_resend`:
+GET, PUT, PATCH, DELETE and the POSTs Kit documents as upserts; a request
+that certainly never left, such as a refused connection or an unreachable
+rate-limit store, is retried whatever it is). stamina sleeps the wait the
+hook returns, honours its testing mode (`stamina.set_testing`) and
+`stamina.set_active`, and reports each retry to the application's stamina
+instrumentation, as it does for any stamina retry.
 """
 
 from __future__ import annotations
 
-import contextvars
 import email.utils
 import logging
 import random
@@ -39,28 +41,6 @@ __all__ = ["RetryPolicy", "with_retries"]
 log = logging.getLogger("kit_async")
 
 _RETRY_STATUSES = frozenset({500, 502, 503, 504})
-# True while stamina runs kit-async's own retry loop (in that task only).
-_IN_KIT_ASYNC_RETRIES: contextvars.ContextVar[bool] = contextvars.ContextVar(
-    "kit_async_retrying", default=False
-)
-
-
-class _DropKitAsyncRetries(logging.Filter):
-    """Drops stamina's own record of kit-async's retries from the `stamina` logger.
-
-    kit-async logs each retry itself (method, path, cause, wait, attempt) on
-    the `kit_async` logger at INFO. stamina's default hook would also log it
-    at WARNING, which Python's last-resort handler prints on stderr in a
-    program that configured no logging. stamina calls its hooks inside the
-    retry loop, so a record made while `_IN_KIT_ASYNC_RETRIES` is set is
-    kit-async's; records of the host program's own stamina retries pass.
-    """
-
-    def filter(self, record: logging.LogRecord) -> bool:  # noqa: ARG002 - decided by context
-        return not _IN_KIT_ASYNC_RETRIES.get()
-
-
-logging.getLogger("stamina").addFilter(_DropKitAsyncRetries())
 
 
 def _non_negative(_: Any, attribute: attrs.Attribute[Any], value: Any) -> None:
@@ -111,7 +91,7 @@ def _retry_after(value: str | None) -> float | None:
 
 
 class _Retrying:
-    """The backoff hook for one logical request: decides, waits, logs."""
+    """stamina's backoff hook for one logical request: decides the wait, logs the retry."""
 
     def __init__(self, policy: RetryPolicy, request: Request) -> None:
         self._policy = policy
@@ -195,27 +175,14 @@ def _reason(exc: Exception) -> str:
 async def with_retries(
     policy: RetryPolicy, request: Request, send: Callable[[], Awaitable[Reply]]
 ) -> Reply:
-    """Send once, then retry the failure as `policy` says; errors get `.attempts`."""
-    # The first attempt runs outside stamina: most requests succeed, and
-    # entering a retry context costs more than decoding a small page.
+    """Send, retrying failures as `policy` says; errors get `.attempts`."""
     retrying = _Retrying(policy, request)
-    retrying.attempts = 1
-    try:
-        return await send()
-    except KitError as exc:
-        failed: KitError | None = exc
-    retrying_here = _IN_KIT_ASYNC_RETRIES.set(True)
     try:
         async for attempt in stamina.retry_context(
             on=retrying, attempts=policy.max_retries + 1, timeout=None
         ):
             with attempt:
-                if failed is not None:
-                    # Replay the first failure so stamina decides, waits
-                    # and counts exactly as if it had seen it happen.
-                    error, failed = failed, None
-                    raise error
-                retrying.attempts += 1
+                retrying.attempts = attempt.num
                 return await send()
     except NotFoundError as exc:
         if request.method == "DELETE" and retrying.may_have_landed:
@@ -232,6 +199,4 @@ async def with_retries(
     except KitError as exc:
         exc.attempts = retrying.attempts
         raise
-    finally:
-        _IN_KIT_ASYNC_RETRIES.reset(retrying_here)
     raise AssertionError("unreachable")  # pragma: no cover

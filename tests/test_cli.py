@@ -987,6 +987,23 @@ def test_a_closed_stdout_does_not_matter_to_an_export_to_a_file(
     assert grouped(jsonl_rows(output.read_text())) == expected_rows(server, [1])
 
 
+def test_the_executable_keeps_staminas_retry_warnings_off_stderr(server: FakeKit) -> None:
+    server.inject("503", path="/v4/broadcasts/1/clicks")
+    result = subprocess.run(  # noqa: S603 - this package's own command line
+        [*KIT_ASYNC, "clicks", "1", "--output", os.devnull],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+
+    assert result.returncode == 0, result.stderr
+    statuses = [r.status for r in server.requests if r.path == "/v4/broadcasts/1/clicks"]
+    assert statuses == [503, 200]  # retried once
+    assert "stamina" not in result.stderr
+
+
 @pytest.mark.parametrize("argv", [["clicks", "--all", "--per-page", "10"], ["demo"]])
 def test_head_1_ends_a_streaming_export_with_141_and_no_error(
     server: FakeKit, argv: list[str]

@@ -275,7 +275,7 @@ def docs_env(
     monkeypatch.setenv("KIT_BASE_URL", docs_servers.pages.url)
     monkeypatch.chdir(tmp_path)
     # Examples may configure logging, as readers will; undo it afterwards.
-    loggers = [logging.getLogger(), logging.getLogger("kit_async")]
+    loggers = [logging.getLogger(name) for name in (None, "kit_async", "stamina")]
     levels = [logger.level for logger in loggers]
     yield
     for logger, level in zip(loggers, levels, strict=True):

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 
 import attrs
 import pytest
+import stamina
 from aiohttp import web
 
 import kit_async
@@ -36,8 +37,9 @@ from kit_async import (
     RetryPolicy,
     UnprocessableEntityError,
 )
+from kit_async._http import Reply as Answer
 from kit_async._http import Request
-from kit_async._retry import _Retrying
+from kit_async._retry import _Retrying, with_retries
 from kit_async.testing import FakeKit, FaultKind
 
 PATH = "/v4/broadcasts/1/clicks"
@@ -567,3 +569,51 @@ async def test_stamina_testing_mode_removes_the_waits(fake_kit: FakeKit, kit: Ki
     async with asyncio.timeout(1.0):
         await kit.broadcasts.get(1)
     assert fake_kit.rate_limited == 3
+
+
+async def test_stamina_sleeps_the_wait_the_hook_chooses(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Outside testing mode stamina sleeps what the backoff hook returns: a
+    # 429's Retry-After, then kit-async's own backoff (not stamina's 0.1-5 s).
+    slept: list[float] = []
+
+    async def sleep(delay: float) -> None:
+        slept.append(delay)
+
+    monkeypatch.setattr(asyncio, "sleep", sleep)  # stamina sleeps with asyncio.sleep
+    failures: list[Exception] = [rate_limited(retry_after="7"), server_error()]
+
+    async def send() -> Answer:
+        if failures:
+            raise failures.pop(0)
+        return Answer(200, {}, b"{}")
+
+    policy = RetryPolicy(backoff_initial=20.0, backoff_max=20.0)
+    with stamina.set_testing(False):
+        reply = await with_retries(policy, Request("GET", PATH), send)
+
+    assert reply.status == 200
+    assert slept[0] == 7.0
+    assert 10.0 <= slept[1] <= 20.0  # backoff_initial with its jitter (50-100 %)
+    assert len(slept) == 2
+
+
+async def test_staminas_testing_mode_with_its_default_single_attempt_sends_once(
+    fake_kit: FakeKit, kit: KitClient
+) -> None:
+    fake_kit.inject("503", times=2)
+    with stamina.set_testing(True), pytest.raises(InternalServerError) as caught:
+        await kit.broadcasts.get(1)
+    assert caught.value.attempts == 1
+    assert len(fake_kit.requests) == 1
+
+
+async def test_stamina_switched_off_sends_once(fake_kit: FakeKit, kit: KitClient) -> None:
+    fake_kit.inject("503", times=2)
+    stamina.set_active(False)
+    try:
+        with pytest.raises(InternalServerError) as caught:
+            await kit.broadcasts.get(1)
+    finally:
+        stamina.set_active(True)
+    assert caught.value.attempts == 1
+    assert len(fake_kit.requests) == 1
