@@ -16,7 +16,7 @@ import attrs
 from ._auth import ApiKeyAuth, OAuthAuth, TokenCallback
 from ._fanout import BroadcastIds, ClickStream, FanOutStream, over_list_method
 from ._http import METHODS, NO_BODY, Request, compact
-from ._models import BroadcastClick
+from .models import BroadcastClick
 from ._pagination import MAX_PER_PAGE, AsyncPaginator
 from ._ratelimit import RateLimit
 from ._resources.account import Accounts

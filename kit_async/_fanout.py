@@ -35,7 +35,7 @@ from collections.abc import (
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, Self, TypeVar, cast
 
-from ._models import BroadcastClick, Page
+from .models import BroadcastClick, Page
 from ._pagination import AsyncPaginator, _check_cursor, _check_per_page
 from ._resources._base import check_id
 from .errors import KitError, NotFoundError

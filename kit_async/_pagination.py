@@ -14,7 +14,7 @@ import attrs
 
 from ._converter import Envelope, read_items
 from ._http import NO_BODY, Request, compact
-from ._models import Page
+from .models import Page
 from .errors import KitError, PaginationError
 
 if TYPE_CHECKING:

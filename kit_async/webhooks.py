@@ -43,7 +43,7 @@ from typing import Any
 import attrs
 
 from ._converter import _SchemaError, _structure_item, loads
-from ._models._frozen import FrozenDict, freeze_mapping, freeze_mapping_or_none
+from .models._frozen import FrozenDict, freeze_mapping, freeze_mapping_or_none
 from .errors import KitError
 
 __all__ = [

@@ -18,7 +18,7 @@ import attrs
 
 from .._converter import Envelope, decode_failures, decode_list, read_object
 from .._http import NO_BODY, Reply, Request, compact, json_of
-from .._models._write import BulkAccepted, BulkResult, Upserted
+from ..models._write import BulkAccepted, BulkResult, Upserted
 from ..errors import KitError
 
 if TYPE_CHECKING:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .._converter import Envelope
-from .._models.account import Account, AccountColors, CreatorProfile, EmailStats, GrowthStats
+from ..models.account import Account, AccountColors, CreatorProfile, EmailStats, GrowthStats
 from ._base import Day, Endpoint, Resource, check_text, check_when
 
 __all__ = ["Accounts"]

@@ -7,7 +7,7 @@ from typing import Any, TypedDict, Unpack
 
 from .._converter import Envelope
 from .._kit import BROADCAST_FILTER_GROUPS, BROADCAST_STATUSES, BroadcastStatus
-from .._models import Broadcast, BroadcastClick, BroadcastStats, BroadcastStatsItem
+from ..models import Broadcast, BroadcastClick, BroadcastStats, BroadcastStatsItem
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from ._base import (
     Endpoint,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._converter import Envelope
-from .._models.broadcasts import EmailTemplate
+from ..models.broadcasts import EmailTemplate
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from ._base import Resource
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from .._converter import Envelope
-from .._models.segments import Segment
+from ..models.segments import Segment
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from ._base import Resource
 

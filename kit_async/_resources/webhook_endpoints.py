@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 
 from .._converter import Envelope
 from .._kit import WEBHOOK_ENDPOINT_STATUSES, WebhookEndpointStatus
-from .._models.webhook_endpoints import WebhookEndpoint
+from ..models.webhook_endpoints import WebhookEndpoint
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from ._base import (
     Endpoint,

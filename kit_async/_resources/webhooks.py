@@ -7,7 +7,7 @@ from typing import Any
 
 from .._converter import Envelope
 from .._kit import LEGACY_EVENTS
-from .._models.webhooks import LegacyWebhook
+from ..models.webhooks import LegacyWebhook
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from ._base import Endpoint, NoContent, Resource, check_id, check_text, check_url
 

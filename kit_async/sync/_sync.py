@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .._fanout import ClickStream
-from .._models import Broadcast, BroadcastStatsItem
+from ..models import Broadcast, BroadcastStatsItem
 from .._pagination import MAX_PER_PAGE
 from .._transport import RequestCount, count_requests
 from ..errors import BadRequestError, KitError, PermissionDeniedError
