@@ -27,6 +27,7 @@ import attrs
 import cattrs
 from cattrs.errors import AttributeValidationNote, BaseValidationError, IterableValidationNote
 
+from .errors import ResponseValidationError
 from .models import Pagination
 from .models._frozen import (
     FrozenDict,
@@ -36,7 +37,6 @@ from .models._frozen import (
     freeze_tuple,
 )
 from .models._ids import IdText
-from .errors import ResponseValidationError
 
 try:  # msgspec is optional (`kit-async[fast]`): it parses and decodes faster.
     import msgspec

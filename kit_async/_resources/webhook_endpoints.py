@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 
 from .._converter import Envelope
 from .._kit import WEBHOOK_ENDPOINT_STATUSES, WebhookEndpointStatus
-from ..models.webhook_endpoints import WebhookEndpoint
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from ..models.webhook_endpoints import WebhookEndpoint
 from ._base import (
     Endpoint,
     NoContent,

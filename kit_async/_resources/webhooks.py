@@ -7,8 +7,8 @@ from typing import Any
 
 from .._converter import Envelope
 from .._kit import LEGACY_EVENTS
-from ..models.webhooks import LegacyWebhook
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from ..models.webhooks import LegacyWebhook
 from ._base import Endpoint, NoContent, Resource, check_id, check_text, check_url
 
 __all__ = ["LEGACY_EVENTS", "LegacyWebhooks"]
