@@ -46,23 +46,11 @@ import pytest
 
 import kit_async
 import kit_async.errors
+import kit_async.models
+import kit_async.resources
 import kit_async.sync
 import kit_async.testing
 import kit_async.webhooks
-from kit_async._resources.account import Accounts
-from kit_async._resources.broadcasts import Broadcasts
-from kit_async._resources.custom_fields import CustomFields
-from kit_async._resources.email_templates import EmailTemplates
-from kit_async._resources.forms import Forms
-from kit_async._resources.posts import Posts
-from kit_async._resources.purchases import Purchases
-from kit_async._resources.segments import Segments
-from kit_async._resources.sequences import Sequences
-from kit_async._resources.snippets import Snippets
-from kit_async._resources.subscribers import Subscribers
-from kit_async._resources.tags import Tags
-from kit_async._resources.webhook_endpoints import WebhookEndpoints
-from kit_async._resources.webhooks import LegacyWebhooks
 from kit_async.testing import FakeKit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,6 +119,8 @@ def _public_objects() -> Iterator[tuple[str, object]]:
     for module in (
         kit_async,
         kit_async.errors,
+        kit_async.models,
+        kit_async.resources,
         kit_async.sync,
         kit_async.testing,
         kit_async.webhooks,
@@ -140,20 +130,6 @@ def _public_objects() -> Iterator[tuple[str, object]]:
             obj = getattr(module, name)
             if inspect.isclass(obj) or inspect.isfunction(obj):
                 yield f"{module.__name__}.{name}", obj
-    yield "kit_async.KitClient.broadcasts", Broadcasts
-    yield "kit_async.KitClient.tags", Tags
-    yield "kit_async.KitClient.account", Accounts
-    yield "kit_async.KitClient.posts", Posts
-    yield "kit_async.KitClient.snippets", Snippets
-    yield "kit_async.KitClient.purchases", Purchases
-    yield "kit_async.KitClient.segments", Segments
-    yield "kit_async.KitClient.email_templates", EmailTemplates
-    yield "kit_async.KitClient.forms", Forms
-    yield "kit_async.KitClient.sequences", Sequences
-    yield "kit_async.KitClient.subscribers", Subscribers
-    yield "kit_async.KitClient.custom_fields", CustomFields
-    yield "kit_async.KitClient.webhook_endpoints", WebhookEndpoints
-    yield "kit_async.KitClient.webhooks", LegacyWebhooks
 
 
 def docstring_examples() -> list[Example]:
