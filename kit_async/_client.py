@@ -8,7 +8,7 @@ import warnings
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Concatenate, Literal, NoReturn, ParamSpec, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, Literal, NoReturn, ParamSpec, Self, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -40,6 +40,16 @@ __all__ = ["DEFAULT_BASE_URL", "KitClient"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+if TYPE_CHECKING:
+    # PEP 702: type checkers and IDEs flag (strike through) the deprecated
+    # names. At run time each warns by itself, so typing_extensions is not needed.
+    from typing_extensions import deprecated
+else:
+
+    def deprecated(_message: str) -> Callable[[T], T]:
+        return lambda function: function
+
 
 DEFAULT_BASE_URL = "https://api.kit.com"
 """Kit's API origin; every path is under `/v4/`."""
@@ -512,6 +522,7 @@ class KitClient:
         self.__copy__()
 
     @property
+    @deprecated("use kit.legacy_webhooks (the same object)")
     def webhooks(self) -> LegacyWebhooks:
         """Deprecated: the old name of `legacy_webhooks` (the same object).
 
@@ -800,6 +811,7 @@ class KitClient:
             buffer=buffer,
         )
 
+    @deprecated("collect the clicks of kit.iter_clicks_for_broadcasts() instead")
     async def gather_broadcast_clicks(
         self,
         broadcast_ids: BroadcastIds | None = None,

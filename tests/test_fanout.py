@@ -962,7 +962,7 @@ async def test_a_stream_can_be_iterated_only_once(fake_kit: FakeKit, kit) -> Non
 
 async def deprecated_gather(kit: kit_async.KitClient, *args: Any, **kwargs: Any) -> Any:
     with pytest.warns(DeprecationWarning, match=r"iter_clicks_for_broadcasts"):
-        return await kit.gather_broadcast_clicks(*args, **kwargs)
+        return await kit.gather_broadcast_clicks(*args, **kwargs)  # type: ignore[deprecated]
 
 
 async def test_gather_is_deprecated_for_iter_clicks_for_broadcasts(fake_kit: FakeKit, kit) -> None:

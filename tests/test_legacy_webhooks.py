@@ -243,7 +243,7 @@ async def test_kit_webhooks_still_works_with_a_deprecation_warning_naming_legacy
     kit = KitClient("kit_hooks_key", rate_limit=None)
     try:
         with pytest.warns(DeprecationWarning, match="use kit.legacy_webhooks") as caught:
-            old = kit.webhooks
+            old = kit.webhooks  # type: ignore[deprecated]
 
         assert old is kit.legacy_webhooks
         assert caught[0].filename == __file__  # the warning points at the caller's line

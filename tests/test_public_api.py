@@ -63,7 +63,7 @@ def test_the_submodules_are_reachable_from_the_package() -> None:
 
 def test_an_unknown_name_is_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="has no attribute 'Client'"):
-        _ = kit_async.Client  # type: ignore[attr-defined]
+        _ = kit_async.Client
 
 
 def _fresh(code: str) -> str:

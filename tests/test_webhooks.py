@@ -1249,7 +1249,7 @@ def test_an_old_name_imported_with_from_warns_too() -> None:
 
 def test_an_unknown_name_is_still_an_attribute_error() -> None:
     with pytest.raises(AttributeError, match="has no attribute 'Tags'"):
-        _ = kit_async.webhooks.Tags  # type: ignore[attr-defined]
+        _ = kit_async.webhooks.Tags
 
 
 def test_the_payload_classes_are_not_the_clients_models() -> None:
