@@ -416,13 +416,29 @@ def test_docstring_example_runs(
 
 def test_api_reference_renders_every_public_name() -> None:
     reference = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
-    assert "::: kit_async.errors" in reference
-    assert "::: kit_async.testing" in reference
-    assert "::: kit_async.sync" in reference
-    # kit_async's members are listed one by one (the errors have their own section).
-    listed = set(re.findall(r"^ +- (\w+)$", reference, flags=re.MULTILINE))
-    expected = set(kit_async.__all__) - set(kit_async.errors.__all__) - {"__version__"}
+    for module in ("errors", "models", "testing", "sync", "webhooks"):
+        assert f"::: kit_async.{module}\n" in reference  # the whole module, by its __all__
+    # kit_async's own members are listed one by one: the errors and the models
+    # have their own sections, under their home module.
+    section = reference[
+        reference.index("::: kit_async\n") : reference.index("::: kit_async.models")
+    ]
+    listed = set(re.findall(r"^ +- (\w+)$", section, flags=re.MULTILINE))
+    expected = (
+        set(kit_async.__all__)
+        - set(kit_async.errors.__all__)
+        - set(kit_async.models.__all__)
+        - {"__version__"}
+    )
     assert listed == expected
+    # Each class of kit_async.resources: a section of its own or a listed member.
+    rendered = set(re.findall(r"^::: kit_async\.resources\.(\w+)$", reference, flags=re.MULTILINE))
+    section = reference[
+        reference.index("::: kit_async.resources\n", reference.index("typed dicts")) :
+    ]
+    members = set(re.findall(r"^ +- (\w+)$", section[: section.index("\n## ")], flags=re.MULTILINE))
+    assert rendered | members == set(kit_async.resources.__all__)
+    assert not rendered & members
 
 
 def test_the_testing_guides_pytest_fixture_runs_as_written_in_a_fresh_project(

@@ -78,7 +78,7 @@ class WebhookEndpoints(Resource):
     (`WebhookVerifier([new, previous])`) accepts every delivery while the new
     secret is rolled out.
 
-    They supersede the legacy `kit.webhooks` (unsigned, one event type each).
+    They supersede `kit.legacy_webhooks` (unsigned, one event type each).
     Endpoints created by an OAuth app can be changed or deleted only by that
     app: an API key gets `PermissionDeniedError` (403), and a `NotFoundError`
     (404) for reading another app's endpoint.
