@@ -120,7 +120,8 @@ __all__ = [  # noqa: RUF022 - grouped by the module each name lives in
 # The names of __all__ not imported above are imported on first use
 # (PEP 562), so that `import kit_async` (and the `kit-async` command starting
 # up) loads neither aiohttp nor attrs before they are needed. Each is found in
-# the first of these modules whose __all__ lists it.
+# the one of these modules whose __all__ lists it: the modules of the star
+# imports above (tests/test_public_api.py checks that they agree).
 _HOMES = (
     ".models",
     "._client",

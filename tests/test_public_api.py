@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import ast
+import importlib
 import inspect
 import subprocess
 import sys
@@ -22,6 +24,27 @@ def test_every_name_of_all_resolves_once() -> None:
     assert len(kit_async.__all__) == len(set(kit_async.__all__))
     for name in kit_async.__all__:
         assert getattr(kit_async, name) is not None, name
+
+
+def _star_imports_for_type_checkers() -> list[str]:
+    tree = ast.parse((ROOT / "kit_async" / "__init__.py").read_text(encoding="utf-8"))
+    block = next(node for node in tree.body if isinstance(node, ast.If))
+    return [
+        "." * node.level + (node.module or "")
+        for node in block.body
+        if isinstance(node, ast.ImportFrom) and node.names[0].name == "*"
+    ]
+
+
+def test_type_checkers_and_the_lazy_loading_read_the_same_modules() -> None:
+    assert sorted(_star_imports_for_type_checkers()) == sorted(kit_async._HOMES)
+
+
+def test_each_public_name_has_exactly_one_home() -> None:
+    homes = [importlib.import_module(home, "kit_async") for home in kit_async._HOMES]
+    for name in set(kit_async.__all__) - set(kit_async.errors.__all__) - {"__version__"}:
+        found = [home.__name__ for home in homes if name in home.__all__]
+        assert len(found) == 1, (name, found)
 
 
 def test_the_errors_and_models_at_the_top_are_the_ones_of_their_modules() -> None:
