@@ -831,7 +831,7 @@ class KitClient:
 
         ```python
         async with kit_async.KitClient() as kit:
-            clicks: dict[int, list[kit_async.BroadcastClick]] = {}
+            clicks: dict[int, list[kit_async.models.BroadcastClick]] = {}
             async with kit.iter_clicks_for_broadcasts([1, 2, 3]) as stream:
                 async for click in stream:
                     clicks.setdefault(click.broadcast_id, []).append(click)
