@@ -28,8 +28,8 @@ import aiohttp
 import kit_async
 import kit_async._converter
 from kit_async._converter import decode_items, read_items
-from kit_async._models import BroadcastClick
 from kit_async._resources.broadcasts import CLICKS
+from kit_async.models import BroadcastClick
 
 try:
     import orjson

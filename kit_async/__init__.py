@@ -9,6 +9,10 @@ async with kit_async.KitClient(api_key="kit_...") as kit:
 ```
 """
 
+# The names of __all__ are defined by the star imports below (checked by
+# tests/test_public_api.py), so ruff cannot see them:
+# ruff: noqa: F405
+
 from __future__ import annotations
 
 import importlib
@@ -17,135 +21,87 @@ from typing import TYPE_CHECKING, Any
 from ._version import __version__
 
 # The errors are imported now: errors.py needs nothing but the standard library.
-from .errors import (
-    APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
-    AuthenticationError,
-    BadRequestError,
-    ClientClosedError,
-    ConflictError,
-    InternalServerError,
-    KitError,
-    NotFoundError,
-    OAuthRequiredError,
-    PaginationError,
-    PermissionDeniedError,
-    RateLimitError,
-    RateLimitStorageError,
-    RedirectError,
-    ResponseValidationError,
-    TokenSaveError,
-    UnprocessableEntityError,
-)
+from .errors import *  # noqa: F403 - every name of errors.__all__, listed in __all__ below
 
 if TYPE_CHECKING:
-    from ._auth import TokenSet
-    from ._client import DEFAULT_BASE_URL, KitClient
-    from ._converter import to_jsonable
-    from ._fanout import BroadcastPage, ClickStream, FanOutStream, KeyedPage
-    from ._models import (
-        Account,
-        AccountPlan,
-        AccountTimezone,
-        AccountUser,
-        Broadcast,
-        BroadcastClick,
-        BroadcastStats,
-        BroadcastStatsFigures,
-        BroadcastStatsItem,
-        BulkAccepted,
-        BulkResult,
-        CreatorProfile,
-        CustomField,
-        CustomFieldValue,
-        EmailSequence,
-        EmailStats,
-        EmailTemplate,
-        FilteredSubscriber,
-        Form,
-        GrowthStats,
-        LegacyWebhook,
-        LegacyWebhookEvent,
-        Page,
-        Pagination,
-        PinnedLocation,
-        Post,
-        Purchase,
-        PurchaseProduct,
-        Segment,
-        SendingAddress,
-        SequenceEmail,
-        SequenceEmailStats,
-        SequenceStats,
-        Snippet,
-        SnippetDocument,
-        Subscriber,
-        SubscriberSource,
-        SubscriberStats,
-        Tag,
-        Upserted,
-        WebhookEndpoint,
-    )
-    from ._pagination import AsyncPaginator
-    from ._ratelimit import RateLimit
-    from ._retry import RetryPolicy
+    # What the lazy names below are, for type checkers and IDEs: each module's
+    # own __all__ says what it exports; __all__ below picks the public ones.
+    from . import models as models
+    from . import resources as resources
+    from ._auth import *  # noqa: F403
+    from ._client import *  # noqa: F403
+    from ._converter import *  # noqa: F403
+    from ._fanout import *  # noqa: F403
+    from ._pagination import *  # noqa: F403
+    from ._ratelimit import *  # noqa: F403
+    from ._retry import *  # noqa: F403
+    from .models import *  # noqa: F403
 
-__all__ = [
+# The one list of the public names; `tests/test_public_api.py` checks it
+# against the modules that define them.
+__all__ = [  # noqa: RUF022 - grouped by the module each name lives in
+    "__version__",
+    # The client and its engine.
     "DEFAULT_BASE_URL",
+    "AsyncPaginator",
+    "BroadcastPage",
+    "ClickStream",
+    "FanOutStream",
+    "KeyedPage",
+    "KitClient",
+    "RateLimit",
+    "RetryPolicy",
+    "TokenSet",
+    "to_jsonable",
+    # The errors (kit_async.errors).
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AuthenticationError",
+    "BadRequestError",
+    "ClientClosedError",
+    "ConflictError",
+    "InternalServerError",
+    "KitError",
+    "NotFoundError",
+    "OAuthRequiredError",
+    "PaginationError",
+    "PermissionDeniedError",
+    "RateLimitError",
+    "RateLimitStorageError",
+    "RedirectError",
+    "ResponseValidationError",
+    "TokenSaveError",
+    "UnprocessableEntityError",
+    # The models (kit_async.models, their home; the same classes).
     "Account",
     "AccountPlan",
     "AccountTimezone",
     "AccountUser",
-    "AsyncPaginator",
-    "AuthenticationError",
-    "BadRequestError",
     "Broadcast",
     "BroadcastClick",
-    "BroadcastPage",
     "BroadcastStats",
     "BroadcastStatsFigures",
     "BroadcastStatsItem",
     "BulkAccepted",
     "BulkResult",
-    "ClickStream",
-    "ClientClosedError",
-    "ConflictError",
     "CreatorProfile",
     "CustomField",
     "CustomFieldValue",
     "EmailSequence",
     "EmailStats",
     "EmailTemplate",
-    "FanOutStream",
     "FilteredSubscriber",
     "Form",
     "GrowthStats",
-    "InternalServerError",
-    "KeyedPage",
-    "KitClient",
-    "KitError",
     "LegacyWebhook",
     "LegacyWebhookEvent",
-    "NotFoundError",
-    "OAuthRequiredError",
     "Page",
     "Pagination",
-    "PaginationError",
-    "PermissionDeniedError",
     "PinnedLocation",
     "Post",
     "Purchase",
     "PurchaseProduct",
-    "RateLimit",
-    "RateLimitError",
-    "RateLimitStorageError",
-    "RedirectError",
-    "ResponseValidationError",
-    "RetryPolicy",
     "Segment",
     "SendingAddress",
     "SequenceEmail",
@@ -157,85 +113,41 @@ __all__ = [
     "SubscriberSource",
     "SubscriberStats",
     "Tag",
-    "TokenSaveError",
-    "TokenSet",
-    "UnprocessableEntityError",
     "Upserted",
     "WebhookEndpoint",
-    "__version__",
-    "to_jsonable",
 ]
 
-# The other public names are imported on first use (PEP 562), so that
-# `import kit_async` (and the `kit-async` command starting up) does not load
-# aiohttp before it is needed. The imports above, for type checkers, list the same.
-_MODULE_OF: dict[str, str] = {
-    "TokenSet": "._auth",
-    "DEFAULT_BASE_URL": "._client",
-    "KitClient": "._client",
-    "to_jsonable": "._converter",
-    "BroadcastPage": "._fanout",
-    "ClickStream": "._fanout",
-    "FanOutStream": "._fanout",
-    "KeyedPage": "._fanout",
-    "Broadcast": "._models",
-    "BroadcastClick": "._models",
-    "BroadcastStats": "._models",
-    "EmailTemplate": "._models",
-    "Page": "._models",
-    "Pagination": "._models",
-    "BulkAccepted": "._models",
-    "BulkResult": "._models",
-    "Subscriber": "._models",
-    "SubscriberStats": "._models",
-    "FilteredSubscriber": "._models",
-    "PinnedLocation": "._models",
-    "CustomField": "._models",
-    "CustomFieldValue": "._models",
-    "Tag": "._models",
-    "Form": "._models",
-    "EmailSequence": "._models",
-    "SequenceEmail": "._models",
-    "SequenceEmailStats": "._models",
-    "SequenceStats": "._models",
-    "SubscriberSource": "._models",
-    "Upserted": "._models",
-    "Account": "._models",
-    "AccountPlan": "._models",
-    "AccountTimezone": "._models",
-    "AccountUser": "._models",
-    "BroadcastStatsFigures": "._models",
-    "BroadcastStatsItem": "._models",
-    "CreatorProfile": "._models",
-    "EmailStats": "._models",
-    "GrowthStats": "._models",
-    "Post": "._models",
-    "Purchase": "._models",
-    "PurchaseProduct": "._models",
-    "Segment": "._models",
-    "SendingAddress": "._models",
-    "Snippet": "._models",
-    "SnippetDocument": "._models",
-    "WebhookEndpoint": "._models",
-    "LegacyWebhook": "._models",
-    "LegacyWebhookEvent": "._models",
-    "AsyncPaginator": "._pagination",
-    "RateLimit": "._ratelimit",
-    "RetryPolicy": "._retry",
-}
+# The names of __all__ not imported above are imported on first use
+# (PEP 562), so that `import kit_async` (and the `kit-async` command starting
+# up) loads neither aiohttp nor attrs before they are needed. Each is found in
+# the one of these modules whose __all__ lists it: the modules of the star
+# imports above (tests/test_public_api.py checks that they agree).
+_HOMES = (
+    ".models",
+    "._client",
+    "._auth",
+    "._converter",
+    "._fanout",
+    "._pagination",
+    "._ratelimit",
+    "._retry",
+)
+_SUBMODULES = frozenset({"models", "resources"})
 
 
 def __getattr__(name: str) -> Any:
-    try:
-        module_name = _MODULE_OF[name]
-    except KeyError:
-        msg = f"module {__name__!r} has no attribute {name!r}"
-        raise AttributeError(msg) from None
-    module = importlib.import_module(module_name, __name__)
-    value = getattr(module, name)
-    globals()[name] = value  # later look-ups skip this function
-    return value
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
+    if name in __all__:
+        for home in _HOMES:
+            module = importlib.import_module(home, __name__)
+            if name in module.__all__:
+                value = getattr(module, name)
+                globals()[name] = value  # later look-ups skip this function
+                return value
+    msg = f"module {__name__!r} has no attribute {name!r}"
+    raise AttributeError(msg)
 
 
 def __dir__() -> list[str]:
-    return sorted({*globals(), *__all__})
+    return sorted({*globals(), *__all__, *_SUBMODULES})

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import warnings
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Concatenate, Literal, NoReturn, ParamSpec, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, Literal, NoReturn, ParamSpec, Self, TypeVar
 from urllib.parse import urlsplit
 
 import aiohttp
@@ -16,10 +17,9 @@ import attrs
 from ._auth import ApiKeyAuth, OAuthAuth, TokenCallback
 from ._fanout import BroadcastIds, ClickStream, FanOutStream, over_list_method
 from ._http import METHODS, NO_BODY, Request, compact
-from ._models import BroadcastClick
 from ._pagination import MAX_PER_PAGE, AsyncPaginator
 from ._ratelimit import RateLimit
-from ._resources.account import Accounts
+from ._resources.account import AccountEndpoints
 from ._resources.broadcasts import Broadcasts
 from ._resources.custom_fields import CustomFields
 from ._resources.email_templates import EmailTemplates
@@ -34,11 +34,22 @@ from ._resources.tags import Tags
 from ._resources.webhook_endpoints import WebhookEndpoints
 from ._resources.webhooks import LegacyWebhooks
 from ._transport import RetryPolicy, Transport
+from .models import BroadcastClick
 
 __all__ = ["DEFAULT_BASE_URL", "KitClient"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
+
+if TYPE_CHECKING:
+    # PEP 702: type checkers and IDEs flag (strike through) the deprecated
+    # names. At run time each warns by itself, so typing_extensions is not needed.
+    from typing_extensions import deprecated
+else:
+
+    def deprecated(_message: str) -> Callable[[T], T]:
+        return lambda function: function
+
 
 DEFAULT_BASE_URL = "https://api.kit.com"
 """Kit's API origin; every path is under `/v4/`."""
@@ -457,7 +468,7 @@ class KitClient:
         """Broadcasts, their clicks and their stats: `kit.broadcasts.clicks(id)`, ..."""
         self.tags = Tags(self._transport)
         """Tags and taggings: `kit.tags.create(name)`, `kit.tags.tag_subscriber(...)`, ..."""
-        self.account = Accounts(self._transport)
+        self.account = AccountEndpoints(self._transport)
         """The account: `kit.account.get()`, `kit.account.growth_stats(...)`, ..."""
         self.posts = Posts(self._transport)
         """Posts of the creator's Kit site: `kit.posts.list()`, `kit.posts.get(id)`."""
@@ -479,8 +490,12 @@ class KitClient:
         """Custom fields: `kit.custom_fields.create(label)`, `.bulk_update_values(...)`, ..."""
         self.webhook_endpoints = WebhookEndpoints(self._transport)
         """Signed webhook endpoints: `kit.webhook_endpoints.create(url, events)`, ..."""
-        self.webhooks = LegacyWebhooks(self._transport)
-        """Legacy webhooks, one event type each: `kit.webhooks.create(target_url, event)`, ..."""
+        self.legacy_webhooks = LegacyWebhooks(self._transport)
+        """Legacy webhooks (`/v4/webhooks`), one event type each: `kit.legacy_webhooks.create(...)`.
+
+        For receiving deliveries see `kit_async.webhooks`; for the signed
+        endpoints that replace these, `kit.webhook_endpoints`.
+        """
 
     def __repr__(self) -> str:
         return repr(self._transport)
@@ -505,6 +520,23 @@ class KitClient:
 
     def __deepcopy__(self, memo: object) -> NoReturn:
         self.__copy__()
+
+    @property
+    @deprecated("use kit.legacy_webhooks (the same object)")
+    def webhooks(self) -> LegacyWebhooks:
+        """Deprecated: the old name of `legacy_webhooks` (the same object).
+
+        It read as if it had to do with `kit_async.webhooks` (receiving
+        deliveries) or `kit.webhook_endpoints`; it is Kit's legacy
+        `/v4/webhooks` only. Removed in the next release.
+        """
+        warnings.warn(
+            "kit.webhooks is deprecated and will be removed in the next release; "
+            "use kit.legacy_webhooks (the same object: Kit's legacy /v4/webhooks)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return self.legacy_webhooks
 
     @property
     def base_url(self) -> str:
@@ -628,6 +660,10 @@ class KitClient:
     ) -> AsyncPaginator[BroadcastClick]:
         """Every link click of one broadcast: `kit.broadcasts.clicks()`.
 
+        For many broadcasts at once (or every sent broadcast of the
+        account), use `iter_clicks_for_broadcasts`, the one entry point for
+        that.
+
         ```python
         async for click in kit.iter_broadcast_clicks(147):
             print(click.url, click.unique_clicks)
@@ -725,6 +761,11 @@ class KitClient:
     ) -> ClickStream:
         """Link clicks of many broadcasts, fetched `concurrency` at a time.
 
+        The entry point for the clicks of more than one broadcast
+        (`iter_broadcast_clicks` is the one for a single broadcast). Each
+        click carries its `broadcast_id`; `stream.pages()` gives them one
+        page of one broadcast at a time.
+
         Args:
             broadcast_ids: Any iterable or async iterable of broadcast ids;
                 `None` means every sent broadcast of the account. An id given
@@ -770,6 +811,7 @@ class KitClient:
             buffer=buffer,
         )
 
+    @deprecated("collect the clicks of kit.iter_clicks_for_broadcasts() instead")
     async def gather_broadcast_clicks(
         self,
         broadcast_ids: BroadcastIds | None = None,
@@ -780,20 +822,30 @@ class KitClient:
         after: Mapping[int, str] | None = None,
         buffer: int | None = None,
     ) -> dict[int, list[BroadcastClick]]:
-        """Every click of many broadcasts, in memory: `{broadcast_id: [clicks]}`.
+        """Deprecated: collect `iter_clicks_for_broadcasts` into a dict instead.
 
-        Takes the same arguments as `iter_clicks_for_broadcasts`, checked
-        the same way before any request. The dict follows the order of
-        `broadcast_ids` (an id given twice is fetched once, and placed where
-        it first appears); skipped (404) broadcasts are absent, and a sent
-        broadcast without clicks maps to an empty list.
+        Every click of many broadcasts, in memory: `{broadcast_id: [clicks]}`,
+        skipped (404) broadcasts absent. It was a second entry point for what
+        `iter_clicks_for_broadcasts` does; removed in the next release.
+        Equivalent code:
 
         ```python
         async with kit_async.KitClient() as kit:
-            clicks = await kit.gather_broadcast_clicks([1, 2, 3])
-            print({broadcast_id: len(found) for broadcast_id, found in clicks.items()})
+            clicks: dict[int, list[kit_async.models.BroadcastClick]] = {}
+            async with kit.iter_clicks_for_broadcasts([1, 2, 3]) as stream:
+                async for click in stream:
+                    clicks.setdefault(click.broadcast_id, []).append(click)
         ```
+
+        (A broadcast without clicks is then absent rather than an empty list.)
         """
+        warnings.warn(
+            "kit.gather_broadcast_clicks() is deprecated and will be removed in the "
+            "next release; iterate kit.iter_clicks_for_broadcasts(ids) and collect "
+            "the clicks by click.broadcast_id",
+            DeprecationWarning,
+            stacklevel=2,
+        )
         found: dict[int, list[BroadcastClick]] = {}
         async with self.iter_clicks_for_broadcasts(
             broadcast_ids,

@@ -27,16 +27,16 @@ import attrs
 import cattrs
 from cattrs.errors import AttributeValidationNote, BaseValidationError, IterableValidationNote
 
-from ._models import Pagination
-from ._models._frozen import (
+from .errors import ResponseValidationError
+from .models import Pagination
+from .models._frozen import (
     FrozenDict,
     freeze,
     freeze_mapping,
     freeze_mapping_or_none,
     freeze_tuple,
 )
-from ._models._ids import IdText
-from .errors import ResponseValidationError
+from .models._ids import IdText
 
 try:  # msgspec is optional (`kit-async[fast]`): it parses and decodes faster.
     import msgspec

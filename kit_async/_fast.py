@@ -39,7 +39,7 @@ from typing import Annotated, Any
 import attrs
 import msgspec
 
-from ._models import Pagination
+from .models import Pagination
 
 __all__ = ["FastDecoder"]
 

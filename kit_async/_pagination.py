@@ -14,8 +14,8 @@ import attrs
 
 from ._converter import Envelope, read_items
 from ._http import NO_BODY, Request, compact
-from ._models import Page
 from .errors import KitError, PaginationError
+from .models import Page
 
 if TYPE_CHECKING:
     from ._transport import Transport

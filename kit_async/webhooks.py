@@ -36,6 +36,7 @@ import hmac
 import math
 import re
 import time
+import warnings
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -43,26 +44,26 @@ from typing import Any
 import attrs
 
 from ._converter import _SchemaError, _structure_item, loads
-from ._models._frozen import FrozenDict, freeze_mapping, freeze_mapping_or_none
 from .errors import KitError
+from .models._frozen import FrozenDict, freeze_mapping, freeze_mapping_or_none
 
 __all__ = [
     "DEFAULT_TOLERANCE",
     "SIGNATURE_HEADER",
-    "CustomField",
     "Delivery",
-    "EmailSequence",
     "EventData",
-    "Form",
     "MalformedSignatureError",
     "MissingSignatureError",
     "SignatureMismatchError",
-    "Subscriber",
-    "Tag",
     "TimestampOutOfToleranceError",
+    "WebhookCustomField",
+    "WebhookEmailSequence",
     "WebhookError",
     "WebhookEvent",
+    "WebhookForm",
     "WebhookPayloadError",
+    "WebhookSubscriber",
+    "WebhookTag",
     "WebhookVerificationError",
     "WebhookVerifier",
     "parse_delivery",
@@ -182,7 +183,7 @@ class WebhookPayloadError(WebhookError):
 
 
 @attrs.frozen
-class Subscriber:
+class WebhookSubscriber:
     """The subscriber of a `subscriber.*` event, shaped like Kit's v4 subscriber.
 
     Attributes:
@@ -205,7 +206,7 @@ class Subscriber:
 
 
 @attrs.frozen
-class Tag:
+class WebhookTag:
     """The tag of a `tag.*` event, or of `subscriber.tag_added`/`tag_removed`."""
 
     id: int
@@ -214,7 +215,7 @@ class Tag:
 
 
 @attrs.frozen
-class Form:
+class WebhookForm:
     """The form (or landing page) of `subscriber.subscribed_to_form`.
 
     Attributes:
@@ -241,7 +242,7 @@ class Form:
 
 
 @attrs.frozen
-class EmailSequence:
+class WebhookEmailSequence:
     """Kit's `sequence` (a drip campaign): of a `sequence.*` event or `subscriber.*_sequence*`.
 
     Named so that it does not shadow `collections.abc.Sequence` in your code;
@@ -263,13 +264,13 @@ class EmailSequence:
 
 
 @attrs.frozen
-class CustomField:
+class WebhookCustomField:
     """The custom field of a `custom_field.*` event or `subscriber.custom_field_value_updated`.
 
     Attributes:
         id: The custom field's id.
         name: Its internal name (`ck_field_1_company`).
-        key: The key of its values in `Subscriber.fields` (`company`);
+        key: The key of its values in `WebhookSubscriber.fields` (`company`);
             renaming the field changes it.
         label: Its label, as shown in Kit.
     """
@@ -302,11 +303,11 @@ class EventData:
             `EventData` was built by hand).
     """
 
-    subscriber: Subscriber | None = None
-    tag: Tag | None = None
-    form: Form | None = None
-    sequence: EmailSequence | None = None
-    custom_field: CustomField | None = None
+    subscriber: WebhookSubscriber | None = None
+    tag: WebhookTag | None = None
+    form: WebhookForm | None = None
+    sequence: WebhookEmailSequence | None = None
+    custom_field: WebhookCustomField | None = None
     broadcast: Mapping[str, Any] | None = attrs.field(
         default=None, converter=freeze_mapping_or_none
     )
@@ -764,3 +765,30 @@ def verify_delivery(
         ```
     """
     return WebhookVerifier(secrets, tolerance=tolerance).verify(body, headers, now=now)
+
+
+#: The names of the payload classes in 0.1, when they were the same as the
+#: client's models (`kit_async.Subscriber` is another class): old name -> new.
+_RENAMED = {
+    "CustomField": "WebhookCustomField",
+    "EmailSequence": "WebhookEmailSequence",
+    "Form": "WebhookForm",
+    "Subscriber": "WebhookSubscriber",
+    "Tag": "WebhookTag",
+}
+
+
+def __getattr__(name: str) -> Any:
+    # The old names still work for one release, with a DeprecationWarning.
+    try:
+        new_name = _RENAMED[name]
+    except KeyError:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg) from None
+    warnings.warn(
+        f"kit_async.webhooks.{name} is deprecated and will be removed in the next "
+        f"release; use kit_async.webhooks.{new_name} (the same class)",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    return globals()[new_name]

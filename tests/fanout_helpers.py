@@ -12,6 +12,8 @@ from typing import Any
 
 import pytest
 
+from kit_async import BroadcastClick, KitClient
+
 
 def within(seconds: float) -> Callable[[Callable[..., Awaitable[None]]], Any]:
     """Fail a test that hangs (an unbounded wait is the bug these tests look for)."""
@@ -91,3 +93,19 @@ def left_to_the_loop() -> Iterator[list[str]]:
         yield left
     finally:
         sys.set_asyncgen_hooks(firstiter, finalizer)
+
+
+async def gather_clicks(
+    kit: KitClient, broadcast_ids: Any = None, **options: Any
+) -> dict[int, list[BroadcastClick]]:
+    """`{broadcast_id: [clicks]}` from `iter_clicks_for_broadcasts`, in the order of the ids.
+
+    What the deprecated `kit.gather_broadcast_clicks()` returned: skipped
+    broadcasts absent, a sent broadcast without clicks mapped to `[]`.
+    """
+    found: dict[int, list[BroadcastClick]] = {}
+    async with kit.iter_clicks_for_broadcasts(broadcast_ids, **options) as stream:
+        async for broadcast_id, page in stream.pages():
+            found.setdefault(broadcast_id, []).extend(page.items)
+    done = set(stream.completed)
+    return {i: found.get(i, []) for i in dict.fromkeys(stream.taken) if i in done}

@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp import web
+from fanout_helpers import gather_clicks
 
 from kit_async import ClientClosedError, KitClient, NotFoundError, RateLimit
 from kit_async.testing import FakeKit
@@ -268,7 +269,7 @@ def test_a_bad_base_url_from_the_environment_names_the_variable(
 
 async def test_a_v4_base_url_reaches_the_real_paths(fake_kit: FakeKit) -> None:
     async with KitClient(fake_kit.api_key, base_url=f"{fake_kit.url}/v4", rate_limit=None) as kit:
-        clicks = await kit.gather_broadcast_clicks([1, 2])
+        clicks = await gather_clicks(kit, [1, 2])
 
     assert [len(found) for found in clicks.values()] == [1200, 1200]
     assert {request.path for request in fake_kit.requests} == {
@@ -770,7 +771,7 @@ async def test_a_callers_session_with_raise_for_status_still_maps_kits_errors(
         KitClient(fake_kit.api_key, base_url=fake_kit.url, rate_limit=None, session=session) as kit,
     ):
         # A draft's 404 is skipped by the fan-out, not retried as a network error.
-        clicks = await kit.gather_broadcast_clicks([1, 9])
+        clicks = await gather_clicks(kit, [1, 9])
         assert list(clicks) == [1]
         # A 429 is waited out and retried, not turned into "connection failed".
         fake_kit.inject("429", path="/v4/broadcasts/2")

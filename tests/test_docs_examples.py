@@ -46,23 +46,11 @@ import pytest
 
 import kit_async
 import kit_async.errors
+import kit_async.models
+import kit_async.resources
 import kit_async.sync
 import kit_async.testing
 import kit_async.webhooks
-from kit_async._resources.account import Accounts
-from kit_async._resources.broadcasts import Broadcasts
-from kit_async._resources.custom_fields import CustomFields
-from kit_async._resources.email_templates import EmailTemplates
-from kit_async._resources.forms import Forms
-from kit_async._resources.posts import Posts
-from kit_async._resources.purchases import Purchases
-from kit_async._resources.segments import Segments
-from kit_async._resources.sequences import Sequences
-from kit_async._resources.snippets import Snippets
-from kit_async._resources.subscribers import Subscribers
-from kit_async._resources.tags import Tags
-from kit_async._resources.webhook_endpoints import WebhookEndpoints
-from kit_async._resources.webhooks import LegacyWebhooks
 from kit_async.testing import FakeKit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -131,6 +119,8 @@ def _public_objects() -> Iterator[tuple[str, object]]:
     for module in (
         kit_async,
         kit_async.errors,
+        kit_async.models,
+        kit_async.resources,
         kit_async.sync,
         kit_async.testing,
         kit_async.webhooks,
@@ -140,20 +130,6 @@ def _public_objects() -> Iterator[tuple[str, object]]:
             obj = getattr(module, name)
             if inspect.isclass(obj) or inspect.isfunction(obj):
                 yield f"{module.__name__}.{name}", obj
-    yield "kit_async.KitClient.broadcasts", Broadcasts
-    yield "kit_async.KitClient.tags", Tags
-    yield "kit_async.KitClient.account", Accounts
-    yield "kit_async.KitClient.posts", Posts
-    yield "kit_async.KitClient.snippets", Snippets
-    yield "kit_async.KitClient.purchases", Purchases
-    yield "kit_async.KitClient.segments", Segments
-    yield "kit_async.KitClient.email_templates", EmailTemplates
-    yield "kit_async.KitClient.forms", Forms
-    yield "kit_async.KitClient.sequences", Sequences
-    yield "kit_async.KitClient.subscribers", Subscribers
-    yield "kit_async.KitClient.custom_fields", CustomFields
-    yield "kit_async.KitClient.webhook_endpoints", WebhookEndpoints
-    yield "kit_async.KitClient.webhooks", LegacyWebhooks
 
 
 def docstring_examples() -> list[Example]:
@@ -440,13 +416,29 @@ def test_docstring_example_runs(
 
 def test_api_reference_renders_every_public_name() -> None:
     reference = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
-    assert "::: kit_async.errors" in reference
-    assert "::: kit_async.testing" in reference
-    assert "::: kit_async.sync" in reference
-    # kit_async's members are listed one by one (the errors have their own section).
-    listed = set(re.findall(r"^ +- (\w+)$", reference, flags=re.MULTILINE))
-    expected = set(kit_async.__all__) - set(kit_async.errors.__all__) - {"__version__"}
+    for module in ("errors", "models", "testing", "sync", "webhooks"):
+        assert f"::: kit_async.{module}\n" in reference  # the whole module, by its __all__
+    # kit_async's own members are listed one by one: the errors and the models
+    # have their own sections, under their home module.
+    section = reference[
+        reference.index("::: kit_async\n") : reference.index("::: kit_async.models")
+    ]
+    listed = set(re.findall(r"^ +- (\w+)$", section, flags=re.MULTILINE))
+    expected = (
+        set(kit_async.__all__)
+        - set(kit_async.errors.__all__)
+        - set(kit_async.models.__all__)
+        - {"__version__"}
+    )
     assert listed == expected
+    # Each class of kit_async.resources: a section of its own or a listed member.
+    rendered = set(re.findall(r"^::: kit_async\.resources\.(\w+)$", reference, flags=re.MULTILINE))
+    section = reference[
+        reference.index("::: kit_async.resources\n", reference.index("typed dicts")) :
+    ]
+    members = set(re.findall(r"^ +- (\w+)$", section[: section.index("\n## ")], flags=re.MULTILINE))
+    assert rendered | members == set(kit_async.resources.__all__)
+    assert not rendered & members
 
 
 def test_the_testing_guides_pytest_fixture_runs_as_written_in_a_fresh_project(

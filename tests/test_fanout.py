@@ -26,6 +26,7 @@ from aiohttp import web
 from fanout_helpers import (
     PROMPTLY,
     fetcher_tasks,
+    gather_clicks,
     left_to_the_loop,
     spin,
     wait_for_no_fetchers,
@@ -443,7 +444,7 @@ async def test_a_repeated_skipped_id_is_listed_once(fake_kit: FakeKit, kit) -> N
 
 
 async def test_gather_fetches_a_repeated_id_once(fake_kit: FakeKit, kit) -> None:
-    found = await kit.gather_broadcast_clicks([2, 1, 2, 1], per_page=1000)
+    found = await deprecated_gather(kit, [2, 1, 2, 1], per_page=1000)
 
     assert list(found) == [2, 1]
     assert [index_of(c) for c in found[2]] == list(range(1200))
@@ -956,7 +957,25 @@ async def test_a_stream_can_be_iterated_only_once(fake_kit: FakeKit, kit) -> Non
         _ = [c async for c in stream]
 
 
-# -- gather_broadcast_clicks --------------------------------------------------
+# -- gather_broadcast_clicks (deprecated, still working) ------------------------
+
+
+async def deprecated_gather(kit: kit_async.KitClient, *args: Any, **kwargs: Any) -> Any:
+    with pytest.warns(DeprecationWarning, match=r"iter_clicks_for_broadcasts"):
+        return await kit.gather_broadcast_clicks(*args, **kwargs)  # type: ignore[deprecated]
+
+
+async def test_gather_is_deprecated_for_iter_clicks_for_broadcasts(fake_kit: FakeKit, kit) -> None:
+    with pytest.warns(DeprecationWarning, match="gather_broadcast_clicks") as caught:
+        found = await kit.gather_broadcast_clicks([1], per_page=1000)
+
+    assert str(caught[0].message) == (
+        "kit.gather_broadcast_clicks() is deprecated and will be removed in the "
+        "next release; iterate kit.iter_clicks_for_broadcasts(ids) and collect "
+        "the clicks by click.broadcast_id"
+    )
+    assert caught[0].filename == __file__
+    assert len(found[1]) == 1200
 
 
 async def test_gather_returns_clicks_by_broadcast_in_order() -> None:
@@ -964,7 +983,7 @@ async def test_gather_returns_clicks_by_broadcast_in_order() -> None:
         serve(broadcasts=4, drafts=1, clicks={1: 25, 2: 0, 3: 7}) as server,
         client_for(server) as kit,
     ):
-        found = await kit.gather_broadcast_clicks([1, 2, 3, 4], per_page=10)
+        found = await deprecated_gather(kit, [1, 2, 3, 4], per_page=10)
 
     assert set(found) == {1, 2, 3}  # 4 is a draft: skipped
     assert [index_of(c) for c in found[1]] == list(range(25))
@@ -977,16 +996,14 @@ async def test_gather_follows_the_order_of_the_ids_given() -> None:
         serve(broadcasts=3, drafts=0, clicks={1: 300, 2: 200, 3: 5}, latency=0.01) as server,
         client_for(server) as kit,
     ):
-        found = await kit.gather_broadcast_clicks([1, 2, 3], per_page=50)
+        found = await deprecated_gather(kit, [1, 2, 3], per_page=50)
 
     assert list(found) == [1, 2, 3]
 
 
 async def test_gather_resumes_a_broadcast_with_after() -> None:
     async with serve(broadcasts=2, drafts=0, clicks=30) as server, client_for(server) as kit:
-        found = await kit.gather_broadcast_clicks(
-            [1, 2], per_page=10, after={1: FakeKit.cursor(20)}
-        )
+        found = await deprecated_gather(kit, [1, 2], per_page=10, after={1: FakeKit.cursor(20)})
 
     assert [index_of(c) for c in found[1]] == list(range(20, 30))
     assert [index_of(c) for c in found[2]] == list(range(30))
@@ -994,14 +1011,14 @@ async def test_gather_resumes_a_broadcast_with_after() -> None:
 
 async def test_gather_maps_a_sent_broadcast_without_clicks_to_an_empty_list() -> None:
     async with serve(broadcasts=3, drafts=0, clicks={1: 5}) as server, client_for(server) as kit:
-        found = await kit.gather_broadcast_clicks([1, 2, 3])
+        found = await deprecated_gather(kit, [1, 2, 3])
 
     assert sorted(found) == [1, 2, 3]
     assert (len(found[1]), found[2], found[3]) == (5, [], [])
 
 
 async def test_gather_with_no_ids_covers_every_sent_broadcast(fake_kit: FakeKit, kit) -> None:
-    found = await kit.gather_broadcast_clicks(concurrency=3)
+    found = await deprecated_gather(kit, concurrency=3)
 
     assert sorted(found) == list(range(1, 9))
     assert all(len(clicks) == 1200 for clicks in found.values())
@@ -1009,7 +1026,7 @@ async def test_gather_with_no_ids_covers_every_sent_broadcast(fake_kit: FakeKit,
 
 async def test_gather_raises_what_the_fanout_raises(fake_kit: FakeKit, kit) -> None:
     with pytest.raises(NotFoundError) as caught:
-        await kit.gather_broadcast_clicks([1, 10], on_missing="raise")
+        await deprecated_gather(kit, [1, 10], on_missing="raise")
 
     assert caught.value.resource_id == 10
 
@@ -1041,8 +1058,8 @@ async def test_shared_rate_limit_keeps_the_fanout_under_the_server_window() -> N
         client_for(server, rate_limit=limit) as two,
     ):
         first, second = await asyncio.gather(
-            one.gather_broadcast_clicks([1, 2, 3], per_page=10, concurrency=3),
-            two.gather_broadcast_clicks([4, 5, 6], per_page=10, concurrency=3),
+            gather_clicks(one, [1, 2, 3], per_page=10, concurrency=3),
+            gather_clicks(two, [4, 5, 6], per_page=10, concurrency=3),
         )
 
     assert server.rate_limited == 0
@@ -1058,7 +1075,7 @@ async def test_fanout_without_a_limiter_does_hit_the_server_window() -> None:
         client_for(server, rate_limit=None, max_retries=0) as kit,
     ):
         with pytest.raises(kit_async.RateLimitError):
-            await kit.gather_broadcast_clicks(range(1, 7), per_page=10, concurrency=6)
+            await gather_clicks(kit, range(1, 7), per_page=10, concurrency=6)
 
     assert server.rate_limited > 0
 
@@ -1175,7 +1192,7 @@ async def test_bad_on_missing_is_refused_naming_the_value(
 
 async def test_gather_refuses_bad_arguments_before_any_request(fake_kit: FakeKit, kit) -> None:
     with pytest.raises(ValueError, match="buffer must be a positive int, got 0"):
-        await kit.gather_broadcast_clicks([1], buffer=0)
+        await deprecated_gather(kit, [1], buffer=0)
     assert fake_kit.requests == []
 
 

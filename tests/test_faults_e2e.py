@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 
 import pytest
+from fanout_helpers import gather_clicks
 
 from kit_async import (
     APIConnectionError,
@@ -188,7 +189,7 @@ async def test_faults_during_a_fan_out_lose_no_click() -> None:
         server.inject("reset", path="/v4/broadcasts/2/", after=FakeKit.cursor(300))
         server.inject("429", path="/v4/broadcasts/3/", after=FakeKit.cursor(600))
         async with KitClient(server.api_key, base_url=server.url, rate_limit=None) as kit:
-            found = await kit.gather_broadcast_clicks([1, 2, 3, 4], per_page=PER_PAGE)
+            found = await gather_clicks(kit, [1, 2, 3, 4], per_page=PER_PAGE)
         assert sorted(found) == [1, 2, 3]  # 4 is a draft: skipped
         for broadcast_id in (1, 2, 3):
             assert [c.url for c in found[broadcast_id]] == expected(server, broadcast_id)
@@ -202,7 +203,7 @@ async def test_the_rolling_window_itself_is_never_tripped() -> None:
         async with KitClient(
             server.api_key, base_url=server.url, rate_limit=RateLimit(5, 0.3), max_retries=0
         ) as kit:
-            found = await kit.gather_broadcast_clicks([1, 2, 3, 4], per_page=PER_PAGE)
+            found = await gather_clicks(kit, [1, 2, 3, 4], per_page=PER_PAGE)
         assert server.rate_limited == 0
         assert len(server.requests) == 16
         times = sorted(r.at for r in server.requests)
@@ -218,7 +219,7 @@ async def test_without_the_limiter_the_same_workload_trips_the_window() -> None:
             server.api_key, base_url=server.url, rate_limit=None, max_retries=0
         ) as kit:
             with pytest.raises(RateLimitError):
-                await kit.gather_broadcast_clicks([1, 2, 3, 4], per_page=PER_PAGE)
+                await gather_clicks(kit, [1, 2, 3, 4], per_page=PER_PAGE)
         assert server.rate_limited > 0
 
 

@@ -1,4 +1,4 @@
-"""`kit.webhooks` (legacy `/v4/webhooks`): what each method sends and how it reads Kit's answers.
+"""`kit.legacy_webhooks` (legacy `/v4/webhooks`): what each method sends and how it reads Kit's answers.
 
 Unit tests of one layer: a scripted loopback server answers with the example
 bodies of Kit's description, and records what arrived. (The receiving side,
@@ -73,7 +73,7 @@ async def test_list_reads_kits_example_with_the_names_kit_stores(scripted: Scrip
         )
     )
     async with client(scripted) as kit:
-        webhooks = [w async for w in kit.webhooks.list(per_page=2, include_total_count=True)]
+        webhooks = [w async for w in kit.legacy_webhooks.list(per_page=2, include_total_count=True)]
 
     assert webhooks == [
         LegacyWebhook(
@@ -96,7 +96,7 @@ async def test_create_sends_the_event_with_its_id_and_the_other_required_keys_nu
 ) -> None:
     scripted.answers.append(web.json_response({"webhook": CREATED}, status=201))
     async with client(scripted) as kit:
-        webhook = await kit.webhooks.create(
+        webhook = await kit.legacy_webhooks.create(
             "https://example.convertkit.dev/", {"name": "subscriber.tag_add", "tag_id": 1}
         )
 
@@ -135,7 +135,7 @@ async def test_create_sends_each_event_type_with_the_id_it_needs(
 ) -> None:
     scripted.answers.append(web.json_response({"webhook": CREATED}, status=201))
     async with client(scripted) as kit:
-        await kit.webhooks.create("https://hooks.example.com/", event)
+        await kit.legacy_webhooks.create("https://hooks.example.com/", event)
     assert sent(scripted)[3]["event"] == {**NULLS, "name": event["name"], **sent_event}
 
 
@@ -176,14 +176,14 @@ async def test_bad_events_are_refused_before_any_request(
 ) -> None:
     async with client(scripted) as kit:
         with pytest.raises(error, match=message):
-            await kit.webhooks.create("https://hooks.example.com/", event)
+            await kit.legacy_webhooks.create("https://hooks.example.com/", event)
     assert scripted.received == []
 
 
 async def test_a_target_url_that_is_not_http_is_refused(scripted: Scripted) -> None:
     async with client(scripted) as kit:
         with pytest.raises(ValueError, match="target_url must be an absolute http"):
-            await kit.webhooks.create("example.com", {"name": "purchase.purchase_create"})
+            await kit.legacy_webhooks.create("example.com", {"name": "purchase.purchase_create"})
     assert scripted.received == []
 
 
@@ -207,14 +207,16 @@ async def test_create_is_not_resent_after_a_500_because_each_call_adds_a_webhook
     scripted.answers += [web.Response(status=500), web.json_response({"webhook": CREATED})]
     async with client(scripted) as kit:
         with pytest.raises(InternalServerError):
-            await kit.webhooks.create("https://h.example/", {"name": "purchase.purchase_create"})
+            await kit.legacy_webhooks.create(
+                "https://h.example/", {"name": "purchase.purchase_create"}
+            )
     assert len(scripted.received) == 1
 
 
 async def test_delete_answers_204_with_nothing(scripted: Scripted) -> None:
     scripted.answers.append(web.Response(status=204))
     async with client(scripted) as kit:
-        await kit.webhooks.delete(28)
+        await kit.legacy_webhooks.delete(28)
     assert sent(scripted) == ("DELETE", "/v4/webhooks/28", [], None)
 
 
@@ -231,4 +233,19 @@ async def test_a_refused_delete_raises_with_kits_message(
     scripted.answers.append(web.json_response({"errors": [message]}, status=status))
     async with client(scripted) as kit:
         with pytest.raises(error, match=f"DELETE /v4/webhooks/28 answered {status}: {message}"):
-            await kit.webhooks.delete(28)
+            await kit.legacy_webhooks.delete(28)
+
+
+# -- the old name ------------------------------------------------------------------
+
+
+async def test_kit_webhooks_still_works_with_a_deprecation_warning_naming_legacy_webhooks() -> None:
+    kit = KitClient("kit_hooks_key", rate_limit=None)
+    try:
+        with pytest.warns(DeprecationWarning, match="use kit.legacy_webhooks") as caught:
+            old = kit.webhooks  # type: ignore[deprecated]
+
+        assert old is kit.legacy_webhooks
+        assert caught[0].filename == __file__  # the warning points at the caller's line
+    finally:
+        await kit.aclose()

@@ -27,7 +27,7 @@ import kit_async._converter
 import kit_async.webhooks
 from kit_async import Page, Subscriber, Tag, to_jsonable
 from kit_async._converter import Envelope, converter, read_object
-from kit_async._models._ids import IdText
+from kit_async.models._ids import IdText
 
 AT = Envelope(at=("item",))
 

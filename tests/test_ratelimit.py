@@ -11,6 +11,7 @@ import time
 from collections.abc import AsyncIterator
 
 import pytest
+from fanout_helpers import gather_clicks
 
 from kit_async import KitClient, RateLimit
 from kit_async.testing import FakeKit
@@ -245,7 +246,7 @@ def test_a_rate_limit_that_is_not_a_ratelimit_raises_type_error() -> None:
 async def test_a_workload_of_several_windows_gets_no_429(windowed: FakeKit) -> None:
     # Two broadcasts fetched at once, 8 pages each: 16 requests, 4 windows.
     async with client(windowed, RateLimit(N, PERIOD)) as kit:
-        found = await kit.gather_broadcast_clicks([1, 2], per_page=150)
+        found = await gather_clicks(kit, [1, 2], per_page=150)
     assert windowed.rate_limited == 0
     assert len(windowed.requests) == 16
     assert most_in_any_window([r.at for r in windowed.requests], PERIOD) <= N

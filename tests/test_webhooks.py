@@ -28,20 +28,20 @@ import kit_async.webhooks
 from kit_async.errors import KitError
 from kit_async.testing import deliver_webhook, make_delivery, make_event, sign_delivery
 from kit_async.webhooks import (
-    CustomField,
     Delivery,
-    EmailSequence,
     EventData,
-    Form,
     MalformedSignatureError,
     MissingSignatureError,
     SignatureMismatchError,
-    Subscriber,
-    Tag,
     TimestampOutOfToleranceError,
+    WebhookCustomField,
+    WebhookEmailSequence,
     WebhookError,
     WebhookEvent,
+    WebhookForm,
     WebhookPayloadError,
+    WebhookSubscriber,
+    WebhookTag,
     WebhookVerificationError,
     WebhookVerifier,
     parse_delivery,
@@ -537,7 +537,7 @@ def test_decodes_kits_example_into_typed_models() -> None:
                 type="subscriber.created",
                 created=created,
                 data=EventData(
-                    subscriber=Subscriber(
+                    subscriber=WebhookSubscriber(
                         id=987654,
                         email_address="ada@example.com",
                         first_name="Ada",
@@ -573,11 +573,15 @@ def test_decodes_every_kind_of_resource() -> None:
 
     (event,) = parse_delivery(delivery_of(event_of("subscriber.tag_added", data))).events
 
-    assert event.data.subscriber == Subscriber(id=1, email_address="a@example.com")
-    assert event.data.tag == Tag(id=2, name="VIP", created_at=datetime(2026, 1, 1, tzinfo=UTC))
-    assert event.data.form == Form(id=3, name="Sign-up", type="embed", archived=False)
-    assert event.data.sequence == EmailSequence(id=4, name="Welcome", hold=False, repeat=True)
-    assert event.data.custom_field == CustomField(
+    assert event.data.subscriber == WebhookSubscriber(id=1, email_address="a@example.com")
+    assert event.data.tag == WebhookTag(
+        id=2, name="VIP", created_at=datetime(2026, 1, 1, tzinfo=UTC)
+    )
+    assert event.data.form == WebhookForm(id=3, name="Sign-up", type="embed", archived=False)
+    assert event.data.sequence == WebhookEmailSequence(
+        id=4, name="Welcome", hold=False, repeat=True
+    )
+    assert event.data.custom_field == WebhookCustomField(
         id=5, name="ck_field_5_company", key="company", label="Co"
     )
     assert event.data.broadcast == data["broadcast"]
@@ -601,14 +605,14 @@ def test_ignores_unknown_fields_everywhere() -> None:
     body = json.dumps({"delivery_id": 1, "events": [event], "account_id": 5}).encode()
 
     (decoded,) = parse_delivery(body).events
-    assert decoded.data.tag == Tag(id=2)
+    assert decoded.data.tag == WebhookTag(id=2)
 
 
 def test_a_subscriber_needs_only_id_and_email_address() -> None:
     data = {"subscriber": {"id": 1, "email_address": "a@example.com"}}
 
     (event,) = parse_delivery(delivery_of(event_of("subscriber.activated", data))).events
-    assert event.data.subscriber == Subscriber(id=1, email_address="a@example.com")
+    assert event.data.subscriber == WebhookSubscriber(id=1, email_address="a@example.com")
     assert event.data.subscriber.fields == {}
 
 
@@ -1207,3 +1211,49 @@ def test_times_without_an_offset_are_utc_in_a_delivery(decoder: str, monkeypatch
     assert decoded.data.subscriber is not None
     assert decoded.data.subscriber.created_at == datetime(2026, 7, 29, 14, 32, 10, tzinfo=UTC)
     assert decoded.created.tzinfo is UTC
+
+
+# -- the names of 0.1 ---------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("old", "new"),
+    [
+        ("Subscriber", WebhookSubscriber),
+        ("Tag", WebhookTag),
+        ("Form", WebhookForm),
+        ("EmailSequence", WebhookEmailSequence),
+        ("CustomField", WebhookCustomField),
+    ],
+)
+def test_the_old_payload_class_names_still_work_with_a_deprecation_warning(
+    old: str, new: type
+) -> None:
+    with pytest.warns(DeprecationWarning, match="is deprecated") as caught:
+        found = getattr(kit_async.webhooks, old)
+
+    assert found is new
+    assert str(caught[0].message) == (
+        f"kit_async.webhooks.{old} is deprecated and will be removed in the next "
+        f"release; use kit_async.webhooks.{new.__name__} (the same class)"
+    )
+    assert caught[0].filename == __file__
+
+
+def test_an_old_name_imported_with_from_warns_too() -> None:
+    with pytest.warns(DeprecationWarning, match="use kit_async.webhooks.WebhookTag"):
+        from kit_async.webhooks import Tag
+
+    assert Tag is WebhookTag
+
+
+def test_an_unknown_name_is_still_an_attribute_error() -> None:
+    with pytest.raises(AttributeError, match="has no attribute 'Tags'"):
+        _ = kit_async.webhooks.Tags
+
+
+def test_the_payload_classes_are_not_the_clients_models() -> None:
+    assert kit_async.webhooks.__all__.count("WebhookSubscriber") == 1
+    assert not {"Subscriber", "Tag", "Form", "EmailSequence", "CustomField"} & set(
+        kit_async.webhooks.__all__
+    )

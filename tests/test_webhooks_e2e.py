@@ -236,29 +236,29 @@ async def test_an_endpoint_an_oauth_app_created_is_that_apps_to_change(
 
 
 async def test_legacy_webhooks_are_created_listed_and_deleted(kit: KitClient) -> None:
-    tagged = await kit.webhooks.create(
+    tagged = await kit.legacy_webhooks.create(
         "https://hooks.example.com/tagged", {"name": "subscriber.tag_add", "tag_id": 7}
     )
-    clicked = await kit.webhooks.create(
+    clicked = await kit.legacy_webhooks.create(
         "https://hooks.example.com/clicks",
         {"name": "subscriber.link_click", "initiator_value": "https://example.com/offer"},
     )
 
-    listed = {webhook.id: webhook async for webhook in kit.webhooks.list(per_page=1)}
+    listed = {webhook.id: webhook async for webhook in kit.legacy_webhooks.list(per_page=1)}
     assert listed[tagged.id].event == LegacyWebhookEvent("tag_add", tag_id=7)
     assert listed[clicked.id].event.initiator_value == "https://example.com/offer"
     assert listed[tagged.id].target_url == "https://hooks.example.com/tagged"
 
-    await kit.webhooks.delete(tagged.id)
-    assert [webhook.id async for webhook in kit.webhooks.list()] == [clicked.id]
+    await kit.legacy_webhooks.delete(tagged.id)
+    assert [webhook.id async for webhook in kit.legacy_webhooks.list()] == [clicked.id]
     with pytest.raises(NotFoundError):
-        await kit.webhooks.delete(tagged.id)
+        await kit.legacy_webhooks.delete(tagged.id)
 
 
 async def test_concurrent_legacy_creates_each_add_a_webhook(kit: KitClient) -> None:
     event = {"name": "purchase.purchase_create"}
     created = await asyncio.gather(
-        *(kit.webhooks.create(f"https://hooks.example.com/{n}", event) for n in range(20))
+        *(kit.legacy_webhooks.create(f"https://hooks.example.com/{n}", event) for n in range(20))
     )
     assert len({webhook.id for webhook in created}) == 20
-    assert len([webhook async for webhook in kit.webhooks.list()]) == 20
+    assert len([webhook async for webhook in kit.legacy_webhooks.list()]) == 20

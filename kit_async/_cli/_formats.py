@@ -9,7 +9,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 from typing import Any, Literal
 
-from .._models import BroadcastClick
+from ..models import BroadcastClick
 
 __all__ = ["FIELDS", "Format", "format_page", "header", "read_clicks"]
 

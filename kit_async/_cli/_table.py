@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import IO
 
-from .._models import BroadcastClick
+from ..models import BroadcastClick
 from ._stdio import _is_tty, _plural
 
 

@@ -18,8 +18,8 @@ import attrs
 
 from .._converter import Envelope, decode_failures, decode_list, read_object
 from .._http import NO_BODY, Reply, Request, compact, json_of
-from .._models._write import BulkAccepted, BulkResult, Upserted
 from ..errors import KitError
+from ..models._write import BulkAccepted, BulkResult, Upserted
 
 if TYPE_CHECKING:
     from .._transport import Transport

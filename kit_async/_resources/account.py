@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .._converter import Envelope
-from .._models.account import Account, AccountColors, CreatorProfile, EmailStats, GrowthStats
+from ..models.account import Account, AccountColors, CreatorProfile, EmailStats, GrowthStats
 from ._base import Day, Endpoint, Resource, check_text, check_when
 
-__all__ = ["Accounts"]
+__all__ = ["AccountEndpoints"]
 
 #: Kit keeps at most this many colors.
 MAX_COLORS = 5
@@ -37,7 +37,7 @@ def _check_colors(colors: object) -> list[str]:
     return checked
 
 
-class Accounts(Resource):
+class AccountEndpoints(Resource):
     """The account the credentials belong to: who it is, its colors, profile and stats."""
 
     async def get(self) -> Account:

@@ -7,8 +7,8 @@ from typing import Any, TypedDict, Unpack
 
 from .._converter import Envelope
 from .._kit import BROADCAST_FILTER_GROUPS, BROADCAST_STATUSES, BroadcastStatus
-from .._models import Broadcast, BroadcastClick, BroadcastStats, BroadcastStatsItem
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from ..models import Broadcast, BroadcastClick, BroadcastStats, BroadcastStatsItem
 from ._base import (
     Endpoint,
     NoContent,

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .._converter import Envelope
-from .._models.broadcasts import EmailTemplate
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from ..models.broadcasts import EmailTemplate
 from ._base import Resource
 
 __all__ = ["EmailTemplates"]

@@ -16,10 +16,10 @@ from .._kit import (
     FormType,
     SubscriberStatus,
 )
-from .._models._write import BulkAccepted, BulkResult, Upserted
-from .._models.forms import Form
-from .._models.subscribers import Subscriber
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from ..models._write import BulkAccepted, BulkResult, Upserted
+from ..models.forms import Form
+from ..models.subscribers import Subscriber
 from ._base import (
     Bulk,
     Endpoint,

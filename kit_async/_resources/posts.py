@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .._converter import Envelope
-from .._models.posts import Post
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from ..models.posts import Post
 from ._base import Endpoint, Resource, check_bool, check_id
 
 __all__ = ["Posts"]

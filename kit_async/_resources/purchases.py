@@ -9,8 +9,8 @@ from datetime import date, datetime
 from typing import Any, NotRequired, Required, TypedDict, Unpack
 
 from .._converter import Envelope
-from .._models.purchases import Purchase
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from ..models.purchases import Purchase
 from ._base import Endpoint, Resource, check_fields, check_id, check_text, check_when
 
 __all__ = ["PurchaseFields", "Purchases"]

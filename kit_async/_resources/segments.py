@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from .._converter import Envelope
-from .._models.segments import Segment
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from ..models.segments import Segment
 from ._base import Resource
 
 __all__ = ["Segments"]

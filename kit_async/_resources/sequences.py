@@ -14,10 +14,10 @@ from .._kit import (
     DelayUnit,
     SubscriberStatus,
 )
-from .._models._write import Upserted
-from .._models.sequences import EmailSequence, SequenceEmail, SubscriberSource
-from .._models.subscribers import Subscriber
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from ..models._write import Upserted
+from ..models.sequences import EmailSequence, SequenceEmail, SubscriberSource
+from ..models.subscribers import Subscriber
 from ._base import (
     Endpoint,
     NoContent,

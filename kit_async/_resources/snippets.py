@@ -7,8 +7,8 @@ from typing import Any, TypedDict, Unpack
 
 from .._converter import Envelope
 from .._kit import SNIPPET_CREATE_FIELDS, SNIPPET_TYPES, SNIPPET_UPDATE_FIELDS, SnippetType
-from .._models.snippets import Snippet
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from ..models.snippets import Snippet
 from ._base import (
     Endpoint,
     Resource,

@@ -23,10 +23,10 @@ from .._kit import (
     SubscriberState,
     SubscriberStatus,
 )
-from .._models._write import BulkAccepted, BulkResult, Upserted
-from .._models.subscribers import FilteredSubscriber, PinnedLocation, Subscriber, SubscriberStats
-from .._models.tags import Tag
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from ..models._write import BulkAccepted, BulkResult, Upserted
+from ..models.subscribers import FilteredSubscriber, PinnedLocation, Subscriber, SubscriberStats
+from ..models.tags import Tag
 from ._base import (
     Bulk,
     Day,

@@ -8,10 +8,10 @@ from typing import Any
 from .._converter import Envelope
 from .._http import compact
 from .._kit import SUBSCRIBER_STATUSES, SubscriberStatus
-from .._models._write import BulkAccepted, BulkResult, Upserted
-from .._models.subscribers import Subscriber
-from .._models.tags import Tag
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from ..models._write import BulkAccepted, BulkResult, Upserted
+from ..models.subscribers import Subscriber
+from ..models.tags import Tag
 from ._base import (
     Bulk,
     Endpoint,

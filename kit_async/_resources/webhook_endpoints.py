@@ -6,8 +6,8 @@ from collections.abc import Iterable, Mapping
 
 from .._converter import Envelope
 from .._kit import WEBHOOK_ENDPOINT_STATUSES, WebhookEndpointStatus
-from .._models.webhook_endpoints import WebhookEndpoint
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from ..models.webhook_endpoints import WebhookEndpoint
 from ._base import (
     Endpoint,
     NoContent,
@@ -78,7 +78,7 @@ class WebhookEndpoints(Resource):
     (`WebhookVerifier([new, previous])`) accepts every delivery while the new
     secret is rolled out.
 
-    They supersede the legacy `kit.webhooks` (unsigned, one event type each).
+    They supersede `kit.legacy_webhooks` (unsigned, one event type each).
     Endpoints created by an OAuth app can be changed or deleted only by that
     app: an API key gets `PermissionDeniedError` (403), and a `NotFoundError`
     (404) for reading another app's endpoint.

@@ -1,4 +1,4 @@
-"""Legacy webhooks: `kit.webhooks`."""
+"""Legacy webhooks: `kit.legacy_webhooks`."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from typing import Any
 
 from .._converter import Envelope
 from .._kit import LEGACY_EVENTS
-from .._models.webhooks import LegacyWebhook
 from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from ..models.webhooks import LegacyWebhook
 from ._base import Endpoint, NoContent, Resource, check_id, check_text, check_url
 
 __all__ = ["LEGACY_EVENTS", "LegacyWebhooks"]
@@ -95,7 +95,7 @@ class LegacyWebhooks(Resource):
                 request only: it is slow for Kit).
 
         ```python
-        async for webhook in kit.webhooks.list():
+        async for webhook in kit.legacy_webhooks.list():
             print(webhook.id, webhook.event.name, webhook.target_url)
         ```
         """
@@ -139,7 +139,7 @@ class LegacyWebhooks(Resource):
             UnprocessableEntityError: Kit refused the webhook.
 
         ```python
-        webhook = await kit.webhooks.create(
+        webhook = await kit.legacy_webhooks.create(
             "https://hooks.example.com/kit/tagged",
             {"name": "subscriber.tag_add", "tag_id": 1},
         )

@@ -24,7 +24,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 import attrs
 
-from .._models import BroadcastClick
+from ..models import BroadcastClick
 from ._errors import DatabaseError
 
 __all__ = ["SCHEMA_VERSION", "Figures", "Known", "Meta", "Store"]

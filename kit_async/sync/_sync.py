@@ -20,10 +20,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .._fanout import ClickStream
-from .._models import Broadcast, BroadcastStatsItem
 from .._pagination import MAX_PER_PAGE
 from .._transport import RequestCount, count_requests
 from ..errors import BadRequestError, KitError, PermissionDeniedError
+from ..models import Broadcast, BroadcastStatsItem
 from ._errors import DatabaseError
 from ._report import Mode, SyncProgress, SyncReport
 from ._store import Figures, Known, Meta, Store

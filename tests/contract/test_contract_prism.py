@@ -1018,11 +1018,11 @@ OPERATIONS: dict[tuple[str, str], Call] = {
         kit.webhook_endpoints.revoke_previous_secret(57)
     ),
     # -- legacy webhooks
-    ("GET", "/v4/webhooks"): lambda kit: all_pages(kit.webhooks.list()),
-    ("POST", "/v4/webhooks"): lambda kit: kit.webhooks.create(
+    ("GET", "/v4/webhooks"): lambda kit: all_pages(kit.legacy_webhooks.list()),
+    ("POST", "/v4/webhooks"): lambda kit: kit.legacy_webhooks.create(
         "https://example.convertkit.dev/", {"name": "subscriber.subscriber_activate"}
     ),
-    ("DELETE", "/v4/webhooks/{id}"): lambda kit: kit.webhooks.delete(28),
+    ("DELETE", "/v4/webhooks/{id}"): lambda kit: kit.legacy_webhooks.delete(28),
 }
 
 

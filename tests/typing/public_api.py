@@ -18,7 +18,10 @@ import aiohttp
 import stamina
 
 import kit_async
-from kit_async import errors
+import kit_async.models
+import kit_async.resources
+from kit_async import errors, models
+from kit_async.resources import AccountEndpoints, Tags
 from kit_async.testing import FAULT_KINDS, FakeKit, Fault, RecordedRequest
 
 
@@ -140,14 +143,36 @@ async def webhook_endpoints(kit: kit_async.KitClient) -> None:
     await kit.webhook_endpoints.create("https://hooks.example.com/kit")  # type: ignore[call-arg]
     assert_type(await kit.webhook_endpoints.delete(endpoint.id), None)
 
-    webhook = await kit.webhooks.create(
+    webhook = await kit.legacy_webhooks.create(
         "https://hooks.example.com/kit", {"name": "subscriber.tag_add", "tag_id": 1}
     )
     assert_type(webhook, kit_async.LegacyWebhook)
     assert_type(webhook.event, kit_async.LegacyWebhookEvent)
     assert_type(webhook.event.tag_id, int | None)
-    async for legacy in kit.webhooks.list():
+    async for legacy in kit.legacy_webhooks.list():
         assert_type(legacy, kit_async.LegacyWebhook)
+    # The old name still works, flagged as deprecated (PEP 702).
+    assert_type(kit.webhooks, kit_async.resources.LegacyWebhooks)  # type: ignore[deprecated]
+
+
+async def names_of_tags(tags: Tags) -> list[str]:
+    return [tag.name async for tag in tags.list()]
+
+
+def models_have_a_home(subscriber: models.Subscriber, tag: kit_async.models.Tag) -> None:
+    # The top-level name is the same class.
+    assert_type(subscriber, kit_async.Subscriber)
+    assert_type(subscriber.fields, Mapping[str, str | None])
+    assert_type(tag.name, str)
+
+
+async def the_namespaces_can_be_annotated(kit: kit_async.KitClient) -> None:
+    assert_type(kit.account, AccountEndpoints)
+    assert_type(kit.tags, Tags)
+    assert_type(kit.broadcasts, kit_async.resources.Broadcasts)
+    assert_type(kit.legacy_webhooks, kit_async.resources.LegacyWebhooks)
+    assert_type(kit.webhook_endpoints, kit_async.resources.WebhookEndpoints)
+    assert_type(await names_of_tags(kit.tags), list[str])
 
 
 async def sent_ids() -> AsyncIterator[int]:
@@ -173,7 +198,7 @@ async def many_broadcasts(kit: kit_async.KitClient) -> None:
     everything = kit.iter_clicks_for_broadcasts()  # every sent broadcast
     assert_type(everything, kit_async.ClickStream)
 
-    gathered = await kit.gather_broadcast_clicks([1, 2], concurrency=2)
+    gathered = await kit.gather_broadcast_clicks([1, 2])  # type: ignore[deprecated]
     assert_type(gathered, dict[int, list[kit_async.BroadcastClick]])
 
     kit.iter_clicks_for_broadcasts([1], on_missing="ignore")  # type: ignore[arg-type]

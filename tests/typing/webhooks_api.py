@@ -19,20 +19,20 @@ from kit_async.testing import deliver_webhook, make_delivery, make_event, sign_d
 from kit_async.webhooks import (
     DEFAULT_TOLERANCE,
     SIGNATURE_HEADER,
-    CustomField,
     Delivery,
-    EmailSequence,
     EventData,
-    Form,
     MalformedSignatureError,
     MissingSignatureError,
     SignatureMismatchError,
-    Subscriber,
-    Tag,
     TimestampOutOfToleranceError,
+    WebhookCustomField,
+    WebhookEmailSequence,
     WebhookError,
     WebhookEvent,
+    WebhookForm,
     WebhookPayloadError,
+    WebhookSubscriber,
+    WebhookTag,
     WebhookVerificationError,
     WebhookVerifier,
     parse_delivery,
@@ -49,11 +49,11 @@ def read_events(delivery: Delivery) -> None:
         assert_type(event.created, datetime)
         data = event.data
         assert_type(data, EventData)
-        assert_type(data.subscriber, Subscriber | None)
-        assert_type(data.tag, Tag | None)
-        assert_type(data.form, Form | None)
-        assert_type(data.sequence, EmailSequence | None)
-        assert_type(data.custom_field, CustomField | None)
+        assert_type(data.subscriber, WebhookSubscriber | None)
+        assert_type(data.tag, WebhookTag | None)
+        assert_type(data.form, WebhookForm | None)
+        assert_type(data.sequence, WebhookEmailSequence | None)
+        assert_type(data.custom_field, WebhookCustomField | None)
         assert_type(data.broadcast, Mapping[str, Any] | None)
         assert_type(data.post, Mapping[str, Any] | None)
         assert_type(data.raw, Mapping[str, Any])

@@ -1,8 +1,32 @@
-"""Frozen attrs models holding Kit's own field names, one module per namespace.
+"""What the client returns: frozen attrs classes holding Kit's own field names.
 
-The models only hold data; decoding lives in `kit_async._converter`.
+Every method of a `KitClient` that reads Kit returns these models (or a
+`Page` or `AsyncPaginator` of them). They hold data only, with the field
+names Kit uses (`unique_clicks`, `end_cursor`, `email_address`), so Kit's own
+API documentation describes them too. They are frozen (a field cannot be
+reassigned) and hashable; the free-form JSON Kit sends (a subscriber's
+`fields`, a broadcast's `subscriber_filter`) is held as a read-only
+`FrozenDict` or `FrozenList`. Decoding Kit's answers into them is the
+converter's job, not theirs; `kit_async.to_jsonable` turns them back into
+JSON.
+
+This module is their home, for your annotations:
+
+```python
+from kit_async.models import Subscriber
+
+
+def greeting(subscriber: Subscriber) -> str:
+    return f"Hello {subscriber.first_name or subscriber.email_address}"
+```
+
+Each is also importable from `kit_async` itself (`kit_async.Subscriber`):
+the same class, under the name code written before this module existed uses.
+The classes a webhook delivery carries are not these: see
+`kit_async.webhooks` (`WebhookSubscriber`, ...).
 """
 
+from ._frozen import FrozenDict, FrozenList
 from ._page import Page, Pagination
 from ._write import BulkAccepted, BulkResult, Upserted
 from .account import (
@@ -61,6 +85,8 @@ __all__ = [
     "EmailTemplate",
     "FilteredSubscriber",
     "Form",
+    "FrozenDict",
+    "FrozenList",
     "GrowthStats",
     "LegacyWebhook",
     "LegacyWebhookEvent",
