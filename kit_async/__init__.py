@@ -40,10 +40,13 @@ from .errors import (
 )
 
 if TYPE_CHECKING:
-    from ._auth import TokenSet
     from ._client import DEFAULT_BASE_URL, KitClient
     from ._converter import to_jsonable
-    from ._fanout import BroadcastPage, ClickStream, FanOutStream, KeyedPage
+    from ._core.auth import TokenSet
+    from ._core.fanout import BroadcastPage, ClickStream, FanOutStream, KeyedPage
+    from ._core.pagination import AsyncPaginator
+    from ._core.ratelimit import RateLimit
+    from ._core.retry import RetryPolicy
     from ._models import (
         Account,
         AccountPlan,
@@ -87,9 +90,6 @@ if TYPE_CHECKING:
         Upserted,
         WebhookEndpoint,
     )
-    from ._pagination import AsyncPaginator
-    from ._ratelimit import RateLimit
-    from ._retry import RetryPolicy
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -170,14 +170,14 @@ __all__ = [
 # `import kit_async` (and the `kit-async` command starting up) does not load
 # aiohttp before it is needed. The imports above, for type checkers, list the same.
 _MODULE_OF: dict[str, str] = {
-    "TokenSet": "._auth",
+    "TokenSet": "._core.auth",
     "DEFAULT_BASE_URL": "._client",
     "KitClient": "._client",
     "to_jsonable": "._converter",
-    "BroadcastPage": "._fanout",
-    "ClickStream": "._fanout",
-    "FanOutStream": "._fanout",
-    "KeyedPage": "._fanout",
+    "BroadcastPage": "._core.fanout",
+    "ClickStream": "._core.fanout",
+    "FanOutStream": "._core.fanout",
+    "KeyedPage": "._core.fanout",
     "Broadcast": "._models",
     "BroadcastClick": "._models",
     "BroadcastStats": "._models",
@@ -219,9 +219,9 @@ _MODULE_OF: dict[str, str] = {
     "WebhookEndpoint": "._models",
     "LegacyWebhook": "._models",
     "LegacyWebhookEvent": "._models",
-    "AsyncPaginator": "._pagination",
-    "RateLimit": "._ratelimit",
-    "RetryPolicy": "._retry",
+    "AsyncPaginator": "._core.pagination",
+    "RateLimit": "._core.ratelimit",
+    "RetryPolicy": "._core.retry",
 }
 
 

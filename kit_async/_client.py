@@ -13,12 +13,13 @@ from urllib.parse import urlsplit
 import aiohttp
 import attrs
 
-from ._auth import ApiKeyAuth, OAuthAuth, TokenCallback
-from ._fanout import BroadcastIds, ClickStream, FanOutStream, over_list_method
-from ._http import METHODS, NO_BODY, Request, compact
+from ._core.auth import ApiKeyAuth, OAuthAuth, TokenCallback
+from ._core.fanout import BroadcastIds, ClickStream, FanOutStream, over_list_method
+from ._core.pagination import MAX_PER_PAGE, AsyncPaginator
+from ._core.ratelimit import RateLimit
+from ._core.transport import RetryPolicy, Transport
+from ._core.values import METHODS, NO_BODY, Request, compact
 from ._models import BroadcastClick
-from ._pagination import MAX_PER_PAGE, AsyncPaginator
-from ._ratelimit import RateLimit
 from ._resources.account import Accounts
 from ._resources.broadcasts import Broadcasts
 from ._resources.custom_fields import CustomFields
@@ -33,7 +34,6 @@ from ._resources.subscribers import Subscribers
 from ._resources.tags import Tags
 from ._resources.webhook_endpoints import WebhookEndpoints
 from ._resources.webhooks import LegacyWebhooks
-from ._transport import RetryPolicy, Transport
 
 __all__ = ["DEFAULT_BASE_URL", "KitClient"]
 

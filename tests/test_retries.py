@@ -36,8 +36,8 @@ from kit_async import (
     RetryPolicy,
     UnprocessableEntityError,
 )
-from kit_async._http import Request
-from kit_async._retry import _Retrying
+from kit_async._core.retry import _Retrying
+from kit_async._core.values import Request
 from kit_async.testing import FakeKit, FaultKind
 
 PATH = "/v4/broadcasts/1/clicks"

@@ -5,8 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .._converter import Envelope
+from .._core.declarations import Day, Endpoint, Resource, check_text, check_when
 from .._models.account import Account, AccountColors, CreatorProfile, EmailStats, GrowthStats
-from ._base import Day, Endpoint, Resource, check_text, check_when
 
 __all__ = ["Accounts"]
 

@@ -6,10 +6,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypedDict, Unpack
 
 from .._converter import Envelope
-from .._kit import BROADCAST_FILTER_GROUPS, BROADCAST_STATUSES, BroadcastStatus
-from .._models import Broadcast, BroadcastClick, BroadcastStats, BroadcastStatsItem
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
-from ._base import (
+from .._core.declarations import (
     Endpoint,
     NoContent,
     Resource,
@@ -21,6 +18,9 @@ from ._base import (
     check_text,
     check_when,
 )
+from .._core.pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from .._kit import BROADCAST_FILTER_GROUPS, BROADCAST_STATUSES, BroadcastStatus
+from .._models import Broadcast, BroadcastClick, BroadcastStats, BroadcastStatsItem
 
 __all__ = ["BROADCAST_STATUSES", "BroadcastFields", "Broadcasts"]
 

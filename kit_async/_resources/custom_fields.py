@@ -6,12 +6,20 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._converter import Envelope
-from .._http import compact
+from .._core.declarations import (
+    Bulk,
+    Endpoint,
+    NoContent,
+    Resource,
+    check_batch,
+    check_id,
+    check_text,
+)
+from .._core.pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from .._core.values import compact
 from .._kit import CUSTOM_FIELD_VALUE_FIELDS
 from .._models._write import BulkAccepted, BulkResult, Upserted
 from .._models.custom_fields import CustomField, CustomFieldValue
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
-from ._base import Bulk, Endpoint, NoContent, Resource, check_batch, check_id, check_text
 
 __all__ = ["CustomFields"]
 

@@ -6,7 +6,20 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._converter import Envelope
-from .._http import compact
+from .._core.declarations import (
+    Bulk,
+    Endpoint,
+    Resource,
+    When,
+    check_batch,
+    check_choice,
+    check_id,
+    check_text,
+    check_when,
+    one_subscriber,
+)
+from .._core.pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from .._core.values import compact
 from .._kit import (
     FORM_ADDITION_FIELDS,
     FORM_STATUSES,
@@ -19,19 +32,6 @@ from .._kit import (
 from .._models._write import BulkAccepted, BulkResult, Upserted
 from .._models.forms import Form
 from .._models.subscribers import Subscriber
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
-from ._base import (
-    Bulk,
-    Endpoint,
-    Resource,
-    When,
-    check_batch,
-    check_choice,
-    check_id,
-    check_text,
-    check_when,
-    one_subscriber,
-)
 
 __all__ = ["FORM_STATUSES", "FORM_TYPES", "Forms"]
 

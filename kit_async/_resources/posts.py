@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from .._converter import Envelope
+from .._core.declarations import Endpoint, Resource, check_bool, check_id
+from .._core.pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from .._models.posts import Post
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
-from ._base import Endpoint, Resource, check_bool, check_id
 
 __all__ = ["Posts"]
 

@@ -9,9 +9,9 @@ from datetime import date, datetime
 from typing import Any, NotRequired, Required, TypedDict, Unpack
 
 from .._converter import Envelope
+from .._core.declarations import Endpoint, Resource, check_fields, check_id, check_text, check_when
+from .._core.pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from .._models.purchases import Purchase
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
-from ._base import Endpoint, Resource, check_fields, check_id, check_text, check_when
 
 __all__ = ["PurchaseFields", "Purchases"]
 

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 from .._converter import Envelope
+from .._core.declarations import Resource
+from .._core.pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from .._models.segments import Segment
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
-from ._base import Resource
 
 __all__ = ["Segments"]
 

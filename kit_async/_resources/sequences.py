@@ -6,6 +6,18 @@ from collections.abc import Mapping
 from typing import Any, TypedDict, Unpack
 
 from .._converter import Envelope
+from .._core.declarations import (
+    Endpoint,
+    NoContent,
+    Resource,
+    When,
+    check_choice,
+    check_fields,
+    check_id,
+    check_when,
+    one_subscriber,
+)
+from .._core.pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from .._kit import (
     DELAY_UNITS,
     SUBSCRIBER_SOURCE_TYPES,
@@ -17,18 +29,6 @@ from .._kit import (
 from .._models._write import Upserted
 from .._models.sequences import EmailSequence, SequenceEmail, SubscriberSource
 from .._models.subscribers import Subscriber
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
-from ._base import (
-    Endpoint,
-    NoContent,
-    Resource,
-    When,
-    check_choice,
-    check_fields,
-    check_id,
-    check_when,
-    one_subscriber,
-)
 
 __all__ = [
     "DELAY_UNITS",

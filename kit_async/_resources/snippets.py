@@ -6,10 +6,7 @@ from collections.abc import Mapping
 from typing import Any, TypedDict, Unpack
 
 from .._converter import Envelope
-from .._kit import SNIPPET_CREATE_FIELDS, SNIPPET_TYPES, SNIPPET_UPDATE_FIELDS, SnippetType
-from .._models.snippets import Snippet
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
-from ._base import (
+from .._core.declarations import (
     Endpoint,
     Resource,
     check_bool,
@@ -18,6 +15,9 @@ from ._base import (
     check_id,
     check_text,
 )
+from .._core.pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from .._kit import SNIPPET_CREATE_FIELDS, SNIPPET_TYPES, SNIPPET_UPDATE_FIELDS, SnippetType
+from .._models.snippets import Snippet
 
 __all__ = ["SNIPPET_TYPES", "NewSnippetFields", "SnippetFields", "Snippets"]
 

@@ -6,7 +6,21 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._converter import Envelope
-from .._http import compact
+from .._core.declarations import (
+    Bulk,
+    Day,
+    Endpoint,
+    NoContent,
+    Resource,
+    When,
+    check_batch,
+    check_choice,
+    check_id,
+    check_text,
+    check_when,
+)
+from .._core.pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from .._core.values import compact
 from .._kit import (
     COUNTING_MODES,
     FILTER_CONDITION_TYPES,
@@ -26,20 +40,6 @@ from .._kit import (
 from .._models._write import BulkAccepted, BulkResult, Upserted
 from .._models.subscribers import FilteredSubscriber, PinnedLocation, Subscriber, SubscriberStats
 from .._models.tags import Tag
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
-from ._base import (
-    Bulk,
-    Day,
-    Endpoint,
-    NoContent,
-    Resource,
-    When,
-    check_batch,
-    check_choice,
-    check_id,
-    check_text,
-    check_when,
-)
 
 __all__ = ["Subscribers"]
 

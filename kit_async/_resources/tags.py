@@ -6,13 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._converter import Envelope
-from .._http import compact
-from .._kit import SUBSCRIBER_STATUSES, SubscriberStatus
-from .._models._write import BulkAccepted, BulkResult, Upserted
-from .._models.subscribers import Subscriber
-from .._models.tags import Tag
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
-from ._base import (
+from .._core.declarations import (
     Bulk,
     Endpoint,
     NoContent,
@@ -25,6 +19,12 @@ from ._base import (
     check_when,
     one_subscriber,
 )
+from .._core.pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from .._core.values import compact
+from .._kit import SUBSCRIBER_STATUSES, SubscriberStatus
+from .._models._write import BulkAccepted, BulkResult, Upserted
+from .._models.subscribers import Subscriber
+from .._models.tags import Tag
 
 __all__ = ["SUBSCRIBER_STATUSES", "Tags"]
 

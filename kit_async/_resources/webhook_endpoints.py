@@ -5,10 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from .._converter import Envelope
-from .._kit import WEBHOOK_ENDPOINT_STATUSES, WebhookEndpointStatus
-from .._models.webhook_endpoints import WebhookEndpoint
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
-from ._base import (
+from .._core.declarations import (
     Endpoint,
     NoContent,
     Resource,
@@ -17,6 +14,9 @@ from ._base import (
     check_text,
     check_url,
 )
+from .._core.pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from .._kit import WEBHOOK_ENDPOINT_STATUSES, WebhookEndpointStatus
+from .._models.webhook_endpoints import WebhookEndpoint
 
 __all__ = ["WEBHOOK_ENDPOINT_STATUSES", "WebhookEndpoints"]
 

@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._converter import Envelope
+from .._core.declarations import Endpoint, NoContent, Resource, check_id, check_text, check_url
+from .._core.pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from .._kit import LEGACY_EVENTS
 from .._models.webhooks import LegacyWebhook
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
-from ._base import Endpoint, NoContent, Resource, check_id, check_text, check_url
 
 __all__ = ["LEGACY_EVENTS", "LegacyWebhooks"]
 

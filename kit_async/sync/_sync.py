@@ -19,10 +19,10 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .._fanout import ClickStream
+from .._core.fanout import ClickStream
+from .._core.pagination import MAX_PER_PAGE
+from .._core.transport import RequestCount, count_requests
 from .._models import Broadcast, BroadcastStatsItem
-from .._pagination import MAX_PER_PAGE
-from .._transport import RequestCount, count_requests
 from ..errors import BadRequestError, KitError, PermissionDeniedError
 from ._errors import DatabaseError
 from ._report import Mode, SyncProgress, SyncReport

@@ -15,8 +15,8 @@ from urllib.parse import quote
 
 import attrs
 
-from ._converter import parse_body
-from .errors import KitError
+from .._converter import parse_body
+from ..errors import KitError
 
 __all__ = ["NO_BODY", "Reply", "Request", "compact", "fill_path", "json_of", "quoted"]
 

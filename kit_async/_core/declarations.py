@@ -17,12 +17,12 @@ from urllib.parse import urlsplit
 import attrs
 
 from .._converter import Envelope, decode_failures, decode_list, read_object
-from .._http import NO_BODY, Reply, Request, compact, json_of
 from .._models._write import BulkAccepted, BulkResult, Upserted
 from ..errors import KitError
+from .values import NO_BODY, Reply, Request, compact, json_of
 
 if TYPE_CHECKING:
-    from .._transport import Transport
+    from .transport import Transport
 
 T = TypeVar("T")
 

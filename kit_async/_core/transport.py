@@ -25,13 +25,9 @@ from urllib.request import getproxies_environment
 import aiohttp
 import yarl
 
-from ._auth import Auth, OAuthAuth
-from ._converter import loads
-from ._http import Reply, Request, json_of, quoted
-from ._ratelimit import RateLimit, StorageUnavailableError
-from ._retry import RetryPolicy, with_retries
-from ._version import __version__
-from .errors import (
+from .._converter import loads
+from .._version import __version__
+from ..errors import (
     APIConnectionError,
     APITimeoutError,
     AuthenticationError,
@@ -41,6 +37,10 @@ from .errors import (
     RedirectError,
     error_class_for_status,
 )
+from .auth import Auth, OAuthAuth
+from .ratelimit import RateLimit, StorageUnavailableError
+from .retry import RetryPolicy, with_retries
+from .values import Reply, Request, json_of, quoted
 
 __all__ = ["RequestCount", "RetryPolicy", "Transport", "count_requests"]
 

@@ -35,13 +35,13 @@ from collections.abc import (
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, Self, TypeVar, cast
 
-from ._models import BroadcastClick, Page
-from ._pagination import AsyncPaginator, _check_cursor, _check_per_page
-from ._resources._base import check_id
-from .errors import KitError, NotFoundError
+from .._models import BroadcastClick, Page
+from ..errors import KitError, NotFoundError
+from .declarations import check_id
+from .pagination import AsyncPaginator, _check_cursor, _check_per_page
 
 if TYPE_CHECKING:
-    from ._resources.broadcasts import Broadcasts
+    from .._resources.broadcasts import Broadcasts
 
 __all__ = ["BroadcastIds", "BroadcastPage", "ClickStream", "FanOutStream", "KeyedPage"]
 

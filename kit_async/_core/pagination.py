@@ -12,13 +12,13 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
-from ._converter import Envelope, read_items
-from ._http import NO_BODY, Request, compact
-from ._models import Page
-from .errors import KitError, PaginationError
+from .._converter import Envelope, read_items
+from .._models import Page
+from ..errors import KitError, PaginationError
+from .values import NO_BODY, Request, compact
 
 if TYPE_CHECKING:
-    from ._transport import Transport
+    from .transport import Transport
 
 T = TypeVar("T")
 
