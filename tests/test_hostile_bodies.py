@@ -37,8 +37,8 @@ from kit_async._converter import (
     read_object,
 )
 from kit_async._core.auth import OAuthAuth
-from kit_async._core.transport import _error_messages
-from kit_async._core.values import Reply, Request, json_of
+from kit_async._core.transport import _error_messages, json_of
+from kit_async._core.values import Reply, Request
 from kit_async._resources import broadcasts
 from kit_async.testing import sign_delivery
 from kit_async.webhooks import WebhookPayloadError, WebhookVerifier, parse_delivery

@@ -140,7 +140,7 @@ class ApiKeyAuth:
                 f"{request.method} {request.path} accepts only an OAuth access token "
                 "(Kit reserves it for OAuth apps); this client has an API key"
             )
-            raise request.annotate(OAuthRequiredError(msg))
+            raise OAuthRequiredError(msg)  # the transport names the request
 
     async def after_unauthorized(
         self,

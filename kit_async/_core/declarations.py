@@ -18,8 +18,8 @@ import attrs
 
 from .._converter import Envelope, decode_failures, decode_list, read_object
 from .._models._write import BulkAccepted, BulkResult, Upserted
-from ..errors import KitError
-from .values import NO_BODY, Reply, Request, compact, json_of
+from .transport import json_of
+from .values import NO_BODY, Reply, Request, compact
 
 if TYPE_CHECKING:
     from .transport import Transport
@@ -249,14 +249,12 @@ class Endpoint(Generic[T]):
     ) -> tuple[T, Reply]:
         """Send one call; return the decoded object and Kit's reply (for its status)."""
         request = self.request(path_params, params=params, json=json)
-        reply = await transport.send(request)
-        try:
-            value = read_object(
-                reply.body, self.model, self.envelope, method=request.method, path=request.path
-            )
-        except KitError as exc:
-            request.annotate(exc)
-            raise
+        return await transport.call(request, self._decode)
+
+    def _decode(self, request: Request, reply: Reply) -> tuple[T, Reply]:
+        value = read_object(
+            reply.body, self.model, self.envelope, method=request.method, path=request.path
+        )
         return value, reply
 
     async def call(
@@ -344,28 +342,23 @@ class Bulk(Generic[T]):
             retry_safe=self.retry_safe,
             oauth_only=True,
         )
-        reply = await transport.send(request)
+        return await transport.call(request, self._decode)
+
+    def _decode(self, request: Request, reply: Reply) -> BulkResult[T] | BulkAccepted:
         if reply.status == 202:
-            return BulkAccepted(body.get("callback_url"))
+            callback_url = request.json.get("callback_url")
+            return BulkAccepted(callback_url)
         document = json_of(request, reply)
         items: tuple[T, ...] = ()
         if self.items_at is not None:
-            try:
-                items = decode_list(
-                    document,
-                    self.model,
-                    Envelope(at=(self.items_at,)),
-                    method=request.method,
-                    path=request.path,
-                )
-            except KitError as exc:
-                request.annotate(exc)
-                raise
-        try:
-            failures = decode_failures(document, method=request.method, path=request.path)
-        except KitError as exc:
-            request.annotate(exc)
-            raise
+            items = decode_list(
+                document,
+                self.model,
+                Envelope(at=(self.items_at,)),
+                method=request.method,
+                path=request.path,
+            )
+        failures = decode_failures(document, method=request.method, path=request.path)
         return BulkResult(items, failures)
 
 

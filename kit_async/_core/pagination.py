@@ -13,9 +13,9 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar
 import attrs
 
 from .._converter import Envelope, read_items
-from .._models import Page
-from ..errors import KitError, PaginationError
-from .values import NO_BODY, Request, compact
+from .._models import Page, Pagination
+from ..errors import PaginationError
+from .values import NO_BODY, Reply, Request, compact
 
 if TYPE_CHECKING:
     from .transport import Transport
@@ -148,13 +148,6 @@ class AsyncPaginator(Generic[T]):
         self._transport = transport
         self._endpoint = endpoint
         self._request = request
-        # Every field a page's request copies from `request` (as `attrs.evolve` would).
-        changed = {"json" if request.has_body else "params", "cursor"}
-        self._fields: dict[str, Any] = {
-            field.name: getattr(request, field.name)
-            for field in attrs.fields(Request)
-            if field.init and field.name not in changed
-        }
         self.path = request.path
         self.per_page = per_page
         self._backwards = before is not None
@@ -203,6 +196,12 @@ class AsyncPaginator(Generic[T]):
             cursor = following
             first = False
 
+    def _decode(self, request: Request, reply: Reply) -> tuple[tuple[T, ...], Pagination]:
+        endpoint = self._endpoint
+        return read_items(
+            reply.body, endpoint.model, endpoint.envelope, method=request.method, path=request.path
+        )
+
     def _broken(self, message: str, cursor: str | None) -> PaginationError:
         error = PaginationError(message, path=self.path, cursor=cursor, method=self._request.method)
         error.path_params = dict(self._request.path_params)
@@ -219,16 +218,9 @@ class AsyncPaginator(Generic[T]):
         values["per_page"] = self.per_page
         if cursor is not None:
             values["before" if self._backwards else "after"] = cursor
-        # The paginator's request with this page's query (or body) and cursor:
-        # `attrs.evolve` without its per-call look at the class's fields.
-        varying: dict[str, Any] = {"json" if in_body else "params": values, "cursor": cursor}
-        request = Request(**self._fields, **varying)
-        reply = await self._transport.send(request)
-        try:
-            items, pagination = read_items(
-                reply.body, endpoint.model, endpoint.envelope, method=request.method, path=self.path
-            )
-        except KitError as exc:
-            request.annotate(exc)
-            raise
+        if in_body:
+            request = attrs.evolve(self._request, json=values, cursor=cursor)
+        else:
+            request = attrs.evolve(self._request, params=values, cursor=cursor)
+        items, pagination = await self._transport.call(request, self._decode)
         return Page(items=items, pagination=pagination, cursor=cursor)

@@ -1,9 +1,10 @@
 """The transport: the one place where a request is sent.
 
-Every request to Kit goes through `Transport.request`: it is rate-limited,
+Every request to Kit goes through `Transport.call`: it is rate-limited,
 sent on the client's pooled aiohttp session, retried with stamina when the
-failure is transient, and its errors are mapped to the `kit_async.errors`
-tree. Nothing here ever puts a credential into a message or a log line.
+failure is transient, its reply is decoded by the caller's function, and its
+errors are mapped to the `kit_async.errors` tree and given the request's
+context (once, here). Nothing here ever puts a credential into a message or a log line.
 """
 
 from __future__ import annotations
@@ -15,17 +16,17 @@ import json
 import logging
 import os
 import warnings
-from collections.abc import AsyncGenerator, Awaitable, Iterator, Mapping
+from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping
 from contextvars import ContextVar
 from datetime import date, datetime
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 from urllib.request import getproxies_environment
 
 import aiohttp
 import yarl
 
-from .._converter import loads
+from .._converter import loads, parse_body
 from .._version import __version__
 from ..errors import (
     APIConnectionError,
@@ -40,9 +41,20 @@ from ..errors import (
 from .auth import Auth, OAuthAuth
 from .ratelimit import RateLimit, StorageUnavailableError
 from .retry import RetryPolicy, with_retries
-from .values import Reply, Request, json_of, quoted
+from .values import Reply, Request, quoted
 
-__all__ = ["RequestCount", "RetryPolicy", "Transport", "count_requests"]
+__all__ = [
+    "Decode",
+    "RequestCount",
+    "RetryPolicy",
+    "Transport",
+    "annotate",
+    "count_requests",
+    "json_of",
+    "reply_of",
+]
+
+T = TypeVar("T")
 
 log = logging.getLogger("kit_async")
 
@@ -109,6 +121,43 @@ def _error_messages(body: bytes) -> tuple[list[str], str | None]:
         # Messages nested too deeply to flatten or print: not Kit's shape.
         return [], body.decode("utf-8", "replace")
     return [], None
+
+
+#: How a declaration reads Kit's reply to its request (`Transport.call`).
+Decode = Callable[[Request, Reply], T]
+
+
+def reply_of(request: Request, reply: Reply) -> Reply:  # noqa: ARG001 - a `Decode`
+    """The reply itself, undecoded: the `Decode` of `Transport.send`."""
+    return reply
+
+
+def json_of(request: Request, reply: Reply) -> Any:
+    """The decoded JSON body of a reply; `None` when it has none (204)."""
+    return parse_body(reply.body, method=request.method, path=request.path)
+
+
+def annotate(error: KitError, request: Request) -> KitError:
+    """Give `error` the context of `request` (kept where it already has some).
+
+    An error that names another request (a token refresh made on this
+    request's behalf: `POST /v4/oauth/token`) is left as it is: this
+    request's ids and cursor would describe something it is not about.
+    """
+    if (error.method or request.method, error.path or request.path) != (
+        request.method,
+        request.path,
+    ):
+        return error
+    if error.method is None:
+        error.method = request.method
+    if error.path is None:
+        error.path = request.path
+    if not error.path_params:
+        error.path_params = dict(request.path_params)
+    if request.cursor is not None:
+        error.cursor = request.cursor
+    return error
 
 
 class Transport:
@@ -260,18 +309,26 @@ class Transport:
     async def send(self, request: Request) -> Reply:
         """Send one logical request (with its retries) and return Kit's 2xx reply.
 
-        Every `KitError` raised carries the request's context (method, path,
-        path parameters, cursor). Raises `ClientClosedError` when the client
-        is closed while the request waits (in the rate limiter, between
-        retries) or is in flight.
+        The same as `call(request, reply_of)`: see `call`.
+        """
+        return await self.call(request, reply_of)
+
+    async def call(self, request: Request, decode: Decode[T]) -> T:
+        """Send one logical request (with its retries) and decode Kit's 2xx reply.
+
+        The one place a call's errors are given its context: every `KitError`
+        raised, by the sending or by `decode(request, reply)`, carries the
+        request's method, path, path parameters and cursor. Raises
+        `ClientClosedError` when the client is closed while the request waits
+        (in the rate limiter, between retries) or is in flight.
         """
         task = asyncio.current_task()
         if task is not None:
             self._active.add(task)
         try:
-            return await self._send_authenticated(request)
+            return decode(request, await self._send_authenticated(request))
         except KitError as exc:
-            request.annotate(exc)
+            annotate(exc, request)
             raise
         except asyncio.CancelledError:
             if task is None or task not in self._cancelled_by_close:
@@ -283,14 +340,14 @@ class Transport:
                 f"{request.method} {request.path}: the KitClient was closed before "
                 "this request completed"
             )
-            raise request.annotate(ClientClosedError(msg)) from None
+            raise annotate(ClientClosedError(msg), request) from None
         finally:
             if task is not None:
                 self._active.discard(task)
 
     async def request_json(self, request: Request) -> Any:
         """Send `request` and return its decoded JSON body (`None` when empty, as for 204)."""
-        return json_of(request, await self.send(request))
+        return await self.call(request, json_of)
 
     async def _send_authenticated(self, request: Request) -> Reply:
         auth = self.auth
