@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-import ipaddress
 import os
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Concatenate, Literal, NoReturn, ParamSpec, Self, TypeVar
-from urllib.parse import urlsplit
 
 import aiohttp
 import attrs
 
 from ._core.auth import ApiKeyAuth, OAuthAuth, TokenCallback
 from ._core.fanout import BroadcastIds, ClickStream, FanOutStream, over_list_method
-from ._core.pagination import MAX_PER_PAGE, AsyncPaginator
+from ._core.pagination import AsyncPaginator
 from ._core.ratelimit import RateLimit
 from ._core.transport import RetryPolicy, Transport
+from ._core.validation import (
+    MAX_PER_PAGE,
+    check_base_url,
+    check_credential,
+    check_expiry,
+    check_timeout,
+    check_token_url,
+    has_control_or_space,
+    is_int,
+)
 from ._core.values import METHODS, NO_BODY, Request, compact
 from ._models import BroadcastClick
 from ._resources.account import Accounts
@@ -46,91 +54,6 @@ API_KEY_LIMIT = (120, 60.0)
 OAUTH_LIMIT = (600, 60.0)
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _has_control_or_space(text: str) -> bool:
-    return any(char.isspace() or not char.isprintable() for char in text)
-
-
-def _check_origin(name: str, url: str) -> tuple[str, str]:
-    """Validate a Kit origin (`base_url`, `token_url`); return it stripped and its path."""
-    if not isinstance(url, str):
-        msg = f"{name} must be a str, got {type(url).__name__}"
-        raise TypeError(msg)
-    url = url.strip()
-    if _has_control_or_space(url):
-        # Typically a CRLF `.env` file: the `\r` would end up in the request line.
-        msg = f"{name} must not contain spaces or control characters, got {url!r}"
-        raise ValueError(msg)
-    parts = urlsplit(url)
-    if parts.username or parts.password or "@" in parts.netloc:
-        msg = f"{name} must not carry a user name or password"
-        raise ValueError(msg)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        msg = f"{name} must be an absolute https:// URL, got {url!r}"
-        raise ValueError(msg)
-    try:
-        port = parts.port
-    except ValueError:
-        port = 0
-    if port == 0 or parts.netloc.endswith(":"):
-        msg = f"{name} has an invalid port (expected 1 to 65535), got {url!r}"
-        raise ValueError(msg)
-    if parts.query or parts.fragment:
-        msg = f"{name} must not have a query or fragment, got {url!r}"
-        raise ValueError(msg)
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        msg = (
-            f"{name} must use https:// (plain http is allowed for loopback hosts "
-            f"only, for testing), got {url!r}"
-        )
-        raise ValueError(msg)
-    return url, parts.path
-
-
-def _check_base_url(base_url: str, name: str = "base_url") -> str:
-    """The origin requests go to: `https://api.kit.com`, without `/v4`.
-
-    Kit's docs print the base URL as `https://api.kit.com/v4`; that exact
-    trailing `/v4` is accepted and dropped (every path already starts with
-    it). Any other path is refused: it would silently turn every request
-    into a 404.
-    """
-    url, path = _check_origin(name, base_url)
-    stripped = path.rstrip("/")
-    if stripped not in ("", "/v4"):
-        msg = (
-            f"base_url must be an origin such as https://api.kit.com (optionally "
-            f"ending in /v4), without any other path; got {url!r}"
-        )
-        raise ValueError(msg)
-    return url.rstrip("/").removesuffix("/v4")
-
-
-def _check_token_url(token_url: str) -> str:
-    # The refresh token (and client secret) go there: same rules as base_url.
-    return _check_origin("token_url", token_url)[0]
-
-
-def _check_credential(name: str, value: object) -> str:
-    """A credential stripped of surrounding whitespace; never echoed in a message."""
-    value = value.strip() if isinstance(value, str) else ""
-    if not value:
-        msg = f"{name} must be a non-empty string"
-        raise ValueError(msg)
-    if _has_control_or_space(value):
-        msg = f"{name} contains spaces or control characters (its value is not shown)"
-        raise ValueError(msg)
-    return value
-
-
 def _credentials(api_key: str | None, access_token: str | None) -> tuple[str | None, str | None]:
     """Exactly one credential, from the arguments or else the environment, checked."""
     from_environment = api_key is None and access_token is None
@@ -146,31 +69,14 @@ def _credentials(api_key: str | None, access_token: str | None) -> tuple[str | N
         )
         raise ValueError(msg)
     if api_key is not None:
-        return _check_credential("KIT_API_KEY" if from_environment else "api_key", api_key), None
+        return check_credential("KIT_API_KEY" if from_environment else "api_key", api_key), None
     if access_token is not None:
         name = "KIT_ACCESS_TOKEN" if from_environment else "access_token"
-        return None, _check_credential(name, access_token)
+        return None, check_credential(name, access_token)
     msg = (
         "no Kit credential: pass api_key= or access_token=, or set KIT_API_KEY or KIT_ACCESS_TOKEN"
     )
     raise ValueError(msg)
-
-
-def _check_expiry(expires_at: float | datetime | None) -> float | None:
-    """`token_expires_at` as Unix seconds (a datetime must say its time zone)."""
-    if expires_at is None:
-        return None
-    if isinstance(expires_at, datetime):
-        if expires_at.tzinfo is None:
-            msg = "token_expires_at must be an aware datetime (with a time zone) or Unix seconds"
-            raise ValueError(msg)
-        return expires_at.timestamp()
-    if isinstance(expires_at, bool) or not isinstance(expires_at, int | float):
-        msg = (
-            f"token_expires_at must be Unix seconds or a datetime, got {type(expires_at).__name__}"
-        )
-        raise TypeError(msg)
-    return float(expires_at)
 
 
 #: What is given only for an OAuth access token, by name.
@@ -227,9 +133,9 @@ def _check_oauth_options(
             raise ValueError(msg)
         secret = options["client_secret"]
         return (
-            _check_credential("refresh_token", options["refresh_token"]),
-            _check_credential("client_id", options["client_id"]),
-            None if secret is None else _check_credential("client_secret", secret),
+            check_credential("refresh_token", options["refresh_token"]),
+            check_credential("client_id", options["client_id"]),
+            None if secret is None else check_credential("client_secret", secret),
         )
     extra = [name for name in _REFRESH_OPTIONS if options[name] is not None]
     if extra:
@@ -243,22 +149,11 @@ def _check_oauth_options(
     return None, None, None
 
 
-def _check_timeout(timeout: object) -> float:
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, int | float)
-        or not 0 < timeout < float("inf")
-    ):
-        msg = f"timeout must be a finite number of seconds > 0, got {timeout!r}"
-        raise ValueError(msg)
-    return float(timeout)
-
-
 def _retry_policy(retry: RetryPolicy | None, max_retries: object) -> RetryPolicy:
     policy = retry or RetryPolicy()
     if max_retries is None:
         return policy
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
+    if not is_int(max_retries) or max_retries < 0:
         msg = f"max_retries must be an int >= 0, got {max_retries!r}"
         raise ValueError(msg)
     return attrs.evolve(policy, max_retries=max_retries)
@@ -267,9 +162,9 @@ def _retry_policy(retry: RetryPolicy | None, max_retries: object) -> RetryPolicy
 def _resolve_base_url(base_url: str | None) -> str:
     """The argument, else `KIT_BASE_URL`, else Kit's own origin; checked."""
     if base_url:
-        return _check_base_url(base_url)
+        return check_base_url(base_url)
     if os.environ.get("KIT_BASE_URL"):
-        return _check_base_url(os.environ["KIT_BASE_URL"], "KIT_BASE_URL")
+        return check_base_url(os.environ["KIT_BASE_URL"], "KIT_BASE_URL")
     return DEFAULT_BASE_URL
 
 
@@ -421,7 +316,7 @@ class KitClient:
             from_environment=from_environment,
         )
         base = _resolve_base_url(base_url)
-        seconds = _check_timeout(timeout)
+        seconds = check_timeout(timeout)
         policy = _retry_policy(retry, max_retries)
 
         auth: ApiKeyAuth | OAuthAuth
@@ -431,9 +326,9 @@ class KitClient:
                 refresh_token=refresh_token,
                 client_id=client_id,
                 client_secret=client_secret,
-                token_url=_check_token_url(token_url) if token_url else f"{base}/v4/oauth/token",
+                token_url=check_token_url(token_url) if token_url else f"{base}/v4/oauth/token",
                 on_token_refresh=on_token_refresh,
-                expires_at=_check_expiry(token_expires_at),
+                expires_at=check_expiry(token_expires_at),
             )
             default_limit = OAUTH_LIMIT
         elif api_key is not None:
@@ -603,7 +498,7 @@ class KitClient:
         if not isinstance(path, str) or not path.startswith("/") or path.startswith("//"):
             msg = f"path must be Kit's path starting with '/', such as '/v4/account', got {path!r}"
             raise ValueError(msg)
-        if "?" in path or "#" in path or _has_control_or_space(path):
+        if "?" in path or "#" in path or has_control_or_space(path):
             msg = f"path must have no query, fragment, spaces or control characters (use params=), got {path!r}"
             raise ValueError(msg)
         if retry_safe is not None and not isinstance(retry_safe, bool):

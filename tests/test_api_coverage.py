@@ -21,8 +21,7 @@ import kit_async._converter
 import kit_async._resources
 from kit_async import _kit
 from kit_async._converter import Envelope, decode_items, decode_list, decode_object
-from kit_async._core.declarations import Bulk, Endpoint, NoContent
-from kit_async._core.pagination import ListEndpoint
+from kit_async._core.declarations import Bulk, Endpoint, ListEndpoint, NoContent
 
 DESCRIPTION = Path(__file__).parent / "contract" / "kit-openapi-v4-2026-12.json"
 # Published after 2026-10-02 and only partly transcribed (their answers' shape is

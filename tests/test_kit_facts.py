@@ -154,8 +154,7 @@ def _client_declarations() -> list[Any]:
     import pkgutil
 
     import kit_async._resources
-    from kit_async._core.declarations import Bulk, Endpoint, NoContent
-    from kit_async._core.pagination import ListEndpoint
+    from kit_async._core.declarations import Bulk, Endpoint, ListEndpoint, NoContent
 
     found = []
     for info in pkgutil.iter_modules(kit_async._resources.__path__):

@@ -1,28 +1,31 @@
-"""What every resource module builds on: endpoint declarations and input checks.
+"""What every resource module builds on: the declarations of Kit's operations.
 
-A resource module declares each Kit operation once, as data (`Endpoint`,
-`NoContent`, `Bulk`, or `ListEndpoint` from `_pagination`), and its methods
-check their arguments and call the declaration. Nothing here knows a
-namespace.
+A resource module declares each Kit operation once, as data: a
+`ListEndpoint` (a cursor-paginated list), an `Endpoint` (one object back), a
+`NoContent` (a 204) or a `Bulk` (`/v4/bulk/...`). Its methods check their
+arguments (`validation`) and call the declaration, which builds the `Request`
+and hands the transport the function that decodes Kit's reply. Nothing here
+knows a namespace.
 """
 
 from __future__ import annotations
 
-import difflib
-from collections.abc import Iterable, Mapping
-from datetime import UTC, date, datetime
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
-from urllib.parse import urlsplit
 
 import attrs
 
 from .._converter import Envelope, decode_failures, decode_list, read_object
 from .._models._write import BulkAccepted, BulkResult, Upserted
+from .pagination import AsyncPaginator
 from .transport import json_of
+from .validation import MAX_PER_PAGE, check_cursor, check_per_page
 from .values import NO_BODY, Reply, Request, compact
 
 if TYPE_CHECKING:
     from .transport import Transport
+
+__all__ = ["BULK_SYNC_LIMIT", "Bulk", "Endpoint", "ListEndpoint", "NoContent", "Resource"]
 
 T = TypeVar("T")
 
@@ -30,174 +33,74 @@ T = TypeVar("T")
 BULK_SYNC_LIMIT = 100
 
 
-def check_id(name: str, value: object) -> int:
-    """Refuse anything but a positive int: an id before it reaches a URL path, or a count."""
-    if isinstance(value, bool) or not isinstance(value, int):
-        msg = f"{name} must be an int, got {type(value).__name__} {value!r}"
-        raise TypeError(msg)
-    if value < 1:
-        msg = f"{name} must be a positive int, got {value}"
-        raise ValueError(msg)
-    return value
+@attrs.frozen
+class ListEndpoint(Generic[T]):
+    """A cursor-paginated Kit endpoint, declared in a resource module.
 
+    Most of Kit's lists are a `GET` with the filters and the paging in the
+    query. A listing done by `POST` (Kit's subscriber filter, whose criteria
+    are a JSON body and which declares no query parameters) sends its paging
+    (`per_page`, `after` or `before`, and the first-page-only options) in
+    that JSON body instead, beside the criteria given to `paginate(json=)`,
+    and follows `pagination.end_cursor` like any other list.
 
-def check_text(name: str, value: object, *, allow_empty: bool = False) -> str:
-    """Refuse anything but a string (non-blank unless `allow_empty`)."""
-    if not isinstance(value, str):
-        msg = f"{name} must be a str, got {type(value).__name__} {value!r}"
-        raise TypeError(msg)
-    if not allow_empty and not value.strip():
-        msg = f"{name} must not be empty"
-        raise ValueError(msg)
-    return value
-
-
-def check_url(name: str, value: object) -> str:
-    """Refuse anything but an absolute `http://` or `https://` URL (a webhook's target)."""
-    url = check_text(name, value)
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
-        msg = f"{name} must be an absolute http:// or https:// URL, got {url!r}"
-        raise ValueError(msg)
-    return url
-
-
-def check_choice(name: str, value: object, choices: Iterable[str]) -> str | None:
-    """`None`, or one of Kit's documented values for a filter."""
-    if value is None:
-        return None
-    allowed = tuple(choices)
-    if value not in allowed:
-        msg = f"{name} must be one of {', '.join(allowed)}, got {value!r}"
-        raise ValueError(msg)
-    return str(value)
-
-
-#: A date or time Kit filters or schedules by: a `date`, an aware `datetime`,
-#: or ISO 8601 text of either (see `check_when`).
-When = datetime | date | str
-#: A whole day (growth stats, subscriber stats, filter conditions): a `date`
-#: or ISO 8601 date text.
-Day = date | str
-
-
-def _utc(moment: datetime, name: str, value: object) -> str:
-    """An aware datetime in UTC, as Kit's own examples write it (`...T11:43:55Z`)."""
-    if moment.utcoffset() is None:
-        # Kit's description does not say which zone it reads a time without
-        # one in (UTC, or the account's?): the caller knows, so they say.
-        msg = (
-            f"{name} has no time zone ({value!r}): pass an aware datetime "
-            f"(e.g. with tzinfo=UTC), text with an offset or Z, or a date"
-        )
-        raise ValueError(msg)
-    return moment.astimezone(UTC).isoformat().removesuffix("+00:00") + "Z"
-
-
-def check_when(name: str, value: object, *, day: bool = False) -> str | None:
-    """A date or time for Kit, checked and normalized before any request.
-
-    Every date and time a resource method sends goes through here: the list
-    filters (`created_after`, `sent_before`, ...), the whole-day bounds
-    (`starting`, `email_sent_after`, a filter condition's `after`) and the
-    body fields (`send_at`, `transaction_time`). Kit's description gives the
-    filters as `yyyy-mm-dd` with examples such as `2023-01-17T11:43:55Z`, so:
-
-    - `None` is `None` (not sent);
-    - a `date`, or date text (`date.fromisoformat`), is sent as `YYYY-MM-DD`;
-    - an aware `datetime`, or date-time text with an offset or `Z`
-      (`datetime.fromisoformat`), is sent in UTC as `YYYY-MM-DDTHH:MM:SSZ`
-      (fractions of a second kept);
-    - with `day=True` (Kit counts whole days), only a date or date text.
-
-    Raises:
-        TypeError: not a `date`, `datetime` or `str`; or a `datetime` where
-            Kit takes a whole day.
-        ValueError: text that is not an ISO 8601 date or date-time (such as
-            `"yesterday"`), a date-time without a time zone, or a date-time
-            text where Kit takes a whole day.
+    Attributes:
+        path: The path template, e.g. `/v4/broadcasts/{broadcast_id}/clicks`.
+        model: The attrs class each item decodes into.
+        envelope: Where the items sit in the body (and fields taken from it).
+        first_page_only: Parameters sent with the first request only
+            (`include_total_count` costs Kit an extra query per page).
+        oauth_only: Kit serves it to OAuth apps only.
+        method: `GET` (paging in the query) or `POST` (paging in the body).
+        retry_safe: Whether sending a page request twice is harmless (`None`:
+            by method; a `POST` listing that only reads says `True`).
     """
-    if value is None:
-        return None
-    if isinstance(value, datetime):
-        if day:
-            msg = (
-                f"{name} must be a date (Kit counts whole days), got the datetime "
-                f"{value.isoformat()}: pass {name}=value.date()"
-            )
+
+    path: str
+    model: type[T]
+    envelope: Envelope
+    first_page_only: frozenset[str] = frozenset({"include_total_count"})
+    oauth_only: bool = False
+    method: str = attrs.field(default="GET", validator=attrs.validators.in_(("GET", "POST")))
+    retry_safe: bool | None = None
+
+    def paginate(
+        self,
+        transport: Transport,
+        *,
+        path_params: Mapping[str, Any] | None = None,
+        params: Mapping[str, Any] | None = None,
+        json: Mapping[str, Any] | None = None,
+        per_page: int = MAX_PER_PAGE,
+        after: str | None = None,
+        before: str | None = None,
+    ) -> AsyncPaginator[T]:
+        """Validate the arguments (before any request) and return a paginator.
+
+        `json` is the body of a `POST` listing (its `None` values left out);
+        a `GET` list takes none.
+        """
+        check_per_page(per_page)
+        check_cursor("after", after)
+        check_cursor("before", before)
+        if after is not None and before is not None:
+            msg = "pass either after= or before=, not both"
+            raise ValueError(msg)
+        if self.method == "GET" and json is not None:
+            msg = f"GET {self.path} is a list without a body; pass params= instead of json="
             raise TypeError(msg)
-        return _utc(value, name, value)
-    if isinstance(value, date):
-        return value.isoformat()
-    if not isinstance(value, str):
-        wanted = "a date or ISO 8601 date text" if day else "a datetime, a date or ISO 8601 text"
-        msg = f"{name} must be {wanted}, got {type(value).__name__} {value!r}"
-        raise TypeError(msg)
-    try:
-        return date.fromisoformat(value).isoformat()
-    except ValueError:
-        pass
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        moment = None
-    if moment is None or day:
-        wanted = (
-            "an ISO 8601 date such as 2026-01-31 (Kit counts whole days)"
-            if day
-            else "ISO 8601 text such as 2026-01-31 or 2026-01-31T09:30:00Z"
+        request = Request.to(
+            self.method,
+            self.path,
+            path_params,
+            params=compact(params),
+            json=NO_BODY if self.method == "GET" else compact(json),
+            retry_safe=self.retry_safe,
+            oauth_only=self.oauth_only,
         )
-        msg = f"{name} must be {wanted}, got {value!r}"
-        raise ValueError(msg)
-    return _utc(moment, name, value)
-
-
-def check_bool(name: str, value: object) -> bool:
-    """Refuse anything but `True` or `False` (not `1`, not `"false"`)."""
-    if not isinstance(value, bool):
-        msg = f"{name} must be True or False, got {type(value).__name__} {value!r}"
-        raise TypeError(msg)
-    return value
-
-
-def one_subscriber(subscriber_id: object, email_address: object) -> tuple[int | None, str | None]:
-    """Exactly one of `subscriber_id=` or `email_address=`, checked."""
-    if (subscriber_id is None) == (email_address is None):
-        msg = "pass exactly one of subscriber_id= or email_address="
-        raise TypeError(msg)
-    if subscriber_id is not None:
-        return check_id("subscriber_id", subscriber_id), None
-    return None, check_text("email_address", email_address)
-
-
-def check_fields(
-    call: str,
-    fields: Mapping[str, Any],
-    known: Iterable[str],
-    *,
-    required: Iterable[str] = (),
-) -> dict[str, Any]:
-    """Kit's body fields passed as keywords (`**fields`), as the JSON body to send.
-
-    A name Kit does not document is refused, so that a typo cannot vanish
-    silently; a `required` field must be given, and not as `None`. Other
-    `None` values are sent as JSON `null`, which Kit's updates read as "clear"
-    or "reset" (`send_days=None`, `email_template_id=None`).
-    """
-    names = tuple(known)
-    for name in fields:
-        if name not in names:
-            close = difflib.get_close_matches(name, names, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
-            msg = (
-                f"{call} got an unknown field {name!r}{hint}; Kit's fields are: {', '.join(names)}"
-            )
-            raise TypeError(msg)
-    missing = [name for name in required if fields.get(name) is None]
-    if missing:
-        msg = f"{call} needs {', '.join(missing)} (Kit requires {'them' if len(missing) > 1 else 'it'})"
-        raise TypeError(msg)
-    return dict(fields)
+        return AsyncPaginator(
+            transport, self, request, per_page=per_page, after=after, before=before
+        )
 
 
 @attrs.frozen
@@ -360,21 +263,6 @@ class Bulk(Generic[T]):
             )
         failures = decode_failures(document, method=request.method, path=request.path)
         return BulkResult(items, failures)
-
-
-def check_batch(name: str, items: object, *, limit: int | None = None) -> list[Any]:
-    """A non-empty list of items for a bulk call (Kit answers 422 to an empty one)."""
-    if isinstance(items, str | bytes | Mapping) or not isinstance(items, Iterable):
-        msg = f"{name} must be a list, got {type(items).__name__}"
-        raise TypeError(msg)
-    batch = list(items)
-    if not batch:
-        msg = f"{name} must not be empty (Kit refuses an empty batch)"
-        raise ValueError(msg)
-    if limit is not None and len(batch) > limit:
-        msg = f"{name} has {len(batch)} items; Kit takes at most {limit:,} in one call"
-        raise ValueError(msg)
-    return batch
 
 
 class Resource:

@@ -37,8 +37,8 @@ from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, Self, TypeV
 
 from .._models import BroadcastClick, Page
 from ..errors import KitError, NotFoundError
-from .declarations import check_id
-from .pagination import AsyncPaginator, _check_cursor, _check_per_page
+from .pagination import AsyncPaginator
+from .validation import check_cursor, check_id, check_per_page
 
 if TYPE_CHECKING:
     from .._resources.broadcasts import Broadcasts
@@ -115,10 +115,10 @@ def _check_after(
     for value, cursor in after.items():
         key = check_key(f"{key_name} in after", value)
         name = f"after[{key!r}]"
-        if cursor is None:  # _check_cursor lets None through: "no cursor" is fine there
+        if cursor is None:  # check_cursor lets None through: "no cursor" is fine there
             msg = f"{name} must be a cursor string from a previous page, got NoneType"
             raise TypeError(msg)
-        _check_cursor(name, cursor)
+        check_cursor(name, cursor)
         cursors[key] = cursor
     return cursors
 
@@ -503,7 +503,7 @@ class ClickStream(FanOutStream[int, BroadcastClick]):
         buffer: int | None,
         skip_errors: Callable[[KitError], bool] | None = None,
     ) -> None:
-        _check_per_page(per_page)
+        check_per_page(per_page)
         if isinstance(broadcast_ids, str | bytes):
             msg = "broadcast_ids must be an iterable of ints, not a string"
             raise TypeError(msg)

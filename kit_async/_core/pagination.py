@@ -7,115 +7,23 @@ through empty pages; never loop on a missing or repeated cursor.
 
 from __future__ import annotations
 
-from collections.abc import AsyncGenerator, AsyncIterator, Generator, Mapping
+from collections.abc import AsyncGenerator, AsyncIterator, Generator
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 import attrs
 
-from .._converter import Envelope, read_items
+from .._converter import read_items
 from .._models import Page, Pagination
 from ..errors import PaginationError
-from .values import NO_BODY, Reply, Request, compact
+from .values import Reply, Request
 
 if TYPE_CHECKING:
+    from .declarations import ListEndpoint
     from .transport import Transport
 
 T = TypeVar("T")
 
-__all__ = ["MAX_PER_PAGE", "AsyncPaginator", "ListEndpoint"]
-
-#: Kit's largest page. Fewer, larger pages spend less of the rate limit.
-MAX_PER_PAGE = 1000
-
-
-def _check_cursor(name: str, value: str | None) -> None:
-    if value is None:
-        return
-    if not isinstance(value, str):
-        msg = f"{name} must be a cursor string from a previous page, got {type(value).__name__}"
-        raise TypeError(msg)
-    if not value:
-        msg = f"{name} must not be empty"
-        raise ValueError(msg)
-
-
-def _check_per_page(per_page: int) -> None:
-    if isinstance(per_page, bool) or not isinstance(per_page, int):
-        msg = f"per_page must be an int, got {type(per_page).__name__} {per_page!r}"
-        raise TypeError(msg)
-    if not 1 <= per_page <= MAX_PER_PAGE:
-        msg = f"per_page must be between 1 and {MAX_PER_PAGE}, got {per_page}"
-        raise ValueError(msg)
-
-
-@attrs.frozen
-class ListEndpoint(Generic[T]):
-    """A cursor-paginated Kit endpoint, declared in a resource module.
-
-    Most of Kit's lists are a `GET` with the filters and the paging in the
-    query. A listing done by `POST` (Kit's subscriber filter, whose criteria
-    are a JSON body and which declares no query parameters) sends its paging
-    (`per_page`, `after` or `before`, and the first-page-only options) in
-    that JSON body instead, beside the criteria given to `paginate(json=)`,
-    and follows `pagination.end_cursor` like any other list.
-
-    Attributes:
-        path: The path template, e.g. `/v4/broadcasts/{broadcast_id}/clicks`.
-        model: The attrs class each item decodes into.
-        envelope: Where the items sit in the body (and fields taken from it).
-        first_page_only: Parameters sent with the first request only
-            (`include_total_count` costs Kit an extra query per page).
-        oauth_only: Kit serves it to OAuth apps only.
-        method: `GET` (paging in the query) or `POST` (paging in the body).
-        retry_safe: Whether sending a page request twice is harmless (`None`:
-            by method; a `POST` listing that only reads says `True`).
-    """
-
-    path: str
-    model: type[T]
-    envelope: Envelope
-    first_page_only: frozenset[str] = frozenset({"include_total_count"})
-    oauth_only: bool = False
-    method: str = attrs.field(default="GET", validator=attrs.validators.in_(("GET", "POST")))
-    retry_safe: bool | None = None
-
-    def paginate(
-        self,
-        transport: Transport,
-        *,
-        path_params: Mapping[str, Any] | None = None,
-        params: Mapping[str, Any] | None = None,
-        json: Mapping[str, Any] | None = None,
-        per_page: int = MAX_PER_PAGE,
-        after: str | None = None,
-        before: str | None = None,
-    ) -> AsyncPaginator[T]:
-        """Validate the arguments (before any request) and return a paginator.
-
-        `json` is the body of a `POST` listing (its `None` values left out);
-        a `GET` list takes none.
-        """
-        _check_per_page(per_page)
-        _check_cursor("after", after)
-        _check_cursor("before", before)
-        if after is not None and before is not None:
-            msg = "pass either after= or before=, not both"
-            raise ValueError(msg)
-        if self.method == "GET" and json is not None:
-            msg = f"GET {self.path} is a list without a body; pass params= instead of json="
-            raise TypeError(msg)
-        request = Request.to(
-            self.method,
-            self.path,
-            path_params,
-            params=compact(params),
-            json=NO_BODY if self.method == "GET" else compact(json),
-            retry_safe=self.retry_safe,
-            oauth_only=self.oauth_only,
-        )
-        return AsyncPaginator(
-            transport, self, request, per_page=per_page, after=after, before=before
-        )
+__all__ = ["AsyncPaginator"]
 
 
 class AsyncPaginator(Generic[T]):

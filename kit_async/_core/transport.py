@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import json
 import logging
 import os
@@ -41,6 +40,7 @@ from ..errors import (
 from .auth import Auth, OAuthAuth
 from .ratelimit import RateLimit, StorageUnavailableError
 from .retry import RetryPolicy, with_retries
+from .validation import is_loopback
 from .values import Reply, Request, quoted
 
 __all__ = [
@@ -520,15 +520,6 @@ def _bypassed(host: str, port: int | None, no_proxy: str) -> bool:
     return False
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
 def _proxy_from_environment(url: yarl.URL) -> yarl.URL | None:
     proxies = getproxies_environment()  # lower-case names first, as curl reads them
     proxy = proxies.get(url.scheme)
@@ -539,7 +530,7 @@ def _proxy_from_environment(url: yarl.URL) -> yarl.URL | None:
     if no_proxy is None:
         # A proxy cannot reach this machine's loopback (a local FakeKit), so
         # loopback hosts go direct unless NO_PROXY says otherwise.
-        if _is_loopback(url.host):
+        if is_loopback(url.host):
             return None
     elif _bypassed(url.host, url.port, no_proxy):
         return None

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .._converter import Envelope
-from .._core.declarations import Day, Endpoint, Resource, check_text, check_when
+from .._core.declarations import Endpoint, Resource
+from .._core.validation import Day, check_text, check_when
 from .._models.account import Account, AccountColors, CreatorProfile, EmailStats, GrowthStats
 
 __all__ = ["Accounts"]

@@ -6,10 +6,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypedDict, Unpack
 
 from .._converter import Envelope
-from .._core.declarations import (
-    Endpoint,
-    NoContent,
-    Resource,
+from .._core.declarations import Endpoint, ListEndpoint, NoContent, Resource
+from .._core.pagination import AsyncPaginator
+from .._core.validation import (
+    MAX_PER_PAGE,
     When,
     check_bool,
     check_choice,
@@ -18,7 +18,6 @@ from .._core.declarations import (
     check_text,
     check_when,
 )
-from .._core.pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from .._kit import BROADCAST_FILTER_GROUPS, BROADCAST_STATUSES, BroadcastStatus
 from .._models import Broadcast, BroadcastClick, BroadcastStats, BroadcastStatsItem
 

@@ -6,16 +6,9 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._converter import Envelope
-from .._core.declarations import (
-    Bulk,
-    Endpoint,
-    NoContent,
-    Resource,
-    check_batch,
-    check_id,
-    check_text,
-)
-from .._core.pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from .._core.declarations import Bulk, Endpoint, ListEndpoint, NoContent, Resource
+from .._core.pagination import AsyncPaginator
+from .._core.validation import MAX_PER_PAGE, check_batch, check_id, check_text
 from .._core.values import compact
 from .._kit import CUSTOM_FIELD_VALUE_FIELDS
 from .._models._write import BulkAccepted, BulkResult, Upserted

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from .._converter import Envelope
-from .._core.declarations import Resource
-from .._core.pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from .._core.declarations import ListEndpoint, Resource
+from .._core.pagination import AsyncPaginator
+from .._core.validation import MAX_PER_PAGE
 from .._models.broadcasts import EmailTemplate
 
 __all__ = ["EmailTemplates"]

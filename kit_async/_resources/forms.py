@@ -6,10 +6,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._converter import Envelope
-from .._core.declarations import (
-    Bulk,
-    Endpoint,
-    Resource,
+from .._core.declarations import Bulk, Endpoint, ListEndpoint, Resource
+from .._core.pagination import AsyncPaginator
+from .._core.validation import (
+    MAX_PER_PAGE,
     When,
     check_batch,
     check_choice,
@@ -18,7 +18,6 @@ from .._core.declarations import (
     check_when,
     one_subscriber,
 )
-from .._core.pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from .._core.values import compact
 from .._kit import (
     FORM_ADDITION_FIELDS,

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from .._converter import Envelope
-from .._core.declarations import Endpoint, Resource, check_bool, check_id
-from .._core.pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from .._core.declarations import Endpoint, ListEndpoint, Resource
+from .._core.pagination import AsyncPaginator
+from .._core.validation import MAX_PER_PAGE, check_bool, check_id
 from .._models.posts import Post
 
 __all__ = ["Posts"]

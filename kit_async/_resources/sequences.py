@@ -6,10 +6,10 @@ from collections.abc import Mapping
 from typing import Any, TypedDict, Unpack
 
 from .._converter import Envelope
-from .._core.declarations import (
-    Endpoint,
-    NoContent,
-    Resource,
+from .._core.declarations import Endpoint, ListEndpoint, NoContent, Resource
+from .._core.pagination import AsyncPaginator
+from .._core.validation import (
+    MAX_PER_PAGE,
     When,
     check_choice,
     check_fields,
@@ -17,7 +17,6 @@ from .._core.declarations import (
     check_when,
     one_subscriber,
 )
-from .._core.pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from .._kit import (
     DELAY_UNITS,
     SUBSCRIBER_SOURCE_TYPES,

@@ -6,16 +6,16 @@ from collections.abc import Mapping
 from typing import Any, TypedDict, Unpack
 
 from .._converter import Envelope
-from .._core.declarations import (
-    Endpoint,
-    Resource,
+from .._core.declarations import Endpoint, ListEndpoint, Resource
+from .._core.pagination import AsyncPaginator
+from .._core.validation import (
+    MAX_PER_PAGE,
     check_bool,
     check_choice,
     check_fields,
     check_id,
     check_text,
 )
-from .._core.pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from .._kit import SNIPPET_CREATE_FIELDS, SNIPPET_TYPES, SNIPPET_UPDATE_FIELDS, SnippetType
 from .._models.snippets import Snippet
 

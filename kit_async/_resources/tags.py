@@ -6,11 +6,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._converter import Envelope
-from .._core.declarations import (
-    Bulk,
-    Endpoint,
-    NoContent,
-    Resource,
+from .._core.declarations import Bulk, Endpoint, ListEndpoint, NoContent, Resource
+from .._core.pagination import AsyncPaginator
+from .._core.validation import (
+    MAX_PER_PAGE,
     When,
     check_batch,
     check_choice,
@@ -19,7 +18,6 @@ from .._core.declarations import (
     check_when,
     one_subscriber,
 )
-from .._core.pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from .._core.values import compact
 from .._kit import SUBSCRIBER_STATUSES, SubscriberStatus
 from .._models._write import BulkAccepted, BulkResult, Upserted

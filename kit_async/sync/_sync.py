@@ -20,8 +20,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .._core.fanout import ClickStream
-from .._core.pagination import MAX_PER_PAGE
 from .._core.transport import RequestCount, count_requests
+from .._core.validation import MAX_PER_PAGE, is_int, is_number
 from .._models import Broadcast, BroadcastStatsItem
 from ..errors import BadRequestError, KitError, PermissionDeniedError
 from ._errors import DatabaseError
@@ -64,7 +64,7 @@ def open_store(target: Target) -> Store:
 
 
 def _check_count(name: str, value: object, *, low: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not is_int(value):
         msg = f"{name} must be an int, got {type(value).__name__}"
         raise TypeError(msg)
     if value < low:
@@ -74,7 +74,7 @@ def _check_count(name: str, value: object, *, low: int) -> int:
 
 
 def _check_seconds(name: str, value: object) -> float:
-    if not isinstance(value, int | float) or isinstance(value, bool):
+    if not is_number(value):
         msg = f"{name} must be a number of seconds, got {type(value).__name__}"
         raise TypeError(msg)
     if not value >= 0:
