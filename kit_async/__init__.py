@@ -43,7 +43,7 @@ if TYPE_CHECKING:
     from ._client import DEFAULT_BASE_URL, KitClient
     from ._converter import to_jsonable
     from ._core.auth import TokenSet
-    from ._core.fanout import BroadcastPage, ClickStream, FanOutStream, KeyedPage
+    from ._core.fanout import FanOutStream, KeyedPage
     from ._core.pagination import AsyncPaginator
     from ._core.ratelimit import RateLimit
     from ._core.retry import RetryPolicy
@@ -90,6 +90,7 @@ if TYPE_CHECKING:
         Upserted,
         WebhookEndpoint,
     )
+    from ._resources.broadcast_clicks import BroadcastPage, ClickStream
 
 __all__ = [
     "DEFAULT_BASE_URL",
@@ -174,8 +175,8 @@ _MODULE_OF: dict[str, str] = {
     "DEFAULT_BASE_URL": "._client",
     "KitClient": "._client",
     "to_jsonable": "._converter",
-    "BroadcastPage": "._core.fanout",
-    "ClickStream": "._core.fanout",
+    "BroadcastPage": "._resources.broadcast_clicks",
+    "ClickStream": "._resources.broadcast_clicks",
     "FanOutStream": "._core.fanout",
     "KeyedPage": "._core.fanout",
     "Broadcast": "._models",

@@ -12,7 +12,7 @@ import aiohttp
 import attrs
 
 from ._core.auth import ApiKeyAuth, OAuthAuth, TokenCallback
-from ._core.fanout import BroadcastIds, ClickStream, FanOutStream, over_list_method
+from ._core.fanout import FanOutStream, over_list_method
 from ._core.pagination import AsyncPaginator
 from ._core.ratelimit import RateLimit
 from ._core.transport import RetryPolicy, Transport
@@ -29,6 +29,7 @@ from ._core.validation import (
 from ._core.values import METHODS, NO_BODY, Request, compact
 from ._models import BroadcastClick
 from ._resources.account import Accounts
+from ._resources.broadcast_clicks import BroadcastIds, ClickStream
 from ._resources.broadcasts import Broadcasts
 from ._resources.custom_fields import CustomFields
 from ._resources.email_templates import EmailTemplates
