@@ -26,7 +26,6 @@ from collections.abc import (
     AsyncIterable,
     AsyncIterator,
     Callable,
-    Collection,
     Hashable,
     Iterable,
     Iterator,
@@ -39,7 +38,7 @@ from typing import Any, Generic, Literal, NamedTuple, Self, TypeVar, cast
 from .._models import Page
 from ..errors import KitError, NotFoundError
 from .pagination import AsyncPaginator
-from .validation import check_cursor, check_id
+from .validation import check_id, check_keys, check_resume_cursors
 
 __all__ = ["FanOutStream", "KeyedPage", "over_list_method"]
 
@@ -74,27 +73,6 @@ class _Failed:
 
 
 _DONE = _Done()
-
-
-def _check_after(
-    after: object, check_key: Callable[[str, object], K], key_name: str
-) -> dict[K, str]:
-    """Resume cursors: checked keys to non-empty cursor strings."""
-    if after is None:
-        return {}
-    if not isinstance(after, Mapping):
-        msg = f"after must be a mapping of {key_name} to cursor, got {type(after).__name__}"
-        raise TypeError(msg)
-    cursors: dict[K, str] = {}
-    for value, cursor in after.items():
-        key = check_key(f"{key_name} in after", value)
-        name = f"after[{key!r}]"
-        if cursor is None:  # check_cursor lets None through: "no cursor" is fine there
-            msg = f"{name} must be a cursor string from a previous page, got NoneType"
-            raise TypeError(msg)
-        check_cursor(name, cursor)
-        cursors[key] = cursor
-    return cursors
 
 
 class FanOutStream(Generic[K, T]):
@@ -179,23 +157,13 @@ class FanOutStream(Generic[K, T]):
         if on_missing not in ("skip", "raise"):
             msg = f"on_missing must be 'skip' or 'raise', got {on_missing!r}"
             raise ValueError(msg)
-        self._after = _check_after(after, check_key, key_name)
+        self._after = check_resume_cursors(after, check_key, key_name)
         if buffer is not None:
             check_id("buffer", buffer)
         if skip_errors is not None and not callable(skip_errors):
             msg = f"skip_errors must be a function of an error, got {type(skip_errors).__name__}"
             raise TypeError(msg)
-        if isinstance(keys, str | bytes):
-            msg = "keys must be an iterable of keys, not a string"
-            raise TypeError(msg)
-        if not isinstance(keys, Iterable | AsyncIterable):
-            msg = f"keys must be an iterable or async iterable of keys, got {type(keys).__name__}"
-            raise TypeError(msg)
-        # Keys already in memory are checked now, before any request; a range
-        # is read lazily (it may be huge), like anything else, key by key.
-        if isinstance(keys, Collection) and not isinstance(keys, range):
-            for value in keys:
-                check_key(key_name, value)
+        check_keys(keys, check_key, key_name)
         self._fetch = fetch
         self._keys = keys
         self._check_key = check_key

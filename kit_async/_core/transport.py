@@ -13,14 +13,11 @@ import asyncio
 import contextlib
 import json
 import logging
-import os
 import warnings
-from collections.abc import AsyncGenerator, Awaitable, Callable, Iterator, Mapping
-from contextvars import ContextVar
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from datetime import date, datetime
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
-from urllib.request import getproxies_environment
 
 import aiohttp
 import yarl
@@ -38,18 +35,17 @@ from ..errors import (
     error_class_for_status,
 )
 from .auth import Auth, OAuthAuth
+from .counting import count_one
+from .proxies import proxy_from_environment
 from .ratelimit import RateLimit, StorageUnavailableError
 from .retry import RetryPolicy, with_retries
-from .validation import is_loopback
 from .values import Reply, Request, quoted
 
 __all__ = [
     "Decode",
-    "RequestCount",
     "RetryPolicy",
     "Transport",
     "annotate",
-    "count_requests",
     "json_of",
     "reply_of",
 ]
@@ -60,41 +56,6 @@ log = logging.getLogger("kit_async")
 
 USER_AGENT = f"kit-async/{__version__} (+https://pypi.org/project/kit-async/)"
 _BASE_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-
-
-class RequestCount:
-    """How many HTTP requests (attempts, retries included) a piece of work sent."""
-
-    __slots__ = ("sent",)
-
-    def __init__(self) -> None:
-        self.sent = 0
-
-
-# The counters of the `count_requests()` blocks the current task runs in.
-# Tasks started inside a block (a fan-out's fetchers) inherit them.
-_COUNTERS: ContextVar[tuple[RequestCount, ...]] = ContextVar("kit_async_counters", default=())
-
-
-@contextlib.contextmanager
-def count_requests() -> Iterator[RequestCount]:
-    """Count the requests sent by this task, and by tasks it starts, inside the block.
-
-    Unlike `Transport.requests_sent`, the count leaves out requests that other
-    tasks send through the same client meanwhile (a web app's own calls).
-    Token refreshes are not counted: Kit does not rate-limit them.
-    """
-    counter = RequestCount()
-    token = _COUNTERS.set((*_COUNTERS.get(), counter))
-    try:
-        yield counter
-    finally:
-        _COUNTERS.reset(token)
-
-
-def _count_one() -> None:
-    for counter in _COUNTERS.get():
-        counter.sent += 1
 
 
 def _flatten(messages: Any) -> list[str]:
@@ -291,7 +252,7 @@ class Transport:
         try:
             return self._proxies[origin]
         except KeyError:
-            proxy = self._proxies[origin] = _proxy_from_environment(url)
+            proxy = self._proxies[origin] = proxy_from_environment(url)
             return proxy
 
     # -- requests ---------------------------------------------------------
@@ -393,13 +354,13 @@ class Transport:
         if limiter is None:
             session = self._session_for_this_loop()
             if limited:
-                _count_one()
+                count_one()
             return await self._exchange(session, request, url, headers, body)
         try:
             async with limiter.slot(self.auth.key):
                 # Only now: the client may have been closed while this waited.
                 session = self._session_for_this_loop()
-                _count_one()
+                count_one()
                 return await self._exchange(session, request, url, headers, body)
         except StorageUnavailableError as exc:
             msg = f"{request.method} {request.path}: not sent: {exc}"
@@ -504,46 +465,6 @@ def _start(generator: AsyncGenerator[None]) -> AsyncGenerator[None]:
     with contextlib.suppress(StopIteration):
         generator.asend(None).send(None)
     return generator
-
-
-def _bypassed(host: str, port: int | None, no_proxy: str) -> bool:
-    """Whether `NO_PROXY` (`*`, or host names, domain suffixes, host:port) exempts a host."""
-    host = host.lower().strip("[]")
-    for entry in no_proxy.lower().split(","):
-        name = entry.strip().lstrip(".")
-        if name == "*":
-            return True
-        if not name:
-            continue
-        if name in (host, f"{host}:{port}") or host.endswith(f".{name}"):
-            return True
-    return False
-
-
-def _proxy_from_environment(url: yarl.URL) -> yarl.URL | None:
-    proxies = getproxies_environment()  # lower-case names first, as curl reads them
-    proxy = proxies.get(url.scheme)
-    if not proxy or url.host is None:
-        return None
-    # Read directly: an empty NO_PROXY is a setting too (getproxies drops it).
-    no_proxy = os.environ.get("no_proxy", os.environ.get("NO_PROXY"))
-    if no_proxy is None:
-        # A proxy cannot reach this machine's loopback (a local FakeKit), so
-        # loopback hosts go direct unless NO_PROXY says otherwise.
-        if is_loopback(url.host):
-            return None
-    elif _bypassed(url.host, url.port, no_proxy):
-        return None
-    # `proxy:3128`, as curl accepts it, is an http:// proxy.
-    address = yarl.URL(proxy if "://" in proxy else f"http://{proxy}")
-    if address.scheme not in ("http", "https"):
-        log.warning(
-            "%s_PROXY is a %s:// proxy, which aiohttp cannot use; connecting directly",
-            url.scheme.upper(),
-            address.scheme,
-        )
-        return None
-    return address
 
 
 def _encode(request: Request) -> bytes | None:

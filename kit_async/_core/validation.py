@@ -11,10 +11,12 @@ from __future__ import annotations
 
 import difflib
 import ipaddress
-from collections.abc import Iterable, Mapping
+from collections.abc import AsyncIterable, Callable, Collection, Hashable, Iterable, Mapping
 from datetime import UTC, date, datetime
-from typing import Any, TypeGuard
+from typing import Any, TypeGuard, TypeVar
 from urllib.parse import urlsplit
+
+from .values import METHODS
 
 __all__ = [
     "MAX_PER_PAGE",
@@ -29,8 +31,12 @@ __all__ = [
     "check_expiry",
     "check_fields",
     "check_id",
+    "check_keys",
+    "check_method",
     "check_origin",
+    "check_path",
     "check_per_page",
+    "check_resume_cursors",
     "check_text",
     "check_timeout",
     "check_token_url",
@@ -42,6 +48,8 @@ __all__ = [
     "is_number",
     "one_subscriber",
 ]
+
+K = TypeVar("K", bound=Hashable)
 
 
 def is_int(value: object) -> TypeGuard[int]:
@@ -376,3 +384,60 @@ def check_timeout(timeout: object) -> float:
         msg = f"timeout must be a finite number of seconds > 0, got {timeout!r}"
         raise ValueError(msg)
     return float(timeout)
+
+
+def check_method(method: object) -> str:
+    """An HTTP method Kit uses (`kit.request`), upper case."""
+    if not isinstance(method, str) or method.upper() not in METHODS:
+        msg = f"method must be one of {', '.join(sorted(METHODS))}, got {method!r}"
+        raise ValueError(msg)
+    return method.upper()
+
+
+def check_path(path: object) -> str:
+    """Kit's path for `kit.request`: `/v4/...`, with no query, fragment or space."""
+    if not isinstance(path, str) or not path.startswith("/") or path.startswith("//"):
+        msg = f"path must be Kit's path starting with '/', such as '/v4/account', got {path!r}"
+        raise ValueError(msg)
+    if "?" in path or "#" in path or has_control_or_space(path):
+        msg = f"path must have no query, fragment, spaces or control characters (use params=), got {path!r}"
+        raise ValueError(msg)
+    return path
+
+
+def check_resume_cursors(
+    after: object, check_key: Callable[[str, object], K], key_name: str
+) -> dict[K, str]:
+    """A fan-out's resume cursors (`after=`): checked keys to non-empty cursor strings."""
+    if after is None:
+        return {}
+    if not isinstance(after, Mapping):
+        msg = f"after must be a mapping of {key_name} to cursor, got {type(after).__name__}"
+        raise TypeError(msg)
+    cursors: dict[K, str] = {}
+    for value, cursor in after.items():
+        key = check_key(f"{key_name} in after", value)
+        name = f"after[{key!r}]"
+        if cursor is None:  # check_cursor lets None through: "no cursor" is fine there
+            msg = f"{name} must be a cursor string from a previous page, got NoneType"
+            raise TypeError(msg)
+        check_cursor(name, cursor)
+        cursors[key] = cursor
+    return cursors
+
+
+def check_keys(keys: object, check_key: Callable[[str, object], object], key_name: str) -> None:
+    """A fan-out's keys: an iterable or async iterable, not a string.
+
+    Keys already in memory are checked now, before any request; a range is
+    read lazily (it may be huge), like anything else, key by key.
+    """
+    if isinstance(keys, str | bytes):
+        msg = "keys must be an iterable of keys, not a string"
+        raise TypeError(msg)
+    if not isinstance(keys, Iterable | AsyncIterable):
+        msg = f"keys must be an iterable or async iterable of keys, got {type(keys).__name__}"
+        raise TypeError(msg)
+    if isinstance(keys, Collection) and not isinstance(keys, range):
+        for value in keys:
+            check_key(key_name, value)

@@ -19,7 +19,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .._core.transport import RequestCount, count_requests
+from .._core.counting import RequestCount, count_requests
 from .._core.validation import MAX_PER_PAGE, is_int, is_number
 from .._models import Broadcast, BroadcastStatsItem
 from .._resources.broadcast_clicks import UNSENT_STATUSES, ClickStream
