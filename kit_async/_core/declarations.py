@@ -249,8 +249,7 @@ class Bulk(Generic[T]):
 
     def _decode(self, request: Request, reply: Reply) -> BulkResult[T] | BulkAccepted:
         if reply.status == 202:
-            callback_url = request.json.get("callback_url")
-            return BulkAccepted(callback_url)
+            return BulkAccepted(request.json.get("callback_url"))
         document = json_of(request, reply)
         items: tuple[T, ...] = ()
         if self.items_at is not None:
