@@ -150,3 +150,10 @@ def test_the_cycle_finder_finds_a_cycle_and_ignores_type_checking_imports() -> N
         node.module for node in load_time_imports(tree.body) if isinstance(node, ast.ImportFrom)
     ]
     assert found == ["typing", "x"]
+
+
+def test_the_request_and_reply_values_depend_on_nothing_else_of_the_package() -> None:
+    # Decoding is the caller's (`Transport.call(request, decode)`), not the values'.
+    found = modules()
+    path = found["kit_async._core.values"]
+    assert imported_modules("kit_async._core.values", path, set(found)) == set()
