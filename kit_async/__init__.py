@@ -28,13 +28,14 @@ if TYPE_CHECKING:
     # own __all__ says what it exports; __all__ below picks the public ones.
     from . import models as models
     from . import resources as resources
-    from ._auth import *  # noqa: F403
     from ._client import *  # noqa: F403
     from ._converter import *  # noqa: F403
-    from ._fanout import *  # noqa: F403
-    from ._pagination import *  # noqa: F403
-    from ._ratelimit import *  # noqa: F403
-    from ._retry import *  # noqa: F403
+    from ._core.auth import *  # noqa: F403
+    from ._core.fanout import *  # noqa: F403
+    from ._core.pagination import *  # noqa: F403
+    from ._core.ratelimit import *  # noqa: F403
+    from ._core.retry import *  # noqa: F403
+    from ._resources.broadcast_clicks import *  # noqa: F403
     from .models import *  # noqa: F403
 
 # The one list of the public names; `tests/test_public_api.py` checks it
@@ -125,12 +126,13 @@ __all__ = [  # noqa: RUF022 - grouped by the module each name lives in
 _HOMES = (
     ".models",
     "._client",
-    "._auth",
     "._converter",
-    "._fanout",
-    "._pagination",
-    "._ratelimit",
-    "._retry",
+    "._core.auth",
+    "._core.fanout",
+    "._core.pagination",
+    "._core.ratelimit",
+    "._core.retry",
+    "._resources.broadcast_clicks",
 )
 _SUBMODULES = frozenset({"models", "resources"})
 

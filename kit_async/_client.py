@@ -2,24 +2,24 @@
 
 from __future__ import annotations
 
-import ipaddress
-import os
 import warnings
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, Literal, NoReturn, ParamSpec, Self, TypeVar
-from urllib.parse import urlsplit
 
 import aiohttp
-import attrs
 
-from ._auth import ApiKeyAuth, OAuthAuth, TokenCallback
-from ._fanout import BroadcastIds, ClickStream, FanOutStream, over_list_method
-from ._http import METHODS, NO_BODY, Request, compact
-from ._pagination import MAX_PER_PAGE, AsyncPaginator
-from ._ratelimit import RateLimit
+from ._core.auth import TokenCallback
+from ._core.config import DEFAULT_BASE_URL, transport_for
+from ._core.fanout import FanOutStream, over_list_method
+from ._core.pagination import AsyncPaginator
+from ._core.ratelimit import RateLimit
+from ._core.transport import RetryPolicy
+from ._core.validation import MAX_PER_PAGE, check_method, check_path
+from ._core.values import NO_BODY, Request, compact
 from ._resources.account import AccountEndpoints
+from ._resources.broadcast_clicks import BroadcastIds, ClickStream
 from ._resources.broadcasts import Broadcasts
 from ._resources.custom_fields import CustomFields
 from ._resources.email_templates import EmailTemplates
@@ -33,7 +33,6 @@ from ._resources.subscribers import Subscribers
 from ._resources.tags import Tags
 from ._resources.webhook_endpoints import WebhookEndpoints
 from ._resources.webhooks import LegacyWebhooks
-from ._transport import RetryPolicy, Transport
 from .models import BroadcastClick
 
 __all__ = ["DEFAULT_BASE_URL", "KitClient"]
@@ -49,275 +48,6 @@ else:
 
     def deprecated(_message: str) -> Callable[[T], T]:
         return lambda function: function
-
-
-DEFAULT_BASE_URL = "https://api.kit.com"
-"""Kit's API origin; every path is under `/v4/`."""
-API_KEY_LIMIT = (120, 60.0)
-OAUTH_LIMIT = (600, 60.0)
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _has_control_or_space(text: str) -> bool:
-    return any(char.isspace() or not char.isprintable() for char in text)
-
-
-def _check_origin(name: str, url: str) -> tuple[str, str]:
-    """Validate a Kit origin (`base_url`, `token_url`); return it stripped and its path."""
-    if not isinstance(url, str):
-        msg = f"{name} must be a str, got {type(url).__name__}"
-        raise TypeError(msg)
-    url = url.strip()
-    if _has_control_or_space(url):
-        # Typically a CRLF `.env` file: the `\r` would end up in the request line.
-        msg = f"{name} must not contain spaces or control characters, got {url!r}"
-        raise ValueError(msg)
-    parts = urlsplit(url)
-    if parts.username or parts.password or "@" in parts.netloc:
-        msg = f"{name} must not carry a user name or password"
-        raise ValueError(msg)
-    if parts.scheme not in ("https", "http") or not parts.hostname:
-        msg = f"{name} must be an absolute https:// URL, got {url!r}"
-        raise ValueError(msg)
-    try:
-        port = parts.port
-    except ValueError:
-        port = 0
-    if port == 0 or parts.netloc.endswith(":"):
-        msg = f"{name} has an invalid port (expected 1 to 65535), got {url!r}"
-        raise ValueError(msg)
-    if parts.query or parts.fragment:
-        msg = f"{name} must not have a query or fragment, got {url!r}"
-        raise ValueError(msg)
-    if parts.scheme == "http" and not _is_loopback(parts.hostname):
-        msg = (
-            f"{name} must use https:// (plain http is allowed for loopback hosts "
-            f"only, for testing), got {url!r}"
-        )
-        raise ValueError(msg)
-    return url, parts.path
-
-
-def _check_base_url(base_url: str, name: str = "base_url") -> str:
-    """The origin requests go to: `https://api.kit.com`, without `/v4`.
-
-    Kit's docs print the base URL as `https://api.kit.com/v4`; that exact
-    trailing `/v4` is accepted and dropped (every path already starts with
-    it). Any other path is refused: it would silently turn every request
-    into a 404.
-    """
-    url, path = _check_origin(name, base_url)
-    stripped = path.rstrip("/")
-    if stripped not in ("", "/v4"):
-        msg = (
-            f"base_url must be an origin such as https://api.kit.com (optionally "
-            f"ending in /v4), without any other path; got {url!r}"
-        )
-        raise ValueError(msg)
-    return url.rstrip("/").removesuffix("/v4")
-
-
-def _check_token_url(token_url: str) -> str:
-    # The refresh token (and client secret) go there: same rules as base_url.
-    return _check_origin("token_url", token_url)[0]
-
-
-def _check_credential(name: str, value: object) -> str:
-    """A credential stripped of surrounding whitespace; never echoed in a message."""
-    value = value.strip() if isinstance(value, str) else ""
-    if not value:
-        msg = f"{name} must be a non-empty string"
-        raise ValueError(msg)
-    if _has_control_or_space(value):
-        msg = f"{name} contains spaces or control characters (its value is not shown)"
-        raise ValueError(msg)
-    return value
-
-
-def _credentials(api_key: str | None, access_token: str | None) -> tuple[str | None, str | None]:
-    """Exactly one credential, from the arguments or else the environment, checked."""
-    from_environment = api_key is None and access_token is None
-    if from_environment:
-        api_key = os.environ.get("KIT_API_KEY") or None
-        access_token = os.environ.get("KIT_ACCESS_TOKEN") or None
-    if api_key is not None and access_token is not None:
-        msg = (
-            "both KIT_API_KEY and KIT_ACCESS_TOKEN are set in the environment; "
-            "unset one of them, or pass api_key= or access_token="
-            if from_environment
-            else "pass either api_key or access_token, not both"
-        )
-        raise ValueError(msg)
-    if api_key is not None:
-        return _check_credential("KIT_API_KEY" if from_environment else "api_key", api_key), None
-    if access_token is not None:
-        name = "KIT_ACCESS_TOKEN" if from_environment else "access_token"
-        return None, _check_credential(name, access_token)
-    msg = (
-        "no Kit credential: pass api_key= or access_token=, or set KIT_API_KEY or KIT_ACCESS_TOKEN"
-    )
-    raise ValueError(msg)
-
-
-def _check_expiry(expires_at: float | datetime | None) -> float | None:
-    """`token_expires_at` as Unix seconds (a datetime must say its time zone)."""
-    if expires_at is None:
-        return None
-    if isinstance(expires_at, datetime):
-        if expires_at.tzinfo is None:
-            msg = "token_expires_at must be an aware datetime (with a time zone) or Unix seconds"
-            raise ValueError(msg)
-        return expires_at.timestamp()
-    if isinstance(expires_at, bool) or not isinstance(expires_at, int | float):
-        msg = (
-            f"token_expires_at must be Unix seconds or a datetime, got {type(expires_at).__name__}"
-        )
-        raise TypeError(msg)
-    return float(expires_at)
-
-
-#: What is given only for an OAuth access token, by name.
-_OAUTH_OPTIONS = (
-    "refresh_token",
-    "client_id",
-    "client_secret",
-    "on_token_refresh",
-    "token_expires_at",
-    "token_url",
-)
-#: Of those, what serves only to refresh the token.
-_REFRESH_OPTIONS = ("client_id", "client_secret", "on_token_refresh", "token_url")
-
-
-def _names(names: list[str]) -> tuple[str, str, str]:
-    """`a, b and c`, with the verb and pronoun that agree with it."""
-    if len(names) == 1:
-        return names[0], "is", "it"
-    return f"{', '.join(names[:-1])} and {names[-1]}", "are", "them"
-
-
-def _check_oauth_options(
-    options: dict[str, Any], *, api_key: bool, from_environment: bool
-) -> tuple[str | None, str | None, str | None]:
-    """Refuse a refresh set-up that could never work, naming what is missing or extra.
-
-    `options` maps each name of `_OAUTH_OPTIONS` to its argument. Returns the
-    refresh token, client id and client secret, checked like a credential.
-    """
-    callback = options["on_token_refresh"]
-    if callback is not None and not callable(callback):
-        msg = (
-            "on_token_refresh must be a function or coroutine function, "
-            f"got {type(callback).__name__}"
-        )
-        raise TypeError(msg)
-    given = [name for name in _OAUTH_OPTIONS if options[name] is not None]
-    if api_key and given:
-        listed, verb, pronoun = _names(given)
-        source = " (from KIT_API_KEY)" if from_environment else ""
-        msg = (
-            f"{listed} {verb} for an OAuth access token, but this client has an API "
-            f"key{source}; pass access_token= instead, or leave {pronoun} out"
-        )
-        raise ValueError(msg)
-    if options["refresh_token"] is not None:
-        if options["client_id"] is None:
-            msg = (
-                "refresh_token is given without client_id, so the access token could "
-                "never be refreshed: Kit needs your OAuth application's client id for "
-                "that. Pass client_id= (and client_secret= if your app has a secret)"
-            )
-            raise ValueError(msg)
-        secret = options["client_secret"]
-        return (
-            _check_credential("refresh_token", options["refresh_token"]),
-            _check_credential("client_id", options["client_id"]),
-            None if secret is None else _check_credential("client_secret", secret),
-        )
-    extra = [name for name in _REFRESH_OPTIONS if options[name] is not None]
-    if extra:
-        listed, verb, pronoun = _names(extra)
-        msg = (
-            f"{listed} {verb} only used to refresh the access token, but no "
-            f"refresh_token is given, so it could never be refreshed; pass "
-            f"refresh_token= too, or leave {pronoun} out"
-        )
-        raise ValueError(msg)
-    return None, None, None
-
-
-def _check_timeout(timeout: object) -> float:
-    if (
-        isinstance(timeout, bool)
-        or not isinstance(timeout, int | float)
-        or not 0 < timeout < float("inf")
-    ):
-        msg = f"timeout must be a finite number of seconds > 0, got {timeout!r}"
-        raise ValueError(msg)
-    return float(timeout)
-
-
-def _retry_policy(retry: RetryPolicy | None, max_retries: object) -> RetryPolicy:
-    policy = retry or RetryPolicy()
-    if max_retries is None:
-        return policy
-    if isinstance(max_retries, bool) or not isinstance(max_retries, int) or max_retries < 0:
-        msg = f"max_retries must be an int >= 0, got {max_retries!r}"
-        raise ValueError(msg)
-    return attrs.evolve(policy, max_retries=max_retries)
-
-
-def _resolve_base_url(base_url: str | None) -> str:
-    """The argument, else `KIT_BASE_URL`, else Kit's own origin; checked."""
-    if base_url:
-        return _check_base_url(base_url)
-    if os.environ.get("KIT_BASE_URL"):
-        return _check_base_url(os.environ["KIT_BASE_URL"], "KIT_BASE_URL")
-    return DEFAULT_BASE_URL
-
-
-_CREDENTIAL_HEADERS = ("Authorization", "X-Kit-Api-Key", "Cookie")
-
-
-def _check_session(session: object) -> aiohttp.ClientSession:
-    """Refuse a caller's session whose defaults would change what Kit receives.
-
-    Each request sets its own headers, timeout, redirects and status handling,
-    so the session's defaults for those do not matter; the ones refused here
-    cannot be overridden per request.
-    """
-    if not isinstance(session, aiohttp.ClientSession):
-        msg = f"session must be an aiohttp.ClientSession, got {type(session).__name__}"
-        raise TypeError(msg)
-    for name in _CREDENTIAL_HEADERS:
-        if name in session.headers:
-            # Sent with every request, beside (or instead of) the Kit credential.
-            msg = (
-                f"the session given to KitClient sends a default {name} header "
-                "(its value is not shown); use a session without default credentials"
-            )
-            raise ValueError(msg)
-    if session.auth is not None:
-        msg = (
-            "the session given to KitClient has default auth, which would be sent "
-            "to Kit; use a session without it"
-        )
-        raise ValueError(msg)
-    if not session.auto_decompress:
-        msg = (
-            "the session given to KitClient has auto_decompress=False, so Kit's "
-            "compressed answers could not be read; use a session with the default"
-        )
-        raise ValueError(msg)
-    return session
 
 
 class KitClient:
@@ -417,52 +147,21 @@ class KitClient:
         rate_limit: RateLimit | Literal["default"] | None = "default",
         session: aiohttp.ClientSession | None = None,
     ) -> None:
-        from_environment = api_key is None and access_token is None
-        api_key, access_token = _credentials(api_key, access_token)
-        refresh_token, client_id, client_secret = _check_oauth_options(
-            {
-                "refresh_token": refresh_token,
-                "client_id": client_id,
-                "client_secret": client_secret,
-                "on_token_refresh": on_token_refresh,
-                "token_expires_at": token_expires_at,
-                "token_url": token_url,
-            },
-            api_key=api_key is not None,
-            from_environment=from_environment,
-        )
-        base = _resolve_base_url(base_url)
-        seconds = _check_timeout(timeout)
-        policy = _retry_policy(retry, max_retries)
-
-        auth: ApiKeyAuth | OAuthAuth
-        if access_token is not None:
-            auth = OAuthAuth(
-                access_token,
-                refresh_token=refresh_token,
-                client_id=client_id,
-                client_secret=client_secret,
-                token_url=_check_token_url(token_url) if token_url else f"{base}/v4/oauth/token",
-                on_token_refresh=on_token_refresh,
-                expires_at=_check_expiry(token_expires_at),
-            )
-            default_limit = OAUTH_LIMIT
-        elif api_key is not None:
-            auth = ApiKeyAuth(api_key)
-            default_limit = API_KEY_LIMIT
-        if rate_limit == "default":
-            rate_limit = RateLimit(*default_limit)
-        if rate_limit is not None and not isinstance(rate_limit, RateLimit):
-            msg = f"rate_limit must be a RateLimit or None, got {type(rate_limit).__name__}"
-            raise TypeError(msg)
-
-        self._transport = Transport(
-            base_url=base,
-            auth=auth,
-            timeout=seconds,
-            retry=policy,
+        self._transport = transport_for(
+            api_key,
+            access_token=access_token,
+            refresh_token=refresh_token,
+            client_id=client_id,
+            client_secret=client_secret,
+            on_token_refresh=on_token_refresh,
+            token_expires_at=token_expires_at,
+            token_url=token_url,
+            base_url=base_url,
+            timeout=timeout,
+            max_retries=max_retries,
+            retry=retry,
             rate_limit=rate_limit,
-            session=None if session is None else _check_session(session),
+            session=session,
         )
         self.broadcasts = Broadcasts(self._transport)
         """Broadcasts, their clicks and their stats: `kit.broadcasts.clicks(id)`, ..."""
@@ -629,21 +328,12 @@ class KitClient:
         print(body["broadcast"]["subject"])
         ```
         """
-        if not isinstance(method, str) or method.upper() not in METHODS:
-            msg = f"method must be one of {', '.join(sorted(METHODS))}, got {method!r}"
-            raise ValueError(msg)
-        if not isinstance(path, str) or not path.startswith("/") or path.startswith("//"):
-            msg = f"path must be Kit's path starting with '/', such as '/v4/account', got {path!r}"
-            raise ValueError(msg)
-        if "?" in path or "#" in path or _has_control_or_space(path):
-            msg = f"path must have no query, fragment, spaces or control characters (use params=), got {path!r}"
-            raise ValueError(msg)
         if retry_safe is not None and not isinstance(retry_safe, bool):
             msg = f"retry_safe must be True, False or None, got {retry_safe!r}"
             raise TypeError(msg)
         request = Request(
-            method.upper(),
-            path,
+            check_method(method),
+            check_path(path),
             params=compact(params),
             json=json,
             retry_safe=retry_safe,

@@ -44,6 +44,7 @@ from typing import Any
 import attrs
 
 from ._converter import _SchemaError, _structure_item, loads
+from ._core.validation import is_number
 from .errors import KitError
 from .models._frozen import FrozenDict, freeze_mapping, freeze_mapping_or_none
 
@@ -479,7 +480,7 @@ def _secret_keys(secrets: str | Sequence[str]) -> tuple[bytes, ...]:
 
 
 def _check_tolerance(tolerance: float) -> float:
-    if isinstance(tolerance, bool) or not isinstance(tolerance, int | float):
+    if not is_number(tolerance):
         msg = f"tolerance must be a number of seconds, not {type(tolerance).__name__}"
         raise TypeError(msg)
     if math.isnan(tolerance) or tolerance < 0:

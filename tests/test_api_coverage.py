@@ -21,8 +21,7 @@ import kit_async._converter
 import kit_async._resources
 from kit_async import _kit
 from kit_async._converter import Envelope, decode_items, decode_list, decode_object
-from kit_async._pagination import ListEndpoint
-from kit_async._resources._base import Bulk, Endpoint, NoContent
+from kit_async._core.declarations import Bulk, Endpoint, ListEndpoint, NoContent
 
 DESCRIPTION = Path(__file__).parent / "contract" / "kit-openapi-v4-2026-12.json"
 # Published after 2026-10-02 and only partly transcribed (their answers' shape is
@@ -79,7 +78,7 @@ START, END = "<!-- operations:start -->", "<!-- operations:end -->"
 def _resources() -> list[tuple[str, type]]:
     """(attribute on KitClient, resource class), in the client's order."""
     from kit_async import KitClient
-    from kit_async._resources._base import Resource
+    from kit_async._core.declarations import Resource
 
     kit = KitClient("kit_coverage_page", rate_limit=None)
     return [(name, type(value)) for name, value in vars(kit).items() if isinstance(value, Resource)]

@@ -22,7 +22,8 @@ import pytest
 from aioresponses import aioresponses
 
 import kit_async
-from kit_async._resources._base import Resource, check_when
+from kit_async._core.declarations import Resource
+from kit_async._core.validation import check_when
 
 BASE_URL = "https://kit.test"
 ANY_URL = re.compile(r"^https://kit\.test/.*$")

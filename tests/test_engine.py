@@ -29,7 +29,7 @@ from kit_async import (
     RateLimitError,
     TokenSet,
 )
-from kit_async._http import Request, fill_path
+from kit_async._core.values import Request, fill_path
 from kit_async.testing import FakeKit
 
 API_KEY = "kit_engine_secret_0123456789"

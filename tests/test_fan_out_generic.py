@@ -45,8 +45,8 @@ from kit_async import (
     UnprocessableEntityError,
 )
 from kit_async._converter import Envelope
-from kit_async._pagination import MAX_PER_PAGE, ListEndpoint
-from kit_async._resources._base import Resource, check_id
+from kit_async._core.declarations import ListEndpoint, Resource
+from kit_async._core.validation import MAX_PER_PAGE, check_id
 from kit_async.testing import FakeKit
 
 # -- a list method of another resource: the subscribers of a tag ---------------

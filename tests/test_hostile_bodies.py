@@ -27,7 +27,6 @@ from scripted import Scripted
 import kit_async
 import kit_async._converter as converter_module
 from kit_async import BulkResult, KitError, ResponseValidationError, Subscriber, Tag
-from kit_async._auth import OAuthAuth
 from kit_async._converter import (
     Envelope,
     decode_failures,
@@ -37,9 +36,10 @@ from kit_async._converter import (
     read_items,
     read_object,
 )
-from kit_async._http import Reply, Request, json_of
+from kit_async._core.auth import OAuthAuth
+from kit_async._core.transport import _error_messages, json_of
+from kit_async._core.values import Reply, Request
 from kit_async._resources import broadcasts
-from kit_async._transport import _error_messages
 from kit_async.testing import sign_delivery
 from kit_async.webhooks import WebhookPayloadError, WebhookVerifier, parse_delivery
 

@@ -154,8 +154,7 @@ def _client_declarations() -> list[Any]:
     import pkgutil
 
     import kit_async._resources
-    from kit_async._pagination import ListEndpoint
-    from kit_async._resources._base import Bulk, Endpoint, NoContent
+    from kit_async._core.declarations import Bulk, Endpoint, ListEndpoint, NoContent
 
     found = []
     for info in pkgutil.iter_modules(kit_async._resources.__path__):
@@ -169,7 +168,7 @@ def _client_declarations() -> list[Any]:
 
 
 def test_the_client_calls_oauth_only_exactly_the_operations_kit_serves_to_oauth_apps_only() -> None:
-    from kit_async._resources._base import Bulk
+    from kit_async._core.declarations import Bulk
 
     declared = {(d.method, d.path): d for d in _client_declarations()}
     oauth_only = {

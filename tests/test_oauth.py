@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 
 from kit_async import AuthenticationError, KitClient, KitError, TokenSaveError, TokenSet
-from kit_async._auth import OAuthAuth
+from kit_async._core.auth import OAuthAuth
 from kit_async.testing import FakeKit
 
 ACCESS, REFRESH, CLIENT_ID = "fake_at_original", "fake_rt_original", "client-123"

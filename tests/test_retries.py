@@ -37,9 +37,9 @@ from kit_async import (
     RetryPolicy,
     UnprocessableEntityError,
 )
-from kit_async._http import Reply as Answer
-from kit_async._http import Request
-from kit_async._retry import _Retrying, with_retries
+from kit_async._core.retry import _Retrying, with_retries
+from kit_async._core.values import Reply as Answer
+from kit_async._core.values import Request
 from kit_async.testing import FakeKit, FaultKind
 
 PATH = "/v4/broadcasts/1/clicks"

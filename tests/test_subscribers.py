@@ -36,7 +36,7 @@ from kit_async import (
     Upserted,
 )
 from kit_async._converter import Envelope
-from kit_async._pagination import ListEndpoint
+from kit_async._core.declarations import ListEndpoint
 
 CREATED = "2023-02-17T11:43:55Z"
 WHEN = datetime(2023, 2, 17, 11, 43, 55, tzinfo=UTC)

@@ -21,7 +21,7 @@ from typing import IO, Any
 
 import attrs
 
-from .._fanout import BroadcastPage
+from .._resources.broadcast_clicks import BroadcastPage
 from ._formats import Format, format_page, header
 
 __all__ = [

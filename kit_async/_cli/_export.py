@@ -13,7 +13,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 import attrs
 
 from .._client import KitClient
-from .._fanout import UNSENT_STATUSES, BroadcastPage
+from .._resources.broadcast_clicks import UNSENT_STATUSES, BroadcastPage
 from ._errors import EXIT_NOT_FOUND, _CommandError
 from ._outputs import Output
 from ._progress import _progress_for

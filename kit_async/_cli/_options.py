@@ -8,7 +8,7 @@ import textwrap
 from collections.abc import Callable
 from typing import Any, NoReturn, TypeAlias
 
-from .._pagination import MAX_PER_PAGE
+from .._core.validation import MAX_PER_PAGE
 from ._errors import _UsageError
 from ._stdio import _writing
 

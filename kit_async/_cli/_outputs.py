@@ -13,7 +13,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import IO, Any, NamedTuple, Protocol, cast
 
-from .._fanout import BroadcastPage
+from .._resources.broadcast_clicks import BroadcastPage
 from ._checkpoint import FileOutput
 from ._errors import _UsageError
 from ._formats import Format, format_page, header

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from .._converter import Envelope
+from .._core.declarations import Endpoint, Resource
+from .._core.validation import Day, check_text, check_when
 from ..models.account import Account, AccountColors, CreatorProfile, EmailStats, GrowthStats
-from ._base import Day, Endpoint, Resource, check_text, check_when
 
 __all__ = ["AccountEndpoints"]
 

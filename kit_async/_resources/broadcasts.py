@@ -6,13 +6,10 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypedDict, Unpack
 
 from .._converter import Envelope
-from .._kit import BROADCAST_FILTER_GROUPS, BROADCAST_STATUSES, BroadcastStatus
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
-from ..models import Broadcast, BroadcastClick, BroadcastStats, BroadcastStatsItem
-from ._base import (
-    Endpoint,
-    NoContent,
-    Resource,
+from .._core.declarations import Endpoint, ListEndpoint, NoContent, Resource
+from .._core.pagination import AsyncPaginator
+from .._core.validation import (
+    MAX_PER_PAGE,
     When,
     check_bool,
     check_choice,
@@ -21,6 +18,8 @@ from ._base import (
     check_text,
     check_when,
 )
+from .._kit import BROADCAST_FILTER_GROUPS, BROADCAST_STATUSES, BroadcastStatus
+from ..models import Broadcast, BroadcastClick, BroadcastStats, BroadcastStatsItem
 
 __all__ = ["BROADCAST_STATUSES", "BroadcastFields", "Broadcasts"]
 

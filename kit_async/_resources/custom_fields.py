@@ -6,12 +6,13 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._converter import Envelope
-from .._http import compact
+from .._core.declarations import Bulk, Endpoint, ListEndpoint, NoContent, Resource
+from .._core.pagination import AsyncPaginator
+from .._core.validation import MAX_PER_PAGE, check_batch, check_id, check_text
+from .._core.values import compact
 from .._kit import CUSTOM_FIELD_VALUE_FIELDS
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from ..models._write import BulkAccepted, BulkResult, Upserted
 from ..models.custom_fields import CustomField, CustomFieldValue
-from ._base import Bulk, Endpoint, NoContent, Resource, check_batch, check_id, check_text
 
 __all__ = ["CustomFields"]
 

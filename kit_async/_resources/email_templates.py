@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from .._converter import Envelope
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from .._core.declarations import ListEndpoint, Resource
+from .._core.pagination import AsyncPaginator
+from .._core.validation import MAX_PER_PAGE
 from ..models.broadcasts import EmailTemplate
-from ._base import Resource
 
 __all__ = ["EmailTemplates"]
 

@@ -6,7 +6,19 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._converter import Envelope
-from .._http import compact
+from .._core.declarations import Bulk, Endpoint, ListEndpoint, Resource
+from .._core.pagination import AsyncPaginator
+from .._core.validation import (
+    MAX_PER_PAGE,
+    When,
+    check_batch,
+    check_choice,
+    check_id,
+    check_text,
+    check_when,
+    one_subscriber,
+)
+from .._core.values import compact
 from .._kit import (
     FORM_ADDITION_FIELDS,
     FORM_STATUSES,
@@ -16,22 +28,9 @@ from .._kit import (
     FormType,
     SubscriberStatus,
 )
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from ..models._write import BulkAccepted, BulkResult, Upserted
 from ..models.forms import Form
 from ..models.subscribers import Subscriber
-from ._base import (
-    Bulk,
-    Endpoint,
-    Resource,
-    When,
-    check_batch,
-    check_choice,
-    check_id,
-    check_text,
-    check_when,
-    one_subscriber,
-)
 
 __all__ = ["FORM_STATUSES", "FORM_TYPES", "Forms"]
 

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from .._converter import Envelope
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from .._core.declarations import Endpoint, ListEndpoint, Resource
+from .._core.pagination import AsyncPaginator
+from .._core.validation import MAX_PER_PAGE, check_bool, check_id
 from ..models.posts import Post
-from ._base import Endpoint, Resource, check_bool, check_id
 
 __all__ = ["Posts"]
 

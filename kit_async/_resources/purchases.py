@@ -9,9 +9,17 @@ from datetime import date, datetime
 from typing import Any, NotRequired, Required, TypedDict, Unpack
 
 from .._converter import Envelope
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
+from .._core.declarations import Endpoint, ListEndpoint, Resource
+from .._core.pagination import AsyncPaginator
+from .._core.validation import (
+    MAX_PER_PAGE,
+    check_fields,
+    check_id,
+    check_text,
+    check_when,
+    is_number,
+)
 from ..models.purchases import Purchase
-from ._base import Endpoint, Resource, check_fields, check_id, check_text, check_when
 
 __all__ = ["PurchaseFields", "Purchases"]
 
@@ -68,7 +76,7 @@ _CURRENCY = re.compile(r"[A-Za-z]{3}")
 
 
 def _amount(name: str, value: object) -> float | int:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not is_number(value):
         msg = f"{name} must be a number, got {type(value).__name__} {value!r}"
         raise TypeError(msg)
     if not math.isfinite(value):

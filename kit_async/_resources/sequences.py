@@ -6,6 +6,17 @@ from collections.abc import Mapping
 from typing import Any, TypedDict, Unpack
 
 from .._converter import Envelope
+from .._core.declarations import Endpoint, ListEndpoint, NoContent, Resource
+from .._core.pagination import AsyncPaginator
+from .._core.validation import (
+    MAX_PER_PAGE,
+    When,
+    check_choice,
+    check_fields,
+    check_id,
+    check_when,
+    one_subscriber,
+)
 from .._kit import (
     DELAY_UNITS,
     SUBSCRIBER_SOURCE_TYPES,
@@ -14,21 +25,9 @@ from .._kit import (
     DelayUnit,
     SubscriberStatus,
 )
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from ..models._write import Upserted
 from ..models.sequences import EmailSequence, SequenceEmail, SubscriberSource
 from ..models.subscribers import Subscriber
-from ._base import (
-    Endpoint,
-    NoContent,
-    Resource,
-    When,
-    check_choice,
-    check_fields,
-    check_id,
-    check_when,
-    one_subscriber,
-)
 
 __all__ = [
     "DELAY_UNITS",

@@ -6,18 +6,18 @@ from collections.abc import Mapping
 from typing import Any, TypedDict, Unpack
 
 from .._converter import Envelope
-from .._kit import SNIPPET_CREATE_FIELDS, SNIPPET_TYPES, SNIPPET_UPDATE_FIELDS, SnippetType
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
-from ..models.snippets import Snippet
-from ._base import (
-    Endpoint,
-    Resource,
+from .._core.declarations import Endpoint, ListEndpoint, Resource
+from .._core.pagination import AsyncPaginator
+from .._core.validation import (
+    MAX_PER_PAGE,
     check_bool,
     check_choice,
     check_fields,
     check_id,
     check_text,
 )
+from .._kit import SNIPPET_CREATE_FIELDS, SNIPPET_TYPES, SNIPPET_UPDATE_FIELDS, SnippetType
+from ..models.snippets import Snippet
 
 __all__ = ["SNIPPET_TYPES", "NewSnippetFields", "SnippetFields", "Snippets"]
 

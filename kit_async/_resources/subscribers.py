@@ -6,7 +6,20 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._converter import Envelope
-from .._http import compact
+from .._core.declarations import Bulk, Endpoint, ListEndpoint, NoContent, Resource
+from .._core.pagination import AsyncPaginator
+from .._core.validation import (
+    MAX_PER_PAGE,
+    Day,
+    When,
+    check_batch,
+    check_choice,
+    check_id,
+    check_text,
+    check_when,
+    is_number,
+)
+from .._core.values import compact
 from .._kit import (
     COUNTING_MODES,
     FILTER_CONDITION_TYPES,
@@ -23,23 +36,9 @@ from .._kit import (
     SubscriberState,
     SubscriberStatus,
 )
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from ..models._write import BulkAccepted, BulkResult, Upserted
 from ..models.subscribers import FilteredSubscriber, PinnedLocation, Subscriber, SubscriberStats
 from ..models.tags import Tag
-from ._base import (
-    Bulk,
-    Day,
-    Endpoint,
-    NoContent,
-    Resource,
-    When,
-    check_batch,
-    check_choice,
-    check_id,
-    check_text,
-    check_when,
-)
 
 __all__ = ["Subscribers"]
 
@@ -161,7 +160,7 @@ def _include(item: object, index: int) -> dict[str, Any]:
 
 
 def _number(name: str, value: object, limit: float) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if not is_number(value):
         msg = f"{name} must be a number, got {type(value).__name__} {value!r}"
         raise TypeError(msg)
     if not -limit <= value <= limit:

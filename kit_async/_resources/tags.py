@@ -6,17 +6,10 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from .._converter import Envelope
-from .._http import compact
-from .._kit import SUBSCRIBER_STATUSES, SubscriberStatus
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
-from ..models._write import BulkAccepted, BulkResult, Upserted
-from ..models.subscribers import Subscriber
-from ..models.tags import Tag
-from ._base import (
-    Bulk,
-    Endpoint,
-    NoContent,
-    Resource,
+from .._core.declarations import Bulk, Endpoint, ListEndpoint, NoContent, Resource
+from .._core.pagination import AsyncPaginator
+from .._core.validation import (
+    MAX_PER_PAGE,
     When,
     check_batch,
     check_choice,
@@ -25,6 +18,11 @@ from ._base import (
     check_when,
     one_subscriber,
 )
+from .._core.values import compact
+from .._kit import SUBSCRIBER_STATUSES, SubscriberStatus
+from ..models._write import BulkAccepted, BulkResult, Upserted
+from ..models.subscribers import Subscriber
+from ..models.tags import Tag
 
 __all__ = ["SUBSCRIBER_STATUSES", "Tags"]
 

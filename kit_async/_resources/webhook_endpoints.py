@@ -5,18 +5,11 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 
 from .._converter import Envelope
+from .._core.declarations import Endpoint, ListEndpoint, NoContent, Resource
+from .._core.pagination import AsyncPaginator
+from .._core.validation import MAX_PER_PAGE, check_choice, check_id, check_text, check_url
 from .._kit import WEBHOOK_ENDPOINT_STATUSES, WebhookEndpointStatus
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from ..models.webhook_endpoints import WebhookEndpoint
-from ._base import (
-    Endpoint,
-    NoContent,
-    Resource,
-    check_choice,
-    check_id,
-    check_text,
-    check_url,
-)
 
 __all__ = ["WEBHOOK_ENDPOINT_STATUSES", "WebhookEndpoints"]
 

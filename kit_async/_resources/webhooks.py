@@ -6,10 +6,11 @@ from collections.abc import Mapping
 from typing import Any
 
 from .._converter import Envelope
+from .._core.declarations import Endpoint, ListEndpoint, NoContent, Resource
+from .._core.pagination import AsyncPaginator
+from .._core.validation import MAX_PER_PAGE, check_id, check_text, check_url
 from .._kit import LEGACY_EVENTS
-from .._pagination import MAX_PER_PAGE, AsyncPaginator, ListEndpoint
 from ..models.webhooks import LegacyWebhook
-from ._base import Endpoint, NoContent, Resource, check_id, check_text, check_url
 
 __all__ = ["LEGACY_EVENTS", "LegacyWebhooks"]
 

@@ -19,9 +19,9 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .._fanout import ClickStream
-from .._pagination import MAX_PER_PAGE
-from .._transport import RequestCount, count_requests
+from .._core.counting import RequestCount, count_requests
+from .._core.validation import MAX_PER_PAGE, is_int, is_number
+from .._resources.broadcast_clicks import UNSENT_STATUSES, ClickStream
 from ..errors import BadRequestError, KitError, PermissionDeniedError
 from ..models import Broadcast, BroadcastStatsItem
 from ._errors import DatabaseError
@@ -36,8 +36,6 @@ __all__ = ["open_store", "sync_clicks"]
 
 #: Statuses of a broadcast that has been (or is being) sent: only those have clicks.
 SENT = frozenset({"completed", "aborted", "sending"})
-#: Statuses of a broadcast that was never sent (Kit answers 404 for their clicks).
-UNSENT = frozenset({"draft", "scheduled"})
 
 STATS_FORBIDDEN = (
     "GET /v4/broadcasts/stats answered 403 (it needs a Pro plan or Kit's authorization): "
@@ -64,7 +62,7 @@ def open_store(target: Target) -> Store:
 
 
 def _check_count(name: str, value: object, *, low: int) -> int:
-    if not isinstance(value, int) or isinstance(value, bool):
+    if not is_int(value):
         msg = f"{name} must be an int, got {type(value).__name__}"
         raise TypeError(msg)
     if value < low:
@@ -74,7 +72,7 @@ def _check_count(name: str, value: object, *, low: int) -> int:
 
 
 def _check_seconds(name: str, value: object) -> float:
-    if not isinstance(value, int | float) or isinstance(value, bool):
+    if not is_number(value):
         msg = f"{name} must be a number of seconds, got {type(value).__name__}"
         raise TypeError(msg)
     if not value >= 0:
@@ -303,7 +301,7 @@ class _Run:
                 if broadcast_id in stats:
                     continue
                 metas.append(_meta_of(broadcast))
-                if broadcast.status in UNSENT:
+                if broadcast.status in UNSENT_STATUSES:
                     self.unsent += 1
                 elif broadcast.created_at < self.now:
                     # Listed but left out of the stats: older than Kit's retention.
@@ -322,7 +320,7 @@ class _Run:
         metas: list[Meta] = []
         for broadcast_id, broadcast in listed.items():
             metas.append(_meta_of(broadcast))
-            if broadcast.status in UNSENT:
+            if broadcast.status in UNSENT_STATUSES:
                 self.unsent += 1
                 continue
             held = known.get(broadcast_id)

@@ -33,8 +33,7 @@ import pytest
 
 import kit_async
 import kit_async._resources
-from kit_async._pagination import ListEndpoint
-from kit_async._resources._base import Bulk, Endpoint, NoContent
+from kit_async._core.declarations import Bulk, Endpoint, ListEndpoint, NoContent
 
 pytestmark = pytest.mark.contract
 

@@ -22,16 +22,16 @@ from urllib.parse import urlsplit
 
 import attrs
 
-from ._converter import Envelope, decode_object, loads
-from ._http import Reply, Request
-from ._ratelimit import credential_key
-from .errors import (
+from .._converter import Envelope, decode_object, loads
+from ..errors import (
     APIStatusError,
     AuthenticationError,
     OAuthRequiredError,
     ResponseValidationError,
     TokenSaveError,
 )
+from .ratelimit import credential_key
+from .values import Reply, Request
 
 __all__ = ["ApiKeyAuth", "Auth", "OAuthAuth", "TokenExchange", "TokenSet"]
 
@@ -140,7 +140,7 @@ class ApiKeyAuth:
                 f"{request.method} {request.path} accepts only an OAuth access token "
                 "(Kit reserves it for OAuth apps); this client has an API key"
             )
-            raise request.annotate(OAuthRequiredError(msg))
+            raise OAuthRequiredError(msg)  # the transport names the request
 
     async def after_unauthorized(
         self,

@@ -26,6 +26,8 @@ from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any, Protocol
 
+from .validation import is_int, is_number
+
 __all__ = ["RateLimit", "StorageUnavailableError"]
 
 log = logging.getLogger("kit_async")
@@ -201,10 +203,10 @@ class RateLimit:
         margin: float | None = None,
         storage: str | None = None,
     ) -> None:
-        if isinstance(requests, bool) or not isinstance(requests, int) or requests < 1:
+        if not is_int(requests) or requests < 1:
             msg = f"requests must be a positive int, got {requests!r}"
             raise ValueError(msg)
-        if isinstance(period, bool) or not isinstance(period, int | float) or not period > 0:
+        if not is_number(period) or not period > 0:
             msg = f"period must be a positive number of seconds, got {period!r}"
             raise ValueError(msg)
         if margin is None:

@@ -24,8 +24,7 @@ from typing import Any
 import attrs
 import stamina
 
-from ._http import Reply, Request
-from .errors import (
+from ..errors import (
     APIConnectionError,
     APIStatusError,
     APITimeoutError,
@@ -35,6 +34,7 @@ from .errors import (
     RateLimitError,
     RateLimitStorageError,
 )
+from .values import Reply, Request
 
 __all__ = ["RetryPolicy", "with_retries"]
 

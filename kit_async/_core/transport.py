@@ -1,37 +1,30 @@
 """The transport: the one place where a request is sent.
 
-Every request to Kit goes through `Transport.request`: it is rate-limited,
+Every request to Kit goes through `Transport.call`: it is rate-limited,
 sent on the client's pooled aiohttp session, retried with stamina when the
-failure is transient, and its errors are mapped to the `kit_async.errors`
-tree. Nothing here ever puts a credential into a message or a log line.
+failure is transient, its reply is decoded by the caller's function, and its
+errors are mapped to the `kit_async.errors` tree and given the request's
+context (once, here). Nothing here ever puts a credential into a message or a log line.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import ipaddress
 import json
 import logging
-import os
 import warnings
-from collections.abc import AsyncGenerator, Awaitable, Iterator, Mapping
-from contextvars import ContextVar
+from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from datetime import date, datetime
-from typing import Any, NoReturn
+from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
-from urllib.request import getproxies_environment
 
 import aiohttp
 import yarl
 
-from ._auth import Auth, OAuthAuth
-from ._converter import loads
-from ._http import Reply, Request, json_of, quoted
-from ._ratelimit import RateLimit, StorageUnavailableError
-from ._retry import RetryPolicy, with_retries
-from ._version import __version__
-from .errors import (
+from .._converter import loads, parse_body
+from .._version import __version__
+from ..errors import (
     APIConnectionError,
     APITimeoutError,
     AuthenticationError,
@@ -41,48 +34,28 @@ from .errors import (
     RedirectError,
     error_class_for_status,
 )
+from .auth import Auth, OAuthAuth
+from .counting import count_one
+from .proxies import proxy_from_environment
+from .ratelimit import RateLimit, StorageUnavailableError
+from .retry import RetryPolicy, with_retries
+from .values import Reply, Request, quoted
 
-__all__ = ["RequestCount", "RetryPolicy", "Transport", "count_requests"]
+__all__ = [
+    "Decode",
+    "RetryPolicy",
+    "Transport",
+    "annotate",
+    "json_of",
+    "reply_of",
+]
+
+T = TypeVar("T")
 
 log = logging.getLogger("kit_async")
 
 USER_AGENT = f"kit-async/{__version__} (+https://pypi.org/project/kit-async/)"
 _BASE_HEADERS = {"User-Agent": USER_AGENT, "Accept": "application/json"}
-
-
-class RequestCount:
-    """How many HTTP requests (attempts, retries included) a piece of work sent."""
-
-    __slots__ = ("sent",)
-
-    def __init__(self) -> None:
-        self.sent = 0
-
-
-# The counters of the `count_requests()` blocks the current task runs in.
-# Tasks started inside a block (a fan-out's fetchers) inherit them.
-_COUNTERS: ContextVar[tuple[RequestCount, ...]] = ContextVar("kit_async_counters", default=())
-
-
-@contextlib.contextmanager
-def count_requests() -> Iterator[RequestCount]:
-    """Count the requests sent by this task, and by tasks it starts, inside the block.
-
-    Unlike `Transport.requests_sent`, the count leaves out requests that other
-    tasks send through the same client meanwhile (a web app's own calls).
-    Token refreshes are not counted: Kit does not rate-limit them.
-    """
-    counter = RequestCount()
-    token = _COUNTERS.set((*_COUNTERS.get(), counter))
-    try:
-        yield counter
-    finally:
-        _COUNTERS.reset(token)
-
-
-def _count_one() -> None:
-    for counter in _COUNTERS.get():
-        counter.sent += 1
 
 
 def _flatten(messages: Any) -> list[str]:
@@ -109,6 +82,43 @@ def _error_messages(body: bytes) -> tuple[list[str], str | None]:
         # Messages nested too deeply to flatten or print: not Kit's shape.
         return [], body.decode("utf-8", "replace")
     return [], None
+
+
+#: How a declaration reads Kit's reply to its request (`Transport.call`).
+Decode = Callable[[Request, Reply], T]
+
+
+def reply_of(request: Request, reply: Reply) -> Reply:  # noqa: ARG001 - a `Decode`
+    """The reply itself, undecoded: the `Decode` of `Transport.send`."""
+    return reply
+
+
+def json_of(request: Request, reply: Reply) -> Any:
+    """The decoded JSON body of a reply; `None` when it has none (204)."""
+    return parse_body(reply.body, method=request.method, path=request.path)
+
+
+def annotate(error: KitError, request: Request) -> KitError:
+    """Give `error` the context of `request` (kept where it already has some).
+
+    An error that names another request (a token refresh made on this
+    request's behalf: `POST /v4/oauth/token`) is left as it is: this
+    request's ids and cursor would describe something it is not about.
+    """
+    if (error.method or request.method, error.path or request.path) != (
+        request.method,
+        request.path,
+    ):
+        return error
+    if error.method is None:
+        error.method = request.method
+    if error.path is None:
+        error.path = request.path
+    if not error.path_params:
+        error.path_params = dict(request.path_params)
+    if request.cursor is not None:
+        error.cursor = request.cursor
+    return error
 
 
 class Transport:
@@ -242,7 +252,7 @@ class Transport:
         try:
             return self._proxies[origin]
         except KeyError:
-            proxy = self._proxies[origin] = _proxy_from_environment(url)
+            proxy = self._proxies[origin] = proxy_from_environment(url)
             return proxy
 
     # -- requests ---------------------------------------------------------
@@ -260,18 +270,26 @@ class Transport:
     async def send(self, request: Request) -> Reply:
         """Send one logical request (with its retries) and return Kit's 2xx reply.
 
-        Every `KitError` raised carries the request's context (method, path,
-        path parameters, cursor). Raises `ClientClosedError` when the client
-        is closed while the request waits (in the rate limiter, between
-        retries) or is in flight.
+        The same as `call(request, reply_of)`: see `call`.
+        """
+        return await self.call(request, reply_of)
+
+    async def call(self, request: Request, decode: Decode[T]) -> T:
+        """Send one logical request (with its retries) and decode Kit's 2xx reply.
+
+        The one place a call's errors are given its context: every `KitError`
+        raised, by the sending or by `decode(request, reply)`, carries the
+        request's method, path, path parameters and cursor. Raises
+        `ClientClosedError` when the client is closed while the request waits
+        (in the rate limiter, between retries) or is in flight.
         """
         task = asyncio.current_task()
         if task is not None:
             self._active.add(task)
         try:
-            return await self._send_authenticated(request)
+            return decode(request, await self._send_authenticated(request))
         except KitError as exc:
-            request.annotate(exc)
+            annotate(exc, request)
             raise
         except asyncio.CancelledError:
             if task is None or task not in self._cancelled_by_close:
@@ -283,14 +301,14 @@ class Transport:
                 f"{request.method} {request.path}: the KitClient was closed before "
                 "this request completed"
             )
-            raise request.annotate(ClientClosedError(msg)) from None
+            raise annotate(ClientClosedError(msg), request) from None
         finally:
             if task is not None:
                 self._active.discard(task)
 
     async def request_json(self, request: Request) -> Any:
         """Send `request` and return its decoded JSON body (`None` when empty, as for 204)."""
-        return json_of(request, await self.send(request))
+        return await self.call(request, json_of)
 
     async def _send_authenticated(self, request: Request) -> Reply:
         auth = self.auth
@@ -336,13 +354,13 @@ class Transport:
         if limiter is None:
             session = self._session_for_this_loop()
             if limited:
-                _count_one()
+                count_one()
             return await self._exchange(session, request, url, headers, body)
         try:
             async with limiter.slot(self.auth.key):
                 # Only now: the client may have been closed while this waited.
                 session = self._session_for_this_loop()
-                _count_one()
+                count_one()
                 return await self._exchange(session, request, url, headers, body)
         except StorageUnavailableError as exc:
             msg = f"{request.method} {request.path}: not sent: {exc}"
@@ -447,55 +465,6 @@ def _start(generator: AsyncGenerator[None]) -> AsyncGenerator[None]:
     with contextlib.suppress(StopIteration):
         generator.asend(None).send(None)
     return generator
-
-
-def _bypassed(host: str, port: int | None, no_proxy: str) -> bool:
-    """Whether `NO_PROXY` (`*`, or host names, domain suffixes, host:port) exempts a host."""
-    host = host.lower().strip("[]")
-    for entry in no_proxy.lower().split(","):
-        name = entry.strip().lstrip(".")
-        if name == "*":
-            return True
-        if not name:
-            continue
-        if name in (host, f"{host}:{port}") or host.endswith(f".{name}"):
-            return True
-    return False
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
-
-
-def _proxy_from_environment(url: yarl.URL) -> yarl.URL | None:
-    proxies = getproxies_environment()  # lower-case names first, as curl reads them
-    proxy = proxies.get(url.scheme)
-    if not proxy or url.host is None:
-        return None
-    # Read directly: an empty NO_PROXY is a setting too (getproxies drops it).
-    no_proxy = os.environ.get("no_proxy", os.environ.get("NO_PROXY"))
-    if no_proxy is None:
-        # A proxy cannot reach this machine's loopback (a local FakeKit), so
-        # loopback hosts go direct unless NO_PROXY says otherwise.
-        if _is_loopback(url.host):
-            return None
-    elif _bypassed(url.host, url.port, no_proxy):
-        return None
-    # `proxy:3128`, as curl accepts it, is an http:// proxy.
-    address = yarl.URL(proxy if "://" in proxy else f"http://{proxy}")
-    if address.scheme not in ("http", "https"):
-        log.warning(
-            "%s_PROXY is a %s:// proxy, which aiohttp cannot use; connecting directly",
-            url.scheme.upper(),
-            address.scheme,
-        )
-        return None
-    return address
 
 
 def _encode(request: Request) -> bytes | None:

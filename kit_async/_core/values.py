@@ -15,10 +15,7 @@ from urllib.parse import quote
 
 import attrs
 
-from ._converter import parse_body
-from .errors import KitError
-
-__all__ = ["NO_BODY", "Reply", "Request", "compact", "fill_path", "json_of", "quoted"]
+__all__ = ["NO_BODY", "Reply", "Request", "compact", "fill_path", "quoted"]
 
 #: Methods that a repeat cannot turn into a second effect. PATCH is among them
 #: for Kit: both of its PATCH endpoints set fields to given values.
@@ -75,8 +72,10 @@ class Request:
             Kit (a refused connection, a 429).
         oauth_only: Kit accepts only OAuth for it (bulk, purchases); an API-key
             client refuses it before sending.
-        path_params: The ids in the path, for error messages and handlers.
-        cursor: The page cursor sent with it, for list calls.
+        path_params: The ids in the path, named by the errors the transport
+            raises for it.
+        cursor: The page cursor sent with it (list calls), named by those
+            errors so that `after=error.cursor` resumes there.
     """
 
     method: str
@@ -112,25 +111,6 @@ class Request:
         """Whether a JSON body is sent."""
         return self.json is not NO_BODY
 
-    def annotate(self, error: KitError) -> KitError:
-        """Give `error` this request's context (kept where it already has some).
-
-        An error that names another request (a token refresh made on this
-        request's behalf: `POST /v4/oauth/token`) is left as it is: this
-        request's ids and cursor would describe something it is not about.
-        """
-        if (error.method or self.method, error.path or self.path) != (self.method, self.path):
-            return error
-        if error.method is None:
-            error.method = self.method
-        if error.path is None:
-            error.path = self.path
-        if not error.path_params:
-            error.path_params = dict(self.path_params)
-        if self.cursor is not None:
-            error.cursor = self.cursor
-        return error
-
 
 @attrs.frozen
 class Reply:
@@ -146,11 +126,3 @@ class Reply:
     status: int
     headers: Mapping[str, str] = attrs.field(repr=False)
     body: bytes = attrs.field(repr=False)
-
-
-def json_of(request: Request, reply: Reply) -> Any:
-    """The decoded JSON body of a reply; `None` when it has none (204)."""
-    try:
-        return parse_body(reply.body, method=request.method, path=request.path)
-    except KitError as exc:
-        raise request.annotate(exc) from None

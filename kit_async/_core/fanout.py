@@ -7,7 +7,8 @@ the consumer through a bounded queue. A slow consumer makes the fetchers wait
 (backpressure) instead of letting pages pile up in memory.
 
 `FanOutStream` is the engine, over any function that makes a key's
-`AsyncPaginator`; `ClickStream` is the engine over `kit.broadcasts.clicks`.
+`AsyncPaginator`; `ClickStream` (`kit_async._resources.broadcast_clicks`) is
+the engine over `kit.broadcasts.clicks`.
 
 The stream owns the task that runs the fetchers, so `aclose()` (and leaving
 `async with`) can cancel it and wait for it. The iterators it hands out hold
@@ -25,7 +26,6 @@ from collections.abc import (
     AsyncIterable,
     AsyncIterator,
     Callable,
-    Collection,
     Hashable,
     Iterable,
     Iterator,
@@ -33,25 +33,20 @@ from collections.abc import (
     Sized,
 )
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Generic, Literal, NamedTuple, Self, TypeVar, cast
+from typing import Any, Generic, Literal, NamedTuple, Self, TypeVar, cast
 
-from ._pagination import AsyncPaginator, _check_cursor, _check_per_page
-from ._resources._base import check_id
-from .errors import KitError, NotFoundError
-from .models import BroadcastClick, Page
+from ..errors import KitError, NotFoundError
+from ..models import Page
+from .pagination import AsyncPaginator
+from .validation import check_id, check_keys, check_resume_cursors
 
-if TYPE_CHECKING:
-    from ._resources.broadcasts import Broadcasts
-
-__all__ = ["BroadcastIds", "BroadcastPage", "ClickStream", "FanOutStream", "KeyedPage"]
+__all__ = ["FanOutStream", "KeyedPage", "over_list_method"]
 
 log = logging.getLogger("kit_async")
 
 K = TypeVar("K", bound=Hashable)
 T = TypeVar("T")
 
-BroadcastIds = Iterable[int] | AsyncIterable[int]
-UNSENT_STATUSES = frozenset({"draft", "scheduled"})
 #: A valid id that names nothing: `over_list_method` checks arguments with it.
 _STAND_IN_ID = 1
 
@@ -68,28 +63,6 @@ class KeyedPage(NamedTuple, Generic[K, T]):
     page: Page[T]
 
 
-class BroadcastPage(KeyedPage[int, BroadcastClick]):
-    """One page of one broadcast's clicks, as `ClickStream.pages()` delivers it.
-
-    A `KeyedPage` whose key is the broadcast id, also named `broadcast_id`:
-    `item.broadcast_id`, `item.page`, or `broadcast_id, page = item`.
-    """
-
-    __slots__ = ()
-
-    def __new__(cls, broadcast_id: int, page: Page[BroadcastClick]) -> Self:
-        """Pair a page with its broadcast id (`BroadcastPage(broadcast_id=..., page=...)`)."""
-        return tuple.__new__(cls, (broadcast_id, page))
-
-    @property
-    def broadcast_id(self) -> int:
-        """The broadcast the page belongs to: the same as `key`."""
-        return self[0]
-
-    def __repr__(self) -> str:
-        return f"BroadcastPage(broadcast_id={self[0]!r}, page={self[1]!r})"
-
-
 class _Done:
     pass
 
@@ -100,27 +73,6 @@ class _Failed:
 
 
 _DONE = _Done()
-
-
-def _check_after(
-    after: object, check_key: Callable[[str, object], K], key_name: str
-) -> dict[K, str]:
-    """Resume cursors: checked keys to non-empty cursor strings."""
-    if after is None:
-        return {}
-    if not isinstance(after, Mapping):
-        msg = f"after must be a mapping of {key_name} to cursor, got {type(after).__name__}"
-        raise TypeError(msg)
-    cursors: dict[K, str] = {}
-    for value, cursor in after.items():
-        key = check_key(f"{key_name} in after", value)
-        name = f"after[{key!r}]"
-        if cursor is None:  # _check_cursor lets None through: "no cursor" is fine there
-            msg = f"{name} must be a cursor string from a previous page, got NoneType"
-            raise TypeError(msg)
-        _check_cursor(name, cursor)
-        cursors[key] = cursor
-    return cursors
 
 
 class FanOutStream(Generic[K, T]):
@@ -205,23 +157,13 @@ class FanOutStream(Generic[K, T]):
         if on_missing not in ("skip", "raise"):
             msg = f"on_missing must be 'skip' or 'raise', got {on_missing!r}"
             raise ValueError(msg)
-        self._after = _check_after(after, check_key, key_name)
+        self._after = check_resume_cursors(after, check_key, key_name)
         if buffer is not None:
             check_id("buffer", buffer)
         if skip_errors is not None and not callable(skip_errors):
             msg = f"skip_errors must be a function of an error, got {type(skip_errors).__name__}"
             raise TypeError(msg)
-        if isinstance(keys, str | bytes):
-            msg = "keys must be an iterable of keys, not a string"
-            raise TypeError(msg)
-        if not isinstance(keys, Iterable | AsyncIterable):
-            msg = f"keys must be an iterable or async iterable of keys, got {type(keys).__name__}"
-            raise TypeError(msg)
-        # Keys already in memory are checked now, before any request; a range
-        # is read lazily (it may be huge), like anything else, key by key.
-        if isinstance(keys, Collection) and not isinstance(keys, range):
-            for value in keys:
-                check_key(key_name, value)
+        check_keys(keys, check_key, key_name)
         self._fetch = fetch
         self._keys = keys
         self._check_key = check_key
@@ -437,115 +379,6 @@ class FanOutStream(Generic[K, T]):
 
     def _log_skipped(self, key: K) -> None:
         log.info("%s %r answered 404; skipped", self._key_name, key)
-
-
-class _SentBroadcasts:
-    """Every sent broadcast's id, from one unfiltered listing.
-
-    Kit's `status=completed` filter would drop aborted and still-sending
-    broadcasts, which have clicks. Accounts that send no status get their
-    drafts' 404s skipped instead.
-    """
-
-    def __init__(self, broadcasts: Broadcasts) -> None:
-        self._broadcasts = broadcasts
-
-    def __aiter__(self) -> AsyncGenerator[int, None]:
-        return self._ids()
-
-    async def _ids(self) -> AsyncGenerator[int, None]:
-        listing = self._broadcasts.list().pages()
-        try:
-            async for page in listing:
-                for broadcast in page.items:
-                    if broadcast.status not in UNSENT_STATUSES:
-                        yield broadcast.id
-        finally:
-            await listing.aclose()
-
-
-class ClickStream(FanOutStream[int, BroadcastClick]):
-    """The clicks of many broadcasts, fetched concurrently.
-
-    A `FanOutStream` over `kit.broadcasts.clicks`, made by
-    `KitClient.iter_clicks_for_broadcasts`. Iterate it once, with
-    `async for click in stream` (clicks) or `async for item in stream.pages()`
-    (`BroadcastPage`s). Clicks of one broadcast keep their order; broadcasts
-    interleave as pages arrive. An id given twice is fetched once, where it
-    first appears.
-
-    Use it as an `async with` block (or call `aclose()`) to stop every
-    fetcher as soon as you leave the loop early.
-
-    Attributes:
-        skipped: Ids that answered 404 and were skipped (drafts, scheduled
-            or deleted broadcasts), in the order they were found.
-        completed: Ids whose clicks were all delivered, in completion order.
-        taken: Ids in the order the fetchers took them from `broadcast_ids`,
-            each once.
-        pages_fetched: Pages received from Kit so far (for progress displays;
-            a few of them may still wait in the buffer for the consumer).
-        clicks_fetched: Clicks in those pages (the same as `items_fetched`).
-        concurrency: Broadcasts fetched at once, at most.
-        per_page: Clicks asked for per request.
-        on_missing: What a 404 does: `"skip"` or `"raise"`.
-    """
-
-    def __init__(
-        self,
-        broadcasts: Broadcasts,
-        broadcast_ids: BroadcastIds | None,
-        *,
-        concurrency: int,
-        per_page: int,
-        on_missing: Literal["skip", "raise"],
-        after: Mapping[int, str] | None,
-        buffer: int | None,
-        skip_errors: Callable[[KitError], bool] | None = None,
-    ) -> None:
-        _check_per_page(per_page)
-        if isinstance(broadcast_ids, str | bytes):
-            msg = "broadcast_ids must be an iterable of ints, not a string"
-            raise TypeError(msg)
-        if broadcast_ids is not None and not isinstance(broadcast_ids, Iterable | AsyncIterable):
-            msg = f"broadcast_ids must be an iterable of ints, got {type(broadcast_ids).__name__}"
-            raise TypeError(msg)
-
-        def clicks(broadcast_id: int, cursor: str | None) -> AsyncPaginator[BroadcastClick]:
-            return broadcasts.clicks(broadcast_id, per_page=per_page, after=cursor)
-
-        super().__init__(
-            clicks,
-            _SentBroadcasts(broadcasts) if broadcast_ids is None else broadcast_ids,
-            concurrency=concurrency,
-            on_missing=on_missing,
-            after=after,
-            buffer=buffer,
-            key_name="broadcast id",
-            skip_errors=skip_errors,
-        )
-        self._make_page = BroadcastPage
-        self.per_page = per_page
-
-    @property
-    def clicks_fetched(self) -> int:
-        """Clicks in the pages received so far: `items_fetched`."""
-        return self.items_fetched
-
-    def pages(self) -> AsyncIterator[BroadcastPage]:
-        """Yield each fetched page with its broadcast id, empty pages included."""
-        # Every page this stream makes is a BroadcastPage (`_make_page`).
-        return cast("AsyncIterator[BroadcastPage]", super().pages())
-
-    def _given_keys(self) -> AsyncGenerator[int, None]:
-        # The listing is the stream's own generator (closed with it); its
-        # ids come from Kit and need no check.
-        if isinstance(self._keys, _SentBroadcasts):
-            return aiter(self._keys)
-        return super()._given_keys()
-
-    def _log_skipped(self, key: int) -> None:
-        log.info("broadcast %d answered 404 (draft, scheduled or deleted); skipped", key)
 
 
 def _key_name(list_method: Callable[..., object]) -> str:
