@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import TYPE_CHECKING, Any, Concatenate, Literal, NoReturn, ParamSpec, Self, TypeVar
+from typing import Any, Concatenate, Literal, NoReturn, ParamSpec, Self, TypeVar
 
 import aiohttp
 
@@ -18,6 +17,7 @@ from ._core.ratelimit import RateLimit
 from ._core.transport import RetryPolicy
 from ._core.validation import MAX_PER_PAGE, check_method, check_path
 from ._core.values import NO_BODY, Request, compact
+from ._deprecated import DeprecatedNames
 from ._resources.account import AccountEndpoints
 from ._resources.broadcast_clicks import BroadcastIds, ClickStream
 from ._resources.broadcasts import Broadcasts
@@ -40,17 +40,8 @@ __all__ = ["DEFAULT_BASE_URL", "KitClient"]
 P = ParamSpec("P")
 T = TypeVar("T")
 
-if TYPE_CHECKING:
-    # PEP 702: type checkers and IDEs flag (strike through) the deprecated
-    # names. At run time each warns by itself, so typing_extensions is not needed.
-    from typing_extensions import deprecated
-else:
 
-    def deprecated(_message: str) -> Callable[[T], T]:
-        return lambda function: function
-
-
-class KitClient:
+class KitClient(DeprecatedNames):
     """An async client for Kit's v4 API, with one pooled session.
 
     ```python
@@ -219,23 +210,6 @@ class KitClient:
 
     def __deepcopy__(self, memo: object) -> NoReturn:
         self.__copy__()
-
-    @property
-    @deprecated("use kit.legacy_webhooks (the same object)")
-    def webhooks(self) -> LegacyWebhooks:
-        """Deprecated: the old name of `legacy_webhooks` (the same object).
-
-        It read as if it had to do with `kit_async.webhooks` (receiving
-        deliveries) or `kit.webhook_endpoints`; it is Kit's legacy
-        `/v4/webhooks` only. Removed in the next release.
-        """
-        warnings.warn(
-            "kit.webhooks is deprecated and will be removed in the next release; "
-            "use kit.legacy_webhooks (the same object: Kit's legacy /v4/webhooks)",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        return self.legacy_webhooks
 
     @property
     def base_url(self) -> str:
@@ -500,52 +474,3 @@ class KitClient:
             after=after,
             buffer=buffer,
         )
-
-    @deprecated("collect the clicks of kit.iter_clicks_for_broadcasts() instead")
-    async def gather_broadcast_clicks(
-        self,
-        broadcast_ids: BroadcastIds | None = None,
-        *,
-        concurrency: int = 8,
-        per_page: int = MAX_PER_PAGE,
-        on_missing: Literal["skip", "raise"] = "skip",
-        after: Mapping[int, str] | None = None,
-        buffer: int | None = None,
-    ) -> dict[int, list[BroadcastClick]]:
-        """Deprecated: collect `iter_clicks_for_broadcasts` into a dict instead.
-
-        Every click of many broadcasts, in memory: `{broadcast_id: [clicks]}`,
-        skipped (404) broadcasts absent. It was a second entry point for what
-        `iter_clicks_for_broadcasts` does; removed in the next release.
-        Equivalent code:
-
-        ```python
-        async with kit_async.KitClient() as kit:
-            clicks: dict[int, list[kit_async.models.BroadcastClick]] = {}
-            async with kit.iter_clicks_for_broadcasts([1, 2, 3]) as stream:
-                async for click in stream:
-                    clicks.setdefault(click.broadcast_id, []).append(click)
-        ```
-
-        (A broadcast without clicks is then absent rather than an empty list.)
-        """
-        warnings.warn(
-            "kit.gather_broadcast_clicks() is deprecated and will be removed in the "
-            "next release; iterate kit.iter_clicks_for_broadcasts(ids) and collect "
-            "the clicks by click.broadcast_id",
-            DeprecationWarning,
-            stacklevel=2,
-        )
-        found: dict[int, list[BroadcastClick]] = {}
-        async with self.iter_clicks_for_broadcasts(
-            broadcast_ids,
-            concurrency=concurrency,
-            per_page=per_page,
-            on_missing=on_missing,
-            after=after,
-            buffer=buffer,
-        ) as stream:
-            async for broadcast_id, page in stream.pages():
-                found.setdefault(broadcast_id, []).extend(page.items)
-        done = set(stream.completed)
-        return {i: found.get(i, []) for i in dict.fromkeys(stream.taken) if i in done}

@@ -150,7 +150,7 @@ def test_importing_kit_async_leaves_the_stamina_logger_to_the_program() -> None:
             import logging
 
             import kit_async
-            import kit_async._retry  # what retries, loaded however kit_async loads it
+            import kit_async._core.retry  # what retries, loaded however kit_async loads it
 
             kit_async.KitClient
             stamina = logging.getLogger("stamina")

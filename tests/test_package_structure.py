@@ -27,7 +27,6 @@ LONG_MODULES = {
     # To split (not declarative): see the report of the engine redesign.
     "_converter.py",
     "webhooks.py",
-    "testing/_account.py",
 }
 
 
