@@ -115,6 +115,7 @@ __all__ = [  # noqa: RUF022 - grouped by the module each name lives in
     "SubscriberStats",
     "Tag",
     "Upserted",
+    "WebhookDeliveryRecord",
     "WebhookEndpoint",
 ]
 

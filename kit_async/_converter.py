@@ -26,6 +26,7 @@ from typing import Any, TypeVar
 import attrs
 import cattrs
 from cattrs.errors import AttributeValidationNote, BaseValidationError, IterableValidationNote
+from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
 from .errors import ResponseValidationError
 from .models import Pagination
@@ -35,6 +36,7 @@ from .models._frozen import (
     freeze_mapping,
     freeze_mapping_or_none,
     freeze_tuple,
+    whole_object_field,
 )
 from .models._ids import IdText
 
@@ -157,6 +159,39 @@ def _is_tuple(kind: Any) -> bool:
     return typing.get_origin(kind) is tuple
 
 
+def _keeps_whole_object(kind: Any) -> bool:
+    return whole_object_field(kind) is not None
+
+
+def _whole_object_hook(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any, Any], Any]:
+    """A model documented only in part: its typed fields, and the whole object in its `raw`."""
+    name = whole_object_field(cls) or ""
+    structure_fields = make_dict_structure_fn(
+        cls, conv, _cattrs_detailed_validation=conv.detailed_validation
+    )
+
+    def structure(value: Any, _: Any) -> Any:
+        if not isinstance(value, dict):
+            msg = f"expected object, got {type(value).__name__}"
+            raise TypeError(msg)
+        return structure_fields({**value, name: value}, cls)
+
+    return structure
+
+
+def _whole_object_unstructure(conv: cattrs.Converter, cls: type[Any]) -> Callable[[Any], Any]:
+    """Such a model as JSON: the object Kit sent, or (built by hand) its typed fields."""
+    name = whole_object_field(cls) or ""
+    omitted: dict[str, Any] = {name: override(omit=True)}
+    typed_fields = make_dict_unstructure_fn(cls, conv, **omitted)
+
+    def unstructure(value: Any) -> Any:
+        whole = getattr(value, name)
+        return conv.unstructure(whole) if whole else typed_fields(value)
+
+    return unstructure
+
+
 def _configure(conv: cattrs.Converter) -> cattrs.Converter:
     def structure_tuple(value: Any, kind: Any) -> Any:
         # A JSON string is iterable: without this, "abc" would become
@@ -175,6 +210,9 @@ def _configure(conv: cattrs.Converter) -> cattrs.Converter:
 
     conv.register_structure_hook_factory(_is_mapping, lambda kind: _mapping_hook(conv, kind))
     conv.register_structure_hook_func(lambda t: t is Any, _structure_any)
+    conv.register_structure_hook_factory(
+        _keeps_whole_object, lambda kind: _whole_object_hook(conv, kind)
+    )
     _register_unstructure(conv)
     return conv
 
@@ -209,6 +247,9 @@ def _register_unstructure(conv: cattrs.Converter) -> None:
     conv.register_unstructure_hook_func(is_many, many)
     conv.register_unstructure_hook_func(is_mapping, mapping)
     conv.register_unstructure_hook_func(lambda t: t is Any, conv.unstructure)
+    conv.register_unstructure_hook_factory(
+        _keeps_whole_object, lambda kind: _whole_object_unstructure(conv, kind)
+    )
 
 
 _PRIMITIVES = (int, str, bool, float)

@@ -19,6 +19,9 @@ where the converter's rules differ from msgspec's:
 - A field filled from the envelope (`BroadcastClick.broadcast_id`) is not
   read from the item: msgspec decodes the envelope's value once, and it is
   set on every item afterwards.
+- A model that keeps the whole object Kit sent (a `whole_object()` field,
+  for answers Kit documents only in part) is declared as a marker too:
+  msgspec parses the object, and the converter's hook for the model builds it.
 
 The stand-in is a subclass of the model that adds no slot, so its objects
 have the model's exact memory layout: once decoded, each object's class is
@@ -40,6 +43,7 @@ import attrs
 import msgspec
 
 from .models import Pagination
+from .models._frozen import whole_object_field
 
 __all__ = ["FastDecoder"]
 
@@ -81,13 +85,15 @@ class _Nested:
 class _Target:
     """What msgspec decodes a model into, and how to turn that into the model."""
 
-    kind: Any  # the model, or its stand-in
+    kind: Any  # the model, its stand-in, or a marker the model's hook decodes
     model: type[Any]
     nested: tuple[_Nested, ...] = ()
+    hooked: bool = False
 
     @property
     def exact(self) -> bool:
-        return self.kind is self.model
+        """Whether what msgspec decodes is an instance of the model already."""
+        return self.kind is self.model or self.hooked
 
     def fix(self, value: Any) -> None:
         """Give a decoded stand-in (and the stand-ins it holds) the model's class."""
@@ -210,6 +216,8 @@ class FastDecoder:
         return self._targets[key]
 
     def _build_target(self, model: type[Any], context: frozenset[str]) -> _Target:
+        if whole_object_field(model) is not None:
+            return self._hooked_target(model, context)
         if (
             "__slots__" not in model.__dict__
             or typing.get_args(model)
@@ -251,6 +259,22 @@ class FastDecoder:
             },
         )
         return _Target(stand_in, model, tuple(nested))
+
+    def _hooked_target(self, model: type[Any], context: frozenset[str]) -> _Target:
+        """A model the converter's hook builds from the object msgspec parsed."""
+        if context:
+            raise _UnsupportedError(model)
+        hook = self._hook_for(model)
+
+        def build(value: Any, kind: Any) -> Any:
+            try:
+                return hook(value, kind)
+            except Exception as exc:  # noqa: BLE001 - msgspec turns only these into its error
+                raise ValueError(str(exc)) from None
+
+        marker = _marker(model)
+        self._by_marker[marker] = (build, model)
+        return _Target(marker, model, hooked=True)
 
     # -- envelopes ---------------------------------------------------------
     def _plan(self, model: type[Any], envelope: Any, shape: str) -> _Plan | None:

@@ -62,7 +62,7 @@ from .sequences import (
 from .snippets import Snippet, SnippetDocument
 from .subscribers import FilteredSubscriber, PinnedLocation, Subscriber, SubscriberStats
 from .tags import Tag
-from .webhook_endpoints import WebhookEndpoint
+from .webhook_endpoints import WebhookDeliveryRecord, WebhookEndpoint
 from .webhooks import LegacyWebhook, LegacyWebhookEvent
 
 __all__ = [
@@ -108,5 +108,6 @@ __all__ = [
     "SubscriberStats",
     "Tag",
     "Upserted",
+    "WebhookDeliveryRecord",
     "WebhookEndpoint",
 ]

@@ -17,14 +17,19 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any, NoReturn
 
+import attrs
+
 __all__ = [
     "MAX_DEPTH",
+    "WHOLE_OBJECT",
     "FrozenDict",
     "FrozenList",
     "freeze",
     "freeze_mapping",
     "freeze_mapping_or_none",
     "freeze_tuple",
+    "whole_object",
+    "whole_object_field",
 ]
 
 
@@ -132,3 +137,27 @@ def freeze_tuple(value: Iterable[Any]) -> tuple[Any, ...]:
     if type(value) is tuple and all(type(item) is FrozenDict for item in value):
         return value
     return tuple([freeze(item) for item in value])
+
+
+#: The metadata key that marks a model's field holding the whole object Kit sent.
+WHOLE_OBJECT = "kit_async.whole_object"
+
+
+def whole_object() -> Any:
+    """A model field holding the whole JSON object the model was decoded from, read-only.
+
+    For answers Kit documents only in part: the converter fills it with the
+    object exactly as Kit sent it, so the fields the model does not type are
+    still there to read. It is left out of `repr()`, and it is empty in a
+    model built by hand.
+    """
+    return attrs.field(
+        factory=FrozenDict, converter=freeze_mapping, repr=False, metadata={WHOLE_OBJECT: True}
+    )
+
+
+def whole_object_field(cls: Any) -> str | None:
+    """The name of `cls`'s `whole_object()` field; `None` for a class without one."""
+    if not (isinstance(cls, type) and attrs.has(cls)):
+        return None
+    return next((f.name for f in attrs.fields(cls) if f.metadata.get(WHOLE_OBJECT)), None)

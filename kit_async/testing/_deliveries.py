@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Mapping
+from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -20,7 +21,7 @@ from ._records import (
 )
 from ._routes import broadcasts, forms, posts, sequences
 from ._routes._shapes import iso, subscriber
-from ._webhooks import deliver_webhook, make_delivery, make_event
+from ._webhooks import make_delivery, make_event, send_delivery
 from ._wire import dumps
 
 if TYPE_CHECKING:
@@ -33,6 +34,10 @@ __all__ = ["BulkCallback", "WebhookDelivery", "emit", "post_callback"]
 class WebhookDelivery:
     """One delivery FakeKit POSTed to a webhook endpoint.
 
+    FakeKit serves these as the endpoint's delivery history
+    (`GET /v4/webhook_endpoints/{id}/deliveries`). It makes one attempt and
+    does not retry yet, so each is `delivered` (a 2xx) or `failed`.
+
     Attributes:
         endpoint_id: The endpoint's id.
         url: Where it went.
@@ -41,6 +46,11 @@ class WebhookDelivery:
         secrets: How many secrets signed it (two during a rotation's overlap).
         status: The receiver's HTTP status, or `None` when it could not be reached.
         error: Why it could not be reached, if it could not.
+        event_type: The type of its events.
+        sent_at: When it was sent, by FakeKit's clock.
+        completed_at: When the attempt ended, by FakeKit's clock.
+        response: The start of the receiver's answer (up to 1,024 bytes).
+        duration_ms: How long the attempt took, in milliseconds.
     """
 
     endpoint_id: int
@@ -50,11 +60,21 @@ class WebhookDelivery:
     secrets: int
     status: int | None
     error: str | None = None
+    event_type: str | None = None
+    sent_at: datetime | None = None
+    completed_at: datetime | None = None
+    response: bytes = b""
+    duration_ms: int | None = None
 
     @property
     def ok(self) -> bool:
         """Whether the receiver acknowledged it (any 2xx, as Kit counts it)."""
         return self.status is not None and 200 <= self.status < 300
+
+    @property
+    def state(self) -> str:
+        """Its `status` in the delivery history: `delivered` (a 2xx), else `failed`."""
+        return "delivered" if self.ok else "failed"
 
 
 def as_resource(kit: FakeKit, value: Any) -> Mapping[str, Any] | None:
@@ -95,6 +115,7 @@ async def emit(
         deliveries = await asyncio.gather(
             *(
                 _deliver(
+                    kit,
                     session,
                     event,
                     delivery_id=kit.account.next_id("webhook_deliveries"),
@@ -109,7 +130,12 @@ async def emit(
     return list(deliveries)
 
 
+# How much of the receiver's answer a delivery's attempt keeps.
+_RESPONSE_KEPT = 1024
+
+
 async def _deliver(
+    kit: FakeKit,
     session: aiohttp.ClientSession,
     event: Mapping[str, Any],
     *,
@@ -121,10 +147,15 @@ async def _deliver(
     body = make_delivery([event], delivery_id=delivery_id)
     status: int | None = None
     error: str | None = None
+    answer = b""
+    loop = asyncio.get_running_loop()
+    sent_at, started = kit.account.clock(), loop.time()
     try:
         # Signed at the real time: the receiver checks the signature's age
         # against its own clock, whatever FakeKit's clock says.
-        status = await deliver_webhook(url, body, secrets=secrets, session=session)
+        status, answer = await send_delivery(
+            url, body, secrets=secrets, session=session, delivery_id=delivery_id
+        )
     except (aiohttp.ClientError, OSError, TimeoutError) as exc:
         error = f"{type(exc).__name__}: {exc}"
     return WebhookDelivery(
@@ -135,6 +166,11 @@ async def _deliver(
         secrets=len(secrets),
         status=status,
         error=error,
+        event_type=str(event["type"]),
+        sent_at=sent_at,
+        completed_at=kit.account.clock(),
+        response=answer[:_RESPONSE_KEPT],
+        duration_ms=round((loop.time() - started) * 1000),
     )
 
 

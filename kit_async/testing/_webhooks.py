@@ -316,6 +316,29 @@ async def deliver_webhook(
         if delivery_id is None:
             delivery_id = random.randint(1, 2**31 - 1)
         body = make_delivery(events_or_body, delivery_id=delivery_id)
+    status, _ = await send_delivery(
+        url,
+        body,
+        secrets=secrets,
+        session=session,
+        delivery_id=delivery_id,
+        timestamp=timestamp,
+        headers=headers,
+    )
+    return status
+
+
+async def send_delivery(
+    url: str | URL,
+    body: bytes,
+    *,
+    secrets: str | Sequence[str],
+    session: aiohttp.ClientSession | None = None,
+    delivery_id: int | None = None,
+    timestamp: int | None = None,
+    headers: Mapping[str, str] | None = None,
+) -> tuple[int, bytes]:
+    """POST a delivery's body as `deliver_webhook` does; the receiver's status and answer."""
     sent = CIMultiDict({"Content-Type": "application/json", "User-Agent": _USER_AGENT})
     if delivery_id is not None:
         sent["X-Kit-Delivery"] = str(delivery_id)
@@ -334,8 +357,7 @@ async def deliver_webhook(
             allow_redirects=False,
             timeout=_TIMEOUT,
         ) as response:
-            await response.read()
-            return response.status
+            return response.status, await response.read()
     finally:
         if owned:
             await client.close()

@@ -19,6 +19,7 @@ from . import (
     subscriber_filter,
     subscribers,
     tags,
+    webhook_deliveries,
     webhooks,
 )
 from ._route import Handler, Route
@@ -42,6 +43,7 @@ ROUTES: tuple[Route, ...] = (
     *email_templates.ROUTES,
     *account.ROUTES,
     *webhooks.ROUTES,
+    *webhook_deliveries.ROUTES,
     *bulk.ROUTES,
     *oauth.ROUTES,
 )
