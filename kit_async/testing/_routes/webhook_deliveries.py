@@ -32,7 +32,9 @@ if TYPE_CHECKING:
     from .._fakekit import FakeKit
 
 
-def render(delivery: WebhookDelivery, *, attempts: bool = False, payload: bool = False) -> dict[str, Any]:
+def render(
+    delivery: WebhookDelivery, *, attempts: bool = False, payload: bool = False
+) -> dict[str, Any]:
     """A delivery as the history shows it; its attempts and payload on request."""
     shown: dict[str, Any] = {
         "id": delivery.delivery_id,
