@@ -24,12 +24,8 @@ from kit_async._converter import Envelope, decode_items, decode_list, decode_obj
 from kit_async._core.declarations import Bulk, Endpoint, ListEndpoint, NoContent
 
 DESCRIPTION = Path(__file__).parent / "contract" / "kit-openapi-v4-2026-12.json"
-# Published after 2026-10-02 and only partly transcribed (their answers' shape is
-# unknown): not declared yet.
-NOT_DECLARED_YET = {
-    ("GET", "/v4/webhook_endpoints/{id}/deliveries"),
-    ("GET", "/v4/webhook_endpoints/{id}/deliveries/{delivery_id}"),
-}
+# Every operation of Kit's description is declared.
+NOT_DECLARED_YET: set[tuple[str, str]] = set()
 
 
 def documented() -> set[tuple[str, str]]:
@@ -59,7 +55,7 @@ def test_how_many_of_kits_operations_are_declared(capsys: pytest.CaptureFixture[
     covered = declared() & documented()
     with capsys.disabled():
         print(f"\nAPI coverage: {len(covered)} of {len(documented())} Kit operations declared")
-    assert covered
+    assert len(covered) == 85
 
 
 def test_every_operation_kit_documents_is_declared() -> None:
@@ -145,15 +141,20 @@ def _declarations() -> list[Endpoint[Any] | NoContent | Bulk[Any] | ListEndpoint
     return found
 
 
+def _untranscribed(operation: dict[str, Any], response: dict[str, Any]) -> bool:
+    """A success whose schema and example Kit's page did not give (see its `x-transcription`)."""
+    return "content" not in response and "x-transcription" in operation
+
+
 def _examples() -> list[tuple[str, Any, str, Any]]:
     """(operation id, declaration, status, example body) for every declared 2xx example."""
     paths = json.loads(DESCRIPTION.read_text())["paths"]
     cases = []
     for declaration in _declarations():
         method = declaration.method
-        responses = paths[declaration.path][method.lower()]["responses"]
-        for status, response in responses.items():
-            if not status.startswith("2"):
+        operation = paths[declaration.path][method.lower()]
+        for status, response in operation["responses"].items():
+            if not status.startswith("2") or _untranscribed(operation, response):
                 continue
             content = (response.get("content") or {}).get("application/json") or {}
             cases.append(
@@ -197,6 +198,23 @@ def test_kits_example_answer_decodes_with_the_declared_model(
     else:
         value = decode_object(body, declaration.model, declaration.envelope, **where)
         assert isinstance(value, declaration.model)
+
+
+def test_only_the_delivery_historys_answers_have_no_example_to_decode() -> None:
+    # Kit's pages of these two stop before the answers: their decoding is
+    # tested against answers of Kit's known fields (test_webhook_deliveries.py).
+    paths = json.loads(DESCRIPTION.read_text())["paths"]
+    untranscribed = {
+        (method.upper(), path)
+        for path, operations in paths.items()
+        for method, operation in operations.items()
+        for status, response in operation["responses"].items()
+        if status.startswith("2") and _untranscribed(operation, response)
+    }
+    assert untranscribed == {
+        ("GET", "/v4/webhook_endpoints/{id}/deliveries"),
+        ("GET", "/v4/webhook_endpoints/{id}/deliveries/{delivery_id}"),
+    }
 
 
 def test_every_declared_success_has_an_example_to_decode() -> None:

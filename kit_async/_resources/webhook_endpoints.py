@@ -372,7 +372,10 @@ class WebhookEndpoints(Resource):
                 here first against the values kit-async knows).
 
         ```python
-        async for delivery in kit.webhook_endpoints.deliveries(endpoint_id, status="failed"):
+        endpoint = await kit.webhook_endpoints.create(
+            "https://hooks.example.com/kit", ["subscriber.created"]
+        )
+        async for delivery in kit.webhook_endpoints.deliveries(endpoint.id, status="failed"):
             print(delivery.id, delivery.attempt_count, delivery.completed_at)
         ```
         """
@@ -410,10 +413,15 @@ class WebhookEndpoints(Resource):
                 keeps them for 30 days).
 
         ```python
-        delivery = await kit.webhook_endpoints.delivery(
-            endpoint_id, delivery_id, include_payload=True
+        endpoint = await kit.webhook_endpoints.create(
+            "https://hooks.example.com/kit", ["subscriber.created"]
         )
-        print(delivery.status, delivery.payload)
+        # What a failed delivery sent, and how each attempt went:
+        async for failed in kit.webhook_endpoints.deliveries(endpoint.id, status="failed"):
+            delivery = await kit.webhook_endpoints.delivery(
+                endpoint.id, failed.id, include_payload=True
+            )
+            print(delivery.payload, delivery.raw)
         ```
         """
         path_params = {
