@@ -1,8 +1,9 @@
 """Contract tests: the client against Prism serving Kit's own API description.
 
 Prism (`prism mock --errors`) validates every request against a vendored
-description of Kit's (`kit-openapi-v4.json` of April 2025, and
-`kit-openapi-v4-2026.json` with the corrections listed in README.md) and
+description of Kit's (`kit-openapi-v4.json` of April 2025,
+`kit-openapi-v4-2026.json` with the corrections listed in README.md, and
+`kit-openapi-v4-2026-12.json`, the same plus the delivery history) and
 answers an invalid one with a 4xx, which the client raises; a valid one gets
 the description's example response. So for every operation the library
 declares, these tests check that its request is valid and that Kit's
@@ -296,6 +297,15 @@ def prism_2026_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
 
 
 @pytest.fixture(scope="session")
+def prism_2026_12_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """Prism serving the 2026-12 file (the 83 and the delivery history: 85), corrected alike."""
+    folder = tmp_path_factory.mktemp("prism-2026-12")
+    served = folder / "kit-openapi-v4-2026-12.json"
+    served.write_text(json.dumps(served_2026(SPEC_2026_12)), encoding="utf-8")
+    yield from _serve(served, folder)
+
+
+@pytest.fixture(scope="session")
 def prism_2026_as_published_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Prism serving Kit's 2026 description exactly as vendored: the quirks' witness."""
     yield from _serve(DESCRIPTION_2026, tmp_path_factory.mktemp("prism-2026-as-published"))
@@ -585,12 +595,19 @@ def test_vendored_description_is_the_copy_the_readme_names() -> None:
 # -- Kit's description of 2026-10-02: every declared operation --------------------------------
 
 SPEC_2026: dict[str, Any] = json.loads(DESCRIPTION_2026.read_text(encoding="utf-8"))
-DOCUMENTED_2026 = {
-    (method.upper(), path)
-    for path, operations in SPEC_2026["paths"].items()
-    for method in operations
-    if method in {"get", "post", "put", "patch", "delete"}
-}
+SPEC_2026_12: dict[str, Any] = json.loads(DESCRIPTION_2026_12.read_text(encoding="utf-8"))
+
+
+def documented(spec: dict[str, Any]) -> set[tuple[str, str]]:
+    return {
+        (method.upper(), path)
+        for path, operations in spec["paths"].items()
+        for method in operations
+        if method in {"get", "post", "put", "patch", "delete"}
+    }
+
+
+DOCUMENTED_2026 = documented(SPEC_2026)
 
 
 @pytest.fixture
@@ -1072,14 +1089,120 @@ def declared() -> set[tuple[str, str]]:
 
 
 def test_every_operation_the_library_declares_is_exercised() -> None:
-    # A new declaration needs its row in OPERATIONS, or this fails.
+    # A new declaration needs its row in OPERATIONS (or OPERATIONS_2026_12), or this fails.
     assert declared()
-    missing = declared() - set(OPERATIONS)
+    missing = declared() - set(OPERATIONS) - set(OPERATIONS_2026_12)
     assert not missing, f"declared but without a contract row: {sorted(missing)}"
 
 
 def test_every_operation_of_kits_description_is_exercised() -> None:
     assert set(OPERATIONS) == DOCUMENTED_2026
+
+
+# -- the 2026-12 file: the delivery history, published after 2026-10-02 ------------------------
+#
+# Kit's pages of these two stop before the answers: the file declares each 200
+# without a schema or an example, so Prism answers them with no body at all.
+# The rows check that the client's requests are valid (Prism validates them
+# and picks the 200), and that the empty answer is refused as a
+# `ResponseValidationError` naming the key it lacks, not a crash. The decoding
+# of answers in the shape Kit's guides describe is tested in
+# tests/test_webhook_deliveries.py (and against FakeKit); once Kit's description
+# gains the answers, this test fails and their examples are decoded here.
+
+OPERATIONS_2026_12: dict[tuple[str, str], tuple[Call, str]] = {
+    ("GET", "/v4/webhook_endpoints/{id}/deliveries"): (
+        lambda kit: first_page(
+            kit.webhook_endpoints.deliveries(
+                21, status="failed", event_type="subscriber.created", after="WzFd"
+            )
+        ),
+        "deliveries",
+    ),
+    ("GET", "/v4/webhook_endpoints/{id}/deliveries/{delivery_id}"): (
+        # The description's own examples: endpoint 21, delivery 0 (not an id the
+        # library accepts), include_payload true.
+        lambda kit: kit.webhook_endpoints.delivery(21, 1, include_payload=True),
+        "delivery",
+    ),
+}
+
+
+def test_the_2026_12_rows_are_the_operations_it_adds() -> None:
+    assert len(documented(SPEC_2026_12)) == 85
+    assert set(OPERATIONS_2026_12) == documented(SPEC_2026_12) - DOCUMENTED_2026
+
+
+@pytest.fixture
+def answered() -> list[tuple[str, str, int]]:
+    """(method, path, status) of each answer the `kit_2026_12` client gets, in order."""
+    return []
+
+
+@pytest.fixture
+async def kit_2026_12(
+    prism_2026_12_url: str, answered: list[tuple[str, str, int]]
+) -> AsyncIterator[kit_async.KitClient]:
+    """The OAuth client, as for the 2026 file, against Prism serving the 2026-12 file."""
+
+    async def record(
+        _session: aiohttp.ClientSession,
+        _context: object,
+        params: aiohttp.TraceRequestEndParams,
+    ) -> None:
+        answered.append((params.method, params.url.path, params.response.status))
+
+    tracing = aiohttp.TraceConfig()
+    tracing.on_request_end.append(record)
+    async with (
+        aiohttp.ClientSession(trace_configs=[tracing]) as session,
+        kit_async.KitClient(
+            access_token="contract-test-token",
+            base_url=prism_2026_12_url,
+            rate_limit=None,
+            max_retries=0,
+            timeout=10.0,
+            session=session,
+        ) as client,
+    ):
+        yield client
+
+
+@pytest.mark.parametrize(
+    ("operation", "row"),
+    OPERATIONS_2026_12.items(),
+    ids=[f"{m} {p}" for m, p in OPERATIONS_2026_12],
+)
+async def test_each_delivery_history_request_is_valid_and_kits_untyped_answer_refused_clearly(
+    kit_2026_12: kit_async.KitClient,
+    answered: list[tuple[str, str, int]],
+    operation: tuple[str, str],
+    row: tuple[Call, str],
+) -> None:
+    call, key = row
+
+    with pytest.raises(kit_async.ResponseValidationError) as caught:
+        await call(kit_2026_12)
+
+    [(method, path, status)] = answered
+    assert is_operation(method, path, operation)
+    assert status == 200  # valid for the description: an invalid request gets a 422
+    assert caught.value.field == key
+
+
+async def test_prism_validates_the_delivery_history_requests(prism_2026_12_url: str) -> None:
+    """Why the 200 above means a valid request: a wrong value is refused."""
+    statuses = []
+    async with aiohttp.ClientSession(
+        headers={"Authorization": "Bearer contract-test-token"}
+    ) as session:
+        for query in ("include_payload=true", "include_payload=maybe"):
+            url = f"{prism_2026_12_url}/v4/webhook_endpoints/21/deliveries/1?{query}"
+            async with session.get(url) as answer:
+                statuses.append(answer.status)
+        async with session.get(f"{prism_2026_12_url}/v4/webhook_endpoints/x/deliveries") as answer:
+            statuses.append(answer.status)
+    assert statuses == [200, 422, 422]
 
 
 def test_the_2026_file_keeps_the_authorization_quirk_on_its_54_operations_from_2025() -> None:
