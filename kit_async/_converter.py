@@ -681,7 +681,9 @@ def to_jsonable(value: Any) -> Any:
     plain JSON values), and returns only dicts, lists, `str`, `int`,
     `float`, `bool` and `None`: a model becomes a dict keyed by Kit's own
     field names, a tuple a list, a datetime an ISO 8601 string with its
-    offset (`2023-02-17T11:43:55+00:00`). Decoding the result as Kit's body
+    offset (`2023-02-17T11:43:55+00:00`). A model of an answer Kit documents
+    only in part (`WebhookDeliveryRecord`) becomes the object Kit sent, its
+    `raw`, whole. Decoding the result as Kit's body
     gives back an equal model. Every field is included, even the ones
     `repr()` hides: `WebhookEndpoint.secret` (set only by `create()` and
     `rotate_secret()`) and `TokenSet`'s tokens.

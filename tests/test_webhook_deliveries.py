@@ -204,7 +204,7 @@ async def test_the_raw_object_is_read_only_and_left_out_of_the_repr(
 
     assert isinstance(delivery.raw, FrozenDict)
     with pytest.raises(TypeError, match="read-only"):
-        delivery.raw["attempts"][0]["http_status"] = 200  # type: ignore[index]
+        delivery.raw["attempts"][0]["http_status"] = 200
     assert "attempts" not in repr(delivery)
     assert hash(delivery) == hash(await kit.webhook_endpoints.delivery(21, 7001))
 

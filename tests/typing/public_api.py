@@ -142,6 +142,15 @@ async def webhook_endpoints(kit: kit_async.KitClient) -> None:
     kit.webhook_endpoints.list(status="paused")  # type: ignore[arg-type]
     await kit.webhook_endpoints.create("https://hooks.example.com/kit")  # type: ignore[call-arg]
     assert_type(await kit.webhook_endpoints.delete(endpoint.id), None)
+    history = kit.webhook_endpoints.deliveries(
+        endpoint.id, status="failed", event_type="subscriber.created", per_page=50
+    )
+    assert_type(history, kit_async.AsyncPaginator[kit_async.WebhookDeliveryRecord])
+    kit.webhook_endpoints.deliveries(endpoint.id, status="bounced")  # type: ignore[arg-type]
+    delivery = await kit.webhook_endpoints.delivery(endpoint.id, 7, include_payload=True)
+    assert_type(delivery.completed_at, datetime | None)
+    assert_type(delivery.attempt_count, int | None)
+    assert_type(delivery.raw["attempts"], Any)
 
     webhook = await kit.legacy_webhooks.create(
         "https://hooks.example.com/kit", {"name": "subscriber.tag_add", "tag_id": 1}
