@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import os
-from urllib.request import getproxies_environment, proxy_bypass_environment
+from urllib.request import getproxies_environment
 
 import yarl
 
@@ -17,6 +17,20 @@ from .validation import is_loopback
 __all__ = ["proxy_from_environment"]
 
 log = logging.getLogger("kit_async")
+
+
+def _bypassed(host: str, port: int | None, no_proxy: str) -> bool:
+    """Whether `NO_PROXY` (`*`, or host names, domain suffixes, host:port) exempts a host."""
+    host = host.lower().strip("[]")
+    for entry in no_proxy.lower().split(","):
+        name = entry.strip().lstrip(".")
+        if name == "*":
+            return True
+        if not name:
+            continue
+        if name in (host, f"{host}:{port}") or host.endswith(f".{name}"):
+            return True
+    return False
 
 
 def proxy_from_environment(url: yarl.URL) -> yarl.URL | None:
@@ -36,9 +50,7 @@ def proxy_from_environment(url: yarl.URL) -> yarl.URL | None:
         # loopback hosts go direct unless NO_PROXY says otherwise.
         if is_loopback(url.host):
             return None
-    elif proxy_bypass_environment(f"{url.host}:{url.port}", {"no": no_proxy}):
-        # The standard library's reading of NO_PROXY: `*`, host names,
-        # domain suffixes (with or without a leading dot), host:port.
+    elif _bypassed(url.host, url.port, no_proxy):
         return None
     # `proxy:3128`, as curl accepts it, is an http:// proxy.
     address = yarl.URL(proxy if "://" in proxy else f"http://{proxy}")
