@@ -43,10 +43,10 @@ from typing import Any
 
 import attrs
 
-from ._converter import _SchemaError, _structure_item, loads
-from ._core.validation import is_number
-from .errors import KitError
-from .models._frozen import FrozenDict, freeze_mapping, freeze_mapping_or_none
+from .._converter import _SchemaError, _structure_item, loads
+from .._core.validation import is_number
+from ..errors import KitError
+from ..models._frozen import FrozenDict, freeze_mapping, freeze_mapping_or_none
 
 __all__ = [
     "DEFAULT_TOLERANCE",
