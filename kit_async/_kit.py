@@ -285,6 +285,60 @@ FormAdditionField = Literal[
 ]
 FORM_ADDITION_FIELDS: tuple[FormAdditionField, ...] = get_args(FormAdditionField)
 
+#: `POST /v4/purchases`: the fields of a `purchase`, all required.
+# Not in the description (EXTRA in scripts/kit_facts.py): Kit's description of 2026-10-02: the POST /v4/purchases body drops `first_name` and requires all eleven of these (the April 2025 text checked in requires four).
+PurchaseField = Literal[
+    "email_address",
+    "transaction_id",
+    "status",
+    "subtotal",
+    "tax",
+    "shipping",
+    "discount",
+    "total",
+    "currency",
+    "transaction_time",
+    "products",
+]
+PURCHASE_FIELDS: tuple[PurchaseField, ...] = get_args(PurchaseField)
+
+#: `POST /v4/purchases`: a `purchase`'s amounts (numbers).
+# From /paths/~1v4~1purchases/post/requestBody/content/application~1json/schema/properties/purchase (the names of its number properties).
+PurchaseAmountField = Literal[
+    "subtotal",
+    "tax",
+    "shipping",
+    "discount",
+    "total",
+]
+PURCHASE_AMOUNT_FIELDS: tuple[PurchaseAmountField, ...] = get_args(PurchaseAmountField)
+
+#: `POST /v4/purchases`: the fields of an item of `products`.
+# From /paths/~1v4~1purchases/post/requestBody/content/application~1json/schema/properties/purchase/properties/products/items (its property names).
+PurchaseProductField = Literal[
+    "name",
+    "pid",
+    "lid",
+    "quantity",
+    "sku",
+    "unit_price",
+]
+PURCHASE_PRODUCT_FIELDS: tuple[PurchaseProductField, ...] = get_args(PurchaseProductField)
+
+#: `POST /v4/purchases`: the fields an item of `products` must have.
+# Not in the description (EXTRA in scripts/kit_facts.py): Kit's description of 2026-10-02: a POST /v4/purchases product requires `sku` too.
+PurchaseProductRequiredField = Literal[
+    "name",
+    "pid",
+    "lid",
+    "quantity",
+    "unit_price",
+    "sku",
+]
+PURCHASE_PRODUCT_REQUIRED_FIELDS: tuple[PurchaseProductRequiredField, ...] = get_args(
+    PurchaseProductRequiredField
+)
+
 #: A broadcast's `status`, and the `status` filter of the broadcast lists.
 # Not in the description (EXTRA in scripts/kit_facts.py): Kit's description of 2026-10-02: GET /v4/broadcasts and GET /v4/broadcasts/stats gained a `status` query parameter with this enum.
 BroadcastStatus = Literal[

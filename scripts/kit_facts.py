@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DESCRIPTION = ROOT / "tests" / "contract" / "kit-openapi-v4-2026-12.json"
 OUTPUT = ROOT / "kit_async" / "_kit.py"
 METHODS = ("get", "post", "put", "patch", "delete")
+LINE_LENGTH = 100  # pyproject.toml's [tool.ruff] line-length
 _SIMPLE = re.compile(r"[A-Za-z0-9_.{}/ -]+")
 
 
@@ -63,8 +64,9 @@ class Source:
 
     `how` is `enum` (the schema's `enum`), `backticks` (the values written in
     backticks in a `description` text, each once, in order), `properties`
-    (an object schema's property names) or `variants` (the property names of
-    each schema of a `oneOf`, each once, in order).
+    (an object schema's property names), `numbers` (the names of its number
+    and integer properties) or `variants` (the property names of each schema of a
+    `oneOf`, each once, in order).
     """
 
     where: str
@@ -79,6 +81,12 @@ class Source:
             values = list(dict.fromkeys(re.findall(r"`([^`]+)`", value)))
         elif self.how == "properties":
             values = list(value["properties"])
+        elif self.how == "numbers":
+            values = [
+                name
+                for name, kind in value["properties"].items()
+                if kind.get("type") in ("number", "integer")
+            ]
         elif self.how == "variants":
             values = list(
                 dict.fromkeys(name for one in value["oneOf"] for name in one["properties"])
@@ -97,6 +105,7 @@ class Source:
             "enum": "its enum",
             "backticks": "the values its text puts in backticks",
             "properties": "its property names",
+            "numbers": "the names of its number properties",
             "variants": "the property names of each of its oneOf",
         }[self.how]
         return f"{self.where} ({how})"
@@ -115,6 +124,11 @@ def backticks(*tokens: str | int) -> Source:
 def properties(*tokens: str | int) -> Source:
     """The property names of the object schema at `tokens`."""
     return Source(pointer(*tokens), "properties")
+
+
+def numbers(*tokens: str | int) -> Source:
+    """The names of the number and integer properties of the object schema at `tokens`."""
+    return Source(pointer(*tokens), "numbers")
 
 
 def variants(*tokens: str | int) -> Source:
@@ -201,6 +215,27 @@ EXTRA: dict[str, Extra] = {
         ),
         "Kit's description of 2026-10-02: GET /v4/subscribers `sort_field` is this enum"
         " (the April 2025 text checked in lists only id, updated_at and cancelled_at)",
+    ),
+    "PURCHASE_FIELDS": Extra(
+        (
+            "email_address",
+            "transaction_id",
+            "status",
+            "subtotal",
+            "tax",
+            "shipping",
+            "discount",
+            "total",
+            "currency",
+            "transaction_time",
+            "products",
+        ),
+        "Kit's description of 2026-10-02: the POST /v4/purchases body drops `first_name` and"
+        " requires all eleven of these (the April 2025 text checked in requires four)",
+    ),
+    "PURCHASE_PRODUCT_REQUIRED_FIELDS": Extra(
+        ("name", "pid", "lid", "quantity", "unit_price", "sku"),
+        "Kit's description of 2026-10-02: a POST /v4/purchases product requires `sku` too",
     ),
     "SUBSCRIBER_INCLUDES": Extra(
         ("attribution", "tags", "location", "canceled_at"),
@@ -379,6 +414,33 @@ def enumerations(document: Any) -> list[Enumeration]:
             properties(
                 *body("/v4/bulk/forms/subscribers", "post", "properties", "additions", "items")
             ),
+        ),
+        Enumeration(
+            "PURCHASE_FIELDS",
+            "PurchaseField",
+            "`POST /v4/purchases`: the fields of a `purchase`, all required.",
+            "PURCHASE_FIELDS",
+        ),
+        Enumeration(
+            "PURCHASE_AMOUNT_FIELDS",
+            "PurchaseAmountField",
+            "`POST /v4/purchases`: a `purchase`'s amounts (numbers).",
+            numbers(*body("/v4/purchases", "post", "properties", "purchase")),
+        ),
+        Enumeration(
+            "PURCHASE_PRODUCT_FIELDS",
+            "PurchaseProductField",
+            "`POST /v4/purchases`: the fields of an item of `products`.",
+            properties(
+                *body("/v4/purchases", "post", "properties", "purchase", "properties", "products"),
+                "items",
+            ),
+        ),
+        Enumeration(
+            "PURCHASE_PRODUCT_REQUIRED_FIELDS",
+            "PurchaseProductRequiredField",
+            "`POST /v4/purchases`: the fields an item of `products` must have.",
+            "PURCHASE_PRODUCT_REQUIRED_FIELDS",
         ),
         Enumeration(
             "BROADCAST_STATUSES",
@@ -586,6 +648,9 @@ def _comment(lines: Iterable[str], marker: str = "#") -> list[str]:
 
 
 def _enumeration(fact: Enumeration, values: Sequence[str], origin: list[str]) -> list[str]:
+    tuple_line = f"{fact.name}: tuple[{fact.literal}, ...] = get_args({fact.literal})"
+    if len(tuple_line) > LINE_LENGTH:  # as `ruff format` wraps it
+        tuple_line = f"{fact.name}: tuple[{fact.literal}, ...] = get_args(\n    {fact.literal}\n)"
     return [
         "",
         *_comment([fact.doc], "#:"),
@@ -593,7 +658,7 @@ def _enumeration(fact: Enumeration, values: Sequence[str], origin: list[str]) ->
         f"{fact.literal} = Literal[",
         *(f"    {_string(value)}," for value in values),
         "]",
-        f"{fact.name}: tuple[{fact.literal}, ...] = get_args({fact.literal})",
+        tuple_line,
     ]
 
 

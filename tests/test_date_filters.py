@@ -29,10 +29,23 @@ BASE_URL = "https://kit.test"
 ANY_URL = re.compile(r"^https://kit\.test/.*$")
 PLUS_ONE = timezone(timedelta(hours=1))
 
-PRODUCT = {"name": "Tip", "pid": "p-1", "lid": "l-1", "quantity": 1, "unit_price": 1.0}
-PURCHASE = {
+PRODUCT = {
+    "name": "Tip",
+    "pid": "p-1",
+    "lid": "l-1",
+    "quantity": 1,
+    "unit_price": 1.0,
+    "sku": "T-1",
+}
+PURCHASE = {  # every field Kit requires but the transaction_time under test
     "email_address": "buyer@example.com",
     "transaction_id": "t-1",
+    "status": "paid",
+    "subtotal": 1.0,
+    "tax": 0.0,
+    "shipping": 0.0,
+    "discount": 0.0,
+    "total": 1.0,
     "currency": "USD",
     "products": [PRODUCT],
 }

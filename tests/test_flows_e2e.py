@@ -332,16 +332,17 @@ async def test_purchases_are_refused_to_an_api_key_before_anything_is_sent(
     assert server.account.purchases == {}
 
 
-async def test_a_product_without_a_sku_is_recorded_as_kit_describes(
+async def test_a_product_without_a_sku_is_refused_before_sending(
     server: FakeKit, oauth_kit: KitClient
 ) -> None:
+    # Kit's description of 2026-10-02 requires a product's sku.
     no_sku = {k: v for k, v in MUG.items() if k != "sku"}
-    null_sku = {**CAP, "sku": None}
 
-    recorded = await oauth_kit.purchases.create(**purchase("order-2001", no_sku, null_sku))
+    with pytest.raises(TypeError, match=r"products\[0\] needs sku"):
+        await oauth_kit.purchases.create(**purchase("order-2001", no_sku))
 
-    assert [p.sku for p in recorded.products] == [None, None]
-    assert len(server.account.purchases) == 1
+    assert server.account.purchases == {}
+    assert [r for r in server.requests if r.path == "/v4/purchases"] == []
 
 
 async def test_an_unknown_purchase_is_a_not_found_error(oauth_kit: KitClient) -> None:

@@ -25,6 +25,7 @@ from multidict import CIMultiDict
 from test_docs_examples import ROOT, Example, _run, extract_examples
 
 import kit_async.webhooks
+import kit_async.webhooks._parse
 from kit_async.errors import KitError
 from kit_async.testing import deliver_webhook, make_delivery, make_event, sign_delivery
 from kit_async.webhooks import (
@@ -370,7 +371,7 @@ def test_reads_no_json_before_the_signature_verifies(
     def no_json(text: object) -> None:
         raise AssertionError("JSON was parsed")
 
-    monkeypatch.setattr(kit_async.webhooks, "loads", no_json)
+    monkeypatch.setattr(kit_async.webhooks._parse, "loads", no_json)
     for headers in ({}, {"X-Kit-Signature": "garbage"}, headers_for(b"{}", SECRET)):
         with pytest.raises(WebhookVerificationError):
             verifier.verify(KIT_EXAMPLE, headers, now=NOW)

@@ -6,7 +6,7 @@ import math
 import re
 from collections.abc import Iterable, Mapping
 from datetime import date, datetime
-from typing import Any, NotRequired, Required, TypedDict, Unpack
+from typing import Any, TypedDict, Unpack
 
 from .._converter import Envelope
 from .._core.declarations import Endpoint, ListEndpoint, Resource
@@ -19,6 +19,12 @@ from .._core.validation import (
     check_when,
     is_number,
 )
+from .._kit import (
+    PURCHASE_AMOUNT_FIELDS,
+    PURCHASE_FIELDS,
+    PURCHASE_PRODUCT_FIELDS,
+    PURCHASE_PRODUCT_REQUIRED_FIELDS,
+)
 from ..models.purchases import Purchase
 
 __all__ = ["PurchaseFields", "Purchases"]
@@ -30,48 +36,27 @@ GET = Endpoint("GET", "/v4/purchases/{id}", Purchase, Envelope(at=("purchase",))
 CREATE = Endpoint("POST", "/v4/purchases", Purchase, Envelope(at=("purchase",)), oauth_only=True)
 
 
-class PurchaseFields(TypedDict, total=False):
+class PurchaseFields(TypedDict):
     """Kit's `purchase` fields of `POST /v4/purchases`: the keywords of `kit.purchases.create()`.
 
-    The four `Required` ones are those Kit's descriptions require (all three
-    published versions: `email_address`, `transaction_id`, `currency`,
-    `products`); the others are marked nullable there and left out by Kit's
-    own PHP SDK when not given. See `kit.purchases.create()`.
+    All eleven are required, as Kit's description of 2026-10-02 requires
+    them (see "Purchases" in the docs for the evidence). See
+    `kit.purchases.create()`.
     """
 
-    email_address: Required[str]
-    transaction_id: Required[str]
-    status: NotRequired[str]
-    currency: Required[str]
-    transaction_time: NotRequired[datetime | date | str]
-    subtotal: NotRequired[float]
-    tax: NotRequired[float]
-    shipping: NotRequired[float]
-    discount: NotRequired[float]
-    total: NotRequired[float]
-    products: Required[Iterable[Mapping[str, Any]]]
+    email_address: str
+    transaction_id: str
+    status: str
+    currency: str
+    transaction_time: datetime | date | str
+    subtotal: float
+    tax: float
+    shipping: float
+    discount: float
+    total: float
+    products: Iterable[Mapping[str, Any]]
 
 
-_FIELDS = (
-    "email_address",
-    "transaction_id",
-    "status",
-    "currency",
-    "transaction_time",
-    "subtotal",
-    "tax",
-    "shipping",
-    "discount",
-    "total",
-    "products",
-)
-#: What Kit requires: the `required` list of `POST /v4/purchases` in each of
-#: Kit's descriptions (2025, 2026-10, 2026-12), and the "Required fields" of
-#: Kit's PHP SDK (`create_purchase`), which leaves out the others when not given.
-_REQUIRED = ("email_address", "transaction_id", "currency", "products")
-_MONEY = ("subtotal", "tax", "shipping", "discount", "total")
-_PRODUCT_FIELDS = ("name", "pid", "lid", "quantity", "unit_price", "sku")
-_PRODUCT_REQUIRED = ("name", "pid", "lid", "quantity", "unit_price")
 _CURRENCY = re.compile(r"[A-Za-z]{3}")
 
 
@@ -88,10 +73,10 @@ def _amount(name: str, value: object) -> float | int:
 def _product(index: int, item: object) -> dict[str, Any]:
     where = f"products[{index}]"
     if not isinstance(item, Mapping):
-        msg = f"{where} must be a dict with Kit's fields ({', '.join(_PRODUCT_FIELDS)})"
+        msg = f"{where} must be a dict with Kit's fields ({', '.join(PURCHASE_PRODUCT_FIELDS)})"
         raise TypeError(msg)
-    check_fields(where, item, _PRODUCT_FIELDS)
-    missing = [name for name in _PRODUCT_REQUIRED if name not in item]
+    check_fields(where, item, PURCHASE_PRODUCT_FIELDS)
+    missing = [name for name in PURCHASE_PRODUCT_REQUIRED_FIELDS if name not in item]
     if missing:
         msg = f"{where} needs {', '.join(missing)}"
         raise TypeError(msg)
@@ -101,10 +86,8 @@ def _product(index: int, item: object) -> dict[str, Any]:
         "lid": check_text(f"{where}['lid']", item["lid"]),
         "quantity": check_id(f"{where}['quantity']", item["quantity"]),
         "unit_price": _amount(f"{where}['unit_price']", item["unit_price"]),
+        "sku": check_text(f"{where}['sku']", item["sku"]),
     }
-    if "sku" in item:
-        sku = item["sku"]
-        product["sku"] = None if sku is None else check_text(f"{where}['sku']", sku)
     return product
 
 
@@ -126,10 +109,10 @@ def _products(value: object) -> list[dict[str, Any]]:
 
 
 def _purchase(fields: Mapping[str, Any]) -> dict[str, Any]:
-    check_fields("kit.purchases.create()", fields, _FIELDS, required=_REQUIRED)
+    check_fields("kit.purchases.create()", fields, PURCHASE_FIELDS, required=PURCHASE_FIELDS)
     body: dict[str, Any] = {}
     for name, value in fields.items():
-        if name in _MONEY:
+        if name in PURCHASE_AMOUNT_FIELDS:
             body[name] = _amount(name, value)
         elif name == "products":
             body[name] = _products(value)
@@ -205,19 +188,17 @@ class Purchases(Resource):
         `{"purchase": {...}}`):
 
         - `email_address`, `transaction_id` (your unique id for the
-          transaction), `currency` (3 letters, e.g. `USD`) and `products`:
-          required, checked before sending (and by mypy: see
+          transaction), `status` (Kit supports `paid`), `currency` (3
+          letters, e.g. `USD`), `transaction_time` (an aware datetime, a
+          date or ISO 8601 text; see "Dates and times" in the docs), the
+          amounts `subtotal`, `tax`, `shipping`, `discount` and `total`, and
+          `products`: all required, as Kit's description of 2026-10-02
+          requires them; checked before sending (and by mypy: see
           `PurchaseFields`).
-        - `status` (Kit supports `paid`), `transaction_time` (an aware
-          datetime, a date or ISO 8601 text; see "Dates and times" in the
-          docs), and the amounts `subtotal`, `tax`, `shipping`, `discount`
-          and `total`: optional, sent only when given. Kit's descriptions
-          require only the four above and mark these nullable; Kit's own
-          PHP SDK leaves them out when they are not given.
         - `products`: plain dicts with Kit's fields `name`, `pid` (your
           product id; variants share it), `lid` (the line item's id, unique
-          within the purchase), `quantity`, `unit_price` and `sku`
-          (optional, `None` for none).
+          within the purchase), `quantity`, `unit_price` and `sku`, all
+          required.
 
         Raises:
             ValueError: a `transaction_time` that is not ISO 8601, or without a

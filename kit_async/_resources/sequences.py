@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any, TypedDict, Unpack
+from typing import Unpack
 
 from .._converter import Envelope
 from .._core.declarations import Endpoint, ListEndpoint, NoContent, Resource
@@ -12,7 +11,6 @@ from .._core.validation import (
     MAX_PER_PAGE,
     When,
     check_choice,
-    check_fields,
     check_id,
     check_when,
     one_subscriber,
@@ -22,12 +20,12 @@ from .._kit import (
     SUBSCRIBER_SOURCE_TYPES,
     SUBSCRIBER_STATUSES,
     WEEKDAYS,
-    DelayUnit,
     SubscriberStatus,
 )
 from ..models._write import Upserted
-from ..models.sequences import EmailSequence, SequenceEmail, SubscriberSource
+from ..models.sequences import EmailSequence, SequenceEmail
 from ..models.subscribers import Subscriber
+from .sequence_fields import SequenceEmailFields, SequenceFields, email_body, sequence_body
 
 __all__ = [
     "DELAY_UNITS",
@@ -37,42 +35,6 @@ __all__ = [
     "SequenceFields",
     "Sequences",
 ]
-
-Days = list[str] | tuple[str, ...]
-
-
-class SequenceFields(TypedDict, total=False):
-    """Kit's fields of a sequence, for `create()` and `update()`."""
-
-    name: str
-    email_address: str
-    email_template_id: int
-    send_days: Days
-    send_hour: int
-    time_zone: str
-    active: bool
-    repeat: bool
-    hold: bool
-    exclude_subscriber_sources: list[SubscriberSource | Mapping[str, Any]]
-
-
-class SequenceEmailFields(TypedDict, total=False):
-    """Kit's fields of a sequence email, for `create_email()` and `update_email()`."""
-
-    subject: str
-    delay_value: int
-    delay_unit: DelayUnit
-    preview_text: str | None
-    content: str | None
-    email_template_id: int | None
-    published: bool
-    send_days: Days | None
-    position: int | None
-
-
-# Kit's names, in Kit's order, for the messages that refuse an unknown one.
-_SEQUENCE_FIELDS = tuple(SequenceFields.__annotations__)
-_EMAIL_FIELDS = tuple(SequenceEmailFields.__annotations__)
 
 _SEQUENCE = Envelope(at=("sequence",))
 _EMAIL = Envelope(at=("email",))
@@ -112,55 +74,6 @@ CREATE_EMAIL = Endpoint("POST", "/v4/sequences/{sequence_id}/emails", SequenceEm
 UPDATE_EMAIL = Endpoint("PUT", "/v4/sequences/{sequence_id}/emails/{id}", SequenceEmail, _EMAIL)
 # 204; a repeat finds nothing to delete.
 DELETE_EMAIL = NoContent("DELETE", "/v4/sequences/{sequence_id}/emails/{id}")
-
-
-def _days(name: str, value: object) -> list[str]:
-    if not isinstance(value, list | tuple):
-        msg = f"{name} must be a list of weekdays such as ['monday'], got {value!r}"
-        raise TypeError(msg)
-    for day in value:
-        check_choice(name, day, WEEKDAYS)
-    return list(value)
-
-
-def _source(index: int, source: object) -> dict[str, Any]:
-    where = f"exclude_subscriber_sources[{index}]"
-    if isinstance(source, SubscriberSource):
-        return {"type": source.type, "ids": list(source.ids)}
-    if not isinstance(source, Mapping) or "type" not in source or "ids" not in source:
-        msg = f"{where} must be a SubscriberSource or a dict with type and ids, got {source!r}"
-        raise TypeError(msg)
-    check_choice(f"{where}['type']", source["type"], SUBSCRIBER_SOURCE_TYPES)
-    ids = source["ids"]
-    if not isinstance(ids, list | tuple):
-        msg = f"{where}['ids'] must be a list of ids, got {ids!r}"
-        raise TypeError(msg)
-    return {"type": source["type"], "ids": [check_id(f"{where}['ids']", i) for i in ids]}
-
-
-def _body(
-    call: str,
-    fields: Mapping[str, Any],
-    known: tuple[str, ...],
-    *,
-    required: tuple[str, ...] = (),
-) -> dict[str, Any]:
-    """The JSON body of a create or update: Kit's names only, enums and days checked."""
-    body = check_fields(call, fields, known, required=required)
-    if not body:
-        msg = f"{call} needs at least one field to change"
-        raise TypeError(msg)
-    if "delay_unit" in body:
-        check_choice("delay_unit", body["delay_unit"], DELAY_UNITS)
-    if body.get("send_days") is not None:
-        body["send_days"] = _days("send_days", body["send_days"])
-    sources = body.get("exclude_subscriber_sources")
-    if sources is not None:
-        if not isinstance(sources, list | tuple):
-            msg = f"exclude_subscriber_sources must be a list, got {sources!r}"
-            raise TypeError(msg)
-        body["exclude_subscriber_sources"] = [_source(i, s) for i, s in enumerate(sources)]
-    return body
 
 
 class Sequences(Resource):
@@ -264,7 +177,7 @@ class Sequences(Resource):
         print(sequence.id, sequence.active)
         ```
         """
-        body = _body("kit.sequences.create()", fields, _SEQUENCE_FIELDS, required=("name",))
+        body = sequence_body("kit.sequences.create()", fields, required=("name",))
         return await CREATE.call(self._transport, json=body)
 
     async def update(self, id: int, /, **fields: Unpack[SequenceFields]) -> EmailSequence:
@@ -287,7 +200,7 @@ class Sequences(Resource):
         ```
         """
         sequence = check_id("id", id)
-        body = _body("kit.sequences.update()", fields, _SEQUENCE_FIELDS)
+        body = sequence_body("kit.sequences.update()", fields)
         return await UPDATE.call(self._transport, {"id": sequence}, json=body)
 
     async def delete(self, id: int) -> None:
@@ -523,10 +436,9 @@ class Sequences(Resource):
         ```
         """
         sequence = check_id("sequence_id", sequence_id)
-        body = _body(
+        body = email_body(
             "kit.sequences.create_email()",
             fields,
-            _EMAIL_FIELDS,
             required=("subject", "delay_value", "delay_unit"),
         )
         return await CREATE_EMAIL.call(self._transport, {"sequence_id": sequence}, json=body)
@@ -564,7 +476,7 @@ class Sequences(Resource):
             "sequence_id": check_id("sequence_id", sequence_id),
             "id": check_id("email_id", email_id),
         }
-        body = _body("kit.sequences.update_email()", fields, _EMAIL_FIELDS)
+        body = email_body("kit.sequences.update_email()", fields)
         return await UPDATE_EMAIL.call(self._transport, path, json=body)
 
     async def delete_email(self, sequence_id: int, email_id: int) -> None:

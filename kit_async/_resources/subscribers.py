@@ -17,20 +17,10 @@ from .._core.validation import (
     check_id,
     check_text,
     check_when,
-    is_number,
 )
 from .._core.values import compact
 from .._kit import (
-    COUNTING_MODES,
-    FILTER_CONDITION_TYPES,
-    FILTER_INCLUDES,
-    FILTER_SORT_FIELDS,
-    PINNED_LOCATION_FIELDS,
-    SORT_ORDERS,
-    SUBSCRIBER_INCLUDES,
-    SUBSCRIBER_SORT_FIELDS,
     SUBSCRIBER_STATES,
-    SUBSCRIBER_STATUSES,
     CountingMode,
     SortOrder,
     SubscriberState,
@@ -39,11 +29,12 @@ from .._kit import (
 from ..models._write import BulkAccepted, BulkResult, Upserted
 from ..models.subscribers import FilteredSubscriber, PinnedLocation, Subscriber, SubscriberStats
 from ..models.tags import Tag
+from .subscriber_filter import filter_body
+from .subscriber_location import location_body, whole_location_body
+from .subscriber_query import list_query
+from .subscriber_writes import bulk_subscriber, custom_fields, optional_text
 
 __all__ = ["Subscribers"]
-
-#: Kit takes at most this many custom fields in one create or update.
-MAX_FIELDS = 140
 
 _SUBSCRIBER = Envelope(at=("subscriber",))
 _PIN = Envelope(at=("subscriber", "location"), context={"subscriber_id": ("subscriber", "id")})
@@ -83,130 +74,6 @@ UPDATE_LOCATION = Endpoint(
     "PATCH", "/v4/subscribers/{subscriber_id}/location", PinnedLocation, _PIN
 )
 DELETE_LOCATION = NoContent("DELETE", "/v4/subscribers/{subscriber_id}/location")
-
-
-def _optional_text(name: str, value: object) -> str | None:
-    return None if value is None else check_text(name, value)
-
-
-def _fields(fields: object) -> dict[str, str] | None:
-    """Custom field values by label or key: at most 140, text values."""
-    if fields is None:
-        return None
-    if not isinstance(fields, Mapping):
-        msg = f"fields must be a dict of custom field values, got {type(fields).__name__}"
-        raise TypeError(msg)
-    if len(fields) > MAX_FIELDS:
-        msg = (
-            f"fields has {len(fields)} custom fields; Kit sets at most {MAX_FIELDS} in one call "
-            "(split them over several updates)"
-        )
-        raise ValueError(msg)
-    checked: dict[str, str] = {}
-    for key, value in fields.items():
-        name = check_text("fields key", key)
-        checked[name] = check_text(f"fields[{name!r}]", value, allow_empty=True)
-    return checked
-
-
-def _comma_list(name: str, value: object, choices: Iterable[str] | None = None) -> str | None:
-    """One value or several, sent comma-separated (`include=tags,location`)."""
-    if value is None:
-        return None
-    items = [value] if isinstance(value, str) else value
-    if not isinstance(items, Iterable) or isinstance(items, Mapping):
-        msg = f"{name} must be a str or a list of str, got {type(value).__name__}"
-        raise TypeError(msg)
-    checked = [check_text(f"{name}[{i}]", item) for i, item in enumerate(items)]
-    if choices is not None:
-        for i, item in enumerate(checked):
-            check_choice(f"{name}[{i}]", item, choices)
-    return ",".join(checked) or None
-
-
-def _condition(item: object, index: int) -> dict[str, Any]:
-    where = f"conditions[{index}]"
-    if not isinstance(item, Mapping):
-        msg = f"{where} must be a dict such as {{'type': 'opens', ...}}, got {item!r}"
-        raise TypeError(msg)
-    condition = dict(item)
-    if "type" not in condition:
-        msg = f"{where} has no 'type' (one of {', '.join(FILTER_CONDITION_TYPES)})"
-        raise ValueError(msg)
-    check_choice(f"{where}['type']", condition["type"], FILTER_CONDITION_TYPES)
-    for bound in ("after", "before"):
-        if bound in condition:
-            condition[bound] = check_when(f"{where}[{bound!r}]", condition[bound], day=True)
-    return condition
-
-
-def _include(item: object, index: int) -> dict[str, Any]:
-    where = f"include[{index}]"
-    entry = {"type": item} if isinstance(item, str) else item
-    if not isinstance(entry, Mapping) or "type" not in entry:
-        msg = f"{where} must be a type name or a dict with a 'type', got {item!r}"
-        raise TypeError(msg)
-    check_choice(f"{where}['type']", entry["type"], FILTER_INCLUDES)
-    checked = dict(entry)
-    span = checked.get("range")
-    if isinstance(span, Mapping):
-        checked["range"] = {
-            key: check_when(f"{where}['range'][{key!r}]", value, day=True)
-            if key in ("start", "end")
-            else value
-            for key, value in span.items()
-        }
-    return checked
-
-
-def _number(name: str, value: object, limit: float) -> float:
-    if not is_number(value):
-        msg = f"{name} must be a number, got {type(value).__name__} {value!r}"
-        raise TypeError(msg)
-    if not -limit <= value <= limit:
-        msg = f"{name} must be between {-limit:g} and {limit:g}, got {value}"
-        raise ValueError(msg)
-    return value
-
-
-def _location(**given: object) -> dict[str, Any]:
-    """The `location` body, each given field checked (`None`: not sent)."""
-    location: dict[str, Any] = {}
-    for name, value in given.items():
-        if value is None:
-            continue
-        if name == "latitude":
-            location[name] = _number(name, value, 90)
-        elif name == "longitude":
-            location[name] = _number(name, value, 180)
-        else:
-            location[name] = check_text(name, value)
-    code = location.get("country_code")
-    if code is not None and not (len(code) == 2 and code.isascii() and code.isalpha()):
-        msg = f"country_code must be an ISO 3166-1 alpha-2 code such as 'US', got {code!r}"
-        raise ValueError(msg)
-    return location
-
-
-def _bulk_subscriber(item: object, index: int) -> dict[str, str]:
-    where = f"subscribers[{index}]"
-    if not isinstance(item, Mapping):
-        msg = f"{where} must be a dict with an email_address, got {item!r}"
-        raise TypeError(msg)
-    unknown = set(item) - {"email_address", "first_name", "state"}
-    if unknown:
-        msg = (
-            f"{where} has keys Kit does not take here: {', '.join(sorted(map(str, unknown)))} "
-            "(email_address, first_name, state)"
-        )
-        raise TypeError(msg)
-    return compact(
-        {
-            "email_address": check_text(f"{where}['email_address']", item.get("email_address")),
-            "first_name": _optional_text(f"{where}['first_name']", item.get("first_name")),
-            "state": check_choice(f"{where}['state']", item.get("state"), SUBSCRIBER_STATES),
-        }
-    )
 
 
 class Subscribers(Resource):
@@ -274,35 +141,21 @@ class Subscribers(Resource):
             print(subscriber.email_address, subscriber.state, len(subscriber.tags))
         ```
         """
-        status_value = check_choice("status", status, SUBSCRIBER_STATUSES)
-        sort = check_choice("sort_field", sort_field, SUBSCRIBER_SORT_FIELDS)
-        includes = _comma_list("include", include, SUBSCRIBER_INCLUDES)
-        emails = _comma_list("email_address", email_address)
-        if status_value != "cancelled":
-            if sort in ("cancelled_at", "canceled_at"):
-                msg = f"sort_field={sort!r} needs status='cancelled' (Kit answers 422)"
-                raise ValueError(msg)
-            if includes is not None and "canceled_at" in includes.split(","):
-                msg = "include 'canceled_at' needs status='cancelled' (Kit answers 422)"
-                raise ValueError(msg)
-        if sort is not None and sort.startswith("engagement__") and emails is not None:
-            msg = f"sort_field={sort!r} cannot be combined with email_address (Kit refuses it)"
-            raise ValueError(msg)
         return LIST.paginate(
             self._transport,
-            params={
-                "status": status_value,
-                "email_address": emails,
-                "created_after": check_when("created_after", created_after),
-                "created_before": check_when("created_before", created_before),
-                "updated_after": check_when("updated_after", updated_after),
-                "updated_before": check_when("updated_before", updated_before),
-                "sort_field": sort,
-                "sort_order": check_choice("sort_order", sort_order, SORT_ORDERS),
-                "include": includes,
-                "slim": slim or None,
-                "include_total_count": include_total_count or None,
-            },
+            params=list_query(
+                status=status,
+                email_address=email_address,
+                created_after=created_after,
+                created_before=created_before,
+                updated_after=updated_after,
+                updated_before=updated_before,
+                sort_field=sort_field,
+                sort_order=sort_order,
+                include=include,
+                slim=slim,
+                include_total_count=include_total_count,
+            ),
             per_page=per_page,
             after=after,
             before=before,
@@ -361,9 +214,9 @@ class Subscribers(Resource):
         body = compact(
             {
                 "email_address": check_text("email_address", email_address),
-                "first_name": _optional_text("first_name", first_name),
+                "first_name": optional_text("first_name", first_name),
                 "state": check_choice("state", state, SUBSCRIBER_STATES),
-                "fields": _fields(fields),
+                "fields": custom_fields(fields),
             }
         )
         return await CREATE.upsert(self._transport, json=body)
@@ -402,9 +255,9 @@ class Subscribers(Resource):
         subscriber = check_id("id", id)
         body = compact(
             {
-                "email_address": _optional_text("email_address", email_address),
-                "first_name": _optional_text("first_name", first_name),
-                "fields": _fields(fields),
+                "email_address": optional_text("email_address", email_address),
+                "first_name": optional_text("first_name", first_name),
+                "fields": custom_fields(fields),
             }
         )
         if not body:
@@ -487,13 +340,13 @@ class Subscribers(Resource):
             ValueError: `subscribers` is empty.
         """
         batch = [
-            _bulk_subscriber(item, i)
+            bulk_subscriber(item, i)
             for i, item in enumerate(check_batch("subscribers", subscribers))
         ]
         return await BULK_CREATE.call(
             self._transport,
             compact(
-                {"subscribers": batch, "callback_url": _optional_text("callback_url", callback_url)}
+                {"subscribers": batch, "callback_url": optional_text("callback_url", callback_url)}
             ),
         )
 
@@ -562,27 +415,15 @@ class Subscribers(Resource):
             print(match.id, match.email_address, match.tag_names)
         ```
         """
-        if isinstance(conditions, str | bytes | Mapping) or not isinstance(conditions, Iterable):
-            msg = f"conditions must be a list of dicts, got {type(conditions).__name__}"
-            raise TypeError(msg)
-        checked = [_condition(item, i) for i, item in enumerate(conditions)]
-        if isinstance(include, str | bytes | Mapping) or not isinstance(include, Iterable):
-            msg = f"include must be a list, got {type(include).__name__}"
-            raise TypeError(msg)
-        includes = [_include(item, i) for i, item in enumerate(include)]
-        sort = check_choice("sort_field", sort_field, FILTER_SORT_FIELDS)
-        if sort == "location__distance" and not any(c["type"] == "location" for c in checked):
-            msg = "sort_field='location__distance' needs a 'location' condition (its origin)"
-            raise ValueError(msg)
         return FILTER.paginate(
             self._transport,
-            json={
-                "all": checked,
-                "counting_mode": check_choice("counting_mode", counting_mode, COUNTING_MODES),
-                "include": includes or None,
-                "sort_field": sort,
-                "sort_order": check_choice("sort_order", sort_order, SORT_ORDERS),
-            },
+            json=filter_body(
+                conditions,
+                counting_mode=counting_mode,
+                include=include,
+                sort_field=sort_field,
+                sort_order=sort_order,
+            ),
             per_page=per_page,
             after=after,
             before=before,
@@ -671,7 +512,7 @@ class Subscribers(Resource):
             self._transport,
             {"subscriber_id": check_id("subscriber_id", subscriber_id)},
             json={
-                "location": _location(
+                "location": location_body(
                     city=city,
                     state_province=state_province,
                     country_code=check_text("country_code", country_code),
@@ -718,25 +559,18 @@ class Subscribers(Resource):
         print(pin.latitude, pin.longitude)
         ```
         """
-        given = {
-            "city": city,
-            "state_province": state_province,
-            "country_code": country_code,
-            "latitude": latitude,
-            "longitude": longitude,
-            "timezone": timezone,
-        }
-        missing = [name for name in PINNED_LOCATION_FIELDS if given[name] is None]
-        if missing:
-            msg = (
-                f"update_location replaces the whole pin: {', '.join(missing)} must be given "
-                "(resend the current value of a field you keep)"
-            )
-            raise TypeError(msg)
+        location = whole_location_body(
+            city=city,
+            state_province=state_province,
+            country_code=country_code,
+            latitude=latitude,
+            longitude=longitude,
+            timezone=timezone,
+        )
         return await UPDATE_LOCATION.call(
             self._transport,
             {"subscriber_id": check_id("subscriber_id", subscriber_id)},
-            json={"location": _location(**given)},
+            json={"location": location},
         )
 
     async def delete_location(self, subscriber_id: int) -> None:

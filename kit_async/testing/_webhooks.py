@@ -16,7 +16,7 @@ import aiohttp
 from multidict import CIMultiDict
 from yarl import URL
 
-from ..webhooks import SIGNATURE_HEADER, _secret_keys
+from ..webhooks._verify import SIGNATURE_HEADER, _secret_keys
 
 __all__ = ["deliver_webhook", "make_delivery", "make_event", "sign_delivery"]
 

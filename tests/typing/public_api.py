@@ -112,13 +112,27 @@ async def the_rest_of_the_account(kit: kit_async.KitClient) -> None:
     purchase = await kit.purchases.create(
         email_address="a@example.com",
         transaction_id="t-1",
+        status="paid",
+        subtotal=1.0,
+        tax=0.0,
+        shipping=0.0,
+        discount=0.0,
+        total=1.0,
         currency="USD",
-        products=[{"name": "Tip", "pid": "1", "lid": "1", "quantity": 1, "unit_price": 1.0}],
+        transaction_time="2026-12-07T10:00:00Z",
+        products=[
+            {"name": "Tip", "pid": "1", "lid": "1", "quantity": 1, "unit_price": 1.0, "sku": "T"}
+        ],
     )
     assert_type(purchase, kit_async.Purchase)
     assert_type(purchase.products, tuple[kit_async.PurchaseProduct, ...])
-    # Kit requires email_address, transaction_id, currency and products; the rest may be left out.
-    await kit.purchases.create(transaction_id="t-2", currency="USD", products=[])  # type: ignore[call-arg]
+    # Kit requires every field (its description of 2026-10-02): one left out is flagged.
+    await kit.purchases.create(  # type: ignore[call-arg]
+        email_address="a@example.com",
+        transaction_id="t-2",
+        currency="USD",
+        products=[],
+    )
 
     async for segment in kit.segments.list():
         assert_type(segment, kit_async.Segment)

@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
+from ... import _kit
 from .. import _paging
 from .._records import PurchaseRecord
 from .._wire import Refused, json_response
@@ -17,12 +18,6 @@ from .subscribers import check_email
 
 if TYPE_CHECKING:
     from .._fakekit import FakeKit
-
-_AMOUNTS = ("subtotal", "tax", "shipping", "discount", "total")
-_PRODUCT = ("name", "pid", "lid", "quantity", "unit_price")  # `sku` is optional, nullable
-# What Kit's descriptions require of a purchase (all three versions); the
-# others are nullable there, and Kit's PHP SDK leaves them out when not given.
-_REQUIRED = ("email_address", "transaction_id", "currency", "products")
 
 
 def render(purchase: PurchaseRecord) -> dict[str, Any]:
@@ -47,14 +42,16 @@ def render(purchase: PurchaseRecord) -> dict[str, Any]:
 def _products(value: Any) -> list[dict[str, Any]]:
     if not isinstance(value, list) or not value:
         raise Refused("products must be a list of at least one product")
-    products = []
+    products: list[dict[str, Any]] = []
     for index, product in enumerate(value):
         if not isinstance(product, dict):
             raise Refused(f"products[{index}] must be an object")
-        missing = [name for name in _PRODUCT if product.get(name) is None]
+        missing = [
+            name for name in _kit.PURCHASE_PRODUCT_REQUIRED_FIELDS if product.get(name) is None
+        ]
         if missing:
             raise Refused(*(f"products[{index}].{name} can't be blank" for name in missing))
-        products.append({**{name: product[name] for name in _PRODUCT}, "sku": product.get("sku")})
+        products.append({name: product[name] for name in _kit.PURCHASE_PRODUCT_REQUIRED_FIELDS})
     return products
 
 
@@ -63,27 +60,23 @@ def _blank(value: Any) -> bool:
 
 
 def _checked(given: Mapping[str, Any]) -> dict[str, Any]:
-    """The fields given, checked: the required ones always, the others when present."""
-    missing = [name for name in _REQUIRED if _blank(given.get(name))]
+    """The fields given, checked: every one of them is required."""
+    missing = [name for name in _kit.PURCHASE_FIELDS if _blank(given.get(name))]
     if missing:
         messages = {"transaction_id": "Transaction cannot be blank"}
         raise Refused(*(messages.get(name, f"{name} can't be blank") for name in missing))
     fields: dict[str, Any] = {}
-    for name in _AMOUNTS:
-        value = given.get(name)
-        if _blank(value):
-            continue
+    for name in _kit.PURCHASE_AMOUNT_FIELDS:
+        value = given[name]
         if isinstance(value, bool) or not isinstance(value, int | float):
             raise Refused(f"{name} must be a number")
         fields[name] = float(value)
     currency = given["currency"]
     if not isinstance(currency, str) or len(currency) != 3 or not currency.isalpha():
         raise Refused("currency must be a three-letter ISO 4217 code, such as USD")
-    if not _blank(given.get("status")):
-        fields["status"] = str(given["status"])
-    if not _blank(given.get("transaction_time")):
-        fields["transaction_time"] = moment(given["transaction_time"], "transaction_time")
     return {
+        "status": str(given["status"]),
+        "transaction_time": moment(given["transaction_time"], "transaction_time"),
         "email_address": check_email(given["email_address"]),
         "transaction_id": str(given["transaction_id"]),
         "currency": currency.upper(),
@@ -111,10 +104,9 @@ async def get_purchase(kit: FakeKit, request: web.Request) -> web.Response:
 async def create_purchase(kit: FakeKit, request: web.Request) -> web.Response:
     """`POST /v4/purchases`: upserted on `transaction_id`; products sent again are appended.
 
-    An unknown address gets a new (active) subscriber. Only Kit's required
-    fields must be sent; a new purchase sent without the others gets
-    `status` `paid`, amounts of 0 and the clock's now as `transaction_time`
-    (what Kit fills in is not documented), and an update keeps what it had.
+    An unknown address gets a new (active) subscriber. Every field is
+    required, as Kit's description of 2026-10-02 requires them (a product's
+    `sku` too); a missing one is a 422 naming it.
     """
     given = (await json_body(request)).get("purchase")
     if not isinstance(given, dict):
@@ -134,11 +126,7 @@ async def create_purchase(kit: FakeKit, request: web.Request) -> web.Response:
             setattr(existing, name, value)
         existing.products, existing.subscriber_id = products, buyer.id
         return json_response({"purchase": render(existing)}, 201)
-    defaults: dict[str, Any] = dict.fromkeys(_AMOUNTS, 0.0)
-    defaults.update(status="paid", transaction_time=account.clock())
-    purchase = PurchaseRecord(
-        id=account.next_id("purchases"), subscriber_id=buyer.id, **{**defaults, **fields}
-    )
+    purchase = PurchaseRecord(id=account.next_id("purchases"), subscriber_id=buyer.id, **fields)
     account.purchases[purchase.id] = purchase
     return json_response({"purchase": render(purchase)}, 201)
 

@@ -1,0 +1,11 @@
+"""Kit Apps: connect creators with OAuth, keep their token pairs in a store shared by workers.
+
+Work in progress (see CHANGELOG): the token-store protocol is settled here
+first, so that the stores and the connect flow are built against one shape.
+"""
+
+from __future__ import annotations
+
+from ._store import AccountStatus, TokenStore
+
+__all__ = ["AccountStatus", "TokenStore"]
