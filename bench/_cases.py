@@ -109,14 +109,17 @@ async def _cpu(walk: Awaitable[int], *, collector: bool = True) -> tuple[float, 
 
 
 def _bucket(filename: str, name: str) -> str:
+    # "<cattrs generated ...>" before "<attrs generated ...>", which it contains.
+    if "cattrs generated" in filename or "/cattrs/" in filename:
+        return "models: cattrs' structuring functions"
     if "attrs generated" in filename:
         return "models: attrs __init__ (frozen, slotted)"
-    if "cattrs generated" in filename or "/cattrs/" in filename:
-        return "models: structuring hook (type checks)"
     if filename.endswith("_converter.py"):
-        return "kit_async._converter (envelope, context fields)"
+        return "kit_async._converter (JSON hooks, type checks, envelope)"
+    if filename.endswith(("/json/decoder.py", "/json/__init__.py")):
+        return "JSON parsing (json, standard library)"
     if name == "<method 'update' of 'dict' objects>":
-        return "kit_async._converter (envelope, context fields)"
+        return "kit_async._converter (JSON hooks, type checks, envelope)"
     if "orjson" in name or "loads" in name or name.startswith("<method 'decode' of 'msgspec"):
         return "JSON parsing (msgspec: parsing and building the models)"
     if filename.endswith("_fast.py") or "deque" in name:
