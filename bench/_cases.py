@@ -109,14 +109,17 @@ async def _cpu(walk: Awaitable[int], *, collector: bool = True) -> tuple[float, 
 
 
 def _bucket(filename: str, name: str) -> str:
+    # "<cattrs generated ...>" before "<attrs generated ...>", which it contains.
+    if "cattrs generated" in filename or "/cattrs/" in filename:
+        return "models: cattrs' structuring functions"
     if "attrs generated" in filename:
         return "models: attrs __init__ (frozen, slotted)"
-    if "kit_async structure" in filename or "/cattrs/" in filename:
-        return "models: structuring hook (type checks)"
     if filename.endswith("_converter.py"):
-        return "kit_async._converter (envelope, context fields)"
+        return "kit_async._converter (JSON hooks, type checks, envelope)"
+    if filename.endswith(("/json/decoder.py", "/json/__init__.py")):
+        return "JSON parsing (json, standard library)"
     if name == "<method 'update' of 'dict' objects>":
-        return "kit_async._converter (envelope, context fields)"
+        return "kit_async._converter (JSON hooks, type checks, envelope)"
     if "orjson" in name or "loads" in name or name.startswith("<method 'decode' of 'msgspec"):
         return "JSON parsing (msgspec: parsing and building the models)"
     if filename.endswith("_fast.py") or "deque" in name:
@@ -242,16 +245,6 @@ async def decode(o: Options) -> dict[str, Any]:
         *([lambda: _walk_raw(o, 1, orjson.loads, limit=3)] if orjson is not None else []),
     ):
         await make()
-    if o.get("gc_freeze"):
-        # What an application can do once it has started: move every object
-        # alive now out of the collector's way, so the full collections that
-        # a stream of new objects triggers no longer walk all of them.
-        gc.freeze()
-    if o.get("gc_threshold"):
-        # Another thing an application can do: collect the first generation
-        # after this many new objects instead of 700 (3.13's default is 2000).
-        _, *older = gc.get_threshold()
-        gc.set_threshold(o["gc_threshold"], *older)
     cpu: dict[str, list[float]] = {name: [] for name in variants}
     counts: dict[str, int] = {}
     names = list(variants)

@@ -4,9 +4,10 @@ Decoding is strict about types (a string where Kit documents an integer is a
 schema break, not something to coerce) and ignores fields it does not know,
 because Kit adds fields over time.
 
-The fast path uses cattrs' generated structuring functions without detailed
-validation. Only when that fails is the item decoded again with detailed
-validation, to name the offending field in `ResponseValidationError`.
+Decoding uses the structuring functions cattrs generates (and registers in
+`linecache`, so tracebacks and profilers show their source), without
+detailed validation. Only when that fails is the item decoded again with
+detailed validation, to name the offending field in `ResponseValidationError`.
 
 With `kit-async[fast]` (msgspec), `read_items` and `read_object` first let
 msgspec decode the body's bytes straight into the models
@@ -252,138 +253,8 @@ def _register_unstructure(conv: cattrs.Converter) -> None:
     )
 
 
-_PRIMITIVES = (int, str, bool, float)
-
-
-def _flat_field_kind(annotation: Any) -> tuple[type[Any], bool] | None:
-    """`(kind, nullable)` for a field typed `kind` or `kind | None`, else None."""
-    if annotation in _PRIMITIVES:
-        return annotation, False
-    args = typing.get_args(annotation)
-    if len(args) == 2 and type(None) in args:  # `kind | None`
-        kind = next(arg for arg in args if arg is not type(None))
-        if kind in _PRIMITIVES:
-            return kind, True
-    return None
-
-
-_FLAT: dict[type[Any], bool] = {}
-
-
-def _is_flat_model(cls: Any) -> bool:
-    """An attrs class whose fields are all JSON primitives (or primitive | None)."""
-    if cls not in _FLAT:
-        _FLAT[cls] = attrs.has(cls) and all(
-            field.init
-            and not field.kw_only
-            and _flat_field_kind(typing.get_type_hints(cls)[field.name]) is not None
-            for field in attrs.fields(cls)
-        )
-    return _FLAT[cls]
-
-
-def _builds_plainly(cls: type[Any]) -> bool:
-    """Whether setting the slots directly is all that `cls.__init__` does."""
-    return (
-        "__slots__" in cls.__dict__
-        and not hasattr(cls, "__attrs_post_init__")
-        and all(f.validator is None and f.converter is None for f in attrs.fields(cls))
-    )
-
-
-_BUILDERS: dict[tuple[type[Any], tuple[str, ...]], dict[str, Callable[..., Any]]] = {}
-
-
-def flat_builders(cls: type[Any], context: tuple[str, ...] = ()) -> dict[str, Callable[..., Any]]:
-    """Structuring functions for the hot path: the click models of every page.
-
-    Returns `{"one": build, "many": build_many}`: `build(item, *context)`
-    decodes one item and `build_many(items, *context)` a whole list into a
-    tuple, with the values of the fields named in `context` (taken from the
-    envelope) passed in rather than read from each item.
-
-    cattrs' generated functions call one hook per field; for models made only
-    of JSON primitives these are the same functions with the type checks
-    inlined, the per-item call folded into one loop, and the frozen slots
-    filled directly instead of through attrs' frozen `__init__` (only for
-    classes whose `__init__` does nothing else). That halves the cost of a
-    page of 1,000 clicks. They check exactly what the hooks above check; a
-    failure raises `TypeError` or `KeyError`, and the caller asks the detailed
-    converter to explain it.
-    """
-    if (cls, context) not in _BUILDERS:
-        _BUILDERS[cls, context] = _generate_builders(cls, context)
-    return _BUILDERS[cls, context]
-
-
-def _item_lines(cls: type[Any], context: tuple[str, ...], namespace: dict[str, Any]) -> list[str]:
-    """Source lines that decode the dict `o` into the instance `self`."""
-    hints = typing.get_type_hints(cls)
-    fields = attrs.fields(cls)
-    lines = []
-    for index, field in enumerate(fields):
-        kind, nullable = _flat_field_kind(hints[field.name]) or (object, False)
-        var = f"v{index}"
-        if field.name in context:
-            lines.append(f"{var} = {field.name}")
-        elif field.default is attrs.NOTHING:
-            lines.append(f"{var} = o[{field.name!r}]")
-        else:
-            namespace[f"_default_{index}"] = field.default
-            lines.append(f"{var} = o.get({field.name!r}, _default_{index})")
-        check = f"{var}.__class__ is not {kind.__name__}"
-        if nullable:
-            check = f"{var} is not None and {check}"
-        lines.append(f"if {check}:")
-        if kind is float:  # JSON has one number type: an int is a valid float
-            lines.append(f"    if {var}.__class__ is not int: raise TypeError({field.name!r})")
-            lines.append(f"    {var} = float({var})")
-        else:
-            lines.append(f"    raise TypeError({field.name!r})")
-    if _builds_plainly(cls):
-        lines.append("self = _new(_cls)")
-        for index, field in enumerate(fields):
-            namespace[f"_set_{index}"] = cls.__dict__[field.name].__set__
-            lines.append(f"_set_{index}(self, v{index})")
-    else:
-        lines.append(f"self = _cls({', '.join(f'v{i}' for i in range(len(fields)))})")
-    return lines
-
-
-def _generate_builders(cls: type[Any], context: tuple[str, ...]) -> dict[str, Callable[..., Any]]:
-    namespace: dict[str, Any] = {"_cls": cls, "_new": object.__new__}
-    body = _item_lines(cls, context, namespace)
-    params = "".join(f", {name}" for name in context)
-    source = "\n".join(
-        [
-            f"def one(o{params}):",
-            *(f"    {line}" for line in body),
-            "    return self",
-            f"def many(items{params}):",
-            "    out = []",
-            "    append = out.append",
-            "    for o in items:",
-            *(f"        {line}" for line in body),
-            "        append(self)",
-            "    return tuple(out)",
-        ]
-    )
-    exec(compile(source, f"<kit_async structure {cls.__name__}>", "exec"), namespace)  # noqa: S102
-    return {"one": namespace["one"], "many": namespace["many"]}
-
-
-def _make_flat_hook(cls: type[Any]) -> Callable[[Any, type[Any]], Any]:
-    build = flat_builders(cls)["one"]
-
-    def structure(value: Any, _: type[Any]) -> Any:
-        return build(value)
-
-    return structure
-
-
 #: The converter used for every response. Fast: no detailed validation.
 converter = _configure(cattrs.Converter(detailed_validation=False))
-converter.register_structure_hook_factory(_is_flat_model, _make_flat_hook)
 # Used only to explain a failure: slower, but names the field.
 _explaining = _configure(cattrs.Converter(detailed_validation=True))
 
@@ -540,13 +411,12 @@ def _decode_list(body: Any, model: type[T], envelope: Envelope) -> tuple[T, ...]
     if not isinstance(items, list):
         raise _SchemaError(f"expected array, got {type(items).__name__}", where)
     extra = _context(body, envelope)
+    struct = converter.get_structure_hook(model)
     try:
-        if _is_flat_model(model):
-            build_many = flat_builders(model, tuple(extra))["many"]
-            decoded: tuple[T, ...] = build_many(items, *extra.values())
+        if extra:
+            decoded: tuple[T, ...] = tuple([struct({**item, **extra}, model) for item in items])
         else:
-            struct = converter.get_structure_hook(model)
-            decoded = tuple([struct({**item, **extra}, model) for item in items])
+            decoded = tuple([struct(item, model) for item in items])
     except Exception:
         # Slow path, only on failure: find which item and field broke.
         for index, item in enumerate(items):

@@ -16,7 +16,10 @@ from __future__ import annotations
 
 import copy
 import json
+import linecache
 import pickle
+import sys
+import types
 import weakref
 from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
@@ -401,6 +404,33 @@ def test_a_schema_error_is_not_chained_to_a_cattrs_traceback() -> None:
 
     assert error.__cause__ is None
     assert error.__suppress_context__
+
+
+def test_every_function_decoding_runs_has_its_source_in_linecache() -> None:
+    """Generated code (cattrs', attrs') is registered where tracebacks and profilers look."""
+    ran: set[tuple[str, int]] = set()
+
+    def record(frame: types.FrameType, event: str, _: object) -> None:
+        # Functions only: `<module>` is the one-off code that defines them, or
+        # evaluates an annotation.
+        if event == "call" and frame.f_code.co_name != "<module>":
+            ran.add((frame.f_code.co_filename, frame.f_code.co_firstlineno))
+
+    broken = clicks_body()
+    broken["broadcast"]["clicks"][1]["unique_clicks"] = "4"
+    sys.setprofile(record)
+    try:
+        decode_clicks(clicks_body())
+        decode_broadcast(BROADCAST)
+        with pytest.raises(ResponseValidationError):
+            decode_clicks(broken)
+    finally:
+        sys.setprofile(None)
+
+    generated = {name for name, _ in ran if name.startswith("<") and "frozen " not in name}
+    assert all(linecache.getline(name, line) for name, line in ran if name in generated), sorted(
+        generated - set(linecache.cache)
+    )
 
 
 # -- broadcasts -------------------------------------------------------------------------------

@@ -322,15 +322,7 @@ def test_page_examples_run(page: Path, request: pytest.FixtureRequest) -> None:
         request.getfixturevalue("monkeypatch").setenv(
             "REDIS_URL", request.getfixturevalue("redis_url")
         )
-    # An example may tune the collector as a program would (docs/concurrency.md):
-    # the settings go back as they were, for the tests that run after it.
-    threshold, frozen = gc.get_threshold(), gc.get_freeze_count()
-    try:
-        _run_page(examples, str(page))
-    finally:
-        gc.set_threshold(*threshold)
-        if not frozen:
-            gc.unfreeze()
+    _run_page(examples, str(page))
     # The examples close what they open (a Redis-backed RateLimit included,
     # with `aclose()`): anything left behind warns here, and warnings fail.
     gc.collect()
