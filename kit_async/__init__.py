@@ -10,7 +10,7 @@ async with kit_async.KitClient(api_key="kit_...") as kit:
 """
 
 # The names of __all__ are defined by the star imports below (checked by
-# tests/test_public_api.py), so ruff cannot see them:
+# tests/unit/test_public_api.py), so ruff cannot see them:
 # ruff: noqa: F405
 
 from __future__ import annotations
@@ -38,7 +38,7 @@ if TYPE_CHECKING:
     from ._resources.broadcast_clicks import *  # noqa: F403
     from .models import *  # noqa: F403
 
-# The one list of the public names; `tests/test_public_api.py` checks it
+# The one list of the public names; `tests/unit/test_public_api.py` checks it
 # against the modules that define them.
 __all__ = [  # noqa: RUF022 - grouped by the module each name lives in
     "__version__",
@@ -123,7 +123,7 @@ __all__ = [  # noqa: RUF022 - grouped by the module each name lives in
 # (PEP 562), so that `import kit_async` (and the `kit-async` command starting
 # up) loads neither aiohttp nor attrs before they are needed. Each is found in
 # the one of these modules whose __all__ lists it: the modules of the star
-# imports above (tests/test_public_api.py checks that they agree).
+# imports above (tests/unit/test_public_api.py checks that they agree).
 _HOMES = (
     ".models",
     "._client",

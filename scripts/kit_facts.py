@@ -622,7 +622,7 @@ then regenerate:
 
     python scripts/kit_facts.py
 
-`nox -s facts` (run by CI) and `tests/test_kit_facts.py` fail when this file is not
+`nox -s facts` (run by CI) and `tests/unit/test_kit_facts.py` fail when this file is not
 what the script generates. The client's resources and FakeKit read Kit's facts
 from here, and only from here. Each tuple is its `Literal` twin's
 arguments, so the two cannot differ.

@@ -113,7 +113,7 @@ async def scripted() -> AsyncIterator[Scripted]:
 
 @pytest.fixture(scope="session")
 def postgres_server() -> Iterator[PostgresServer]:
-    """One PostgreSQL server for the session, in a temporary directory (see tests/pg.py).
+    """One PostgreSQL server for the session, in a temporary directory (see tests/helpers/pg.py).
 
     Skipped, with the reason, where PostgreSQL's binaries are missing. Shared:
     a test that stops or restarts a server makes its own `PostgresServer`.

@@ -69,7 +69,12 @@ class _Window(Protocol):
 
 
 class _MemoryWindow:
-    """The rolling window kept in this process (one budget per object)."""
+    """The rolling window kept in this process (one budget per object).
+
+    Times are read from the running event loop's clock (`loop.time()`, the one
+    `asyncio.sleep` and `asyncio.timeout` use), so a loop with a virtual clock
+    drives the window as well as its timers.
+    """
 
     def __init__(self, requests: int, window: float) -> None:
         self._requests = requests
@@ -92,7 +97,8 @@ class _MemoryWindow:
     async def acquire(self, key: str) -> None:  # noqa: ARG002 - one budget per object
         if self._released is None:
             self._released = asyncio.Event()
-        while (delay := self._free_in(time.monotonic())) != 0.0:
+        loop = asyncio.get_running_loop()
+        while (delay := self._free_in(loop.time())) != 0.0:
             self._released.clear()
             try:
                 async with asyncio.timeout(delay):
@@ -106,7 +112,7 @@ class _MemoryWindow:
 
     def release(self) -> None:
         self._in_flight -= 1
-        self._finished.append(time.monotonic())
+        self._finished.append(asyncio.get_running_loop().time())
         if self._released is not None:
             self._released.set()
 
@@ -261,14 +267,15 @@ class RateLimit:
         """
         if self._lock is None:
             self._lock = asyncio.Lock()
-        started = time.monotonic()
+        clock = asyncio.get_running_loop()
+        started = clock.time()
         self._waiting += 1
         try:
             async with self._lock:
                 await self._window.acquire(key)
         finally:
             self._waiting -= 1
-            waited = time.monotonic() - started
+            waited = clock.time() - started
             self._waited += waited
         if waited > 0.5:
             log.debug("rate limiter held a request back for %.2f s", waited)

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakekit_thread import serve_in_thread
 from sync_db import assert_mirrors, read
-from test_cli import _serve_in_thread
 
 import kit_async
 from kit_async._cli import main
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.requires_extra("sync")
 
 @pytest.fixture
 def serve(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., FakeKit]]:
-    with _serve_in_thread(broadcasts=6, clicks=1200, drafts=1) as served:
+    with serve_in_thread(broadcasts=6, clicks=1200, drafts=1) as served:
         server: FakeKit = served
 
         def start(**settings: Any) -> FakeKit:

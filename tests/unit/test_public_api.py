@@ -17,7 +17,7 @@ import kit_async.models
 import kit_async.resources
 from kit_async import KitClient
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def test_every_name_of_all_resolves_once() -> None:

@@ -1,4 +1,4 @@
-"""The PostgreSQL test server (tests/pg.py) and its fixtures: real servers, never mocked.
+"""The PostgreSQL test server (tests/helpers/pg.py) and its fixtures: real servers, never mocked.
 
 Where PostgreSQL's binaries are missing, every test here but the finder's is
 skipped with the reason (`.ci/run` installs Debian's `postgresql`).

@@ -3,7 +3,7 @@
 Unit tests with aioresponses: they check the headers and URL of each request
 the client sends and how a response it gets back is turned into a result or
 an error. The status -> exception mapping is in `test_errors.py`, retries in
-depth in `test_retries.py`.
+depth in `e2e/test_retries.py`.
 """
 
 from __future__ import annotations

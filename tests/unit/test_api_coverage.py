@@ -23,7 +23,7 @@ from kit_async import _kit
 from kit_async._converter import Envelope, decode_items, decode_list, decode_object
 from kit_async._core.declarations import Bulk, Endpoint, ListEndpoint, NoContent
 
-DESCRIPTION = Path(__file__).parent / "contract" / "kit-openapi-v4-2026-12.json"
+DESCRIPTION = Path(__file__).parents[1] / "contract" / "kit-openapi-v4-2026-12.json"
 # Every operation of Kit's description is declared.
 NOT_DECLARED_YET: set[tuple[str, str]] = set()
 
@@ -67,7 +67,7 @@ def test_every_operation_kit_documents_is_declared() -> None:
 
 # -- the coverage page of the docs is generated from the declarations -------------------------
 
-PAGE = Path(__file__).parent.parent / "docs" / "api-coverage.md"
+PAGE = Path(__file__).parents[2] / "docs" / "api-coverage.md"
 START, END = "<!-- operations:start -->", "<!-- operations:end -->"
 
 

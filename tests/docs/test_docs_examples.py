@@ -23,7 +23,6 @@ too, with `kit_async`, `FakeKit` and a client named `kit` defined, against a
 
 from __future__ import annotations
 
-import ast
 import asyncio
 import contextlib
 import gc
@@ -43,6 +42,7 @@ from typing import Any
 import aiohttp
 import attrs
 import pytest
+from docs_examples import ROOT, Example, compile_example, extract_examples, run_example
 
 import kit_async
 import kit_async.errors
@@ -53,7 +53,6 @@ import kit_async.testing
 import kit_async.webhooks
 from kit_async.testing import FakeKit
 
-ROOT = Path(__file__).resolve().parent.parent
 PAGES = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 
 #: The API key the docs use as a placeholder; the docs' FakeKit accepts it.
@@ -61,53 +60,6 @@ DOCS_API_KEY = "kit_..."
 #: Pages whose blocks may be marked `<!-- not-executed: ... -->`, and how many.
 NOT_EXECUTED = {"docs/webhooks.md": 1}
 PAGE_TIMEOUT = 60.0
-
-_FENCE = re.compile(r"^(?P<indent>[ ]*)(?P<fence>`{3,}|~{3,})[ ]*(?P<lang>[\w+-]*)")
-_NOT_EXECUTED = re.compile(r"^[ ]*<!--[ ]*not-executed:(?P<reason>.*?)-->[ ]*$")
-_PYTHON = frozenset({"python", "py", "python3"})
-
-
-@attrs.frozen
-class Example:
-    """One fenced Python block of a Markdown page or a docstring."""
-
-    where: str  # "docs/pagination.md" or "kit_async.KitClient"
-    line: int  # line of the first line of code, 1-based
-    source: str
-    not_executed: str | None = None  # the reason, when marked
-
-
-def extract_examples(text: str, where: str) -> list[Example]:
-    """The fenced Python blocks of a Markdown text, with their not-executed marks."""
-    lines = text.splitlines()
-    examples: list[Example] = []
-    index = 0
-    while index < len(lines):
-        opening = _FENCE.match(lines[index])
-        if opening is None:
-            index += 1
-            continue
-        indent, fence = opening["indent"], opening["fence"]
-        start = index + 1
-        end = start
-        while end < len(lines) and not (
-            lines[end].startswith(indent) and lines[end].strip().startswith(fence)
-        ):
-            end += 1
-        if opening["lang"] in _PYTHON:
-            body = [line.removeprefix(indent) for line in lines[start:end]]
-            mark = _NOT_EXECUTED.match(lines[index - 1]) if index else None
-            reason = mark["reason"].strip() if mark else None
-            if mark and not reason:
-                msg = f"{where}:{index}: a not-executed mark must give a reason"
-                raise ValueError(msg)
-            examples.append(Example(where, start + 1, "\n".join(body) + "\n", reason))
-        index = end + 1
-    for number, line in enumerate(lines):
-        if _NOT_EXECUTED.match(line) and not any(e.line == number + 3 for e in examples):
-            msg = f"{where}:{number + 1}: a not-executed mark must sit right above a python fence"
-            raise ValueError(msg)
-    return examples
 
 
 def page_examples(page: Path) -> list[Example]:
@@ -261,29 +213,12 @@ def docs_env(
 # -- running examples -------------------------------------------------------------------
 
 
-def _compile(example: Example, filename: str) -> Any:
-    # Padding keeps the page's own line numbers in tracebacks.
-    source = "\n" * (example.line - 1) + example.source
-    return compile(
-        source, filename, "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT, dont_inherit=True
-    )
-
-
-async def _run(example: Example, filename: str, namespace: dict[str, Any]) -> None:
-    code = _compile(example, filename)
-    if code.co_flags & inspect.CO_COROUTINE:
-        await eval(code, namespace)  # noqa: S307 - our own documentation
-    else:
-        # No running loop in that thread: the block may call asyncio.run().
-        await asyncio.to_thread(exec, code, namespace)
-
-
 def _run_page(examples: list[Example], filename: str) -> None:
     namespace: dict[str, Any] = {"__name__": "__main__"}
 
     async def run_all() -> None:
         for example in examples:
-            await _run(example, filename, namespace)
+            await run_example(example, filename, namespace)
 
     asyncio.run(asyncio.wait_for(run_all(), PAGE_TIMEOUT))
 
@@ -401,7 +336,7 @@ def test_docstring_example_runs(
         async with kit_async.KitClient(DOCS_API_KEY, base_url=server.url) as kit:
             namespace = {"__name__": "__main__", "kit_async": kit_async, "FakeKit": FakeKit}
             namespace["kit"] = kit
-            await _run(example, f"<docstring of {example.where}>", namespace)
+            await run_example(example, f"<docstring of {example.where}>", namespace)
 
     asyncio.run(asyncio.wait_for(run(), PAGE_TIMEOUT))
 
@@ -471,7 +406,7 @@ def _recipe(marker: str) -> dict[str, Any]:
     """The names the recipe of docs/web-apps.md holding `marker` defines, as a reader copies it."""
     (recipe,) = [e for e in page_examples(WEB_APPS) if not e.not_executed and marker in e.source]
     namespace: dict[str, Any] = {"__name__": "recipe"}
-    exec(_compile(recipe, str(WEB_APPS)), namespace)  # noqa: S102 - our own documentation
+    exec(compile_example(recipe, str(WEB_APPS)), namespace)  # noqa: S102 - our own documentation
     return namespace
 
 

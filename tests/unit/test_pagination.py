@@ -4,7 +4,7 @@ Each test scripts the pages Kit would answer, in order, and checks what the
 paginator asked for (the query of every request, as the server decodes it)
 and what it yielded. A request nobody scripted fails the test: aioresponses
 refuses it, so "stopped at the right page" is checked by construction.
-End-to-end pagination against FakeKit is in `test_broadcasts_e2e.py`.
+End-to-end pagination against FakeKit is in `e2e/test_broadcasts.py`.
 """
 
 from __future__ import annotations

@@ -4,7 +4,7 @@ Each test hides an extra's package (as if it were not installed) and, where the
 package is imported when the module loads, loads that module afresh; so these
 tests run, and cover the fallbacks, in every session. In `nox -s tests_minimal`
 the packages really are absent and the whole suite runs on the fallbacks.
-The command line without rich is tested in test_cli.py (`hide_rich`).
+The command line without rich is tested in cli/test_cli.py (`hide_rich`).
 """
 
 from __future__ import annotations

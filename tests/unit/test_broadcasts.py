@@ -2,7 +2,7 @@
 
 A scripted loopback server answers with the bodies of Kit's description and
 records what arrived (the reads of clicks, one broadcast and its stats are
-covered end to end in test_broadcasts_e2e.py).
+covered end to end in e2e/test_broadcasts.py).
 """
 
 from __future__ import annotations

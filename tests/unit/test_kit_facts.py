@@ -21,7 +21,7 @@ import pytest
 
 from kit_async import _kit
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SCRIPT = ROOT / "scripts" / "kit_facts.py"
 PACKAGE = ROOT / "kit_async"
 

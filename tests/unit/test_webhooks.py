@@ -19,10 +19,10 @@ import aiohttp
 import attrs
 import pytest
 from aiohttp import web
+from docs_examples import ROOT, Example, extract_examples, run_example
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from multidict import CIMultiDict
-from test_docs_examples import ROOT, Example, _run, extract_examples
 
 import kit_async.webhooks
 import kit_async.webhooks._parse
@@ -1192,7 +1192,7 @@ def test_the_webhooks_docstrings_have_examples() -> None:
 @pytest.mark.parametrize("example", WEBHOOKS_EXAMPLES, ids=lambda example: example.where)
 def test_webhooks_docstring_example_runs(example: Example) -> None:
     namespace: dict[str, Any] = {"__name__": "__main__"}
-    asyncio.run(_run(example, f"<docstring of {example.where}>", namespace))
+    asyncio.run(run_example(example, f"<docstring of {example.where}>", namespace))
 
 
 @pytest.mark.parametrize(

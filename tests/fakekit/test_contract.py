@@ -25,7 +25,7 @@ import pytest
 from kit_async import _kit
 from kit_async.testing import FakeKit
 
-DESCRIPTION = Path(__file__).parent / "contract" / "kit-openapi-v4-2026.json"
+DESCRIPTION = Path(__file__).parents[1] / "contract" / "kit-openapi-v4-2026.json"
 METHODS = ("get", "post", "put", "patch", "delete")
 TOKEN = "fake_at_contract"
 NOW = datetime(2026, 11, 20, 12, 0, 0, tzinfo=UTC)

@@ -22,12 +22,13 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from fakekit_thread import serve_in_thread
 
 import kit_async
 from kit_async._cli import main
 from kit_async.testing import FakeKit
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parents[2]
 # `python -m kit_async` with Ctrl-C (SIGINT) raising KeyboardInterrupt, as in a
 # terminal, even when the test run itself was started with SIGINT ignored (a
 # background job of a non-interactive shell), which the child would inherit.
@@ -42,29 +43,6 @@ FIELDS = ["broadcast_id", "url", "unique_clicks", "click_to_delivery_rate", "cli
 SENT = list(range(1, 9))
 
 
-@contextlib.contextmanager
-def _serve_in_thread(**options: Any) -> Iterator[FakeKit]:
-    """A FakeKit on its own event loop in a thread, so `main()` can run its own."""
-    ready = threading.Event()
-    box: dict[str, Any] = {}
-
-    async def serve() -> None:
-        async with FakeKit(**options) as server:
-            box["server"], box["stop"] = server, asyncio.Event()
-            box["loop"] = asyncio.get_running_loop()
-            ready.set()
-            await box["stop"].wait()
-
-    thread = threading.Thread(target=asyncio.run, args=(serve(),), daemon=True)
-    thread.start()
-    assert ready.wait(10), "FakeKit did not start"
-    try:
-        yield box["server"]
-    finally:
-        box["loop"].call_soon_threadsafe(box["stop"].set)
-        thread.join(10)
-
-
 @pytest.fixture
 def serve(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., FakeKit]]:
     """Start a FakeKit (options as FakeKit's) and point the environment at it."""
@@ -72,7 +50,7 @@ def serve(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., FakeKit]]:
 
         def start(**options: Any) -> FakeKit:
             options.setdefault("clicks", 250)
-            server = stack.enter_context(_serve_in_thread(**options))
+            server = stack.enter_context(serve_in_thread(**options))
             monkeypatch.setenv("KIT_API_KEY", server.api_key)
             monkeypatch.setenv("KIT_BASE_URL", server.url)
             return server
