@@ -29,12 +29,12 @@ if TYPE_CHECKING:
     from . import models as models
     from . import resources as resources
     from ._client import *  # noqa: F403
-    from ._converter import *  # noqa: F403
     from ._core.auth import *  # noqa: F403
     from ._core.fanout import *  # noqa: F403
     from ._core.pagination import *  # noqa: F403
     from ._core.ratelimit import *  # noqa: F403
     from ._core.retry import *  # noqa: F403
+    from ._jsonable import *  # noqa: F403
     from ._resources.broadcast_clicks import *  # noqa: F403
     from .models import *  # noqa: F403
 
@@ -127,7 +127,7 @@ __all__ = [  # noqa: RUF022 - grouped by the module each name lives in
 _HOMES = (
     ".models",
     "._client",
-    "._converter",
+    "._jsonable",
     "._core.auth",
     "._core.fanout",
     "._core.pagination",

@@ -17,8 +17,6 @@ so the results and the errors are this module's either way.
 
 from __future__ import annotations
 
-import json
-import math
 import typing
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
@@ -29,6 +27,7 @@ import cattrs
 from cattrs.errors import AttributeValidationNote, BaseValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from ._json import loads
 from .errors import ResponseValidationError
 from .models import Pagination
 from .models._frozen import (
@@ -40,11 +39,6 @@ from .models._frozen import (
     whole_object_field,
 )
 from .models._ids import IdText
-
-try:  # msgspec is optional (`kit-async[fast]`): it parses and decodes faster.
-    import msgspec
-except ImportError:
-    msgspec = None  # type: ignore[assignment]
 
 T = TypeVar("T")
 
@@ -59,7 +53,6 @@ __all__ = [
     "parse_body",
     "read_items",
     "read_object",
-    "to_jsonable",
 ]
 
 
@@ -259,71 +252,6 @@ converter = _configure(cattrs.Converter(detailed_validation=False))
 _explaining = _configure(cattrs.Converter(detailed_validation=True))
 
 
-def _refuse_constant(name: str) -> Any:
-    msg = f"{name} is not a JSON number"
-    raise ValueError(msg)
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        msg = f"a number beyond a float's range ({len(text)} characters)"
-        raise ValueError(msg)
-    return value
-
-
-_STRICT_JSON = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
-
-
-def _json_loads(text: str | bytes) -> Any:
-    """JSON as the standard library reads it, refusing what is not JSON's.
-
-    `NaN`, `Infinity` and `-Infinity` are Python's extension, not JSON; a
-    number beyond a float's range would become `inf`, which no JSON can
-    carry back. Both raise `ValueError`, like any text that is not JSON.
-    """
-    if not isinstance(text, str):
-        # As `json.loads` reads bytes: UTF-8, -16 or -32, found from the first bytes.
-        text = text.decode(json.detect_encoding(text), "surrogatepass")
-    return _STRICT_JSON.decode(text)
-
-
-def _loads_with_msgspec(text: str | bytes) -> Any:
-    try:
-        return _msgspec_loads(text)
-    except _MsgspecDecodeError:
-        # What msgspec refuses and the standard library takes (an integer
-        # beyond 64 bits, a lone surrogate, UTF-16) is read as without the
-        # extra; what both refuse raises the same error as without it.
-        return _json_loads(text)
-
-
-if msgspec is not None:
-    _msgspec_loads = msgspec.json.decode
-    _MsgspecDecodeError = msgspec.DecodeError
-    _loads: Callable[[str | bytes], Any] = _loads_with_msgspec
-else:
-    _loads = _json_loads
-
-
-def loads(text: str | bytes) -> Any:
-    """Parse JSON as the standard library does (with msgspec's speed when installed).
-
-    Duplicate keys: the last one wins. Strings keep what their escapes say,
-    even a lone surrogate (a `str` Python holds but cannot encode as UTF-8).
-
-    Raises:
-        ValueError: The text is not JSON: malformed, not UTF-8 (or UTF-16/32),
-            `NaN` or `Infinity`, a number beyond a float's range, an integer
-            of more than 4,300 digits, or nested too deeply to read.
-    """
-    try:
-        return _loads(text)
-    except RecursionError:
-        msg = "the JSON is nested too deeply"
-        raise ValueError(msg) from None
-
-
 @attrs.frozen
 class Envelope:
     """Where a model sits in a response body.
@@ -507,7 +435,9 @@ def _reason(exc: ValueError) -> str:
 
 def _fast_decoder() -> Any:
     """The msgspec path, or `None` without `kit-async[fast]`."""
-    if msgspec is None:
+    try:
+        import msgspec  # noqa: F401 - only whether `kit-async[fast]` is installed
+    except ImportError:
         return None
     from ._fast import FastDecoder
 
@@ -542,44 +472,3 @@ def read_object(content: bytes, model: type[T], envelope: Envelope, *, method: s
             return decoded  # type: ignore[no-any-return]
     body = parse_body(content, method=method, path=path)
     return decode_object(body, model, envelope, method=method, path=path)
-
-
-def to_jsonable(value: Any) -> Any:
-    """A model (or models) as plain JSON data, ready for `json.dumps` or a web framework.
-
-    Takes any kit-async model, a `Page`, or a list, tuple or dict of them (and
-    plain JSON values), and returns only dicts, lists, `str`, `int`,
-    `float`, `bool` and `None`: a model becomes a dict keyed by Kit's own
-    field names, a tuple a list, a datetime an ISO 8601 string with its
-    offset (`2023-02-17T11:43:55+00:00`). A model of an answer Kit documents
-    only in part (`WebhookDeliveryRecord`) becomes the object Kit sent, its
-    `raw`, whole. Decoding the result as Kit's body
-    gives back an equal model. Every field is included, even the ones
-    `repr()` hides: `WebhookEndpoint.secret` (set only by `create()` and
-    `rotate_secret()`) and `TokenSet`'s tokens.
-
-    Args:
-        value: What to convert.
-
-    Returns:
-        New plain data: changing it changes no model.
-
-    Example:
-        ```python
-        import json
-        from datetime import UTC, datetime
-
-        import kit_async
-
-        tag = kit_async.Tag(id=5, name="VIP", created_at=datetime(2026, 7, 29, tzinfo=UTC))
-        assert kit_async.to_jsonable(tag) == {
-            "id": 5,
-            "name": "VIP",
-            "created_at": "2026-07-29T00:00:00+00:00",
-            "tagged_at": None,
-            "subscriber_count": None,
-        }
-        json.dumps(kit_async.to_jsonable([tag]))  # FastAPI: return kit_async.to_jsonable(x)
-        ```
-    """
-    return converter.unstructure(value)

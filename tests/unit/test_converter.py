@@ -28,6 +28,7 @@ import attrs
 import pytest
 
 import kit_async._converter
+import kit_async._json
 from kit_async import (
     Broadcast,
     BroadcastClick,
@@ -127,7 +128,7 @@ def decoder(request, monkeypatch) -> str:
     module = kit_async._converter
     if request.param == "default":
         monkeypatch.setattr(module, "_fast", None)
-        monkeypatch.setattr(module, "_loads", module._json_loads)
+        monkeypatch.setattr(kit_async._json, "_loads", kit_async._json._json_loads)
     else:
         assert module._fast is not None
     FELL_BACK.clear()

@@ -26,6 +26,7 @@ from scripted import Scripted
 
 import kit_async
 import kit_async._converter as converter_module
+import kit_async._json as json_module
 from kit_async import BulkResult, KitError, ResponseValidationError, Subscriber, Tag
 from kit_async._converter import (
     Envelope,
@@ -131,21 +132,21 @@ BODIES = st.builds(
 
 @pytest.fixture(autouse=True)
 def _restore_decoders() -> Iterator[None]:
-    saved = converter_module._fast, converter_module._loads
+    saved = converter_module._fast, json_module._loads
     yield
-    converter_module._fast, converter_module._loads = saved
+    converter_module._fast, json_module._loads = saved
 
 
 def use(decoder: str) -> None:
     """Decode with the default install's path, or with `[fast]`'s msgspec path."""
     fast, loads_ = _SAVED
     if decoder == "default":
-        converter_module._fast, converter_module._loads = None, converter_module._json_loads
+        converter_module._fast, json_module._loads = None, json_module._json_loads
     else:
-        converter_module._fast, converter_module._loads = fast, loads_
+        converter_module._fast, json_module._loads = fast, loads_
 
 
-_SAVED = (converter_module._fast, converter_module._loads)
+_SAVED = (converter_module._fast, json_module._loads)
 DECODERS = ["default"] + (["msgspec"] if converter_module._fast is not None else [])
 
 

@@ -23,8 +23,6 @@ GENERATED = {"_kit.py"}
 LONG_MODULES = {
     # Declarative: 12 declarations, one documented method each (shaping: subscriber_*.py).
     "_resources/subscribers.py",
-    # To split (not declarative): see the report of the engine redesign.
-    "_converter.py",
 }
 
 

@@ -1199,10 +1199,10 @@ def test_webhooks_docstring_example_runs(example: Example) -> None:
     "decoder", ["default", pytest.param("msgspec", marks=pytest.mark.requires_extra("fast"))]
 )
 def test_times_without_an_offset_are_utc_in_a_delivery(decoder: str, monkeypatch) -> None:
-    import kit_async._converter
+    import kit_async._json
 
     if decoder == "default":
-        monkeypatch.setattr(kit_async._converter, "_loads", kit_async._converter._json_loads)
+        monkeypatch.setattr(kit_async._json, "_loads", kit_async._json._json_loads)
     subscriber = {"id": 1, "email_address": "a@example.com", "created_at": "2026-07-29T14:32:10"}
     event = {**event_of("subscriber.created", {"subscriber": subscriber}), "created": "2026-07-29"}
 

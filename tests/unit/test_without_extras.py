@@ -40,13 +40,14 @@ def load_afresh(name: str) -> ModuleType:
 
 def test_without_msgspec_responses_are_parsed_by_the_standard_library(monkeypatch) -> None:
     hide(monkeypatch, "msgspec")
+    parser = load_afresh("kit_async._json")
     converter = load_afresh("kit_async._converter")
 
-    assert converter.loads(b'{"url": "https://example.com/\xc3\xa9", "unique_clicks": 2}') == {
+    assert parser.loads(b'{"url": "https://example.com/\xc3\xa9", "unique_clicks": 2}') == {
         "url": "https://example.com/é",
         "unique_clicks": 2,
     }
-    assert converter._loads is converter._json_loads
+    assert parser._loads is parser._json_loads
     assert converter._fast is None
 
 

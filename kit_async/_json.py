@@ -1,0 +1,86 @@
+"""JSON text into Python values: the one parser every body goes through.
+
+As the standard library reads JSON, refusing what is not JSON's (`NaN`,
+`Infinity`, numbers beyond a float's range), and with msgspec's speed when
+`kit-async[fast]` is installed; whatever msgspec refuses is read by the
+standard library, so the values and the errors are the same either way.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Callable
+from typing import Any
+
+try:  # msgspec is optional (`kit-async[fast]`): it parses faster.
+    import msgspec
+except ImportError:
+    msgspec = None  # type: ignore[assignment]
+
+__all__ = ["loads"]
+
+
+def _refuse_constant(name: str) -> Any:
+    msg = f"{name} is not a JSON number"
+    raise ValueError(msg)
+
+
+def _finite_float(text: str) -> float:
+    value = float(text)
+    if math.isinf(value):
+        msg = f"a number beyond a float's range ({len(text)} characters)"
+        raise ValueError(msg)
+    return value
+
+
+_STRICT_JSON = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
+
+
+def _json_loads(text: str | bytes) -> Any:
+    """JSON as the standard library reads it, refusing what is not JSON's.
+
+    `NaN`, `Infinity` and `-Infinity` are Python's extension, not JSON; a
+    number beyond a float's range would become `inf`, which no JSON can
+    carry back. Both raise `ValueError`, like any text that is not JSON.
+    """
+    if not isinstance(text, str):
+        # As `json.loads` reads bytes: UTF-8, -16 or -32, found from the first bytes.
+        text = text.decode(json.detect_encoding(text), "surrogatepass")
+    return _STRICT_JSON.decode(text)
+
+
+def _loads_with_msgspec(text: str | bytes) -> Any:
+    try:
+        return _msgspec_loads(text)
+    except _MsgspecDecodeError:
+        # What msgspec refuses and the standard library takes (an integer
+        # beyond 64 bits, a lone surrogate, UTF-16) is read as without the
+        # extra; what both refuse raises the same error as without it.
+        return _json_loads(text)
+
+
+if msgspec is not None:
+    _msgspec_loads = msgspec.json.decode
+    _MsgspecDecodeError = msgspec.DecodeError
+    _loads: Callable[[str | bytes], Any] = _loads_with_msgspec
+else:
+    _loads = _json_loads
+
+
+def loads(text: str | bytes) -> Any:
+    """Parse JSON as the standard library does (with msgspec's speed when installed).
+
+    Duplicate keys: the last one wins. Strings keep what their escapes say,
+    even a lone surrogate (a `str` Python holds but cannot encode as UTF-8).
+
+    Raises:
+        ValueError: The text is not JSON: malformed, not UTF-8 (or UTF-16/32),
+            `NaN` or `Infinity`, a number beyond a float's range, an integer
+            of more than 4,300 digits, or nested too deeply to read.
+    """
+    try:
+        return _loads(text)
+    except RecursionError:
+        msg = "the JSON is nested too deeply"
+        raise ValueError(msg) from None
