@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import web
 
@@ -25,6 +26,7 @@ from . import _deliveries, _paging
 from ._account import FakeAccount
 from ._account_data import now_utc
 from ._app import RecordedRequest, make_app
+from ._authorizations import AuthorizationAsk, Authorizations
 from ._deliveries import BulkCallback, WebhookDelivery
 from ._faults import Fault, FaultKind
 from ._records import (
@@ -63,7 +65,9 @@ class FakeKit:
         api_key: The API key it accepts (a random one by default).
         access_token: An OAuth access token it accepts, if any.
         refresh_token: The refresh token that goes with `access_token`.
-        client_id: The OAuth client id the token endpoint accepts.
+        client_id: The OAuth client id the OAuth endpoints accept.
+        client_secret: The client secret they require, if any (`None`: any
+            or none is accepted at the token endpoint).
         token_ttl: Seconds an issued access token stays valid (`None`: forever).
         rate_limit: `(requests, period)`: enforce Kit's rolling window per
             credential, answering 429 `Retry later` beyond it.
@@ -94,6 +98,8 @@ class FakeKit:
         callbacks: Every bulk callback sent, as a `BulkCallback`.
         rate_limited: How many requests got a 429 (from the window or a fault).
         refreshes: How many access tokens the token endpoint issued.
+        authorizations: Kit's OAuth authorization server: the authorization
+            codes issued by the page (`GET /v4/oauth/authorize`) or `approve`.
     """
 
     def __init__(
@@ -106,6 +112,7 @@ class FakeKit:
         access_token: str | None = None,
         refresh_token: str | None = None,
         client_id: str = "fake-client-id",
+        client_secret: str | None = None,
         token_ttl: float | None = None,
         rate_limit: tuple[int, float] | None = None,
         latency: float = 0.0,
@@ -131,6 +138,9 @@ class FakeKit:
         if refresh_token is not None:
             self.account.credentials.add_refresh(refresh_token)
         self.client_id = client_id
+        self.client_secret = client_secret
+        # Kit's OAuth authorization server: the codes the page issued.
+        self.authorizations = Authorizations(self.account.clock)
         self.rate_limit = rate_limit
         self.latency = latency
         self.status_filter = status_filter
@@ -460,6 +470,47 @@ class FakeKit:
     def issue_tokens(self) -> tuple[str, str]:
         """Issue a new (access_token, refresh_token) pair, as a grant would."""
         return self.account.credentials.issue()
+
+    def approve(self, authorize_url: str) -> str:
+        """Allow an app as the creator would on the authorization page: the callback URL.
+
+        Takes the URL the app sent the creator to (any origin: only its
+        query is read, checked as `GET /v4/oauth/authorize` checks it) and
+        returns where FakeKit's page would redirect the creator: the app's
+        `redirect_uri` with a new authorization `code` and the `state`. The
+        code is good once, for ten minutes of FakeKit's `clock`, and yields a
+        pair for `server.account`.
+
+        ```python
+        import kit_async.oauth
+
+        async with FakeKit() as server:
+            request = kit_async.oauth.authorization_request(
+                client_id=server.client_id,
+                redirect_uri="http://127.0.0.1:8000/callback",
+                authorize_url=f"{server.url}/v4/oauth/authorize",
+            )
+            callback_url = server.approve(request.url)  # ...?code=...&state=...
+            assert callback_url.startswith("http://127.0.0.1:8000/callback?code=")
+        ```
+
+        Raises:
+            ValueError: the request is not one Kit would serve (unknown
+                `client_id`, no PKCE S256 challenge, no absolute `redirect_uri`).
+        """
+        return self.authorizations.allow(self._ask(authorize_url))
+
+    def deny(self, authorize_url: str) -> str:
+        """Deny an app, as the page's Deny button: the callback URL with `error=access_denied`.
+
+        Raises:
+            ValueError: the request is not one Kit would serve (as `approve`).
+        """
+        return self.authorizations.deny(self._ask(authorize_url))
+
+    def _ask(self, authorize_url: str) -> AuthorizationAsk:
+        query = dict(parse_qsl(urlsplit(authorize_url).query, keep_blank_values=True))
+        return AuthorizationAsk.read(query, self.client_id)
 
     async def _clicks(self, request: web.Request) -> web.StreamResponse:
         """One page of a broadcast's clicks (a method, so a subclass may cache pages)."""
