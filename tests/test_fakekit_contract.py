@@ -41,6 +41,13 @@ TOKEN_PATH = re.sub(
     "",
     SPEC["components"]["securitySchemes"]["OAuth2"]["flows"]["authorizationCode"]["tokenUrl"],
 )
+AUTHORIZE_PATH = re.sub(
+    r"^https://[^/]+",
+    "",
+    SPEC["components"]["securitySchemes"]["OAuth2"]["flows"]["authorizationCode"][
+        "authorizationUrl"
+    ],
+)
 
 # What Kit's 2026 notes say changed in a response since its example was written:
 # {(method, path): {part: (keys added, keys removed)}}, part "" being the top level.
@@ -268,7 +275,17 @@ def test_fakekit_serves_exactly_the_operations_kit_describes() -> None:
         if route.resource is not None
     }
 
-    assert served - {("POST", TOKEN_PATH)} == set(OPERATIONS)
+    # Kit's OAuth server: the token URL and the authorization page of the
+    # description's securitySchemes (the page's form posts back to it), and
+    # revocation from Kit's "OAuth token revocation" guide.
+    oauth = {
+        ("POST", TOKEN_PATH),
+        ("GET", AUTHORIZE_PATH),
+        ("POST", AUTHORIZE_PATH),
+        ("POST", "/v4/oauth/revoke"),
+    }
+    assert served - oauth == set(OPERATIONS)
+    assert oauth <= served
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(OPERATIONS), ids=lambda value: value)
