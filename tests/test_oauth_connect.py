@@ -314,6 +314,20 @@ async def test_a_wrong_client_secret_is_invalid_client(server: FakeKit) -> None:
     assert await store.connected() == []
 
 
+async def test_an_account_kit_cannot_tell_is_an_oauth_error_and_saves_nothing(
+    server: FakeKit,
+) -> None:
+    store = MemoryTokenStore()
+    pending = begin(server)
+    callback = query_of(server.approve(pending.url))
+    server.inject("truncated", path="/v4/account")
+    with pytest.raises(OAuthError, match="account could not be learnt") as caught:
+        await finish(server, callback, pending, store)
+    assert isinstance(caught.value.__cause__, kit_async.ResponseValidationError)
+    assert (caught.value.method, caught.value.path) == ("GET", "/v4/account")
+    assert await store.connected() == []
+
+
 # Revoking -----------------------------------------------------------------
 
 

@@ -340,10 +340,10 @@ async def connect(
         OAuthError: Kit answered another error to the authorization or the
             code exchange (`error` and `error_description` say which), the
             callback's state is missing or not `pending`'s, the callback
-            carries neither a code nor an error, or Kit's answers were not
-            usable.
-        KitError: Kit could not be reached for `GET /v4/account` (see the
-            client's errors), or `token_store` failed.
+            carries neither a code nor an error, Kit could not be reached,
+            or its answers (to the exchange or to `GET /v4/account`, whose
+            error is chained as `__cause__`) were not usable.
+        KitError: `token_store` failed (the store's own error).
     """
     _check_state(callback_query, pending)
     error = _callback_value(callback_query, "error")
@@ -376,8 +376,16 @@ async def connect(
     except (ValueError, KitError):
         msg = f"POST {path}: the code exchange answered no usable token pair"
         raise OAuthError(msg, method="POST", path=path) from None
-    async with KitClient(access_token=tokens.access_token, base_url=base, session=session) as kit:
-        account = await kit.account.get()
+    try:
+        async with KitClient(
+            access_token=tokens.access_token, base_url=base, session=session
+        ) as kit:
+            account = await kit.account.get()
+    except KitError as exc:
+        # The code is spent: the creator has to start again. The cause names
+        # the request and Kit's messages, never the new token.
+        msg = f"the code was exchanged, but the account could not be learnt: {exc}"
+        raise OAuthError(msg, method="GET", path="/v4/account") from exc
     if account.id is None:
         msg = "GET /v4/account answered no account id: the pair cannot be saved"
         raise OAuthError(msg, method="GET", path="/v4/account")
