@@ -16,12 +16,14 @@ __all__ = [
     "APIStatusError",
     "APITimeoutError",
     "AuthenticationError",
+    "AuthorizationDeniedError",
     "BadRequestError",
     "ClientClosedError",
     "ConflictError",
     "InternalServerError",
     "KitError",
     "NotFoundError",
+    "OAuthError",
     "OAuthRequiredError",
     "PaginationError",
     "PermissionDeniedError",
@@ -282,6 +284,50 @@ class PaginationError(KitError):
         self.method = method
         self.path = path
         self.cursor = cursor
+
+
+# --- Kit Apps: connecting a creator with OAuth (kit_async.oauth) ---
+
+
+class OAuthError(KitError):
+    """Connecting a creator (or revoking a token) failed; nothing was saved.
+
+    Raised by `kit_async.oauth.connect` and `kit_async.oauth.revoke` for Kit's
+    RFC 6749 answers (`invalid_grant`, `invalid_client`, ...), for a callback
+    that cannot be trusted (its `state` is not the one sent) and for an
+    answer Kit should not give. The message never carries a code, a token,
+    a verifier, a state or a secret.
+
+    Attributes:
+        error: Kit's RFC 6749 error code (`"invalid_grant"`, `"access_denied"`),
+            or `None` when the failure is not Kit's answer (a forged callback).
+        error_description: Kit's human-readable explanation, if it gave one.
+    """
+
+    def __init__(
+        self,
+        message: str,
+        *,
+        error: str | None = None,
+        error_description: str | None = None,
+        method: str | None = None,
+        path: str | None = None,
+    ) -> None:
+        super().__init__(message)
+        self.error = error
+        self.error_description = error_description
+        self.method = method
+        self.path = path
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({str(self)!r}, error={self.error!r})"
+
+
+class AuthorizationDeniedError(OAuthError):
+    """The creator did not authorize the app (Kit's callback said `error=access_denied`).
+
+    Send the creator back to where they came from: nothing is wrong with the app.
+    """
 
 
 _STATUS_ERRORS: dict[int, type[APIStatusError]] = {

@@ -6,6 +6,24 @@ first, so that the stores and the connect flow are built against one shape.
 
 from __future__ import annotations
 
+from ._connect import (
+    AuthorizationRequest,
+    ConnectedAccount,
+    authorization_request,
+    connect,
+    revoke,
+)
+from ._memory import MemoryTokenStore
 from ._store import AccountStatus, TokenStore
 
-__all__ = ["AccountStatus", "TokenStore"]
+__all__ = [  # noqa: RUF022 - grouped by piece, so that parallel additions merge
+    "AccountStatus",
+    "TokenStore",
+    # Connecting a creator (h16).
+    "AuthorizationRequest",
+    "ConnectedAccount",
+    "MemoryTokenStore",
+    "authorization_request",
+    "connect",
+    "revoke",
+]

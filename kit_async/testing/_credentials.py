@@ -26,6 +26,8 @@ class Credentials:
         self.ttl = ttl
         self._access: dict[str, float | None] = {}
         self._refresh: set[str] = set()
+        # Each issued pair, both ways: revoking either token revokes both.
+        self._partner: dict[str, str] = {}
 
     def __repr__(self) -> str:
         return f"<Credentials: {len(self._access)} access tokens, ttl={self.ttl}>"
@@ -50,6 +52,7 @@ class Credentials:
         access, refresh = f"fake_at_{secrets.token_hex(12)}", f"fake_rt_{secrets.token_hex(12)}"
         self.add_access(access)
         self.add_refresh(refresh)
+        self._partner[access], self._partner[refresh] = refresh, access
         return access, refresh
 
     def expire_all(self) -> None:
@@ -72,3 +75,14 @@ class Credentials:
             return False
         self._refresh.discard(refresh)
         return True
+
+    def revoke(self, token: str) -> bool:
+        """Revoke `token` and the other token of its pair; whether it was known (RFC 7009)."""
+        known = token in self._access or token in self._refresh
+        for each in (token, self._partner.pop(token, None)):
+            if each is None:
+                continue
+            self._partner.pop(each, None)
+            self._access.pop(each, None)
+            self._refresh.discard(each)
+        return known

@@ -18,6 +18,7 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
+from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import web
 
@@ -25,25 +26,16 @@ from . import _deliveries, _paging
 from ._account import FakeAccount
 from ._account_data import now_utc
 from ._app import RecordedRequest, make_app
+from ._authorizations import AuthorizationAsk, Authorizations
 from ._deliveries import BulkCallback, WebhookDelivery
 from ._faults import Fault, FaultKind
-from ._records import (
-    CustomFieldRecord,
-    FormRecord,
-    FormSubscriptionRecord,
-    PostRecord,
-    SegmentRecord,
-    SequenceRecord,
-    SubscriberRecord,
-    TagRecord,
-    WebhookEndpointRecord,
-)
 from ._routes import broadcasts
+from ._shortcuts import SeedingShortcuts
 
 __all__ = ["FakeKit"]
 
 
-class FakeKit:
+class FakeKit(SeedingShortcuts):
     """A fake Kit v4 API on loopback, for tests and demos.
 
     ```python
@@ -63,7 +55,9 @@ class FakeKit:
         api_key: The API key it accepts (a random one by default).
         access_token: An OAuth access token it accepts, if any.
         refresh_token: The refresh token that goes with `access_token`.
-        client_id: The OAuth client id the token endpoint accepts.
+        client_id: The OAuth client id the OAuth endpoints accept.
+        client_secret: The client secret they require, if any (`None`: any
+            or none is accepted at the token endpoint).
         token_ttl: Seconds an issued access token stays valid (`None`: forever).
         rate_limit: `(requests, period)`: enforce Kit's rolling window per
             credential, answering 429 `Retry later` beyond it.
@@ -94,6 +88,8 @@ class FakeKit:
         callbacks: Every bulk callback sent, as a `BulkCallback`.
         rate_limited: How many requests got a 429 (from the window or a fault).
         refreshes: How many access tokens the token endpoint issued.
+        authorizations: Kit's OAuth authorization server: the authorization
+            codes issued by the page (`GET /v4/oauth/authorize`) or `approve`.
     """
 
     def __init__(
@@ -106,6 +102,7 @@ class FakeKit:
         access_token: str | None = None,
         refresh_token: str | None = None,
         client_id: str = "fake-client-id",
+        client_secret: str | None = None,
         token_ttl: float | None = None,
         rate_limit: tuple[int, float] | None = None,
         latency: float = 0.0,
@@ -131,6 +128,9 @@ class FakeKit:
         if refresh_token is not None:
             self.account.credentials.add_refresh(refresh_token)
         self.client_id = client_id
+        self.client_secret = client_secret
+        # Kit's OAuth authorization server: the codes the page issued.
+        self.authorizations = Authorizations(self.account.clock)
         self.rate_limit = rate_limit
         self.latency = latency
         self.status_filter = status_filter
@@ -228,100 +228,6 @@ class FakeKit:
         fault = Fault(kind, times=times, path=path, after=after, delay=delay, method=method)
         self.faults.append(fault)
         return fault
-
-    def add_subscriber(
-        self,
-        email_address: str,
-        *,
-        first_name: str | None = None,
-        state: str = "active",
-        fields: Mapping[str, Any] | None = None,
-        created_at: datetime | None = None,
-    ) -> SubscriberRecord:
-        """Add a subscriber to the account (see `FakeAccount.add_subscriber`).
-
-        ```python
-        server = FakeKit()
-        alice = server.add_subscriber("alice@example.com", first_name="Alice")
-        assert server.account.subscribers[alice.id].first_name == "Alice"
-        ```
-        """
-        return self.account.add_subscriber(
-            email_address, first_name=first_name, state=state, fields=fields, created_at=created_at
-        )
-
-    def add_tag(self, name: str, *, created_at: datetime | None = None) -> TagRecord:
-        """Add a tag (its name must be new, case-insensitively)."""
-        return self.account.add_tag(name, created_at=created_at)
-
-    def tag_subscriber(
-        self,
-        tag: TagRecord | int,
-        subscriber: SubscriberRecord | int,
-        *,
-        at: datetime | None = None,
-    ) -> datetime:
-        """Give a subscriber a tag (once); when it was tagged is returned."""
-        return self.account.tag_subscriber(tag, subscriber, at=at)
-
-    def add_custom_field(
-        self, label: str, *, created_at: datetime | None = None
-    ) -> CustomFieldRecord:
-        """Add a custom field (its label must be new); Kit's key and name are derived."""
-        return self.account.add_custom_field(label, created_at=created_at)
-
-    def add_form(
-        self,
-        name: str,
-        *,
-        type: str = "embed",
-        status: str = "active",
-        created_at: datetime | None = None,
-    ) -> FormRecord:
-        """Add a form (`type="embed"`) or a landing page (`type="hosted"`)."""
-        return self.account.add_form(name, type=type, status=status, created_at=created_at)
-
-    def subscribe_to_form(
-        self,
-        form: FormRecord | int,
-        subscriber: SubscriberRecord | int,
-        *,
-        referrer: str | None = None,
-        at: datetime | None = None,
-    ) -> FormSubscriptionRecord:
-        """Add a subscriber to a form (once); the subscription is returned."""
-        return self.account.subscribe_to_form(form, subscriber, referrer=referrer, at=at)
-
-    def add_sequence(self, name: str, **settings: Any) -> SequenceRecord:
-        """Add a sequence; `settings` are `SequenceRecord` attributes (`active=False`, ...)."""
-        return self.account.add_sequence(name, **settings)
-
-    def add_to_sequence(
-        self,
-        sequence: SequenceRecord | int,
-        subscriber: SubscriberRecord | int,
-        *,
-        at: datetime | None = None,
-    ) -> datetime:
-        """Add a subscriber to a sequence (once); when it was added is returned."""
-        return self.account.add_to_sequence(sequence, subscriber, at=at)
-
-    def add_segment(self, name: str, *, created_at: datetime | None = None) -> SegmentRecord:
-        """Add a segment (Kit's API only lists them)."""
-        return self.account.add_segment(name, created_at=created_at)
-
-    def add_post(self, title: str, **fields: Any) -> PostRecord:
-        """Add a post (Kit's API only reads them); `fields` are `PostRecord` attributes."""
-        return self.account.add_post(title, **fields)
-
-    def add_webhook_endpoint(
-        self, url: str, events: list[str], *, name: str | None = None
-    ) -> WebhookEndpointRecord:
-        """Register a webhook endpoint (as `POST /v4/webhook_endpoints` would).
-
-        The signing secret is on the returned record (`endpoint.secret`).
-        """
-        return self.account.add_webhook_endpoint(url, events, name=name)
 
     async def emit(self, event_type: str, /, **resources: Any) -> list[WebhookDelivery]:
         """Deliver an event to every active webhook endpoint subscribed to its type.
@@ -460,6 +366,47 @@ class FakeKit:
     def issue_tokens(self) -> tuple[str, str]:
         """Issue a new (access_token, refresh_token) pair, as a grant would."""
         return self.account.credentials.issue()
+
+    def approve(self, authorize_url: str) -> str:
+        """Allow an app as the creator would on the authorization page: the callback URL.
+
+        Takes the URL the app sent the creator to (any origin: only its
+        query is read, checked as `GET /v4/oauth/authorize` checks it) and
+        returns where FakeKit's page would redirect the creator: the app's
+        `redirect_uri` with a new authorization `code` and the `state`. The
+        code is good once, for ten minutes of FakeKit's `clock`, and yields a
+        pair for `server.account`.
+
+        ```python
+        import kit_async.oauth
+
+        async with FakeKit() as server:
+            request = kit_async.oauth.authorization_request(
+                client_id=server.client_id,
+                redirect_uri="http://127.0.0.1:8000/callback",
+                authorize_url=f"{server.url}/v4/oauth/authorize",
+            )
+            callback_url = server.approve(request.url)  # ...?code=...&state=...
+            assert callback_url.startswith("http://127.0.0.1:8000/callback?code=")
+        ```
+
+        Raises:
+            ValueError: the request is not one Kit would serve (unknown
+                `client_id`, no PKCE S256 challenge, no absolute `redirect_uri`).
+        """
+        return self.authorizations.allow(self._ask(authorize_url))
+
+    def deny(self, authorize_url: str) -> str:
+        """Deny an app, as the page's Deny button: the callback URL with `error=access_denied`.
+
+        Raises:
+            ValueError: the request is not one Kit would serve (as `approve`).
+        """
+        return self.authorizations.deny(self._ask(authorize_url))
+
+    def _ask(self, authorize_url: str) -> AuthorizationAsk:
+        query = dict(parse_qsl(urlsplit(authorize_url).query, keep_blank_values=True))
+        return AuthorizationAsk.read(query, self.client_id)
 
     async def _clicks(self, request: web.Request) -> web.StreamResponse:
         """One page of a broadcast's clicks (a method, so a subclass may cache pages)."""
