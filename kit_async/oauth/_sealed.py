@@ -137,7 +137,7 @@ def translate_errors(
 async def wait_for_lock(
     take: Callable[[], Awaitable[bool]], *, account_id: int, timeout: float, store: str
 ) -> None:
-    """Call `take` until it takes the lock, backing off up to 0.1 s; give up after `timeout`."""
+    """Call `take` until it takes the lock, backing off up to 0.05 s; give up after `timeout`."""
     loop = asyncio.get_running_loop()
     deadline = loop.time() + timeout
     delay = 0.005
@@ -149,4 +149,4 @@ async def wait_for_lock(
             )
             raise TokenStoreError(msg, store=store)
         await asyncio.sleep(delay)
-        delay = min(delay * 2, 0.1)
+        delay = min(delay * 2, 0.05)
