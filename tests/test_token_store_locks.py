@@ -69,7 +69,9 @@ def key() -> str:
     return Fernet.generate_key().decode()
 
 
-async def _start(url: str, key: str, mode: str, count: int, lock_ttl: float) -> asyncio.subprocess.Process:
+async def _start(
+    url: str, key: str, mode: str, count: int, lock_ttl: float
+) -> asyncio.subprocess.Process:
     return await asyncio.create_subprocess_exec(
         sys.executable,
         "-c",

@@ -218,7 +218,9 @@ def test_an_unknown_scheme_is_a_value_error_naming_no_password(url: str) -> None
             marks=pytest.mark.requires_extra("postgres"),
         ),
         pytest.param(
-            "redis://:hunter2@127.0.0.1:{port}/0", id="redis", marks=pytest.mark.requires_extra("redis")
+            "redis://:hunter2@127.0.0.1:{port}/0",
+            id="redis",
+            marks=pytest.mark.requires_extra("redis"),
         ),
     ],
 )

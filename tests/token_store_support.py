@@ -22,7 +22,9 @@ import pytest
 __all__ = ["STORES", "raw_dump", "redis_server", "store_url"]
 
 STORES = [
-    pytest.param("sqlite", marks=[pytest.mark.requires_extra("apps"), pytest.mark.requires_extra("sync")]),
+    pytest.param(
+        "sqlite", marks=[pytest.mark.requires_extra("apps"), pytest.mark.requires_extra("sync")]
+    ),
     pytest.param(
         "postgres",
         marks=[
@@ -63,7 +65,9 @@ def redis_server(directory: Path) -> Iterator[str]:
     """A redis-server on a free loopback port (the way tests/test_redis_ratelimit.py starts one)."""
     binary = shutil.which("redis-server")
     if binary is None:
-        pytest.skip("redis-server not installed (apt-get install redis-server); .ci/run installs it")
+        pytest.skip(
+            "redis-server not installed (apt-get install redis-server); .ci/run installs it"
+        )
     port = _free_port()
     process = subprocess.Popen(  # noqa: S603 - a fixed binary with fixed arguments
         [

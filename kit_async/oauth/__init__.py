@@ -11,6 +11,6 @@ from ._store import AccountStatus, TokenStore
 __all__ = ["AccountStatus", "TokenStore"]
 
 # The shared stores, opened by URL and encrypted at rest.
-from ._open import SharedTokenStore, open_token_store  # noqa: E402 - kept apart from the flow's names
+from ._open import SharedTokenStore, open_token_store
 
 __all__ += ["SharedTokenStore", "open_token_store"]

@@ -89,7 +89,9 @@ def open_token_store(
     sealer = Sealer(encryption_key)
     if scheme == "sqlite":
         if not rest.startswith("/"):
-            msg = "a SQLite token store's URL is sqlite:///relative/path or sqlite:////absolute/path"
+            msg = (
+                "a SQLite token store's URL is sqlite:///relative/path or sqlite:////absolute/path"
+            )
             raise ValueError(msg)
         return SQLiteTokenStore(Path(rest[1:]), sealer, lock_timeout=lock_timeout)
     redacted = redact(yarl.URL(url))

@@ -163,9 +163,7 @@ class PostgresTokenStore:
         )
         if sealed is None:
             return None
-        return self._sealer.unseal(
-            bytes(sealed), account_id=account_id, store=self._redacted.shown
-        )
+        return self._sealer.unseal(bytes(sealed), account_id=account_id, store=self._redacted.shown)
 
     async def status(self, account_id: int) -> AccountStatus | None:
         """`"connected"`, `"disconnected"`, or `None` for an account never saved."""
@@ -196,8 +194,7 @@ class PostgresTokenStore:
         rows = await self._run(
             "list the connected accounts",
             "fetch",
-            "SELECT account_id FROM kit_token_store WHERE status = 'connected'"
-            " ORDER BY account_id",
+            "SELECT account_id FROM kit_token_store WHERE status = 'connected' ORDER BY account_id",
         )
         return [int(row[0]) for row in rows]
 
@@ -221,7 +218,7 @@ class PostgresTokenStore:
             await wait_for_lock(
                 take,
                 account_id=account_id,
-                timeout=self._lock_timeout,
+                patience=self._lock_timeout,
                 store=self._redacted.shown,
             )
             yield

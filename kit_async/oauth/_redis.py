@@ -171,7 +171,7 @@ class RedisTokenStore:
         status = await self._call(
             "read an account's status", "hget", self._account(account_id), "status"
         )
-        return None if status is None else status.decode()  # type: ignore[no-any-return]
+        return None if status is None else status.decode()
 
     async def disconnect(self, account_id: int, *, reason: str) -> None:
         """Mark the account disconnected and forget its pair."""
@@ -185,9 +185,7 @@ class RedisTokenStore:
 
     async def connected(self) -> Sequence[int]:
         """The ids of the connected accounts, ascending."""
-        members = await self._call(
-            "list the connected accounts", "smembers", f"{PREFIX}:connected"
-        )
+        members = await self._call("list the connected accounts", "smembers", f"{PREFIX}:connected")
         return sorted(int(member) for member in members)
 
     @contextlib.asynccontextmanager
@@ -210,7 +208,7 @@ class RedisTokenStore:
             return bool(taken)
 
         await wait_for_lock(
-            take, account_id=account_id, timeout=self._lock_timeout, store=self._redacted.shown
+            take, account_id=account_id, patience=self._lock_timeout, store=self._redacted.shown
         )
         try:
             yield

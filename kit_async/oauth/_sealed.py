@@ -135,17 +135,17 @@ def translate_errors(
 
 
 async def wait_for_lock(
-    take: Callable[[], Awaitable[bool]], *, account_id: int, timeout: float, store: str
+    take: Callable[[], Awaitable[bool]], *, account_id: int, patience: float, store: str
 ) -> None:
-    """Call `take` until it takes the lock, backing off up to 0.05 s; give up after `timeout`."""
+    """Call `take` until it takes the lock, backing off up to 0.05 s; give up after `patience` seconds."""
     loop = asyncio.get_running_loop()
-    deadline = loop.time() + timeout
+    deadline = loop.time() + patience
     delay = 0.005
     while not await take():
         if loop.time() >= deadline:
             msg = (
                 f"the lock of account {account_id} in {store} stayed taken "
-                f"for {timeout:g} s (lock_timeout)"
+                f"for {patience:g} s (lock_timeout)"
             )
             raise TokenStoreError(msg, store=store)
         await asyncio.sleep(delay)

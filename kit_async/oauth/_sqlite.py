@@ -163,7 +163,7 @@ class SQLiteTokenStore:
             "SELECT status FROM kit_token_store WHERE account_id = ?",
             account_id,
         )
-        return rows[0][0] if rows else None  # type: ignore[no-any-return]
+        return rows[0][0] if rows else None
 
     async def disconnect(self, account_id: int, *, reason: str) -> None:
         """Mark the account disconnected and forget its pair."""
@@ -183,8 +183,7 @@ class SQLiteTokenStore:
         """The ids of the connected accounts, ascending."""
         rows, _ = await self._execute(
             "list the connected accounts",
-            "SELECT account_id FROM kit_token_store WHERE status = 'connected'"
-            " ORDER BY account_id",
+            "SELECT account_id FROM kit_token_store WHERE status = 'connected' ORDER BY account_id",
         )
         return [int(row[0]) for row in rows]
 
@@ -208,7 +207,7 @@ class SQLiteTokenStore:
             await wait_for_lock(
                 take,
                 account_id=account_id,
-                timeout=self._lock_timeout,
+                patience=self._lock_timeout,
                 store=self._redacted.shown,
             )
             yield
