@@ -211,7 +211,11 @@ def test_an_unknown_scheme_is_a_value_error_naming_no_password(url: str) -> None
 @pytest.mark.parametrize(
     "url",
     [
-        pytest.param("sqlite:////nonexistent-dir-of-kit-async/tokens.db", id="sqlite"),
+        pytest.param(
+            "sqlite:////nonexistent-dir-of-kit-async/tokens.db",
+            id="sqlite",
+            marks=pytest.mark.requires_extra("sync"),
+        ),
         pytest.param(
             "postgresql://kit:hunter2@127.0.0.1:{port}/app",
             id="postgres",

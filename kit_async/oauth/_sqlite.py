@@ -56,14 +56,16 @@ class SQLiteTokenStore:
 
     async def open(self) -> None:
         """Open the file (creating it and its table if needed)."""
-        import aiosqlite
+        # The sync's opener: it leaves no aiosqlite thread behind when the
+        # file cannot be opened.
+        from ..sync._sqlite import _connect
 
         if self._db is not None:
             return
         with translate_errors(_FAILURES, self._redacted, "open the database"):
             # Autocommit: each statement is its own transaction, so the
             # compare-and-swap UPDATE is atomic; other writers wait up to 30 s.
-            db = await aiosqlite.connect(self._path, timeout=30.0, isolation_level=None)
+            db = await _connect(self._path, busy=30.0)
             try:
                 await db.execute(_SCHEMA)
             except BaseException:
