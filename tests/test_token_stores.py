@@ -7,6 +7,7 @@ processes are in tests/test_token_store_locks.py.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -251,3 +252,35 @@ def unused_port() -> int:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
         return port
+
+
+@pytest.mark.parametrize(
+    ("url", "module", "extras"),
+    [
+        ("sqlite:///tokens.db", "aiosqlite", "apps,sync"),
+        ("postgresql://kit:hunter2@db/app", "asyncpg", "apps,postgres"),
+        ("redis://:hunter2@cache:6379/0", "coredis", "apps,redis"),
+    ],
+)
+def test_a_missing_driver_is_an_import_error_naming_the_extra(
+    monkeypatch: pytest.MonkeyPatch, url: str, module: str, extras: str
+) -> None:
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        "kit_async.oauth._open.importlib.util.find_spec",
+        lambda name, *args: None if name == module else real(name, *args),
+    )
+    with pytest.raises(ImportError, match=rf"pip install 'kit-async\[{extras}\]'") as caught:
+        open_token_store(url, encryption_key=None)
+    assert "hunter2" not in str(caught.value)
+
+
+@pytest.mark.requires_extra("redis")
+def test_a_missing_cryptography_is_an_import_error_naming_the_apps_extra(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setitem(sys.modules, "cryptography.fernet", None)
+    with pytest.raises(ImportError, match=r"kit-async\[apps\]"):
+        open_token_store("redis://cache:6379/0", encryption_key="a-key")
