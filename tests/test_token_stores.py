@@ -7,6 +7,7 @@ processes are in tests/test_token_store_locks.py.
 
 from __future__ import annotations
 
+import asyncio
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -109,6 +110,24 @@ async def test_replacing_the_stored_refresh_token_swaps_the_pair_once(
         # The second worker that refreshed from the same token lost the race.
         assert await store.save(42, PAIR, replacing=REFRESH) is False
         assert await store.load(42) == NEXT
+
+
+async def test_of_racing_refreshes_from_one_token_exactly_one_is_stored(
+    store_url: str, key: bytes
+) -> None:
+    async with open_token_store(store_url, encryption_key=key) as first:
+        await first.save(42, PAIR)
+        async with open_token_store(store_url, encryption_key=key) as second:
+            racers = [TokenSet(f"access-{n}", f"refresh-{n}") for n in range(8)]
+            stores = [first, second] * 4
+            results = await asyncio.gather(
+                *(
+                    store.save(42, pair, replacing=REFRESH)
+                    for store, pair in zip(stores, racers, strict=True)
+                )
+            )
+        assert results.count(True) == 1
+        assert await first.load(42) == racers[results.index(True)]
 
 
 async def test_the_raw_storage_holds_no_token(store_url: str, key: bytes) -> None:
