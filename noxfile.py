@@ -57,13 +57,14 @@ SUPPORTED = [
     for c in PYPROJECT["project"]["classifiers"]
     if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
 ]
-ALL_EXTRAS = ".[redis,fast,cli,sync,postgres]"
+ALL_EXTRAS = ".[redis,fast,cli,sync,postgres,apps]"
 EXTRA_MODULES = {
     "redis": "limits",
     "fast": "msgspec",
     "cli": "rich",
     "sync": "aiosqlite",
     "postgres": "asyncpg",
+    "apps": "cryptography",
 }
 TEST_DEPS = [
     "pytest>=8",

@@ -75,6 +75,7 @@ __all__ = [  # noqa: RUF022 - grouped by the module each name lives in
     "RedirectError",
     "ResponseValidationError",
     "TokenSaveError",
+    "TokenStoreError",
     "UnprocessableEntityError",
     # The models (kit_async.models, their home; the same classes).
     "Account",

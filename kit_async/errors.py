@@ -32,6 +32,7 @@ __all__ = [
     "RedirectError",
     "ResponseValidationError",
     "TokenSaveError",
+    "TokenStoreError",
     "UnprocessableEntityError",
 ]
 
@@ -251,6 +252,25 @@ class RateLimitStorageError(KitError):
     def __init__(self, message: str, *, storage: str) -> None:
         super().__init__(message)
         self.storage = storage
+
+
+class TokenStoreError(KitError):
+    """A token store (`kit_async.oauth.open_token_store`) could not be used.
+
+    Raised when the store cannot be reached (the database or Redis is down,
+    the SQLite file cannot be opened), when an account's lock stays taken
+    past the store's `lock_timeout`, or when a stored token pair cannot be
+    decrypted with the given key(s). The message names the store without
+    its password, and never a token or a key.
+
+    Attributes:
+        store: The store's address without credentials
+            (`postgresql://kit:***@db/app`, `sqlite:///var/app/tokens.db`).
+    """
+
+    def __init__(self, message: str, *, store: str) -> None:
+        super().__init__(message)
+        self.store = store
 
 
 class ResponseValidationError(KitError):

@@ -27,6 +27,7 @@ EXTRA_MODULES = {
     "redis": "limits",
     "sync": "aiosqlite",
     "postgres": "asyncpg",
+    "apps": "cryptography",
 }
 
 

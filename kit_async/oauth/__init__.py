@@ -1,7 +1,15 @@
 """Kit Apps: connect creators with OAuth, keep their token pairs in a store shared by workers.
 
-Work in progress (see CHANGELOG): the token-store protocol is settled here
-first, so that the stores and the connect flow are built against one shape.
+- Connecting a creator: `authorization_request()` builds the URL to send the
+  creator to (with PKCE and a `state`), `connect()` finishes on the app's
+  callback and saves the pair in a token store, `revoke()` disconnects.
+- Token stores, one protocol (`TokenStore`): `MemoryTokenStore` for tests and
+  a single process, and the shared ones opened by URL with
+  `open_token_store()` (SQLite, PostgreSQL, Redis), encrypted at rest, with a
+  lock per account that works across processes.
+
+Work in progress: clients that refresh through a store across workers, and
+the account pool, come next (see the guide, "Building a Kit App").
 """
 
 from __future__ import annotations
@@ -14,16 +22,18 @@ from ._connect import (
     revoke,
 )
 from ._memory import MemoryTokenStore
+from ._open import SharedTokenStore, open_token_store
 from ._store import AccountStatus, TokenStore
 
-__all__ = [  # noqa: RUF022 - grouped by piece, so that parallel additions merge
+__all__ = [
     "AccountStatus",
-    "TokenStore",
-    # Connecting a creator (h16).
     "AuthorizationRequest",
     "ConnectedAccount",
     "MemoryTokenStore",
+    "SharedTokenStore",
+    "TokenStore",
     "authorization_request",
     "connect",
+    "open_token_store",
     "revoke",
 ]

@@ -231,6 +231,11 @@ def _marks(sources: list[str]) -> list[pytest.MarkDecorator]:
     # A sync into SQLite needs aiosqlite, of kit-async[sync].
     if any("kit_async.sync" in s for s in sources):
         marks.append(pytest.mark.requires_extra("sync"))
+    # A token store encrypts with cryptography, of kit-async[apps].
+    if any("open_token_store" in s for s in sources):
+        marks.append(pytest.mark.requires_extra("apps"))
+    if any("sqlite://" in s for s in sources):
+        marks.append(pytest.mark.requires_extra("sync"))
     return marks
 
 
