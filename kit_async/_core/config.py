@@ -28,7 +28,14 @@ from .validation import (
     is_int,
 )
 
-__all__ = ["API_KEY_LIMIT", "DEFAULT_BASE_URL", "OAUTH_LIMIT", "check_session", "transport_for"]
+__all__ = [
+    "API_KEY_LIMIT",
+    "DEFAULT_BASE_URL",
+    "OAUTH_LIMIT",
+    "check_session",
+    "resolve_base_url",
+    "transport_for",
+]
 
 DEFAULT_BASE_URL = "https://api.kit.com"
 """Kit's API origin; every path is under `/v4/`."""
@@ -143,7 +150,7 @@ def _retry_policy(retry: RetryPolicy | None, max_retries: object) -> RetryPolicy
     return attrs.evolve(policy, max_retries=max_retries)
 
 
-def _resolve_base_url(base_url: str | None) -> str:
+def resolve_base_url(base_url: str | None) -> str:
     """The argument, else `KIT_BASE_URL`, else Kit's own origin; checked."""
     if base_url:
         return check_base_url(base_url)
@@ -226,7 +233,7 @@ def transport_for(
         api_key=api_key is not None,
         from_environment=from_environment,
     )
-    base = _resolve_base_url(base_url)
+    base = resolve_base_url(base_url)
     seconds = check_timeout(timeout)
     policy = _retry_policy(retry, max_retries)
 

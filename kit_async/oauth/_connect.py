@@ -11,7 +11,6 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
-import ipaddress
 import logging
 import secrets
 from collections.abc import Mapping
@@ -24,8 +23,9 @@ import attrs
 from .._client import KitClient
 from .._converter import Envelope, decode_object, loads
 from .._core.auth import TokenSet
-from .._core.config import _resolve_base_url, check_session
+from .._core.config import check_session, resolve_base_url
 from .._core.transport import USER_AGENT
+from .._core.validation import is_loopback
 from ..errors import AuthorizationDeniedError, KitError, OAuthError
 from ._store import TokenStore
 
@@ -92,15 +92,6 @@ class ConnectedAccount:
     app_store_redirect: str | None = None
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def _check_redirect_uri(redirect_uri: object) -> str:
     if not isinstance(redirect_uri, str):
         msg = f"redirect_uri must be a str, got {type(redirect_uri).__name__}"
@@ -110,7 +101,7 @@ def _check_redirect_uri(redirect_uri: object) -> str:
     if not host or parts.scheme not in {"https", "http"}:
         msg = f"redirect_uri must be an absolute https URL, got {redirect_uri!r}"
         raise ValueError(msg)
-    if parts.scheme == "http" and not _is_loopback(host):
+    if parts.scheme == "http" and not is_loopback(host):
         msg = (
             f"redirect_uri must use https (http only on loopback, for development), "
             f"got {redirect_uri!r}"
@@ -197,7 +188,7 @@ def authorization_request(
     if authorize.scheme not in {"https", "http"} or not authorize.hostname or authorize.query:
         msg = f"authorize_url must be an absolute URL without a query, got {authorize_url!r}"
         raise ValueError(msg)
-    if authorize.scheme == "http" and not _is_loopback(authorize.hostname):
+    if authorize.scheme == "http" and not is_loopback(authorize.hostname):
         msg = f"authorize_url must use https (http only on loopback), got {authorize_url!r}"
         raise ValueError(msg)
     verifier = secrets.token_urlsafe(_VERIFIER_BYTES)
@@ -357,7 +348,7 @@ async def connect(
     if not code:
         msg = "the callback carries neither a code nor an error: it is not Kit's answer"
         raise OAuthError(msg)
-    base = _resolve_base_url(base_url)
+    base = resolve_base_url(base_url)
     if session is not None:
         session = check_session(session)
     form = {
@@ -428,7 +419,7 @@ async def revoke(
     if (account_id is None) != (token_store is None):
         msg = "give both account_id and token_store (to mark the account), or neither"
         raise ValueError(msg)
-    base = _resolve_base_url(base_url)
+    base = resolve_base_url(base_url)
     if session is not None:
         session = check_session(session)
     form = {"token": token, "client_id": client_id, "client_secret": client_secret}

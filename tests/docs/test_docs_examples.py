@@ -348,7 +348,7 @@ def test_docstring_example_runs(
 
 def test_api_reference_renders_every_public_name() -> None:
     reference = (ROOT / "docs" / "reference.md").read_text(encoding="utf-8")
-    for module in ("errors", "models", "testing", "sync", "webhooks"):
+    for module in ("errors", "models", "oauth", "testing", "sync", "webhooks"):
         assert f"::: kit_async.{module}\n" in reference  # the whole module, by its __all__
     # kit_async's own members are listed one by one: the errors and the models
     # have their own sections, under their home module.
