@@ -183,8 +183,15 @@ def test_fakekit_serves_only_kits_operations_and_refuses_api_keys_where_kit_does
     from kit_async.testing._routes import ROUTES
 
     served = {(route.method, route.path): route for route in ROUTES}
-    token = ("POST", "/v4/oauth/token")  # Kit's OAuth token URL, in the security schemes
-    assert set(served) - {token} <= set(_kit.OPERATIONS)
+    # Kit's OAuth server: the token URL and the authorization page of the security
+    # schemes (the page's form posts back to it), and revocation (Kit's guide).
+    oauth_server = {
+        ("POST", "/v4/oauth/token"),
+        ("GET", "/v4/oauth/authorize"),
+        ("POST", "/v4/oauth/authorize"),
+        ("POST", "/v4/oauth/revoke"),
+    }
+    assert set(served) - oauth_server <= set(_kit.OPERATIONS)
     oauth_only = {operation for operation, route in served.items() if route.oauth_only}
     assert oauth_only == set(_kit.OAUTH_ONLY_OPERATIONS) & set(served)
 
