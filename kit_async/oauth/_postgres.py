@@ -11,13 +11,12 @@ import asyncio
 import contextlib
 import time
 from collections.abc import AsyncIterator, Sequence
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from .._core.auth import TokenSet
 from ..sync._target import Redacted
 from ._sealed import Sealer, digest, translate_errors, wait_for_lock
-from ._store import AccountStatus
+from ._store import AccountStatus, OpenedAsContext
 
 __all__ = ["PostgresTokenStore"]
 
@@ -45,7 +44,7 @@ def _lock_object(account_id: int) -> int:
     return folded - (1 << 32) if folded >= 1 << 31 else folded
 
 
-class PostgresTokenStore:
+class PostgresTokenStore(OpenedAsContext):
     """A `TokenStore` in a PostgreSQL database, shared by processes on many machines.
 
     Made by `open_token_store("postgresql://user:password@host/db", ...)`.
@@ -90,18 +89,6 @@ class PostgresTokenStore:
                 await pool.close()
                 raise
             self._pool = pool
-
-    async def __aenter__(self) -> Self:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close the pool (idempotent)."""

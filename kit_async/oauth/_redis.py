@@ -15,13 +15,12 @@ import contextlib
 import secrets
 import time
 from collections.abc import AsyncIterator, Sequence
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from .._core.auth import TokenSet
 from ..sync._target import Redacted
 from ._sealed import Sealer, digest, translate_errors, wait_for_lock
-from ._store import AccountStatus
+from ._store import AccountStatus, OpenedAsContext
 
 __all__ = ["RedisTokenStore"]
 
@@ -53,7 +52,7 @@ return 0
 """
 
 
-class RedisTokenStore:
+class RedisTokenStore(OpenedAsContext):
     """A `TokenStore` in Redis, shared by processes on many machines.
 
     Made by `open_token_store("redis://host:6379/0", ...)`. Needs the
@@ -100,18 +99,6 @@ class RedisTokenStore:
                 client.connection_pool.disconnect()
                 raise
             self._client = client
-
-    async def __aenter__(self) -> Self:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close the connections (idempotent)."""

@@ -13,13 +13,12 @@ import sqlite3
 import time
 from collections.abc import AsyncIterator, Sequence
 from pathlib import Path
-from types import TracebackType
-from typing import Any, Self
+from typing import Any
 
 from .._core.auth import TokenSet
 from ..sync._target import Redacted
 from ._sealed import Sealer, digest, translate_errors, wait_for_lock
-from ._store import AccountStatus
+from ._store import AccountStatus, OpenedAsContext
 
 __all__ = ["SQLiteTokenStore"]
 
@@ -38,7 +37,7 @@ CREATE TABLE IF NOT EXISTS kit_token_store (
 _FAILURES = (sqlite3.Error, OSError, ValueError)
 
 
-class SQLiteTokenStore:
+class SQLiteTokenStore(OpenedAsContext):
     """A `TokenStore` in one SQLite file, shared by the processes of one machine.
 
     Made by `open_token_store("sqlite:///path/to/tokens.db", ...)`.
@@ -72,18 +71,6 @@ class SQLiteTokenStore:
                 await db.close()
                 raise
             self._db = db
-
-    async def __aenter__(self) -> Self:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        traceback: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close the file (idempotent)."""

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
-from typing import Literal, Protocol, runtime_checkable
+from types import TracebackType
+from typing import Literal, Protocol, Self, runtime_checkable
 
 from .._core.auth import TokenSet
 
-__all__ = ["AccountStatus", "TokenStore"]
+__all__ = ["AccountStatus", "OpenedAsContext", "TokenStore"]
 
 AccountStatus = Literal["connected", "disconnected"]
 
@@ -73,3 +74,27 @@ class TokenStore(Protocol):
     async def aclose(self) -> None:
         """Release the store's connections (idempotent)."""
         ...
+
+
+class OpenedAsContext:
+    """`async with store:` opens the store and closes it, for the stores opened by URL."""
+
+    async def open(self) -> None:
+        """Connect and create what is missing (idempotent)."""
+        raise NotImplementedError
+
+    async def aclose(self) -> None:
+        """Release the store's connections (idempotent)."""
+        raise NotImplementedError
+
+    async def __aenter__(self) -> Self:
+        await self.open()
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        await self.aclose()
