@@ -107,7 +107,7 @@ class _Retrying:
         # timeout, a cut connection): Kit may have carried it out.
         self.may_have_landed = False
 
-    def __call__(self, exc: Exception) -> bool | float:
+    def __call__(self, exc: BaseException) -> bool | float:
         wait = self._wait_for(exc)
         if wait is None:
             return False
@@ -127,7 +127,7 @@ class _Retrying:
         )
         return wait
 
-    def _wait_for(self, exc: Exception) -> float | None:
+    def _wait_for(self, exc: BaseException) -> float | None:
         policy = self._policy
         if isinstance(exc, RateLimitError):
             self._rate_limited += 1
@@ -162,7 +162,7 @@ class _Retrying:
         return base * random.uniform(0.5, 1.0)  # noqa: S311
 
 
-def _reason(exc: Exception) -> str:
+def _reason(exc: BaseException) -> str:
     if isinstance(exc, APIStatusError):
         return f"status {exc.status_code}"
     if isinstance(exc, APITimeoutError):
