@@ -252,6 +252,24 @@ converter = _configure(cattrs.Converter(detailed_validation=False))
 _explaining = _configure(cattrs.Converter(detailed_validation=True))
 
 
+def _resolve_model_types() -> None:
+    """Resolve every model's annotations once, before cattrs reads them.
+
+    cattrs before 26 resolves a generic model's alias (`Page[Tag]`,
+    `BulkResult[Tag]`) with `typing.get_type_hints`, which refuses an alias;
+    resolved on the class first, the alias is never asked.
+    """
+    from . import models
+
+    for name in models.__all__:
+        kind = getattr(models, name)
+        if attrs.has(kind):
+            attrs.resolve_types(kind)
+
+
+_resolve_model_types()
+
+
 @attrs.frozen
 class Envelope:
     """Where a model sits in a response body.

@@ -316,7 +316,8 @@ class FastDecoder:
         try:
             body = plan.decoder.decode(content)
         # RecursionError: nested too deeply; the cattrs path says so.
-        except (msgspec.MsgspecError, RecursionError):
+        # UnicodeDecodeError: bad UTF-8, as msgspec before 0.20 reports it.
+        except (msgspec.MsgspecError, RecursionError, UnicodeDecodeError):
             return None
         return body, _walk(body, plan.items)
 

@@ -53,10 +53,11 @@ def _json_loads(text: str | bytes) -> Any:
 def _loads_with_msgspec(text: str | bytes) -> Any:
     try:
         return _msgspec_loads(text)
-    except _MsgspecDecodeError:
+    except (_MsgspecDecodeError, UnicodeDecodeError):
         # What msgspec refuses and the standard library takes (an integer
         # beyond 64 bits, a lone surrogate, UTF-16) is read as without the
         # extra; what both refuse raises the same error as without it.
+        # (msgspec before 0.20 let a UnicodeDecodeError out for bad UTF-8.)
         return _json_loads(text)
 
 
