@@ -14,7 +14,9 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
+import aiohttp
 import pytest
+from packaging.version import Version
 
 import kit_async
 
@@ -127,6 +129,16 @@ async def test_an_update_on_a_closed_pooled_connection_is_resent_on_a_new_one(
     assert server.received == [(1, "GET /v4/account HTTP/1.1"), (1, put), (2, put)]
 
 
+#: aiohttp resends an idempotent request once on a reused connection the
+#: server closed (`ClientSession._request`'s `retry_persistent_connection`)
+#: since 3.10; before, kit-async's own retry does it, and counts it.
+AIOHTTP_RESENDS = pytest.mark.skipif(
+    Version(aiohttp.__version__) < Version("3.10"),
+    reason=f"aiohttp {aiohttp.__version__} does not resend a request itself (3.10 and later do)",
+)
+
+
+@AIOHTTP_RESENDS
 async def test_aiohttp_resends_an_idempotent_request_itself_unseen_by_kit_async(
     server: ClosesAfterOneAnswer, kit: kit_async.KitClient
 ) -> None:
@@ -141,6 +153,7 @@ async def test_aiohttp_resends_an_idempotent_request_itself_unseen_by_kit_async(
     assert [line for _, line in server.received].count("DELETE /v4/broadcasts/1 HTTP/1.1") == 2
 
 
+@AIOHTTP_RESENDS
 async def test_a_delete_carried_out_then_resent_by_aiohttp_raises_not_found(
     server: ClosesAfterOneAnswer, kit: kit_async.KitClient
 ) -> None:
