@@ -57,14 +57,14 @@ class SQLiteTokenStore(OpenedAsContext):
         """Open the file (creating it and its table if needed)."""
         # The sync's opener: it leaves no aiosqlite thread behind when the
         # file cannot be opened.
-        from ..sync._sqlite import _connect
+        from .._sqlite import connect_sqlite
 
         if self._db is not None:
             return
         with translate_errors(_FAILURES, self._redacted, "open the database"):
             # Autocommit: each statement is its own transaction, so the
             # compare-and-swap UPDATE is atomic; other writers wait up to 30 s.
-            db = await _connect(self._path, busy=30.0)
+            db = await connect_sqlite(self._path, busy=30.0)
             try:
                 await db.execute(_SCHEMA)
             except BaseException:

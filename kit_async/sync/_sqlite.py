@@ -14,7 +14,6 @@ error.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -22,6 +21,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from .._sqlite import connect_sqlite
 from ._errors import DatabaseError, SyncLockedError, locked
 from ._store import SCHEMA_VERSION, Store
 
@@ -97,39 +97,6 @@ def _not_a_database(path: Path) -> bool:
     return head not in {b"", HEADER}
 
 
-async def _connect(path: Path, *, busy: float) -> aiosqlite.Connection:
-    """An aiosqlite connection to `path` that leaves no thread behind when it fails.
-
-    `aiosqlite.connect` starts its worker thread before SQLite opens the file,
-    and when the open fails it tells the thread to stop without waiting for
-    it: the thread then reports to an event loop that `asyncio.run` may have
-    closed meanwhile ("RuntimeError: Event loop is closed", printed after the
-    command's own error). So SQLite opens the file first, in the loop's
-    executor (which `asyncio.run` waits for), and the worker thread starts
-    only with a connection that exists, to be stopped by `close()`. `busy`
-    is how long a statement waits for another connection's lock, in seconds.
-    """
-    opening = asyncio.ensure_future(_open(path, busy))
-    try:
-        return await asyncio.shield(opening)
-    except asyncio.CancelledError:
-        # It opens all the same: close it before the cancellation goes on.
-        with contextlib.suppress(Exception):
-            await (await opening).close()
-        raise
-
-
-async def _open(path: Path, busy: float) -> aiosqlite.Connection:
-    raw = await asyncio.to_thread(
-        sqlite3.connect, path, isolation_level=None, timeout=busy, check_same_thread=False
-    )
-    try:
-        return await aiosqlite.Connection(lambda: raw, iter_chunk_size=64)
-    except BaseException:
-        raw.close()
-        raise
-
-
 class SqliteStore(Store):
     """A sync's connection to a SQLite file."""
 
@@ -160,7 +127,7 @@ class SqliteStore(Store):
         made_lock = not self.lock_path.exists()
         try:
             await self._take_lock(wait)
-            self._db = db = await _connect(self.path, busy=30)
+            self._db = db = await connect_sqlite(self.path, busy=30)
             # Before anything changes in the file (WAL mode is kept in it).
             await self._refuse_foreign(db, made_lock=made_lock)
             await db.execute("PRAGMA journal_mode = WAL")
@@ -178,7 +145,7 @@ class SqliteStore(Store):
             raise
 
     async def _take_lock(self, wait: float) -> None:
-        self._lock = lock = await _connect(self.lock_path, busy=wait)
+        self._lock = lock = await connect_sqlite(self.lock_path, busy=wait)
         try:
             await lock.execute("BEGIN EXCLUSIVE")
         except sqlite3.OperationalError as exc:
