@@ -27,6 +27,7 @@ import aiohttp
 
 import kit_async
 import kit_async._converter
+import kit_async._json
 from kit_async._converter import decode_items, read_items
 from kit_async._resources.broadcasts import CLICKS
 from kit_async.models import BroadcastClick
@@ -216,10 +217,9 @@ async def _micro(o: Options) -> dict[str, float]:
 
 def _decoders() -> dict[str, str]:
     """What kit_async decodes with in this process."""
-    converter = kit_async._converter
     return {
-        "models": "msgspec" if converter._fast is not None else "cattrs",
-        "json": "msgspec" if converter.msgspec is not None else "json (stdlib)",
+        "models": "msgspec" if kit_async._converter._fast is not None else "cattrs",
+        "json": "msgspec" if kit_async._json.msgspec is not None else "json (stdlib)",
     }
 
 
