@@ -14,25 +14,29 @@ developer's machine, saying what is missing; `.ci/run` installs them and sets
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import ipaddress
 import logging
-import os
 import secrets
 import shutil
 import socket
-import ssl
-import threading
 from collections.abc import Callable, Coroutine, Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import attrs
 import pytest
 from aiohttp import web
 from docs_examples import ROOT, recipe
+from headless_browser import (
+    REQUIRE_BROWSER,
+    WAIT,
+    Background,
+    BrowserSetup,
+    find_browser,
+    require_browser,
+    self_signed_context,
+    start_chromium,
+)
 
 from kit_async.oauth import MemoryTokenStore
 from kit_async.testing import FakeKit
@@ -40,70 +44,13 @@ from kit_async.testing import FakeKit
 if TYPE_CHECKING:
     from selenium.webdriver.remote.webdriver import WebDriver
 
-T = TypeVar("T")
-
 GUIDE = ROOT / "docs" / "kit-apps.md"
-#: Set to 1 (CI does, in .ci/run) to fail, not skip, when the browser cannot run here.
-REQUIRE_BROWSER = "KIT_ASYNC_REQUIRE_BROWSER"
 CLIENT_SECRET = "app-secret-for-the-browser-test"
 #: The account's name on FakeKit: the app must escape it to show it as it is.
 ACCOUNT_NAME = "Ada <Letters> & Co"
-WAIT = 15.0
-CHROMIUM_FLAGS = (
-    "--headless",
-    "--no-sandbox",  # as root in a container
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-)
 
 
 # -- whether the browser can run here ------------------------------------------------------
-
-
-@attrs.frozen
-class BrowserSetup:
-    """Chromium and chromedriver found here, or what is missing (the skip or failure text)."""
-
-    chromium: str | None = None
-    chromedriver: str | None = None
-    missing: str = ""
-
-
-def find_browser() -> BrowserSetup:
-    """Debian's `chromium` and `chromedriver` on PATH, and selenium to drive them."""
-    chromium, chromedriver = shutil.which("chromium"), shutil.which("chromedriver")
-    absent = [
-        name
-        for name, found in (
-            ("chromium", chromium),
-            ("chromedriver", chromedriver),
-            ("selenium", importlib.util.find_spec("selenium")),
-        )
-        if not found
-    ]
-    if absent:
-        missing = (
-            f"{', '.join(absent)} not found (apt-get install chromium chromium-driver; "
-            "pip install selenium)"
-        )
-        return BrowserSetup(missing=missing)
-    return BrowserSetup(chromium, chromedriver)
-
-
-def require_browser(setup: BrowserSetup) -> tuple[str, str]:
-    """The paths of chromium and chromedriver; else skip, or fail where `REQUIRE_BROWSER` is set."""
-    if setup.chromium is not None and setup.chromedriver is not None:
-        return setup.chromium, setup.chromedriver
-    if os.environ.get(REQUIRE_BROWSER) == "1":
-        pytest.fail(
-            f"{setup.missing}; {REQUIRE_BROWSER}=1 (set by .ci/run) requires the browser tests "
-            "to run"
-        )
-    pytest.skip(f"browser tests skipped: {setup.missing}")
 
 
 def test_a_missing_browser_is_a_skip_naming_what_is_missing(
@@ -127,7 +74,7 @@ def test_a_missing_browser_fails_when_the_browser_tests_are_required(
 
 
 def test_find_browser_names_each_missing_program(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(shutil, "which", lambda name: "/usr/bin/chromium" * (name == "chromium"))
+    monkeypatch.setattr(shutil, "which", {"chromium": "/usr/bin/chromium"}.get)
 
     setup = find_browser()
 
@@ -146,50 +93,36 @@ def test_ci_installs_the_browser_and_requires_the_browser_tests() -> None:
 # -- the servers, on a loop of their own ---------------------------------------------------
 
 
-class Background:
-    """An event loop in a thread, for the servers: the test's thread blocks in selenium."""
-
-    def __init__(self) -> None:
-        self.loop = asyncio.new_event_loop()
-        self._thread = threading.Thread(target=self.loop.run_forever, name="browser test servers")
-        self._thread.start()
-
-    def run(self, coro: Coroutine[Any, Any, T]) -> T:
-        return asyncio.run_coroutine_threadsafe(coro, self.loop).result(timeout=WAIT)
-
-    def call(self, function: Callable[[], T]) -> T:
-        async def called() -> T:
-            return function()
-
-        return self.run(called())
-
-    def close(self) -> None:
-        self.run(self.loop.shutdown_asyncgens())
-        self.loop.call_soon_threadsafe(self.loop.stop)
-        self._thread.join(timeout=WAIT)
-        self.loop.close()
-
-
 @attrs.frozen
 class RunningApp:
     """One recipe's app on loopback, with its own token store."""
 
     url: str
     store: MemoryTokenStore
-    stop: Callable[[], Coroutine[Any, Any, None]]
 
 
-async def _serve_aiohttp(names: dict[str, Any], settings: Any, listening: socket.socket) -> Any:
-    runner = web.AppRunner(names["make_app"](settings, names["store"]))
+#: Serves the recipe's app (its names, settings and store) on a socket: returns its stop.
+Serve = Callable[
+    [dict[str, Any], Any, MemoryTokenStore, socket.socket],
+    Coroutine[Any, Any, Callable[[], Coroutine[Any, Any, None]]],
+]
+
+
+async def _serve_aiohttp(
+    names: dict[str, Any], settings: Any, store: MemoryTokenStore, listening: socket.socket
+) -> Callable[[], Coroutine[Any, Any, None]]:
+    runner = web.AppRunner(names["make_app"](settings, store))
     await runner.setup()
     await web.SockSite(runner, listening).start()
     return runner.cleanup
 
 
-async def _serve_fastapi(names: dict[str, Any], settings: Any, listening: socket.socket) -> Any:
+async def _serve_fastapi(
+    names: dict[str, Any], settings: Any, store: MemoryTokenStore, listening: socket.socket
+) -> Callable[[], Coroutine[Any, Any, None]]:
     import uvicorn
 
-    app = names["create_kit_app"](settings, names["store"])
+    app = names["create_kit_app"](settings, store)
     # log_config=None: uvicorn leaves the logging configuration alone.
     server = uvicorn.Server(uvicorn.Config(app, log_config=None, lifespan="off"))
     serving = asyncio.create_task(server.serve(sockets=[listening]))
@@ -204,7 +137,7 @@ async def _serve_fastapi(names: dict[str, Any], settings: Any, listening: socket
     return stop
 
 
-RECIPES = {
+RECIPES: dict[str, tuple[tuple[str, ...], Serve]] = {
     # The shared piece first, then the framework's part, as a reader pastes them.
     "aiohttp": (("class Sessions", "def make_app"), _serve_aiohttp),
     "fastapi": (("class Sessions", "def create_kit_app"), _serve_fastapi),
@@ -238,7 +171,7 @@ def kit_app(
     """The recipe's app, as the guide writes it, on a free loopback port."""
     markers, serve = RECIPES[request.param]
     names = recipe(GUIDE, *markers)
-    names["store"] = store = MemoryTokenStore()
+    store = MemoryTokenStore()
     listening = socket.create_server(("127.0.0.1", 0))
     url = f"http://127.0.0.1:{listening.getsockname()[1]}"
     settings = names["Settings"](
@@ -247,49 +180,12 @@ def kit_app(
         redirect_uri=f"{url}/kit/callback",
         kit_url=kit_server.url,
     )
-    stop = background.run(serve(names, settings, listening))
+    stop = background.run(serve(names, settings, store, listening))
     try:
-        yield RunningApp(url, store, stop)
+        yield RunningApp(url, store)
     finally:
         background.run(stop())
         listening.close()
-
-
-def _self_signed(directory: Path) -> ssl.SSLContext:
-    """A TLS context for 127.0.0.1 with a throwaway self-signed certificate."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = datetime.now(UTC)
-    certificate = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - timedelta(hours=1))
-        .not_valid_after(now + timedelta(days=1))
-        .add_extension(
-            x509.SubjectAlternativeName([x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
-    )
-    (directory / "cert.pem").write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
-    (directory / "key.pem").write_bytes(
-        key.private_bytes(
-            serialization.Encoding.PEM,
-            serialization.PrivateFormat.PKCS8,
-            serialization.NoEncryption(),
-        )
-    )
-    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-    context.load_cert_chain(directory / "cert.pem", directory / "key.pem")
-    return context
 
 
 @pytest.fixture
@@ -307,7 +203,7 @@ def app_store(background: Background, tmp_path: Path) -> Iterator[str]:
 
     async def start() -> None:
         await runner.setup()
-        await web.SockSite(runner, listening, ssl_context=_self_signed(tmp_path)).start()
+        await web.SockSite(runner, listening, ssl_context=self_signed_context(tmp_path)).start()
 
     background.run(start())
     try:
@@ -321,18 +217,7 @@ def app_store(background: Background, tmp_path: Path) -> Iterator[str]:
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
     """One headless Chromium for the module, with a fresh profile."""
     chromium, chromedriver = require_browser(find_browser())
-    from selenium import webdriver
-    from selenium.webdriver.chrome.service import Service
-
-    options = webdriver.ChromeOptions()
-    options.binary_location = chromium
-    for flag in CHROMIUM_FLAGS:
-        options.add_argument(flag)
-    options.add_argument(f"--user-data-dir={tmp_path_factory.mktemp('chromium-profile')}")
-    options.accept_insecure_certs = True  # the App Store page's self-signed certificate
-    # With both paths given, selenium never runs Selenium Manager (no download).
-    driver = webdriver.Chrome(options=options, service=Service(chromedriver))
-    driver.set_page_load_timeout(WAIT)
+    driver = start_chromium(chromium, chromedriver, tmp_path_factory.mktemp("chromium-profile"))
     try:
         yield driver
     finally:
@@ -340,10 +225,10 @@ def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[WebDriver]:
 
 
 @pytest.fixture
-def chromium(browser: WebDriver) -> Iterator[WebDriver]:
+def chromium(browser: WebDriver) -> WebDriver:
     """The module's browser, without the cookies of an earlier test."""
     browser.execute_cdp_cmd("Network.clearBrowserCookies", {})
-    yield browser
+    return browser
 
 
 # -- the creator's steps -------------------------------------------------------------------
@@ -398,6 +283,11 @@ def _press(driver: WebDriver, decision: str) -> None:
 
 def _saved(background: Background, app: RunningApp) -> list[int]:
     return list(background.run(app.store.connected()))
+
+
+def _exchanges(background: Background, kit_server: FakeKit) -> int:
+    """How many code exchanges (or refreshes) FakeKit's token endpoint was asked for."""
+    return background.call(lambda: sum(r.path == "/v4/oauth/token" for r in kit_server.requests))
 
 
 # -- the scenarios -------------------------------------------------------------------------
@@ -462,7 +352,7 @@ def test_an_app_store_install_ends_on_the_app_stores_redirect(
 def test_deny_shows_the_apps_page_saying_the_creator_declined(
     chromium: WebDriver, background: Background, kit_server: FakeKit, kit_app: RunningApp
 ) -> None:
-    exchanged = kit_server.refreshes
+    exchanged = _exchanges(background, kit_server)
     _click_connect_kit(chromium, kit_server, kit_app)
     _press(chromium, "deny")
     _wait(chromium, lambda d: d.current_url.startswith(f"{kit_app.url}/kit/callback?"))
@@ -472,20 +362,21 @@ def test_deny_shows_the_apps_page_saying_the_creator_declined(
     assert _heading(chromium) == "Not connected"
     assert "You declined to connect your Kit account." in chromium.page_source
     assert _saved(background, kit_app) == []
-    assert kit_server.refreshes == exchanged
+    assert _exchanges(background, kit_server) == exchanged
 
 
 @pytest.mark.browser
 def test_a_callback_with_an_edited_state_is_refused_and_nothing_is_saved(
     chromium: WebDriver, background: Background, kit_server: FakeKit, kit_app: RunningApp
 ) -> None:
-    exchanged = kit_server.refreshes
+    exchanged = _exchanges(background, kit_server)
     _click_connect_kit(chromium, kit_server, kit_app)
     # Allow, as the page's button would, but edit the callback's state before following it.
     callback = background.call(lambda: kit_server.approve(chromium.current_url))
     parts = urlsplit(callback)
     query = dict(parse_qsl(parts.query))
-    assert query["state"] and query["code"]
+    assert query["code"]
+    assert query["state"]
     query["state"] = secrets.token_urlsafe(32)
     chromium.get(parts._replace(query=urlencode(query)).geturl())
 
@@ -494,6 +385,37 @@ def test_a_callback_with_an_edited_state_is_refused_and_nothing_is_saved(
     assert "could not be connected" in chromium.page_source
     assert _saved(background, kit_app) == []
     # Refused before the exchange: the code was never sent to Kit.
-    assert kit_server.refreshes == exchanged
+    assert _exchanges(background, kit_server) == exchanged
     chromium.get(f"{kit_app.url}/")
     assert _heading(chromium) == "My Kit App"
+
+
+@pytest.mark.browser
+def test_a_replayed_callback_is_refused_without_sending_the_code_again(
+    chromium: WebDriver, background: Background, kit_server: FakeKit, kit_app: RunningApp
+) -> None:
+    _click_connect_kit(chromium, kit_server, kit_app)
+    callback = background.call(lambda: kit_server.approve(chromium.current_url))
+    chromium.get(callback)
+    _wait(chromium, lambda d: d.current_url == f"{kit_app.url}/")
+    exchanged = _exchanges(background, kit_server)
+
+    chromium.get(callback)  # the browser's back button, a reload, a replay
+
+    assert _status(chromium) == 400
+    assert _heading(chromium) == "Not connected"
+    # The session's pending request was used up: the spent code never reaches Kit again.
+    assert _exchanges(background, kit_server) == exchanged
+    assert _saved(background, kit_app) == [1]
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("redirect", ["javascript:alert(1)", "http://app.kit.com/apps/1", ""])
+def test_an_install_link_whose_redirect_is_not_https_is_refused_before_kit(
+    chromium: WebDriver, kit_app: RunningApp, redirect: str
+) -> None:
+    chromium.get(f"{kit_app.url}/kit/connect?{urlencode({'redirect': redirect})}")
+
+    assert chromium.current_url.startswith(f"{kit_app.url}/kit/connect?")
+    assert _status(chromium) == 400
+    assert "not one Kit's App Store sends" in chromium.page_source
