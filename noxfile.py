@@ -76,6 +76,9 @@ TEST_DEPS = [
     # The docs' FastAPI recipes run in the tests, served by uvicorn on loopback.
     "fastapi>=0.115",
     "uvicorn>=0.30",
+    # The guide's example Kit App runs in a headless Chromium (Debian's chromium
+    # and chromium-driver, installed by .ci/run), driven by selenium.
+    "selenium>=4.20",
 ]
 # The same pins as .pre-commit-config.yaml (the lint session checks they agree).
 # Pinned: each ruff release may add rules to the selected families, or change

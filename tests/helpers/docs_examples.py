@@ -83,3 +83,24 @@ async def run_example(example: Example, filename: str, namespace: dict[str, Any]
     else:
         # No running loop in that thread: the block may call asyncio.run().
         await asyncio.to_thread(exec, code, namespace)
+
+
+def recipe(page: Path, *markers: str) -> dict[str, Any]:
+    """The names a page's recipe defines: its blocks holding `markers`, run in that order.
+
+    Each marker picks exactly one executed block of the page; they run in one
+    namespace, as a reader pastes them into one module (no top-level `await`).
+    """
+    examples = [
+        e
+        for e in extract_examples(page.read_text(encoding="utf-8"), page.name)
+        if not e.not_executed
+    ]
+    namespace: dict[str, Any] = {"__name__": "recipe"}
+    for marker in markers:
+        found = [e for e in examples if marker in e.source]
+        if len(found) != 1:
+            msg = f"{page.name}: {len(found)} python blocks hold {marker!r}, not one"
+            raise LookupError(msg)
+        exec(compile_example(found[0], str(page)), namespace)  # noqa: S102 - our own documentation
+    return namespace
