@@ -65,7 +65,9 @@ class FakeKit(SeedingShortcuts, Creators):
             they differ from `rate_limit` (Kit: `(600, 60.0)` per token and
             `(120, 60.0)` per API key); `None`: `rate_limit` for both.
         accounts: How many accounts (creators) to start with: the first is
-            `server.account` (id 1), the others are `add_account()`'s defaults.
+            `server.account` (id 1, named `FakeKit`); the others (ids 2..N,
+            named `Creator <id>`) get the same `broadcasts`, `clicks` and
+            `drafts`, and credentials of their own.
         latency: Seconds to wait before answering each request.
         status_filter: Whether `GET /v4/broadcasts` accepts `status=` (newer
             Kit accounts do); an unknown value gets 422 either way.
@@ -139,7 +141,7 @@ class FakeKit(SeedingShortcuts, Creators):
             refresh_token=refresh_token,
         )
         for _ in range(accounts - 1):
-            self.add_account()
+            self.add_account(broadcasts=broadcasts, clicks=clicks, drafts=drafts)
         self.client_secret = client_secret
         self.rate_limit = rate_limit
         self.token_rate_limit = token_rate_limit
