@@ -22,6 +22,7 @@ from typing import Any, Self
 from aiohttp import web
 
 from . import _deliveries, _paging
+from ._account import FakeAccount
 from ._account_data import now_utc
 from ._app import RecordedRequest, make_app
 from ._creators import Creators
@@ -241,7 +242,9 @@ class FakeKit(SeedingShortcuts, Creators):
         self.faults.append(fault)
         return fault
 
-    async def emit(self, event_type: str, /, **resources: Any) -> list[WebhookDelivery]:
+    async def emit(
+        self, event_type: str, /, *, account: FakeAccount | int | None = None, **resources: Any
+    ) -> list[WebhookDelivery]:
         """Deliver an event to every active webhook endpoint subscribed to its type.
 
         Each endpoint gets a signed delivery, as Kit sends it: the JSON body
@@ -258,6 +261,8 @@ class FakeKit(SeedingShortcuts, Creators):
 
         Args:
             event_type: The event type, e.g. `subscriber.tag_added`.
+            account: The account whose endpoints get it, whose records the
+                resources are (a `FakeAccount` or its id; the first by default).
             **resources: The event's `data` by name (`subscriber=`, `tag=`, ...).
 
         Returns:
@@ -294,7 +299,8 @@ class FakeKit(SeedingShortcuts, Creators):
             assert event.data.subscriber.email_address == "alice@example.com"
             ```
         """
-        return await _deliveries.emit(self, event_type, resources)
+        with self.serving(self._find(account)):
+            return await _deliveries.emit(self, event_type, resources)
 
     async def wait_callbacks(self) -> list[BulkCallback]:
         """Wait until every queued bulk request's results are POSTed to its `callback_url`.

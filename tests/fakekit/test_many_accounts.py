@@ -16,6 +16,8 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import aiohttp
 import pytest
+from aiohttp import web
+from aiohttp.test_utils import TestServer
 
 from kit_async.testing import FakeKit
 from kit_async.testing import _credentials as credentials_module
@@ -406,3 +408,28 @@ async def test_token_rate_limit_sets_the_access_tokens_budget_apart_from_the_api
                 key_statuses.append(answer.status)
     assert token_statuses == [200, 200, 200, 429]
     assert key_statuses == [200, 429]
+
+
+# -- webhooks: each account's endpoints --------------------------------------------------
+
+
+async def test_emit_for_an_account_reaches_its_endpoints_with_its_records() -> None:
+    received: list[tuple[str, Any]] = []
+
+    async def receive(request: web.Request) -> web.Response:
+        received.append((request.path, await request.json()))
+        return web.Response(status=204)
+
+    app = web.Application()
+    app.router.add_post("/{who}", receive)
+    async with TestServer(app) as receiver, FakeKit() as server:
+        bob = server.add_account(name="Bob")
+        server.add_webhook_endpoint(str(receiver.make_url("/alice")), ["subscriber.created"])
+        bob.add_webhook_endpoint(str(receiver.make_url("/bob")), ["subscriber.created"])
+        fan = bob.add_subscriber("fan@example.com")
+        [delivery] = await server.emit("subscriber.created", account=bob, subscriber=fan)
+        assert delivery.status == 204
+        [first] = await server.emit("subscriber.created")
+        assert first.status == 204
+    assert [path for path, _ in received] == ["/bob", "/alice"]
+    assert received[0][1]["events"][0]["data"]["subscriber"]["email_address"] == ("fan@example.com")
