@@ -251,7 +251,7 @@ class Creators:
             account: Only this account's (a `FakeAccount` or its id); every
                 account's by default.
         """
-        chosen = self.accounts.values() if account is None else [self._find(account)]
+        chosen = list(self.accounts.values()) if account is None else [self._find(account)]
         for each in chosen:
             each.credentials.expire_all()
 
