@@ -36,4 +36,8 @@ class FakeAccount(Seeding, BroadcastChanges):
         clock: Returns "now" (UTC) for every timestamp FakeKit sets.
         api_key: The account's API key (a random one by default).
         token_ttl: Seconds an access token issued for it stays valid (`None`: forever).
+        account_id: Kit's id of the account (`GET /v4/account` shows it).
+        name: The account's name.
+        email: The creator's email address.
+        keyring: The server's list of every account's credentials.
     """

@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ._credentials import Credentials
+from ._credentials import Credentials, Keyring
 from ._generated import BroadcastGenerator
 from ._records import (
     BroadcastRecord,
@@ -57,6 +57,11 @@ class AccountData:
         clock: Returns "now" (UTC) for every timestamp FakeKit sets.
         api_key: The account's API key (a random one by default).
         token_ttl: Seconds an access token issued for it stays valid (`None`: forever).
+        account_id: Kit's id of the account (`GET /v4/account` shows it).
+        name: The account's name (and its sender's and creator profile's).
+        email: The creator's email address (`creator@example.com` for account
+            1, `creator<id>@example.com` for the others, by default).
+        keyring: The server's list of every account's credentials.
     """
 
     def __init__(
@@ -68,18 +73,26 @@ class AccountData:
         clock: Callable[[], datetime] = now_utc,
         api_key: str | None = None,
         token_ttl: float | None = None,
+        account_id: int = 1,
+        name: str = "FakeKit",
+        email: str | None = None,
+        keyring: Keyring | None = None,
     ) -> None:
         self.clock = clock
         #: Its API key and the OAuth tokens issued for it.
-        self.credentials = Credentials(api_key or f"kit_fake_{secrets.token_hex(12)}", token_ttl)
+        self.credentials = Credentials(
+            api_key or f"kit_fake_{secrets.token_hex(12)}", token_ttl, keyring
+        )
+        if email is None:
+            email = "creator@example.com" if account_id == 1 else f"creator{account_id}@example.com"
         #: The generated broadcasts' generator (their count, drafts and clicks).
         self.generator = BroadcastGenerator(broadcasts=broadcasts, clicks=clicks, drafts=drafts)
         self._ids: dict[str, Iterator[int]] = {}
         self.info: dict[str, Any] = {
-            "id": 1,
-            "name": "FakeKit",
+            "id": account_id,
+            "name": name,
             "plan_type": "creator",
-            "primary_email_address": "creator@example.com",
+            "primary_email_address": email,
             "created_at": datetime(2023, 2, 17, 11, 43, 55, tzinfo=UTC),
             "timezone": {
                 "name": "America/New_York",
@@ -88,8 +101,8 @@ class AccountData:
             },
             "sending_addresses": [
                 {
-                    "email_address": "creator@example.com",
-                    "from_name": "FakeKit",
+                    "email_address": email,
+                    "from_name": name,
                     "status": "verified",
                     "is_default": True,
                     "is_verified": True,
@@ -106,12 +119,12 @@ class AccountData:
                 "cancels_at": None,
             },
         }
-        self.user: dict[str, Any] = {"id": 1, "email": "creator@example.com"}
+        self.user: dict[str, Any] = {"id": account_id, "email": email}
         self.colors: list[str] = ["#008000", "#FF0000"]
         #: The product that unlocks paid posts (the same for every post), if any.
         self.post_product_id: int | None = None
         self.creator_profile: dict[str, Any] | None = {
-            "name": "FakeKit",
+            "name": name,
             "byline": "A creator",
             "bio": "Testing with FakeKit",
             "image_url": "https://example.com/creator.jpg",
@@ -137,7 +150,7 @@ class AccountData:
         self.form_subscriptions: dict[int, dict[int, FormSubscriptionRecord]] = {}
         #: sequence id -> subscriber id -> when it was added
         self.sequence_subscriptions: dict[int, dict[int, datetime]] = {}
-        for template_id, name, default, category in (
+        for template_id, template, default, category in (
             (1, "Card", False, "HTML"),
             (2, "Classic", False, "HTML"),
             (4, "Modern", False, "HTML"),
@@ -145,11 +158,21 @@ class AccountData:
             (8, "Story", False, "Starting point"),
         ):
             self.email_templates[template_id] = EmailTemplateRecord(
-                id=template_id, name=name, is_default=default, category=category
+                id=template_id, name=template, is_default=default, category=category
             )
         self._ids["email_templates"] = itertools.count(9)
         self.broadcasts.update((record.id, record) for record in self.generator.records())
         self._ids["broadcasts"] = itertools.count(broadcasts + 1)
+
+    @property
+    def id(self) -> int:
+        """Kit's id of the account (`info["id"]`)."""
+        return int(self.info["id"])
+
+    @property
+    def name(self) -> str:
+        """The account's name (`info["name"]`)."""
+        return str(self.info["name"])
 
     def next_id(self, collection: str) -> int:
         """A new id for `collection` (each collection counts from 1)."""

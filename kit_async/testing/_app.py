@@ -1,7 +1,8 @@
 """FakeKit's aiohttp application: the routes, and the gate every request passes.
 
 The gate (one middleware) answers in Kit's order: the latency, then the
-credential (401), OAuth-only routes refused to an API key (401), the rolling
+credential (401; it also names the account the request is for, which
+`server.account` is while the request is answered), OAuth-only routes refused to an API key (401), the rolling
 rate-limit window (429), unknown paths (404) and methods (405), then a scripted
 `Fault` if one matches, and finally the route. Every request is recorded.
 """
@@ -22,6 +23,7 @@ from ._routes import ROUTES, Route
 from ._wire import Refused, errors
 
 if TYPE_CHECKING:
+    from ._account import FakeAccount
     from ._fakekit import FakeKit
 
 __all__ = ["RecordedRequest", "make_app"]
@@ -65,9 +67,16 @@ def make_app(kit: FakeKit) -> web.Application:
 class _Credential:
     value: str
     api_key: bool
+    account: FakeAccount
 
 
 OAUTH_ONLY = "This endpoint accepts only an OAuth access token, not an API key"
+
+
+def _invalid_token(problem: str) -> web.Response:
+    """Kit's 401 for a bearer token it refuses, with Doorkeeper's challenge."""
+    challenge = f'Bearer realm="Doorkeeper", error="invalid_token", error_description="{problem}"'
+    return errors(401, problem, headers={"WWW-Authenticate": challenge})
 
 
 def _serve(route: Route, kit: FakeKit) -> Handler:
@@ -129,42 +138,47 @@ class _Gate:
             return credential
         if route is not None and route.oauth_only and credential.api_key:
             return errors(401, OAUTH_ONLY)
-        if self._over_limit(credential.value, arrived):
+        if self._over_limit(credential, arrived):
             kit.rate_limited += 1
             return web.Response(status=429, text="Retry later")
         if route is None:
             return self._unrouted(request)
-        fault = take_fault(kit.faults, request)
-        if fault is None:
-            return await handler(request)
-        if fault.kind == "429":
-            kit.rate_limited += 1
-        return await misbehave(request, handler, fault)
+        with kit.serving(credential.account):
+            fault = take_fault(kit.faults, request)
+            if fault is None:
+                return await handler(request)
+            if fault.kind == "429":
+                kit.rate_limited += 1
+            return await misbehave(request, handler, fault)
 
     def _credential(self, request: web.Request) -> _Credential | web.Response:
         key = request.headers.get("X-Kit-Api-Key")
         if key is not None:
-            if self.kit.account.credentials.is_api_key(key):
-                return _Credential(key, api_key=True)
+            account = self.kit.account_of(key)
+            if account is not None and account.credentials.is_api_key(key):
+                return _Credential(key, api_key=True, account=account)
             return errors(401, "The API key is invalid")
         auth = request.headers.get("Authorization", "")
         if auth.startswith("Bearer "):
             token = auth.removeprefix("Bearer ")
-            problem = self.kit.account.credentials.problem(token)
+            account = self.kit.account_of(token)
+            if account is None:
+                return _invalid_token("The access token is invalid")
+            problem = account.credentials.problem(token)
             if problem is not None:
-                challenge = (
-                    'Bearer realm="Doorkeeper", error="invalid_token", '
-                    f'error_description="{problem}"'
-                )
-                return errors(401, problem, headers={"WWW-Authenticate": challenge})
-            return _Credential(token, api_key=False)
+                return _invalid_token(problem)
+            return _Credential(token, api_key=False, account=account)
         return errors(401, "The access token is invalid")
 
-    def _over_limit(self, credential: str, now: float) -> bool:
-        if self.kit.rate_limit is None:
+    def _over_limit(self, credential: _Credential, now: float) -> bool:
+        # One window per credential: each API key, each access token its own budget.
+        limit = self.kit.rate_limit
+        if not credential.api_key and self.kit.token_rate_limit is not None:
+            limit = self.kit.token_rate_limit
+        if limit is None:
             return False
-        requests, period = self.kit.rate_limit
-        window = self.kit._windows[credential]
+        requests, period = limit
+        window = self.kit._windows[credential.value]
         while window and window[0] <= now - period:
             window.popleft()
         if len(window) >= requests:

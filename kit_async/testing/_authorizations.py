@@ -2,8 +2,8 @@
 
 A creator who allows the app gets an authorization code, good once and for
 `CODE_TTL` on FakeKit's clock, bound to the client, the `redirect_uri` and
-the PKCE challenge it was asked with. Today the code is the one account's
-(`server.account`); with many accounts it will name whose it is.
+the PKCE challenge it was asked with, and naming the account (the creator)
+who allowed it: the pair it is exchanged for is that account's.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import attrs
 
-__all__ = ["CODE_TTL", "AuthorizationAsk", "Authorizations", "BadAsk"]
+__all__ = ["CODE_TTL", "AuthorizationAsk", "Authorizations", "BadAsk", "GrantRefused"]
 
 #: How long an authorization code stays usable (RFC 6749 advises ten minutes at most).
 CODE_TTL = timedelta(minutes=10)
@@ -25,6 +25,10 @@ INVALID_GRANT = (
     "The provided authorization grant is invalid, expired, revoked, does not match "
     "the redirection URI used in the authorization request, or was issued to another client."
 )
+
+
+class GrantRefused(Exception):  # noqa: N818 - Kit's invalid_grant, for the logs
+    """An authorization code the token endpoint refuses; the message says why (for the logs)."""
 
 
 class BadAsk(ValueError):  # noqa: N818 - a refusal shown on the page, not a bug
@@ -75,6 +79,7 @@ class AuthorizationAsk:
 class _Code:
     ask: AuthorizationAsk
     expires: datetime
+    account_id: int
 
 
 def _challenge(verifier: str) -> str:
@@ -92,10 +97,10 @@ class Authorizations:
     def __repr__(self) -> str:
         return f"<Authorizations: {len(self._codes)} codes outstanding>"
 
-    def allow(self, ask: AuthorizationAsk) -> str:
-        """The creator allowed the app: the callback URL, with a new code."""
+    def allow(self, ask: AuthorizationAsk, account_id: int) -> str:
+        """The creator of account `account_id` allowed the app: the callback URL, with a new code."""
         code = secrets.token_urlsafe(24)
-        self._codes[code] = _Code(ask, self._clock() + CODE_TTL)
+        self._codes[code] = _Code(ask, self._clock() + CODE_TTL, account_id)
         return ask.answer(code=code)
 
     @staticmethod
@@ -106,25 +111,29 @@ class Authorizations:
             error_description="The resource owner or authorization server denied the request.",
         )
 
-    def redeem(self, form: Mapping[str, str]) -> str | None:
-        """Use up the form's code; `None` when it is good, else why not (for the logs).
+    def redeem(self, form: Mapping[str, str]) -> int:
+        """Use up the form's code: the id of the account that allowed it.
 
         The code is spent whatever the outcome, as a replayed or a
         tampered-with exchange must not be retried with it.
+
+        Raises:
+            GrantRefused: the code is unknown, used, expired, or does not
+                match the form's client, `redirect_uri` or PKCE verifier.
         """
         found = self._codes.pop(str(form.get("code", "")), None)
         if found is None:
-            return "unknown or used code"
+            raise GrantRefused("unknown or used code")
         if self._clock() >= found.expires:
-            return "expired code"
+            raise GrantRefused("expired code")
         ask = found.ask
         if form.get("client_id") != ask.client_id:
-            return "another client's code"
+            raise GrantRefused("another client's code")
         if form.get("redirect_uri") != ask.redirect_uri:
-            return "redirect_uri differs from the authorization request's"
+            raise GrantRefused("redirect_uri differs from the authorization request's")
         verifier = str(form.get("code_verifier", ""))
         if not 43 <= len(verifier) <= 128 or not secrets.compare_digest(
             _challenge(verifier), ask.code_challenge
         ):
-            return "code_verifier does not match the code_challenge"
-        return None
+            raise GrantRefused("code_verifier does not match the code_challenge")
+        return found.account_id

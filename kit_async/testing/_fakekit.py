@@ -18,15 +18,13 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 from types import TracebackType
 from typing import Any, Self
-from urllib.parse import parse_qsl, urlsplit
 
 from aiohttp import web
 
 from . import _deliveries, _paging
-from ._account import FakeAccount
 from ._account_data import now_utc
 from ._app import RecordedRequest, make_app
-from ._authorizations import AuthorizationAsk, Authorizations
+from ._creators import Creators
 from ._deliveries import BulkCallback, WebhookDelivery
 from ._faults import Fault, FaultKind
 from ._routes import broadcasts
@@ -35,7 +33,7 @@ from ._shortcuts import SeedingShortcuts
 __all__ = ["FakeKit"]
 
 
-class FakeKit(SeedingShortcuts):
+class FakeKit(SeedingShortcuts, Creators):
     """A fake Kit v4 API on loopback, for tests and demos.
 
     ```python
@@ -58,9 +56,16 @@ class FakeKit(SeedingShortcuts):
         client_id: The OAuth client id the OAuth endpoints accept.
         client_secret: The client secret they require, if any (`None`: any
             or none is accepted at the token endpoint).
-        token_ttl: Seconds an issued access token stays valid (`None`: forever).
+        token_ttl: Seconds an issued access token stays valid (`None`: forever),
+            the default of every account (`add_account(token_ttl=)` sets one's).
         rate_limit: `(requests, period)`: enforce Kit's rolling window per
-            credential, answering 429 `Retry later` beyond it.
+            credential (each API key and each access token has its own
+            budget), answering 429 `Retry later` beyond it.
+        token_rate_limit: `(requests, period)` for OAuth access tokens when
+            they differ from `rate_limit` (Kit: `(600, 60.0)` per token and
+            `(120, 60.0)` per API key); `None`: `rate_limit` for both.
+        accounts: How many accounts (creators) to start with: the first is
+            `server.account` (id 1), the others are `add_account()`'s defaults.
         latency: Seconds to wait before answering each request.
         status_filter: Whether `GET /v4/broadcasts` accepts `status=` (newer
             Kit accounts do); an unknown value gets 422 either way.
@@ -79,15 +84,21 @@ class FakeKit(SeedingShortcuts):
         port: The port to listen on (0: a free port, read it back from `port`).
 
     Attributes:
-        account: The account's data: one dict per collection, from id to a
-            mutable record (`subscribers`, `tags`, ...), the links between
-            them (`taggings`, ...), and the seeding helpers (`add_*`).
+        account: The first account's data: one dict per collection, from id
+            to a mutable record (`subscribers`, `tags`, ...), the links between
+            them (`taggings`, ...), and the seeding helpers (`add_*`). While a
+            request is answered, the account of the request's credential.
+        accounts: Every account, by Kit's account id (`add_account` adds one).
         requests: Every request received, as a `RecordedRequest`.
         faults: The faults injected (spent ones have `times == 0`).
         deliveries: Every webhook delivery `emit` made, as a `WebhookDelivery`.
         callbacks: Every bulk callback sent, as a `BulkCallback`.
         rate_limited: How many requests got a 429 (from the window or a fault).
-        refreshes: How many access tokens the token endpoint issued.
+        refreshes: Successful refresh-token grants by account id
+            (`server.refreshes[account_id]`; compared with an int, the total).
+        refused_refreshes: Refused refresh-token grants, by the account whose
+            (rotated or revoked) refresh token it was; `None` for unknown ones.
+        code_exchanges: Authorization codes exchanged for a pair, by account id.
         authorizations: Kit's OAuth authorization server: the authorization
             codes issued by the page (`GET /v4/oauth/authorize`) or `approve`.
     """
@@ -105,6 +116,8 @@ class FakeKit(SeedingShortcuts):
         client_secret: str | None = None,
         token_ttl: float | None = None,
         rate_limit: tuple[int, float] | None = None,
+        token_rate_limit: tuple[int, float] | None = None,
+        accounts: int = 1,
         latency: float = 0.0,
         status_filter: bool = True,
         stats_forbidden: bool = False,
@@ -115,23 +128,21 @@ class FakeKit(SeedingShortcuts):
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        self.account = FakeAccount(
+        Creators.__init__(self, clock=clock or now_utc, token_ttl=token_ttl, client_id=client_id)
+        self.add_account(
+            name="FakeKit",
             broadcasts=broadcasts,
             clicks=clicks,
             drafts=drafts,
-            clock=clock or now_utc,
             api_key=api_key,
-            token_ttl=token_ttl,
+            access_token=access_token,
+            refresh_token=refresh_token,
         )
-        if access_token is not None:
-            self.account.credentials.add_access(access_token)
-        if refresh_token is not None:
-            self.account.credentials.add_refresh(refresh_token)
-        self.client_id = client_id
+        for _ in range(accounts - 1):
+            self.add_account()
         self.client_secret = client_secret
-        # Kit's OAuth authorization server: the codes the page issued.
-        self.authorizations = Authorizations(self.account.clock)
         self.rate_limit = rate_limit
+        self.token_rate_limit = token_rate_limit
         self.latency = latency
         self.status_filter = status_filter
         self.stats_forbidden = stats_forbidden
@@ -148,7 +159,6 @@ class FakeKit(SeedingShortcuts):
         self._answering: set[asyncio.Task[object]] = set()
         self.requests: list[RecordedRequest] = []
         self.rate_limited = 0
-        self.refreshes = 0
         # The arrival times of each credential's requests in the rate-limit window
         # (kept here, not in the gate, so that a benchmark can clear them).
         self._windows: dict[str, collections.deque[float]] = collections.defaultdict(
@@ -344,69 +354,6 @@ class FakeKit(SeedingShortcuts):
     def cursor(offset: int) -> str:
         """The opaque cursor `FakeKit` uses for a list offset (it starts with `++//`)."""
         return _paging.cursor(offset)
-
-    @property
-    def api_key(self) -> str:
-        """The API key it accepts (the account's)."""
-        return self.account.credentials.api_key
-
-    @api_key.setter
-    def api_key(self, value: str) -> None:
-        self.account.credentials.api_key = value
-
-    @property
-    def token_ttl(self) -> float | None:
-        """Seconds an issued access token stays valid (`None`: forever)."""
-        return self.account.credentials.ttl
-
-    def expire_tokens(self) -> None:
-        """Make every access token issued so far expire now."""
-        self.account.credentials.expire_all()
-
-    def issue_tokens(self) -> tuple[str, str]:
-        """Issue a new (access_token, refresh_token) pair, as a grant would."""
-        return self.account.credentials.issue()
-
-    def approve(self, authorize_url: str) -> str:
-        """Allow an app as the creator would on the authorization page: the callback URL.
-
-        Takes the URL the app sent the creator to (any origin: only its
-        query is read, checked as `GET /v4/oauth/authorize` checks it) and
-        returns where FakeKit's page would redirect the creator: the app's
-        `redirect_uri` with a new authorization `code` and the `state`. The
-        code is good once, for ten minutes of FakeKit's `clock`, and yields a
-        pair for `server.account`.
-
-        ```python
-        import kit_async.oauth
-
-        async with FakeKit() as server:
-            request = kit_async.oauth.authorization_request(
-                client_id=server.client_id,
-                redirect_uri="http://127.0.0.1:8000/callback",
-                authorize_url=f"{server.url}/v4/oauth/authorize",
-            )
-            callback_url = server.approve(request.url)  # ...?code=...&state=...
-            assert callback_url.startswith("http://127.0.0.1:8000/callback?code=")
-        ```
-
-        Raises:
-            ValueError: the request is not one Kit would serve (unknown
-                `client_id`, no PKCE S256 challenge, no absolute `redirect_uri`).
-        """
-        return self.authorizations.allow(self._ask(authorize_url))
-
-    def deny(self, authorize_url: str) -> str:
-        """Deny an app, as the page's Deny button: the callback URL with `error=access_denied`.
-
-        Raises:
-            ValueError: the request is not one Kit would serve (as `approve`).
-        """
-        return self.authorizations.deny(self._ask(authorize_url))
-
-    def _ask(self, authorize_url: str) -> AuthorizationAsk:
-        query = dict(parse_qsl(urlsplit(authorize_url).query, keep_blank_values=True))
-        return AuthorizationAsk.read(query, self.client_id)
 
     async def _clicks(self, request: web.Request) -> web.StreamResponse:
         """One page of a broadcast's clicks (a method, so a subclass may cache pages)."""

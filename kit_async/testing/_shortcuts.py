@@ -31,7 +31,11 @@ __all__ = ["SeedingShortcuts"]
 class SeedingShortcuts:
     """`FakeKit`'s seeding methods, each a call of its account's (`server.account`)."""
 
-    account: FakeAccount
+    if TYPE_CHECKING:
+
+        @property
+        def account(self) -> FakeAccount:
+            """The account seeded (`FakeKit.account`: the first one)."""
 
     def add_subscriber(
         self,

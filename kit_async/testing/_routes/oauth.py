@@ -1,10 +1,13 @@
 """Kit's OAuth endpoints: the authorization page, the token endpoint, revocation.
 
 `GET /v4/oauth/authorize` serves a page with Allow and Deny buttons whose
-form posts back here; the answer redirects the creator to the app's
+form posts back here, and a choice of the account the creator allows it for
+(`account_id`; the request's `account_id` parameter picks it beforehand,
+else the first account); the answer redirects the creator to the app's
 `redirect_uri` with a `code` (or `error=access_denied`) and the `state`.
 `POST /v4/oauth/token` exchanges such a code (PKCE S256 checked) or a refresh
-token for a new pair; `POST /v4/oauth/revoke` revokes a pair (RFC 7009).
+token for a new pair of the same account; `POST /v4/oauth/revoke` revokes a
+pair (RFC 7009).
 """
 
 from __future__ import annotations
@@ -18,11 +21,12 @@ from typing import TYPE_CHECKING, Any
 
 from aiohttp import web
 
-from .._authorizations import INVALID_GRANT, AuthorizationAsk, BadAsk
+from .._authorizations import INVALID_GRANT, AuthorizationAsk, BadAsk, GrantRefused
 from .._wire import json_response
 from ._route import Route
 
 if TYPE_CHECKING:
+    from .._account import FakeAccount
     from .._fakekit import FakeKit
 
 log = logging.getLogger("kit_async.testing")
@@ -53,6 +57,10 @@ _PAGE = """<!doctype html>
 <strong>{account}</strong>{scope}.</p>
 <form method="post" action="/v4/oauth/authorize">
 {fields}
+<p><label for="account_id">Kit account</label>
+<select id="account_id" name="account_id">
+{accounts}
+</select></p>
 <button type="submit" name="decision" value="allow">Allow</button>
 <button type="submit" name="decision" value="deny">Deny</button>
 </form>
@@ -68,6 +76,17 @@ _REFUSED = """<!doctype html>
 """
 
 
+def _chosen(kit: FakeKit, params: Mapping[str, str]) -> FakeAccount:
+    """The account named by the request's `account_id` (the first one without it)."""
+    chosen = params.get("account_id")
+    if chosen is None:
+        return next(iter(kit.accounts.values()))
+    if not chosen.isdigit() or int(chosen) not in kit.accounts:
+        msg = "There is no such Kit account (account_id)"
+        raise BadAsk(msg)
+    return kit.accounts[int(chosen)]
+
+
 def _refused_page(problem: BadAsk) -> web.Response:
     # Never redirected: the redirect_uri of a bad request cannot be trusted.
     text = _REFUSED.format(message=html.escape(str(problem)))
@@ -78,16 +97,26 @@ async def authorize_page(kit: FakeKit, request: web.Request) -> web.Response:
     """`GET /v4/oauth/authorize`: the page asking the creator to allow the app."""
     try:
         ask = AuthorizationAsk.read(request.query, kit.client_id)
+        chosen = _chosen(kit, request.query)
     except BadAsk as problem:
         return _refused_page(problem)
     fields = "\n".join(
         f'<input type="hidden" name="{html.escape(name)}" value="{html.escape(value)}">'
         for name, value in request.query.items()
+        if name != "account_id"
+    )
+    accounts = "\n".join(
+        f'<option value="{account_id}"{" selected" if account is chosen else ""}>'
+        f"{html.escape(account.name)}</option>"
+        for account_id, account in kit.accounts.items()
     )
     scope = f" (scopes: {html.escape(ask.scope)})" if ask.scope else ""
-    name = html.escape(str(kit.account.info.get("name", "")))
     page = _PAGE.format(
-        client_id=html.escape(ask.client_id), account=name, scope=scope, fields=fields
+        client_id=html.escape(ask.client_id),
+        account=html.escape(chosen.name),
+        scope=scope,
+        fields=fields,
+        accounts=accounts,
     )
     return web.Response(text=page, content_type="text/html")
 
@@ -98,10 +127,11 @@ async def authorize_decision(kit: FakeKit, request: web.Request) -> web.Response
     params = {name: value for name, value in form.items() if isinstance(value, str)}
     try:
         ask = AuthorizationAsk.read(params, kit.client_id)
+        chosen = _chosen(kit, params)
     except BadAsk as problem:
         return _refused_page(problem)
     if params.get("decision") == "allow":
-        target = kit.authorizations.allow(ask)
+        target = kit.authorizations.allow(ask, chosen.id)
     else:
         target = kit.authorizations.deny(ask)
     raise web.HTTPFound(target)
@@ -114,15 +144,15 @@ async def _form(request: web.Request) -> Mapping[str, Any]:
     return await request.post()
 
 
-def _pair(kit: FakeKit) -> web.Response:
-    access, refresh = kit.account.credentials.issue()
-    kit.refreshes += 1
+def _pair(account: FakeAccount) -> web.Response:
+    access, refresh = account.credentials.issue()
+    ttl = account.credentials.ttl
     return json_response(
         {
             "access_token": access,
             "refresh_token": refresh,
             "token_type": "Bearer",
-            "expires_in": int(kit.token_ttl) if kit.token_ttl is not None else 7200,
+            "expires_in": int(ttl) if ttl is not None else 7200,
             "created_at": int(time.time()),
             "scope": "public",
         }
@@ -139,13 +169,23 @@ async def token(kit: FakeKit, request: web.Request) -> web.Response:
     if refused is not None:
         return refused
     if grant == "authorization_code":
-        problem = kit.authorizations.redeem(form)
-        if problem is not None:
+        try:
+            account_id = kit.authorizations.redeem(form)
+        except GrantRefused as problem:
             log.info("FakeKit refused an authorization code: %s", problem)
             return _oauth_error("invalid_grant", INVALID_GRANT)
-    elif not kit.account.credentials.redeem(str(form.get("refresh_token", ""))):
+        account = kit.accounts.get(account_id)
+        if account is None:  # removed from server.accounts since it allowed the app
+            return _oauth_error("invalid_grant", INVALID_GRANT)
+        kit.code_exchanges.add(account.id)
+        return _pair(account)
+    refresh = str(form.get("refresh_token", ""))
+    account = kit.account_of(refresh)
+    if account is None or not account.credentials.redeem(refresh):
+        kit.refused_refreshes.add(None if account is None else account.id)
         return _oauth_error("invalid_grant", INVALID_GRANT)
-    return _pair(kit)
+    kit.refreshes.add(account.id)
+    return _pair(account)
 
 
 async def revoke(kit: FakeKit, request: web.Request) -> web.Response:
@@ -159,7 +199,9 @@ async def revoke(kit: FakeKit, request: web.Request) -> web.Response:
         return refused
     if not form.get("client_secret") or not form.get("token"):
         return _oauth_error("invalid_request", "token, client_id and client_secret are required")
-    kit.account.credentials.revoke(str(form["token"]))
+    account = kit.account_of(str(form["token"]))
+    if account is not None:
+        account.credentials.revoke(str(form["token"]))
     return json_response({})
 
 
