@@ -14,10 +14,10 @@ import asyncio
 import functools
 import weakref
 from collections import OrderedDict
-from collections.abc import AsyncIterator, Callable, Sequence
+from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from types import TracebackType
-from typing import Any, NoReturn, Self
+from typing import NoReturn, Self
 
 import aiohttp
 import attrs
@@ -26,18 +26,13 @@ from ._client import KitClient
 from ._core.config import OAUTH_LIMIT, resolve_base_url
 from ._core.ratelimit import RateLimit, _MemoryWindow
 from ._core.retry import RetryPolicy
-from ._core.store_auth import StoreAuth
+from ._core.store_auth import DisconnectCallback, StoreAuth
 from ._core.transport import Transport
 from ._core.validation import check_credential, check_timeout, is_int, is_number
 from .errors import ClientClosedError
 from .oauth._store import TokenStore
 
 __all__ = ["KitAccounts"]
-
-#: What `on_disconnected` is: called with the account id (a plain function or
-#: a coroutine function), as `StoreAuth` calls it.
-DisconnectedCallback = Callable[..., Any]
-
 
 #: Accounts whose whole state (auth with its pair, rate limiter) the pool keeps
 #: after their clients are gone, the most recently used first: a web app that
@@ -129,8 +124,10 @@ class KitAccounts:
         base_url: Kit's origin (default `KIT_BASE_URL`, else
             `https://api.kit.com`); tokens are refreshed at
             `{base_url}/v4/oauth/token`.
-        on_disconnected: Called with the account id when an account turns
-            out disconnected (its pair refused by Kit); see `StoreAuth`.
+        on_disconnected: Called (a plain function or a coroutine function)
+            with the account id and the reason (`"invalid_grant"`,
+            `"revoked"`) when Kit refuses an account's pair; the store has
+            marked it disconnected by then.
         timeout: Seconds allowed for each request attempt.
         max_retries: Retries after a first failed attempt (see `RetryPolicy`).
         connection_limit: Connections the shared session opens at most, for
@@ -156,7 +153,7 @@ class KitAccounts:
         client_secret: str | None = None,
         rate_limit_storage: str | None = None,
         base_url: str | None = None,
-        on_disconnected: DisconnectedCallback | None = None,
+        on_disconnected: DisconnectCallback | None = None,
         timeout: float = 30.0,
         max_retries: int | None = None,
         connection_limit: int = 100,

@@ -240,7 +240,7 @@ async def test_neither_the_pool_nor_its_clients_show_the_secret_or_pickle() -> N
 async def test_client_refuses_an_account_id_that_is_not_a_positive_int() -> None:
     async with pool() as accounts:
         with pytest.raises(TypeError, match="account_id"):
-            accounts.client(True)
+            accounts.client(True)  # noqa: FBT003 - the bool under test
         with pytest.raises(TypeError, match="account_id"):
             accounts.client("7")  # type: ignore[arg-type]
         with pytest.raises(ValueError, match="account_id"):
