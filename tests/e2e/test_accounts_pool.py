@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import gc
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -10,7 +11,9 @@ import psutil  # type: ignore[import-untyped]
 import pytest
 from token_store_support import redis_server
 
+import kit_async._accounts
 from kit_async import AccountDisconnectedError, KitAccounts, TokenSet
+from kit_async._core.store_auth import StoreAuth
 from kit_async.oauth import MemoryTokenStore
 from kit_async.testing import FakeKit
 
@@ -155,3 +158,36 @@ async def test_two_pools_on_one_redis_share_each_accounts_budget_and_no_other(
             with pytest.raises(asyncio.CancelledError):
                 await held
         assert len([r for r in server.requests if r.path == "/v4/account"]) == 3
+
+
+# -- scale, scaled down (bench/run.py --only accounts runs 10,000) ------------
+
+
+async def test_many_accounts_each_used_once_leave_bounded_state(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(kit_async._accounts, "HOT_ACCOUNTS", 100)
+    async with FakeKit(accounts=500, broadcasts=1, clicks=1, drafts=0) as server:
+        store = await seeded(server)
+        most = 0
+        async with pool(server, store, connection_limit=10) as accounts:
+            queue = iter(await accounts.connected())
+
+            async def worker() -> None:
+                nonlocal most
+                for account_id in queue:
+                    await accounts.client(account_id).request("GET", "/v4/account")
+                    if account_id % 10 == 0:  # psutil reads every socket of the machine
+                        most = max(most, connections_to(server.port))
+
+            await asyncio.gather(*(worker() for _ in range(50)))
+            gc.collect()
+            whole = [o for o in gc.get_objects() if isinstance(o, StoreAuth)]
+            assert len(whole) == len(accounts._live) == 100
+            assert len(accounts._cold) == 400
+            assert all(
+                isinstance(times, tuple) and len(times) == 1 for times in accounts._cold.values()
+            )
+            assert accounts.held_accounts == 500
+        assert 1 <= most <= 10
+        assert len(server.requests) == 500
