@@ -62,10 +62,10 @@ async def test_every_client_of_the_pool_uses_its_one_session() -> None:
 async def test_closing_a_client_of_the_pool_leaves_the_session_open() -> None:
     async with pool() as accounts:
         async with accounts.client(1) as kit:
-            pass
+            used = transport_of(kit)._session  # type: ignore[attr-defined]
         assert kit.closed
-        assert accounts._session is not None
-        assert not accounts._session.closed
+        assert used is accounts._session
+        assert not used.closed
         await use(accounts, 2)  # another client still works
 
 
