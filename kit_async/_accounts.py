@@ -91,12 +91,13 @@ class KitAccounts:
     """The connected accounts of a Kit App: a `KitClient` for any of them, from one pool.
 
     ```python
-    async with kit_async.KitAccounts(
-        token_store=store, client_id="...", client_secret="..."
-    ) as accounts:
+    from kit_async.oauth import MemoryTokenStore
+
+    store = MemoryTokenStore()  # an app's: open_token_store(url, encryption_key=...)
+    async with kit_async.KitAccounts(token_store=store, client_id="your-client-id") as accounts:
         for account_id in await accounts.connected():
-            async with accounts.client(account_id) as kit:
-                print((await kit.account.get()).name)
+            account = await accounts.client(account_id).account.get()
+            print(account_id, account.name)
     ```
 
     Every client shares the pool's one aiohttp session, so at most
