@@ -23,7 +23,7 @@ import aiohttp
 import attrs
 
 from ._client import KitClient
-from ._core.config import OAUTH_LIMIT, resolve_base_url
+from ._core.config import OAUTH_LIMIT, prebuilt, resolve_base_url
 from ._core.ratelimit import RateLimit, _MemoryWindow
 from ._core.retry import RetryPolicy
 from ._core.store_auth import DisconnectCallback, StoreAuth
@@ -338,7 +338,8 @@ class KitAccounts:
             rate_limit=state,
             session=session,
         )
-        return KitClient._from_transport(transport)
+        with prebuilt(transport):
+            return KitClient()
 
     def _state(self, account_id: int) -> _Account:
         """The account's one state object in this process, made when none is left."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
-from contextvars import ContextVar
 from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Any, Concatenate, Literal, NoReturn, ParamSpec, Self, TypeVar
@@ -16,7 +15,7 @@ from ._core.fanout import FanOutStream, over_list_method
 from ._core.pagination import AsyncPaginator
 from ._core.ratelimit import RateLimit
 from ._core.store_auth import DisconnectCallback
-from ._core.transport import RetryPolicy, Transport
+from ._core.transport import RetryPolicy
 from ._core.validation import MAX_PER_PAGE, check_method, check_path
 from ._core.values import NO_BODY, Request, compact
 from ._deprecated import DeprecatedNames
@@ -44,10 +43,6 @@ __all__ = ["DEFAULT_BASE_URL", "KitClient"]
 
 P = ParamSpec("P")
 T = TypeVar("T")
-
-# The transport `KitClient._from_transport` hands to `__init__` (context-local,
-# so that clients built at once in other threads or tasks never see it).
-_PREBUILT: ContextVar[Transport | None] = ContextVar("_PREBUILT", default=None)
 
 
 class KitClient(DeprecatedNames):
@@ -162,7 +157,7 @@ class KitClient(DeprecatedNames):
         rate_limit: RateLimit | Literal["default"] | None = "default",
         session: aiohttp.ClientSession | None = None,
     ) -> None:
-        self._transport = _PREBUILT.get() or transport_for(
+        self._transport = transport_for(
             api_key,
             access_token=access_token,
             refresh_token=refresh_token,
@@ -213,21 +208,6 @@ class KitClient(DeprecatedNames):
         For receiving deliveries see `kit_async.webhooks`; for the signed
         endpoints that replace these, `kit.webhook_endpoints`.
         """
-
-    @classmethod
-    def _from_transport(cls, transport: Transport) -> Self:
-        """A client over a transport built elsewhere (`KitAccounts.client`).
-
-        `__init__` checks its arguments and builds the transport; everything
-        after that, the namespaces, is the same for a prebuilt one.
-        """
-        client = cls.__new__(cls)
-        token = _PREBUILT.set(transport)
-        try:
-            client.__init__()  # type: ignore[misc]
-        finally:
-            _PREBUILT.reset(token)
-        return client
 
     def __repr__(self) -> str:
         return repr(self._transport)
