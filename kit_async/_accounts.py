@@ -2,10 +2,13 @@
 
 One aiohttp session (one connection pool) for every account; per account, one
 `StoreAuth` (so concurrent clients of an account refresh once) and one rate
-limit (Kit's budget is per OAuth token). That per-account state is kept while
-a client of the account is alive or its last request finished less than
-`idle_after` ago, and dropped after, so the process's memory follows the
-accounts in use, not the accounts connected.
+limit (Kit's budget is per OAuth token). That per-account state lives while
+a client of the account does; then the pool keeps it whole for the last
+`HOT_ACCOUNTS` accounts used, and for the others only the arrival times of
+their requests still in Kit's window (so an account that comes back starts
+from its spent budget), until `idle_after` has passed since the account's
+last request. The process's memory follows the accounts in use, not the
+accounts connected.
 """
 
 from __future__ import annotations
