@@ -16,7 +16,7 @@ import pytest
 from fake_clock import on_fake_clock
 
 import kit_async
-from kit_async import ClientClosedError, KitAccounts, KitClient, TokenSet
+from kit_async import ClientClosedError, KitAccounts, KitClient, RateLimit, TokenSet
 from kit_async._accounts import HOT_ACCOUNTS
 from kit_async.oauth import MemoryTokenStore
 
@@ -79,6 +79,24 @@ async def test_aclose_closes_the_session_once_and_refuses_new_clients() -> None:
     await accounts.aclose()  # idempotent
     with pytest.raises(ClientClosedError):
         accounts.client(1)
+
+
+@pytest.mark.requires_extra("redis")
+async def test_aclose_closes_the_rate_limit_storage_once(monkeypatch: pytest.MonkeyPatch) -> None:
+    closed: list[RateLimit] = []
+
+    async def aclose(self: RateLimit) -> None:
+        closed.append(self)
+
+    monkeypatch.setattr(RateLimit, "aclose", aclose)
+    accounts = pool(rate_limit_storage="memory://")
+    async with accounts:
+        limit = accounts.client(1).rate_limit
+        assert limit is not None
+        assert limit.storage == "memory://"
+    await accounts.aclose()
+    assert len(closed) == 1
+    assert closed[0].storage == "memory://"
 
 
 async def test_a_client_of_a_closed_pool_fails_its_next_request() -> None:
