@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -159,33 +159,66 @@ def as_resource(kit: FakeKit, value: Any) -> Mapping[str, Any] | None:
     raise TypeError(msg)
 
 
-def new_deliveries(
-    kit: FakeKit, event_type: str, resources: Mapping[str, Any]
-) -> list[WebhookDelivery]:
-    """One `pending` delivery of one event per active endpoint subscribed to its type.
+#: Kit's most events in one delivery, and the size it splits deliveries before.
+MOST_EVENTS = 100
+_SPLIT_BEFORE = 512 * 1024
 
+
+def batches(events: Sequence[Mapping[str, Any]], per_delivery: int) -> list[list[Any]]:
+    """The events in deliveries of at most `per_delivery`, each under ~512 KB.
+
+    An event larger than that on its own goes alone, as Kit sends it.
+    """
+    grouped: list[list[Any]] = []
+    size = 0
+    for event in events:
+        event_size = len(dumps(event)) + 1
+        if not grouped or len(grouped[-1]) >= per_delivery or size + event_size > _SPLIT_BEFORE:
+            grouped.append([])
+            size = 0
+        grouped[-1].append(event)
+        size += event_size
+    return grouped
+
+
+def new_deliveries(
+    kit: FakeKit,
+    event_type: str,
+    events: Sequence[Mapping[str, Any]],
+    *,
+    per_delivery: int = MOST_EVENTS,
+) -> list[WebhookDelivery]:
+    """`pending` deliveries of the events to each active endpoint subscribed to their type.
+
+    `events` holds each event's resources by name (`emit`'s `**resources`).
     They are added to `kit.deliveries`, due now; `_retries.attempt` sends them.
     """
-    data: dict[str, Any] = {name: as_resource(kit, value) for name, value in resources.items()}
+    if not 1 <= per_delivery <= MOST_EVENTS:
+        msg = f"per_delivery must be 1 to {MOST_EVENTS} (Kit's most), got {per_delivery}"
+        raise ValueError(msg)
     now = kit.account.clock()
-    event = make_event(event_type, created=now, **data)
+    built = []
+    for resources in events:
+        data: dict[str, Any] = {name: as_resource(kit, value) for name, value in resources.items()}
+        built.append(make_event(event_type, created=now, **data))
     deliveries = []
     for endpoint in kit.account.webhook_endpoints.values():
         if endpoint.status != "active" or event_type not in endpoint.events:
             continue
-        delivery_id = kit.account.next_id("webhook_deliveries")
-        deliveries.append(
-            WebhookDelivery(
-                endpoint_id=endpoint.id,
-                url=endpoint.url,
-                delivery_id=delivery_id,
-                body=make_delivery([event], delivery_id=delivery_id),
-                event_type=event_type,
-                account_id=kit.account.id,
-                sent_at=now,
-                next_attempt_at=now,
+        for batch in batches(built, per_delivery):
+            delivery_id = kit.account.next_id("webhook_deliveries")
+            deliveries.append(
+                WebhookDelivery(
+                    endpoint_id=endpoint.id,
+                    url=endpoint.url,
+                    delivery_id=delivery_id,
+                    body=make_delivery(batch, delivery_id=delivery_id),
+                    event_type=event_type,
+                    account_id=kit.account.id,
+                    sent_at=now,
+                    next_attempt_at=now,
+                )
             )
-        )
     kit.deliveries.extend(deliveries)
     return deliveries
 

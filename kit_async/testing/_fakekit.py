@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import collections
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
@@ -316,7 +316,44 @@ class FakeKit(SeedingShortcuts, Creators):
             ```
         """
         with self.serving(self._find(account)):
-            deliveries = _deliveries.new_deliveries(self, event_type, resources)
+            deliveries = _deliveries.new_deliveries(self, event_type, [resources])
+        await _retries.attempt(self, deliveries)
+        return deliveries
+
+    async def emit_many(
+        self,
+        event_type: str,
+        events: int | Sequence[Mapping[str, Any]],
+        /,
+        *,
+        account: FakeAccount | int | None = None,
+        per_delivery: int = 100,
+    ) -> list[WebhookDelivery]:
+        """Deliver several events of one type, batched as Kit batches them.
+
+        Like [`emit`][kit_async.testing.FakeKit.emit], but each endpoint gets
+        the events in deliveries of up to `per_delivery` events (Kit sends 1
+        to 100), split before about 512 KB as Kit does; the first attempts
+        are made before it returns.
+
+        Args:
+            event_type: The events' type, e.g. `subscriber.created`.
+            events: How many events with default resources, or each event's
+                resources by name (`[{"subscriber": alice}, ...]`).
+            account: The account whose endpoints get them (the first by default).
+            per_delivery: The most events in one delivery (1 to 100).
+
+        Returns:
+            The deliveries, endpoint by endpoint, after their first attempt.
+
+        Raises:
+            ValueError: `per_delivery` is not 1 to 100.
+        """
+        listed = [{}] * events if isinstance(events, int) else list(events)
+        with self.serving(self._find(account)):
+            deliveries = _deliveries.new_deliveries(
+                self, event_type, listed, per_delivery=per_delivery
+            )
         await _retries.attempt(self, deliveries)
         return deliveries
 

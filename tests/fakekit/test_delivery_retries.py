@@ -379,3 +379,36 @@ async def test_each_accounts_history_and_retries_are_its_own(receiver: Receiver)
     assert (for_alice.state, len(for_alice.attempts)) == ("delivered", 1)
     assert [a.status for a in for_bob.attempts] == [503, 204]
     assert [url.endswith("?bob") for url in receiver.urls] == [True, False, True]
+
+
+async def test_emit_many_batches_the_events_and_retries_each_delivery(
+    server: FakeKit, receiver: Receiver
+) -> None:
+    endpoint = server.add_webhook_endpoint(receiver.url, ["subscriber.created"])
+    receiver.statuses = [503, 204, 503]
+    people = [{"subscriber": {"id": n}} for n in range(1, 51)]
+
+    sent = await server.emit_many("subscriber.created", people, per_delivery=20)
+    await server.advance(30)
+
+    assert [len(json.loads(d.body)["events"]) for d in sent] == [20, 20, 10]
+    assert [d.state for d in sent] == ["delivered"] * 3
+    verifier = WebhookVerifier(endpoint.secret)
+    got = [verifier.verify(body, headers) for body, headers in receiver.received]
+    assert len(got) == 5  # 3 first attempts, 2 retries
+    ids = {event.data.subscriber.id for d in got for event in d.events if event.data.subscriber}
+    assert ids == set(range(1, 51))
+
+
+async def test_emit_many_splits_as_kit_does(server: FakeKit, receiver: Receiver) -> None:
+    server.add_webhook_endpoint(receiver.url, ["subscriber.created"])
+    big = {"subscriber": {"fields": {"notes": "x" * 300_000}}}
+
+    by_count = await server.emit_many("subscriber.created", 250)
+    by_size = await server.emit_many("subscriber.created", [big, {}, big, big])
+
+    assert [len(json.loads(d.body)["events"]) for d in by_count] == [100, 100, 50]
+    assert [len(json.loads(d.body)["events"]) for d in by_size] == [2, 1, 1]
+    assert all(d.ok for d in by_count + by_size)
+    with pytest.raises(ValueError, match="per_delivery must be 1 to 100"):
+        await server.emit_many("subscriber.created", 1, per_delivery=101)
