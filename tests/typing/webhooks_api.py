@@ -7,7 +7,7 @@ Checked by `mypy --strict tests/typing` (`nox -s typecheck`); never run. Each
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, assert_type
 
 import aiohttp
@@ -15,7 +15,16 @@ from aiohttp import web
 from multidict import CIMultiDictProxy
 
 from kit_async import KitError
-from kit_async.testing import deliver_webhook, make_delivery, make_event, sign_delivery
+from kit_async.testing import (
+    DeliveryAttempt,
+    FakeClock,
+    FakeKit,
+    WebhookDelivery,
+    deliver_webhook,
+    make_delivery,
+    make_event,
+    sign_delivery,
+)
 from kit_async.webhooks import (
     DEFAULT_TOLERANCE,
     SIGNATURE_HEADER,
@@ -119,3 +128,23 @@ async def test_a_receiver(session: aiohttp.ClientSession) -> None:
 
     make_event("tag.created", tag=5)  # type: ignore[arg-type]
     await deliver_webhook("http://127.0.0.1:8080/kit", [event])  # type: ignore[call-arg]
+
+
+async def test_fakekits_retries(server: FakeKit) -> None:
+    assert_type(server.clock, FakeClock)
+    assert_type(server.clock(), datetime)
+    [delivery] = await server.emit("subscriber.created")
+    assert_type(delivery, WebhookDelivery)
+    assert_type(delivery.state, str)
+    assert_type(delivery.attempts, list[DeliveryAttempt])
+    assert_type(delivery.next_attempt_at, datetime | None)
+    assert_type(delivery.status, int | None)
+    assert_type(await server.advance(30), list[WebhookDelivery])
+    await server.advance(timedelta(hours=4))
+    assert_type(await server.run_due_deliveries(), list[WebhookDelivery])
+    many = await server.emit_many("subscriber.created", [{"subscriber": {"id": 1}}])
+    assert_type(many, list[WebhookDelivery])
+    await server.emit_many("tag.created", 250, per_delivery=20)
+
+    await server.advance("30")  # type: ignore[arg-type]
+    await server.emit_many("tag.created", {"tag": {}})  # type: ignore[arg-type]
