@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 import aiohttp
 import attrs
 
+from .._kit import WebhookDeliveryStatus
 from ._records import (
     BroadcastRecord,
     CustomFieldRecord,
@@ -93,7 +94,7 @@ class WebhookDelivery:
     event_type: str | None = None
     account_id: int | None = None
     sent_at: datetime | None = None
-    state: str = "pending"
+    state: WebhookDeliveryStatus = "pending"
     attempts: list[DeliveryAttempt] = attrs.field(factory=list)
     next_attempt_at: datetime | None = None
     completed_at: datetime | None = None

@@ -7,7 +7,8 @@ call, each a short call into the part that does the work:
 - the routes, one module per Kit resource (`_routes/`), and pagination (`_paging`);
 - the account (`_account`: its data, generated broadcasts, changes, lookups,
   seeding, each in a module of its own) and its credentials (`_credentials`);
-- faults (`_faults`); webhook deliveries and bulk callbacks (`_deliveries`).
+- faults (`_faults`); webhook deliveries and bulk callbacks (`_deliveries`),
+  their attempts and Kit's retries (`_retries`) on FakeKit's clock (`_clock`).
 """
 
 from __future__ import annotations

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from datetime import datetime, timedelta
-from typing import Any, assert_type
+from typing import Any, Literal, assert_type
 
 import aiohttp
 from aiohttp import web
@@ -135,7 +135,7 @@ async def test_fakekits_retries(server: FakeKit) -> None:
     assert_type(server.clock(), datetime)
     [delivery] = await server.emit("subscriber.created")
     assert_type(delivery, WebhookDelivery)
-    assert_type(delivery.state, str)
+    assert_type(delivery.state, Literal["pending", "retrying", "delivered", "failed"])
     assert_type(delivery.attempts, list[DeliveryAttempt])
     assert_type(delivery.next_attempt_at, datetime | None)
     assert_type(delivery.status, int | None)
