@@ -61,6 +61,9 @@ def _waiting(kit: FakeKit, delivery: WebhookDelivery) -> bool:
 
 async def attempt(kit: FakeKit, deliveries: Iterable[WebhookDelivery]) -> None:
     """Make one attempt of each delivery, concurrently, and move each to its next state."""
+    deliveries = list(deliveries)
+    for delivery in deliveries:
+        delivery.next_attempt_at = None  # in flight: no overlapping run makes it again
     async with aiohttp.ClientSession() as session:
         await asyncio.gather(*(_attempt(kit, session, delivery) for delivery in deliveries))
 

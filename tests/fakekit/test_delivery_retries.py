@@ -412,3 +412,20 @@ async def test_emit_many_splits_as_kit_does(server: FakeKit, receiver: Receiver)
     assert all(d.ok for d in by_count + by_size)
     with pytest.raises(ValueError, match="per_delivery must be 1 to 100"):
         await server.emit_many("subscriber.created", 1, per_delivery=101)
+
+
+async def test_a_due_retry_is_made_once_when_runs_overlap(receiver: Receiver) -> None:
+    now = [NOW]
+    async with FakeKit(broadcasts=0, clock=lambda: now[0]) as server:
+        server.add_webhook_endpoint(receiver.url, ["subscriber.created"])
+        receiver.statuses = [500]
+        [delivery] = await server.emit("subscriber.created")
+        now[0] += timedelta(seconds=30)
+
+        first, second = await asyncio.gather(
+            server.run_due_deliveries(), server.run_due_deliveries()
+        )
+
+    assert first + second == [delivery]
+    assert [a.status for a in delivery.attempts] == [500, 204]
+    assert len(receiver.received) == 2
