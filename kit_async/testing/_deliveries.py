@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 import aiohttp
@@ -21,60 +20,121 @@ from ._records import (
 )
 from ._routes import broadcasts, forms, posts, sequences
 from ._routes._shapes import iso, subscriber
-from ._webhooks import make_delivery, make_event, send_delivery
+from ._webhooks import make_delivery, make_event
 from ._wire import dumps
 
 if TYPE_CHECKING:
     from ._fakekit import FakeKit
 
-__all__ = ["BulkCallback", "WebhookDelivery", "emit", "post_callback"]
+__all__ = [
+    "BulkCallback",
+    "DeliveryAttempt",
+    "WebhookDelivery",
+    "new_deliveries",
+    "post_callback",
+]
+
+
+#: How long Kit keeps a delivery in the history.
+HISTORY_KEPT = timedelta(days=30)
 
 
 @attrs.frozen
-class WebhookDelivery:
-    """One delivery FakeKit POSTed to a webhook endpoint.
+class DeliveryAttempt:
+    """One POST of a delivery to its endpoint.
 
-    FakeKit serves these as the endpoint's delivery history
-    (`GET /v4/webhook_endpoints/{id}/deliveries`). It makes one attempt and
-    does not retry yet, so each is `delivered` (a 2xx) or `failed`.
+    Attributes:
+        attempted_at: When it was sent, by FakeKit's clock.
+        status: The receiver's HTTP status, or `None` when it could not be
+            reached or did not answer in time.
+        error: Why it could not be reached or timed out, if so.
+        response: The start of the receiver's answer (up to 1,024 bytes).
+        duration_ms: How long it took, in milliseconds.
+        secrets: How many secrets signed it (two during a rotation's overlap).
+    """
+
+    attempted_at: datetime
+    status: int | None
+    error: str | None = None
+    response: bytes = b""
+    duration_ms: int = 0
+    secrets: int = 1
+
+
+@attrs.define(eq=False)
+class WebhookDelivery:
+    """One delivery FakeKit sends to a webhook endpoint, with its attempts.
+
+    It changes as FakeKit retries it: `server.emit()` makes the first
+    attempt; `server.advance()` makes the retries that fall due, on Kit's
+    schedule. FakeKit serves these as the endpoint's delivery history
+    (`GET /v4/webhook_endpoints/{id}/deliveries`).
 
     Attributes:
         endpoint_id: The endpoint's id.
-        url: Where it went.
+        url: Where it goes.
         delivery_id: Its `X-Kit-Delivery` id.
         body: The JSON body sent, `{"delivery_id": ..., "events": [...]}`.
-        secrets: How many secrets signed it (two during a rotation's overlap).
-        status: The receiver's HTTP status, or `None` when it could not be reached.
-        error: Why it could not be reached, if it could not.
         event_type: The type of its events.
-        sent_at: When it was sent, by FakeKit's clock.
-        completed_at: When the attempt ended, by FakeKit's clock.
-        response: The start of the receiver's answer (up to 1,024 bytes).
-        duration_ms: How long the attempt took, in milliseconds.
+        account_id: The account whose endpoint it is for.
+        sent_at: When it was created (and first attempted), by FakeKit's clock.
+        state: `pending` (no attempt yet), `retrying` (an attempt failed and
+            another is due), `delivered` (a 2xx) or `failed` (no more attempts).
+        attempts: Every attempt so far, oldest first.
+        next_attempt_at: When the next attempt is due (`None` once
+            `delivered` or `failed`).
+        completed_at: When it was delivered or failed (`None` before).
     """
 
     endpoint_id: int
     url: str
     delivery_id: int
     body: bytes
-    secrets: int
-    status: int | None
-    error: str | None = None
     event_type: str | None = None
+    account_id: int | None = None
     sent_at: datetime | None = None
+    state: str = "pending"
+    attempts: list[DeliveryAttempt] = attrs.field(factory=list)
+    next_attempt_at: datetime | None = None
     completed_at: datetime | None = None
-    response: bytes = b""
-    duration_ms: int | None = None
+
+    @property
+    def _last(self) -> DeliveryAttempt | None:
+        return self.attempts[-1] if self.attempts else None
+
+    @property
+    def status(self) -> int | None:
+        """The last attempt's HTTP status (`None`: unreachable, timed out, not tried)."""
+        return None if self._last is None else self._last.status
+
+    @property
+    def error(self) -> str | None:
+        """Why the last attempt could not reach the receiver, if it could not."""
+        return None if self._last is None else self._last.error
+
+    @property
+    def response(self) -> bytes:
+        """The start of the receiver's last answer."""
+        return b"" if self._last is None else self._last.response
+
+    @property
+    def duration_ms(self) -> int | None:
+        """How long the last attempt took, in milliseconds."""
+        return None if self._last is None else self._last.duration_ms
+
+    @property
+    def secrets(self) -> int:
+        """How many secrets signed the last attempt (two during a rotation's overlap)."""
+        return 0 if self._last is None else self._last.secrets
 
     @property
     def ok(self) -> bool:
         """Whether the receiver acknowledged it (any 2xx, as Kit counts it)."""
-        return self.status is not None and 200 <= self.status < 300
+        return self.state == "delivered"
 
-    @property
-    def state(self) -> str:
-        """Its `status` in the delivery history: `delivered` (a 2xx), else `failed`."""
-        return "delivered" if self.ok else "failed"
+    def kept_at(self, moment: datetime) -> bool:
+        """Whether the history still shows it at `moment` (Kit deletes it after 30 days)."""
+        return self.sent_at is None or moment - self.sent_at < HISTORY_KEPT
 
 
 def as_resource(kit: FakeKit, value: Any) -> Mapping[str, Any] | None:
@@ -99,79 +159,35 @@ def as_resource(kit: FakeKit, value: Any) -> Mapping[str, Any] | None:
     raise TypeError(msg)
 
 
-async def emit(
+def new_deliveries(
     kit: FakeKit, event_type: str, resources: Mapping[str, Any]
 ) -> list[WebhookDelivery]:
-    """Deliver one event to every active endpoint subscribed to its type."""
+    """One `pending` delivery of one event per active endpoint subscribed to its type.
+
+    They are added to `kit.deliveries`, due now; `_retries.attempt` sends them.
+    """
     data: dict[str, Any] = {name: as_resource(kit, value) for name, value in resources.items()}
-    event = make_event(event_type, created=kit.account.clock(), **data)
     now = kit.account.clock()
-    targets = [
-        endpoint
-        for endpoint in kit.account.webhook_endpoints.values()
-        if endpoint.status == "active" and event_type in endpoint.events
-    ]
-    async with aiohttp.ClientSession() as session:
-        deliveries = await asyncio.gather(
-            *(
-                _deliver(
-                    kit,
-                    session,
-                    event,
-                    delivery_id=kit.account.next_id("webhook_deliveries"),
-                    endpoint_id=endpoint.id,
-                    url=endpoint.url,
-                    secrets=endpoint.secrets_at(now),
-                )
-                for endpoint in targets
+    event = make_event(event_type, created=now, **data)
+    deliveries = []
+    for endpoint in kit.account.webhook_endpoints.values():
+        if endpoint.status != "active" or event_type not in endpoint.events:
+            continue
+        delivery_id = kit.account.next_id("webhook_deliveries")
+        deliveries.append(
+            WebhookDelivery(
+                endpoint_id=endpoint.id,
+                url=endpoint.url,
+                delivery_id=delivery_id,
+                body=make_delivery([event], delivery_id=delivery_id),
+                event_type=event_type,
+                account_id=kit.account.id,
+                sent_at=now,
+                next_attempt_at=now,
             )
         )
     kit.deliveries.extend(deliveries)
-    return list(deliveries)
-
-
-# How much of the receiver's answer a delivery's attempt keeps.
-_RESPONSE_KEPT = 1024
-
-
-async def _deliver(
-    kit: FakeKit,
-    session: aiohttp.ClientSession,
-    event: Mapping[str, Any],
-    *,
-    delivery_id: int,
-    endpoint_id: int,
-    url: str,
-    secrets: list[str],
-) -> WebhookDelivery:
-    body = make_delivery([event], delivery_id=delivery_id)
-    status: int | None = None
-    error: str | None = None
-    answer = b""
-    loop = asyncio.get_running_loop()
-    sent_at, started = kit.account.clock(), loop.time()
-    try:
-        # Signed at the real time: the receiver checks the signature's age
-        # against its own clock, whatever FakeKit's clock says.
-        status, answer = await send_delivery(
-            url, body, secrets=secrets, session=session, delivery_id=delivery_id
-        )
-    except (aiohttp.ClientError, OSError, TimeoutError) as exc:
-        error = f"{type(exc).__name__}: {exc}"
-    return WebhookDelivery(
-        endpoint_id=endpoint_id,
-        url=url,
-        delivery_id=delivery_id,
-        body=body,
-        secrets=len(secrets),
-        status=status,
-        error=error,
-        event_type=str(event["type"]),
-        sent_at=sent_at,
-        completed_at=kit.account.clock(),
-        response=answer[:_RESPONSE_KEPT],
-        duration_ms=round((loop.time() - started) * 1000),
-    )
+    return deliveries
 
 
 @attrs.frozen

@@ -15,16 +15,17 @@ from __future__ import annotations
 import asyncio
 import collections
 from collections.abc import Callable, Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from types import TracebackType
 from typing import Any, Self
 
 from aiohttp import web
 
-from . import _deliveries, _paging
+from . import _deliveries, _paging, _retries
 from ._account import FakeAccount
 from ._account_data import now_utc
 from ._app import RecordedRequest, make_app
+from ._clock import FakeClock
 from ._creators import Creators
 from ._deliveries import BulkCallback, WebhookDelivery
 from ._faults import Fault, FaultKind
@@ -82,7 +83,11 @@ class FakeKit(SeedingShortcuts, Creators):
         bulk_queue_limit: How many items one queued bulk request (more than
             100 items) may carry; beyond it Kit's 413 (`None`: no limit).
         clock: Returns the current time (an aware datetime) for every
-            timestamp FakeKit sets; the real time by default.
+            timestamp FakeKit sets; the real time by default. FakeKit wraps
+            it in `server.clock`, which `advance()` moves on.
+        delivery_timeout: Seconds a webhook receiver gets to answer a
+            delivery attempt before it counts as a timeout (Kit's 30 s; a
+            test of timeouts sets a fraction of a second).
         host: The loopback address to listen on.
         port: The port to listen on (0: a free port, read it back from `port`).
 
@@ -94,7 +99,10 @@ class FakeKit(SeedingShortcuts, Creators):
         accounts: Every account, by Kit's account id (`add_account` adds one).
         requests: Every request received, as a `RecordedRequest`.
         faults: The faults injected (spent ones have `times == 0`).
-        deliveries: Every webhook delivery `emit` made, as a `WebhookDelivery`.
+        clock: FakeKit's clock (a `FakeClock`): call it for "now";
+            `advance()` moves it on and makes the delivery retries due.
+        deliveries: Every webhook delivery `emit` made, as a `WebhookDelivery`
+            (kept after the 30 days that the history shows them).
         callbacks: Every bulk callback sent, as a `BulkCallback`.
         rate_limited: How many requests got a 429 (from the window or a fault).
         refreshes: Successful refresh-token grants by account id
@@ -128,10 +136,14 @@ class FakeKit(SeedingShortcuts, Creators):
         subscriber_limit: int | None = None,
         bulk_queue_limit: int | None = None,
         clock: Callable[[], datetime] | None = None,
+        delivery_timeout: float = 30.0,
         host: str = "127.0.0.1",
         port: int = 0,
     ) -> None:
-        Creators.__init__(self, clock=clock or now_utc, token_ttl=token_ttl, client_id=client_id)
+        #: FakeKit's clock, shared by every account: `advance()` moves it.
+        self.clock = FakeClock(clock or now_utc)
+        self.delivery_timeout = delivery_timeout
+        Creators.__init__(self, clock=self.clock, token_ttl=token_ttl, client_id=client_id)
         self.add_account(
             name="FakeKit",
             broadcasts=broadcasts,
@@ -255,9 +267,11 @@ class FakeKit(SeedingShortcuts, Creators):
         pass its resources by name, as mappings or as records of the account
         (`subscriber=server.account.subscribers[1]`). Endpoints on loopback
         and private addresses are reached too (Kit refuses to register those;
-        FakeKit accepts them unless `private_webhook_urls=False`). Nothing is
-        retried; legacy webhooks (`/v4/webhooks`) get nothing. A receiver
-        gets 30 seconds to answer; wrap the call in `asyncio.timeout()` for less.
+        FakeKit accepts them unless `private_webhook_urls=False`). The first
+        attempt is made before `emit` returns; a failed one is retried on
+        Kit's schedule as `advance()` moves FakeKit's clock on. Legacy
+        webhooks (`/v4/webhooks`) get nothing. A receiver gets
+        `delivery_timeout` seconds (30) to answer.
 
         Args:
             event_type: The event type, e.g. `subscriber.tag_added`.
@@ -266,7 +280,9 @@ class FakeKit(SeedingShortcuts, Creators):
             **resources: The event's `data` by name (`subscriber=`, `tag=`, ...).
 
         Returns:
-            One `WebhookDelivery` per endpoint, also added to `server.deliveries`.
+            One `WebhookDelivery` per endpoint after its first attempt (its
+            `state` is `delivered`, `retrying` or `failed`), also added to
+            `server.deliveries`; it changes as it is retried.
 
         Example:
             ```python
@@ -300,7 +316,49 @@ class FakeKit(SeedingShortcuts, Creators):
             ```
         """
         with self.serving(self._find(account)):
-            return await _deliveries.emit(self, event_type, resources)
+            deliveries = _deliveries.new_deliveries(self, event_type, resources)
+        await _retries.attempt(self, deliveries)
+        return deliveries
+
+    async def advance(self, seconds: float | timedelta) -> list[WebhookDelivery]:
+        """Move FakeKit's clock on, making the delivery retries that fall due on the way.
+
+        Kit retries a delivery that got a 5xx, a 429, a timeout or no answer
+        30 s, 2 min, 15 min, 1 h, 4 h, 12 h and 24 h after the failed
+        attempts, then marks it `failed`. `advance` stops the clock at each
+        retry's due time and makes it there, so the receiver gets the retries
+        in order and the history shows Kit's times. Nothing is retried
+        unless a test advances the clock (or calls `run_due_deliveries`).
+
+        ```python
+        [delivery] = await server.emit("subscriber.created")  # the receiver answers 503
+        assert delivery.state == "retrying"
+        await server.advance(30)  # the first retry; now it answers 204
+        assert delivery.state == "delivered"
+        ```
+
+        Args:
+            seconds: How far to move the clock (seconds or a `timedelta`).
+
+        Returns:
+            The deliveries attempted on the way, each once.
+
+        Raises:
+            ValueError: `seconds` is negative.
+        """
+        step = seconds if isinstance(seconds, timedelta) else timedelta(seconds=seconds)
+        return await _retries.advance(self, step)
+
+    async def run_due_deliveries(self) -> list[WebhookDelivery]:
+        """Make the delivery attempts due now, without moving the clock.
+
+        For a test that moves time with a `clock=` of its own (or an
+        account's own `clock`): each delivery is due by its account's clock.
+
+        Returns:
+            The deliveries attempted.
+        """
+        return await _retries.run_due(self)
 
     async def wait_callbacks(self) -> list[BulkCallback]:
         """Wait until every queued bulk request's results are POSTed to its `callback_url`.

@@ -21,7 +21,6 @@ from ..webhooks._verify import SIGNATURE_HEADER, _secret_keys
 __all__ = ["deliver_webhook", "make_delivery", "make_event", "sign_delivery"]
 
 _USER_AGENT = "Kit-Webhooks/2.0"
-_TIMEOUT = aiohttp.ClientTimeout(total=30.0)
 
 # The resources each event type carries by default (Kit's event-types page).
 # A type missing here gets no default resource (pass your own).
@@ -316,7 +315,7 @@ async def deliver_webhook(
         if delivery_id is None:
             delivery_id = random.randint(1, 2**31 - 1)
         body = make_delivery(events_or_body, delivery_id=delivery_id)
-    status, _ = await send_delivery(
+    status, _, _ = await send_delivery(
         url,
         body,
         secrets=secrets,
@@ -337,8 +336,12 @@ async def send_delivery(
     delivery_id: int | None = None,
     timestamp: int | None = None,
     headers: Mapping[str, str] | None = None,
-) -> tuple[int, bytes]:
-    """POST a delivery's body as `deliver_webhook` does; the receiver's status and answer."""
+    give_up_after: float = 30.0,
+) -> tuple[int, bytes, CIMultiDict[str]]:
+    """POST a delivery's body as `deliver_webhook` does; the receiver's status, answer, headers.
+
+    Gives up after `give_up_after` seconds (a `TimeoutError`).
+    """
     sent = CIMultiDict({"Content-Type": "application/json", "User-Agent": _USER_AGENT})
     if delivery_id is not None:
         sent["X-Kit-Delivery"] = str(delivery_id)
@@ -355,9 +358,9 @@ async def send_delivery(
             data=body,
             headers=sent,
             allow_redirects=False,
-            timeout=_TIMEOUT,
+            timeout=aiohttp.ClientTimeout(total=give_up_after),
         ) as response:
-            return response.status, await response.read()
+            return response.status, await response.read(), CIMultiDict(response.headers)
     finally:
         if owned:
             await client.close()

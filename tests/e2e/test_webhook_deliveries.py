@@ -31,11 +31,15 @@ class Clock:
 
 
 class Receiver:
-    """Verifies each delivery; answers 500 while `failing`."""
+    """Verifies each delivery; answers 400 (no retry) while `failing`, else 204.
+
+    `statuses` are answered first, one per delivery attempt.
+    """
 
     def __init__(self) -> None:
         self.verifier: WebhookVerifier | None = None
         self.failing = False
+        self.statuses: list[int] = []
         self.received: list[tuple[Delivery, bytes]] = []
         app = web.Application()
         app.router.add_post("/hooks", self.receive)
@@ -45,7 +49,9 @@ class Receiver:
         assert self.verifier is not None
         body = await request.read()
         self.received.append((self.verifier.verify(body, request.headers), body))
-        return web.Response(status=500 if self.failing else 204)
+        if self.statuses:
+            return web.Response(status=self.statuses.pop(0))
+        return web.Response(status=400 if self.failing else 204)
 
     @property
     def url(self) -> str:
@@ -142,3 +148,36 @@ async def test_an_unknown_endpoint_or_delivery_is_not_found(
         await kit.webhook_endpoints.delivery(endpoint.id, 424242)
     with pytest.raises(NotFoundError):
         [d async for d in kit.webhook_endpoints.deliveries(endpoint.id + 1)]
+
+
+async def test_the_client_follows_a_delivery_through_fakekits_retries(
+    server: FakeKit, kit: KitClient, receiver: Receiver, clock: Clock
+) -> None:
+    endpoint = await kit.webhook_endpoints.create(receiver.url, ["subscriber.created"])
+    receiver.verifier = WebhookVerifier(endpoint.secret or "")
+    receiver.statuses = [503, 500]
+    [sent] = await server.emit("subscriber.created")
+    clock.now += timedelta(seconds=30)
+    await server.run_due_deliveries()
+
+    [retrying] = [d async for d in kit.webhook_endpoints.deliveries(endpoint.id, status="retrying")]
+    assert (retrying.id, retrying.attempt_count, retrying.completed_at) == (
+        sent.delivery_id,
+        2,
+        None,
+    )
+    assert retrying.raw["next_attempt_at"] == "2026-12-01T09:32:30Z"  # 2 min after the retry
+
+    await server.advance(120)
+    shown = await kit.webhook_endpoints.delivery(
+        endpoint.id, sent.delivery_id, include_payload=True
+    )
+
+    assert (shown.status, shown.attempt_count) == ("delivered", 3)
+    assert shown.completed_at == NOW + timedelta(seconds=150)
+    assert [a["response_status"] for a in shown.raw["attempts"]] == [503, 500, 204]
+    assert [delivery.delivery_id for delivery, _ in receiver.received] == [sent.delivery_id] * 3
+    assert shown.payload == json.loads(receiver.received[-1][1])["events"]
+    assert [
+        d.id async for d in kit.webhook_endpoints.deliveries(endpoint.id, status="retrying")
+    ] == []

@@ -3,8 +3,8 @@
 `GET /v4/webhook_endpoints/{id}/deliveries` lists an endpoint's deliveries
 newest first, filtered by `status` and `event_type`, paged with FakeKit's
 cursors; `.../deliveries/{delivery_id}` shows one with its attempt, and with
-`include_payload=true` the events that were sent. FakeKit makes one attempt
-and no retries: a 2xx is `delivered`, anything else `failed`.
+`include_payload=true` the events that were sent. The retries themselves
+are tested in test_delivery_retries.py.
 """
 
 from __future__ import annotations
@@ -96,7 +96,7 @@ async def test_the_history_lists_what_was_sent_newest_first(
     hook = await endpoint(http, receiver.url, ["subscriber.created", "tag.created"])
     [first] = await server.emit("subscriber.created")
     clock.now += timedelta(minutes=5)
-    receiver.status = 500
+    receiver.status = 400  # a 4xx fails at once
     [second] = await server.emit("tag.created")
 
     status, body = await call(http, f"/v4/webhook_endpoints/{hook}/deliveries")
@@ -109,6 +109,7 @@ async def test_the_history_lists_what_was_sent_newest_first(
             "status": "failed",
             "attempt_count": 1,
             "created_at": "2026-12-01T10:05:00Z",
+            "next_attempt_at": None,
             "completed_at": "2026-12-01T10:05:00Z",
         },
         {
@@ -117,6 +118,7 @@ async def test_the_history_lists_what_was_sent_newest_first(
             "status": "delivered",
             "attempt_count": 1,
             "created_at": "2026-12-01T10:00:00Z",
+            "next_attempt_at": None,
             "completed_at": "2026-12-01T10:00:00Z",
         },
     ]
@@ -179,7 +181,7 @@ async def test_status_and_event_type_filter_and_combine(
     assert [(d["event_type"], d["status"]) for d in body["deliveries"]] == expected
 
 
-async def test_an_unreachable_receiver_is_a_failed_delivery(
+async def test_an_unreachable_receiver_is_retried(
     server: FakeKit, http: aiohttp.ClientSession
 ) -> None:
     with socket.socket() as sock:
@@ -190,7 +192,8 @@ async def test_an_unreachable_receiver_is_a_failed_delivery(
 
     _, body = await call(http, f"/v4/webhook_endpoints/{hook}/deliveries/{sent.delivery_id}")
 
-    assert body["delivery"]["status"] == "failed"
+    assert body["delivery"]["status"] == "retrying"
+    assert body["delivery"]["next_attempt_at"] == "2026-12-01T10:00:30Z"
     [attempt] = body["delivery"]["attempts"]
     assert attempt["response_status"] is None
     assert attempt["error"]
@@ -245,7 +248,7 @@ async def test_one_delivery_shows_its_attempt_and_the_payload_when_asked(
     delivery = without["delivery"]
     assert (delivery["id"], delivery["status"], delivery["attempt_count"]) == (
         sent.delivery_id,
-        "failed",
+        "retrying",
         1,
     )
     assert "payload" not in delivery

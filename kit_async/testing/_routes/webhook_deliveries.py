@@ -1,15 +1,15 @@
 """A webhook endpoint's delivery history: what FakeKit really sent it.
 
 Every delivery `FakeKit.emit()` made is served from `FakeKit.deliveries`,
-newest first. FakeKit makes one attempt and does not retry (yet), so a
-delivery is `delivered` (the receiver answered a 2xx) or `failed`; never
-`pending` or `retrying`, and nothing expires after Kit's 30 days.
+newest first, as its attempts left it (`pending`, `retrying`, `delivered`
+or `failed`: see `_retries`); after Kit's 30 days, by the account's clock,
+the history no longer shows it.
 
 Kit's pages stop before these answers. Their known fields (`id`, `status`,
 `completed_at`, `attempt_count`, and `payload` when asked) are served under
-those names; the rest (`event_type`, `created_at`, the `attempts`) is
-FakeKit's guess, for clients to find kept in their `raw`: Kit's names may
-differ.
+those names; the rest (`event_type`, `created_at`, `next_attempt_at`, the
+`attempts`) is FakeKit's guess, for clients to find kept in their `raw`:
+Kit's names may differ.
 """
 
 from __future__ import annotations
@@ -40,19 +40,21 @@ def render(
         "id": delivery.delivery_id,
         "event_type": delivery.event_type,
         "status": delivery.state,
-        "attempt_count": 1,
+        "attempt_count": len(delivery.attempts),
         "created_at": iso(delivery.sent_at),
+        "next_attempt_at": iso(delivery.next_attempt_at),
         "completed_at": iso(delivery.completed_at),
     }
     if attempts:
         shown["attempts"] = [
             {
-                "attempted_at": iso(delivery.sent_at),
-                "response_status": delivery.status,
-                "response_body": delivery.response.decode("utf-8", "replace"),
-                "duration_ms": delivery.duration_ms,
-                "error": delivery.error,
+                "attempted_at": iso(attempt.attempted_at),
+                "response_status": attempt.status,
+                "response_body": attempt.response.decode("utf-8", "replace"),
+                "duration_ms": attempt.duration_ms,
+                "error": attempt.error,
             }
+            for attempt in delivery.attempts
         ]
     if payload:
         shown["payload"] = json.loads(delivery.body)["events"]
@@ -70,7 +72,13 @@ def _filter(query: Mapping[str, str], name: str, allowed: Sequence[str]) -> str 
 def _history(kit: FakeKit, request: web.Request) -> list[WebhookDelivery]:
     """The endpoint's deliveries, newest first (404 for an endpoint it does not know)."""
     endpoint = get_or_404(kit.account.webhook_endpoints, path_id(request))
-    sent = [delivery for delivery in kit.deliveries if delivery.endpoint_id == endpoint.id]
+    account, now = kit.account, kit.account.clock()
+    sent = [
+        delivery
+        for delivery in kit.deliveries
+        if (delivery.endpoint_id, delivery.account_id) == (endpoint.id, account.id)
+        and delivery.kept_at(now)
+    ]
     return sorted(sent, key=lambda delivery: delivery.delivery_id, reverse=True)
 
 
