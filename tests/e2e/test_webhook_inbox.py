@@ -13,7 +13,9 @@ import os
 import signal
 import sys
 import time
+from collections import Counter
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import aiohttp
@@ -22,7 +24,7 @@ from aiohttp import web
 from inbox_app import AppTable
 
 from kit_async import KitClient
-from kit_async.testing import FakeKit, make_delivery, make_event, sign_delivery
+from kit_async.testing import FakeKit, WebhookDelivery, make_delivery, make_event, sign_delivery
 from kit_async.webhooks import (
     DEFAULT_LEASE,
     Inbox,
@@ -394,3 +396,78 @@ async def test_reconcile_adds_the_events_of_failed_deliveries_the_inbox_lacks(
     assert all(d.status is None for [d] in missed)  # the receiver was down
     assert (added, again, handled) == (5, 0, 7)
     assert sorted(recorder.calls) == sorted(sent_event_ids(server))
+
+
+# -- the receiver down for two hours ------------------------------------------------------
+
+KIT_NOW = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
+DOWN = timedelta(hours=2)
+
+
+def batch(server: FakeKit, endpoint_id: int, url: str, count: int) -> WebhookDelivery:
+    """A delivery of `count` events, due now: FakeKit sends it, and retries it, as Kit would."""
+    now = server.clock()
+    delivery_id = server.account.next_id("webhook_deliveries")
+    events = [make_event("subscriber.created", created=now) for _ in range(count)]
+    delivery = WebhookDelivery(
+        endpoint_id=endpoint_id,
+        url=url,
+        delivery_id=delivery_id,
+        body=make_delivery(events, delivery_id=delivery_id),
+        event_type="subscriber.created",
+        account_id=server.account.id,
+        sent_at=now,
+        next_attempt_at=now,
+    )
+    server.deliveries.append(delivery)
+    return delivery
+
+
+async def test_after_two_hours_down_and_reconcile_every_effect_happens_exactly_once(
+    receiver: Receiver, database: str, clock: Clock
+) -> None:
+    async with (
+        FakeKit(broadcasts=0, clock=lambda: KIT_NOW) as server,
+        KitClient(server.api_key, base_url=server.url, rate_limit=None) as kit,
+    ):
+        endpoint = await kit.webhook_endpoints.create(receiver.url, ["subscriber.created"])
+        async with (
+            Inbox(database, secret=endpoint.secret or "", clock=clock) as inbox,
+            AppTable(database) as table,
+        ):
+            receiver.inbox = inbox
+            before = await server.emit("subscriber.created")  # received while up
+            await receiver.stop()
+            # Down for two hours: 1,000 events in 50 deliveries, each retried on Kit's schedule.
+            sent = []
+            for _ in range(50):
+                sent.append(batch(server, endpoint.id, receiver.url, 20))
+                await server.run_due_deliveries()
+                await server.advance(DOWN / 50)
+            assert {d.state for d in sent} == {"retrying"}
+            assert max(len(d.attempts) for d in sent) == 5  # 0 s, 30 s, 2.5 min, 17.5 min, 77.5 min
+
+            await receiver.start()
+            added = await inbox.reconcile(kit, endpoint.id)
+            calls: Counter[str] = Counter()
+
+            async def handler(event: WebhookEvent) -> None:
+                calls[event.id] += 1
+                await table.apply(event.id)
+
+            first_pass = await inbox.drain(handler, concurrency=20)
+            # Kit's later retries now reach the receiver: each is a repeat, acknowledged.
+            await server.advance(timedelta(days=2))
+            assert {d.state for d in sent} == {"delivered"}
+            second_pass = await inbox.drain(handler, concurrency=20)
+            effects = await table.effects()
+            counts = await inbox.counts()
+
+    every_event = sent_event_ids(server)
+    assert len(every_event) == 1001
+    assert [d.state for d in before] == ["delivered"]
+    assert added == 1000
+    assert (first_pass, second_pass) == (1001, 0)
+    assert calls == Counter(dict.fromkeys(every_event, 1))  # none twice, none missing
+    assert effects == sorted(every_event)
+    assert counts == {"done": 1001}

@@ -20,7 +20,7 @@ __all__ = ["AppTable", "main"]
 
 
 class AppTable:
-    """The app's effects (`app_effects`), one row per event id at most."""
+    """The app's effects (`app_effects`), one row per event id at most (a pool on PostgreSQL)."""
 
     def __init__(self, database: str) -> None:
         self._target = parse_database(database)
@@ -30,7 +30,7 @@ class AppTable:
         if self._target.kind == "postgresql":
             import asyncpg
 
-            self._db = await asyncpg.connect(self._target.dsn)
+            self._db = await asyncpg.create_pool(self._target.dsn, min_size=1, max_size=5)
         else:
             import aiosqlite
 
