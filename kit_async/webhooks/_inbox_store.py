@@ -15,7 +15,7 @@ from typing import Any, Protocol
 
 import attrs
 
-from ._errors import WebhookError
+from ..errors import KitError
 
 __all__ = ["SCHEMA", "EventRow", "InboxError", "InboxStore", "StoredEvent", "Transaction"]
 
@@ -48,8 +48,11 @@ _COLUMNS = (
 )
 
 
-class InboxError(WebhookError):
-    """The inbox's database cannot be opened, read or written.
+class InboxError(KitError):
+    """The inbox's database cannot be opened, read or written, or lacks an event asked for.
+
+    Not a `WebhookError`: the delivery may be fine. A receiver answers it
+    with a 5xx, so that Kit retries the delivery later.
 
     Attributes:
         database: The database as messages name it: a URL's password and
