@@ -26,7 +26,8 @@ app with Kit's headers (see the guide's "Testing your receiver").
 """
 
 from ._app import RecordedRequest
-from ._deliveries import BulkCallback, WebhookDelivery
+from ._clock import FakeClock
+from ._deliveries import BulkCallback, DeliveryAttempt, WebhookDelivery
 from ._fakekit import FakeKit
 from ._faults import FAULT_KINDS, Fault, FaultKind
 from ._webhooks import deliver_webhook, make_delivery, make_event, sign_delivery
@@ -34,6 +35,8 @@ from ._webhooks import deliver_webhook, make_delivery, make_event, sign_delivery
 __all__ = [
     "FAULT_KINDS",
     "BulkCallback",
+    "DeliveryAttempt",
+    "FakeClock",
     "FakeKit",
     "Fault",
     "FaultKind",

@@ -331,10 +331,26 @@ class FakeKit(SeedingShortcuts, Creators):
         unless a test advances the clock (or calls `run_due_deliveries`).
 
         ```python
-        [delivery] = await server.emit("subscriber.created")  # the receiver answers 503
-        assert delivery.state == "retrying"
-        await server.advance(30)  # the first retry; now it answers 204
+        from aiohttp import web
+        from aiohttp.test_utils import TestServer
+
+        answers = [503]  # then 204
+
+
+        async def receive(request: web.Request) -> web.Response:
+            return web.Response(status=answers.pop() if answers else 204)
+
+
+        app = web.Application()
+        app.router.add_post("/kit", receive)
+        async with TestServer(app) as receiver, FakeKit() as server:
+            server.add_webhook_endpoint(str(receiver.make_url("/kit")), ["subscriber.created"])
+            [delivery] = await server.emit("subscriber.created")
+            assert delivery.state == "retrying"  # a 503: due again in 30 s
+            await server.advance(30)
+
         assert delivery.state == "delivered"
+        assert [attempt.status for attempt in delivery.attempts] == [503, 204]
         ```
 
         Args:

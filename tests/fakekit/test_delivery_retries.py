@@ -38,12 +38,14 @@ class Receiver:
         self.headers: dict[str, str] = {}
         self.hang = asyncio.Event()  # set: the next request never gets an answer
         self.received: list[tuple[bytes, dict[str, str]]] = []
+        self.urls: list[str] = []
         app = web.Application()
         app.router.add_post("/kit", self.receive)
         self.server = TestServer(app, port=port)
 
     async def receive(self, request: web.Request) -> web.Response:
         self.received.append((await request.read(), dict(request.headers)))
+        self.urls.append(str(request.url))
         if self.hang.is_set():
             self.hang.clear()
             await asyncio.Event().wait()
@@ -202,6 +204,8 @@ async def test_a_receiver_that_does_not_answer_in_time_is_retried(
     assert timed_out.status is None
     assert timed_out.error is not None
     assert "no answer within 1 s" in timed_out.error
+    # By the loop's clock: it gave up after delivery_timeout, not Kit's 30 s.
+    assert 1000 <= timed_out.duration_ms < 30_000
 
     await server.advance(30)
 
@@ -350,3 +354,28 @@ async def test_the_clock_only_moves_forward(server: FakeKit) -> None:
     with pytest.raises(ValueError, match="only moves forward"):
         server.clock.advance(timedelta(seconds=-1))
     assert server.clock() == NOW
+
+
+async def test_each_accounts_history_and_retries_are_its_own(receiver: Receiver) -> None:
+    async with FakeKit(broadcasts=0, clock=lambda: NOW) as server:
+        bob = server.add_account(name="Bob", broadcasts=0)
+        alices = server.add_webhook_endpoint(receiver.url, ["subscriber.created"])
+        bobs = bob.add_webhook_endpoint(receiver.url + "?bob", ["subscriber.created"])
+        assert alices.id == bobs.id  # ids are per account
+        receiver.statuses = [503]
+        [for_bob] = await server.emit("subscriber.created", account=bob)
+        [for_alice] = await server.emit("subscriber.created")
+        await server.advance(30)
+        path = f"/v4/webhook_endpoints/{bobs.id}/deliveries"
+        async with (
+            aiohttp.ClientSession(base_url=server.url) as http,
+            http.get(path, headers={"X-Kit-Api-Key": bob.credentials.api_key}) as response,
+        ):
+            shown = (await response.json())["deliveries"]
+
+    assert [(d["id"], d["status"], d["attempt_count"]) for d in shown] == [
+        (for_bob.delivery_id, "delivered", 2)
+    ]
+    assert (for_alice.state, len(for_alice.attempts)) == ("delivered", 1)
+    assert [a.status for a in for_bob.attempts] == [503, 204]
+    assert [url.endswith("?bob") for url in receiver.urls] == [True, False, True]
