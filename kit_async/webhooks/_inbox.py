@@ -355,6 +355,10 @@ class Inbox:
             backoff: The delay in seconds before the next attempt, given how
                 many attempts have failed.
             poll_interval: How long an idle worker waits before looking again.
+
+        Raises:
+            InboxError: The database failed; the other workers are stopped
+                too, and events they held come back after their lease.
         """
 
         async def worker() -> None:

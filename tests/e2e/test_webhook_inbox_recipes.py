@@ -157,7 +157,7 @@ async def test_the_idempotent_handler_makes_its_effect_once_when_run_twice(
         await inbox.replay(str(event["id"]))  # as when a processor died before it heard back
         await inbox.drain(counted)
         async with db.execute("SELECT event_id, email, tag FROM memberships") as cursor:
-            rows = await cursor.fetchall()
+            rows = [tuple(row) for row in await cursor.fetchall()]
 
     assert calls == 2
     assert rows == [(event["id"], email, "VIP")]

@@ -34,6 +34,7 @@ class AppTable:
         else:
             import aiosqlite
 
+            assert self._target.path is not None
             self._db = await aiosqlite.connect(self._target.path, timeout=30)
         await self._run("CREATE TABLE IF NOT EXISTS app_effects (event_id TEXT PRIMARY KEY)")
         return self
