@@ -384,6 +384,13 @@ class Inbox:
         max_attempts: int,
         backoff: Callable[[int], float],
     ) -> None:
+        if row.attempts > max_attempts:
+            # Claimed again and again after leases ran out: its processor dies
+            # on it (or outlasts the lease); set it aside rather than loop.
+            error = f"no attempt of the last {max_attempts + 1} finished within its lease"
+            log.error("webhook event %s set aside: %s", row.event_id, error)
+            await self._store.fail(row.event_id, token, error=error, retry_at=None)
+            return
         try:
             await handler(_decode(row))
         except Exception as exc:  # noqa: BLE001 - any failure of the app's handler is retried

@@ -300,6 +300,37 @@ async def test_failures_back_off_then_the_event_is_set_aside_and_can_be_replayed
         await inbox.replay("nope")
 
 
+async def test_an_event_whose_processor_never_finishes_is_set_aside_after_max_attempts(
+    inbox: Inbox, clock: Clock
+) -> None:
+    event = make_event("subscriber.created")
+    await inbox.receive(*signed(event))
+    entered = asyncio.Event()
+
+    async def hangs(got: WebhookEvent) -> None:
+        entered.set()
+        await asyncio.Event().wait()
+
+    for _ in range(2):  # each processor stops mid-handler; its lease then runs out
+        entered.clear()
+        processing = asyncio.create_task(inbox.process_once(hangs, max_attempts=2))
+        await entered.wait()
+        processing.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await processing
+        clock.now += DEFAULT_LEASE
+    recorder = Recorder()
+
+    assert await inbox.drain(recorder, max_attempts=2) == 1  # claimed a third time: set aside
+
+    assert recorder.calls == []
+    [dead] = await inbox.dead()
+    assert (dead.attempts, dead.last_error) == (
+        3,
+        "no attempt of the last 3 finished within its lease",
+    )
+
+
 async def test_a_processor_killed_inside_its_handler_leaves_the_event_to_be_handled_again(
     database: str, inbox: Inbox, clock: Clock
 ) -> None:
