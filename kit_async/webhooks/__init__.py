@@ -10,7 +10,8 @@ secrets (two of them while a secret is being rotated).
 [`WebhookVerifier`][kit_async.webhooks.WebhookVerifier] checks that header
 over the raw bytes of the body, in constant time and before any JSON is read,
 then decodes the body into a [`Delivery`][kit_async.webhooks.Delivery] of
-typed events. Everything it raises derives from
+typed events. [`Inbox`][kit_async.webhooks.Inbox] keeps verified events in
+a database and hands each to your handler at least once. Everything it raises derives from
 [`WebhookError`][kit_async.webhooks.WebhookError], itself a
 [`KitError`][kit_async.errors.KitError]. The "Receiving webhooks" guide has
 recipes for aiohttp and FastAPI.
@@ -43,6 +44,16 @@ from ._errors import (
     WebhookPayloadError,
     WebhookVerificationError,
 )
+from ._inbox import (
+    DEFAULT_LEASE,
+    DEFAULT_MAX_ATTEMPTS,
+    DEFAULT_MAX_BODY_SIZE,
+    Inbox,
+    InboxEvent,
+    Received,
+    exponential_backoff,
+)
+from ._inbox_store import InboxError
 from ._parse import parse_delivery
 from ._payloads import (
     Delivery,
@@ -57,12 +68,19 @@ from ._payloads import (
 from ._verify import DEFAULT_TOLERANCE, SIGNATURE_HEADER, WebhookVerifier, verify_delivery
 
 __all__ = [
+    "DEFAULT_LEASE",
+    "DEFAULT_MAX_ATTEMPTS",
+    "DEFAULT_MAX_BODY_SIZE",
     "DEFAULT_TOLERANCE",
     "SIGNATURE_HEADER",
     "Delivery",
     "EventData",
+    "Inbox",
+    "InboxError",
+    "InboxEvent",
     "MalformedSignatureError",
     "MissingSignatureError",
+    "Received",
     "SignatureMismatchError",
     "TimestampOutOfToleranceError",
     "WebhookCustomField",
@@ -75,6 +93,7 @@ __all__ = [
     "WebhookTag",
     "WebhookVerificationError",
     "WebhookVerifier",
+    "exponential_backoff",
     "parse_delivery",
     "verify_delivery",
 ]
