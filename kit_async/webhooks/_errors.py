@@ -91,9 +91,10 @@ class WebhookPayloadError(WebhookError):
 
     Raised by [`parse_delivery`][kit_async.webhooks.parse_delivery] and so by
     `verify()` after the signature verified: the delivery is genuine, but
-    this version of kit-async cannot read it. Answering with a non-2xx
-    status leaves it unacknowledged, so Kit retries it (and its delivery
-    history shows the failure); keep the raw body if you want to look at it.
+    this version of kit-async cannot read it. Answer with a 5xx status: Kit
+    retries it on its schedule (for about 41 hours) and its delivery history
+    shows the failure, whereas a 4xx fails the delivery at once, without a
+    retry. Keep the raw body if you want to look at it.
 
     Attributes:
         field: Dotted path of the offending field in the body
