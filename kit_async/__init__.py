@@ -58,6 +58,7 @@ __all__ = [  # noqa: RUF022 - grouped by the module each name lives in
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AccountDisconnectedError",
     "AuthenticationError",
     "AuthorizationDeniedError",
     "BadRequestError",

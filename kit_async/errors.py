@@ -15,6 +15,7 @@ __all__ = [
     "APIConnectionError",
     "APIStatusError",
     "APITimeoutError",
+    "AccountDisconnectedError",
     "AuthenticationError",
     "AuthorizationDeniedError",
     "BadRequestError",
@@ -271,6 +272,30 @@ class TokenStoreError(KitError):
     def __init__(self, message: str, *, store: str) -> None:
         super().__init__(message)
         self.store = store
+
+
+class AccountDisconnectedError(KitError):
+    """The account's token pair no longer works, or the token store has none for it.
+
+    Raised by a `KitClient(token_store=..., account_id=...)` before sending,
+    when the store does not know the account or has it marked disconnected,
+    and when Kit refuses the account's pair: the refresh token was refused
+    (`invalid_grant`) while the store still held it, or a request was refused
+    with a 401 that does not say the token expired (the creator revoked the
+    app) and the store held no newer pair. The store then marks the account
+    disconnected and `on_disconnected` is called. The creator has to connect
+    the app again; the request was not carried out.
+
+    Attributes:
+        account_id: The Kit account.
+        reason: Why, in a few words (`"invalid_grant"`, `"revoked"`,
+            `"disconnected"`, `"unknown account"`); never a token.
+    """
+
+    def __init__(self, message: str, *, account_id: int, reason: str) -> None:
+        super().__init__(message)
+        self.account_id = account_id
+        self.reason = reason
 
 
 class ResponseValidationError(KitError):

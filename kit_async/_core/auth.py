@@ -109,7 +109,7 @@ class Auth(Protocol):
         ...
 
 
-def _refuse_pickling(kind: str) -> NoReturn:
+def refuse_pickling(kind: str) -> NoReturn:
     msg = (
         f"{kind} holds a Kit credential and cannot be pickled or copied; "
         "build a KitClient in each process from your configuration instead"
@@ -129,7 +129,7 @@ class ApiKeyAuth:
 
     def __reduce__(self) -> NoReturn:
         # pickle and copy would carry the key in plain text.
-        _refuse_pickling("ApiKeyAuth")
+        refuse_pickling("ApiKeyAuth")
 
     def headers(self) -> Mapping[str, str]:
         return self._headers
@@ -154,7 +154,8 @@ class ApiKeyAuth:
         return None
 
 
-def _token_expired(error: AuthenticationError) -> bool:
+def token_expired(error: AuthenticationError) -> bool:
+    """Whether Kit's 401 says the access token expired (rather than that it is unknown)."""
     text = " ".join(error.errors) + " " + (error.www_authenticate or "")
     return "expired" in text.lower()
 
@@ -202,7 +203,7 @@ class OAuthAuth:
 
     def __reduce__(self) -> NoReturn:
         # pickle and copy would carry the tokens and the secret in plain text.
-        _refuse_pickling("OAuthAuth")
+        refuse_pickling("OAuthAuth")
 
     def _set_access(self, token: str, expires_at: float | None) -> None:
         self._headers: Mapping[str, str] = {"Authorization": f"Bearer {token}"}
@@ -240,7 +241,7 @@ class OAuthAuth:
     async def after_unauthorized(
         self, sent: Mapping[str, str], error: AuthenticationError, exchange: TokenExchange
     ) -> bool:
-        if not (self.can_refresh and _token_expired(error)):
+        if not (self.can_refresh and token_expired(error)):
             return False
         await self._refresh(sent, exchange, "access token expired; refreshing it")
         return True
@@ -329,26 +330,37 @@ class OAuthAuth:
         }
         if self._client_secret:
             form["client_secret"] = self._client_secret
-        try:
-            reply = await exchange(self.token_url, form)
-        except APIStatusError as exc:
-            if exc.status_code >= 500:
-                raise
-            # Kit's RFC 6749 answer (invalid_grant, ...): the pair is dead.
-            raise AuthenticationError(
-                method="POST",
-                path=exc.path or self.token_url,
-                status_code=exc.status_code,
-                errors=exc.errors or ("token refresh failed",),
-                body=exc.body,
-            ) from None
-        path = urlsplit(self.token_url).path
-        try:
-            parsed = loads(reply.body)
-        except ValueError:
-            msg = "the token response is not JSON"
-            raise ResponseValidationError(msg, method="POST", path=path) from None
-        return decode_object(parsed, TokenSet, _TOKEN_ENVELOPE, method="POST", path=path)
+        return await request_tokens(exchange, self.token_url, form)
+
+
+async def request_tokens(
+    exchange: TokenExchange, token_url: str, form: Mapping[str, str]
+) -> TokenSet:
+    """POST a token form to `token_url` and read Kit's new pair.
+
+    Kit's RFC 6749 refusals (a 4xx: `invalid_grant`, `invalid_client`) are
+    raised as `AuthenticationError`, with their status; a 5xx as it came.
+    """
+    try:
+        reply = await exchange(token_url, form)
+    except APIStatusError as exc:
+        if exc.status_code >= 500:
+            raise
+        # Kit's RFC 6749 answer (invalid_grant, ...): the pair is dead.
+        raise AuthenticationError(
+            method="POST",
+            path=exc.path or token_url,
+            status_code=exc.status_code,
+            errors=exc.errors or ("token refresh failed",),
+            body=exc.body,
+        ) from None
+    path = urlsplit(token_url).path
+    try:
+        parsed = loads(reply.body)
+    except ValueError:
+        msg = "the token response is not JSON"
+        raise ResponseValidationError(msg, method="POST", path=path) from None
+    return decode_object(parsed, TokenSet, _TOKEN_ENVELOPE, method="POST", path=path)
 
 
 def _raise_unsaved(cause: Exception, *, closing: bool) -> NoReturn:

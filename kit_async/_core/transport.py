@@ -34,7 +34,7 @@ from ..errors import (
     RedirectError,
     error_class_for_status,
 )
-from .auth import Auth, OAuthAuth
+from .auth import ApiKeyAuth, Auth
 from .counting import count_one
 from .proxies import proxy_from_environment
 from .ratelimit import RateLimit, StorageUnavailableError
@@ -154,7 +154,7 @@ class Transport:
         self._proxies: dict[tuple[str, str | None, int | None], yarl.URL | None] = {}
 
     def __repr__(self) -> str:
-        kind = "oauth" if isinstance(self.auth, OAuthAuth) else "api_key"
+        kind = "api_key" if isinstance(self.auth, ApiKeyAuth) else "oauth"
         state = "closed" if self.closed else "open"
         return f"<KitClient {self.base_url} auth={kind} {state}>"
 
