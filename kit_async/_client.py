@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterable, Callable, Iterable, Mapping
 from datetime import datetime
 from types import TracebackType
-from typing import Any, Concatenate, Literal, NoReturn, ParamSpec, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, Literal, NoReturn, ParamSpec, Self, TypeVar
 
 import aiohttp
 
@@ -14,6 +14,7 @@ from ._core.config import DEFAULT_BASE_URL, transport_for
 from ._core.fanout import FanOutStream, over_list_method
 from ._core.pagination import AsyncPaginator
 from ._core.ratelimit import RateLimit
+from ._core.store_auth import DisconnectCallback
 from ._core.transport import RetryPolicy
 from ._core.validation import MAX_PER_PAGE, check_method, check_path
 from ._core.values import NO_BODY, Request, compact
@@ -34,6 +35,9 @@ from ._resources.tags import Tags
 from ._resources.webhook_endpoints import WebhookEndpoints
 from ._resources.webhooks import LegacyWebhooks
 from .models import BroadcastClick
+
+if TYPE_CHECKING:
+    from .oauth import TokenStore
 
 __all__ = ["DEFAULT_BASE_URL", "KitClient"]
 
@@ -59,9 +63,9 @@ class KitClient(DeprecatedNames):
             refresh an expired access token by itself (once, for all
             concurrent requests).
         client_id: Your OAuth application's client id; only with
-            `refresh_token`.
+            `refresh_token` or `token_store` (required with either).
         client_secret: Your OAuth application's secret, if it has one; only
-            with `refresh_token`.
+            with `refresh_token` or `token_store`.
         on_token_refresh: Called (plain function or coroutine function) with
             the new `TokenSet` after each refresh; only with
             `refresh_token`. Kit rotates the refresh token, so persist both
@@ -77,6 +81,15 @@ class KitClient(DeprecatedNames):
         token_url: Where to refresh tokens; defaults to
             `{base_url}/v4/oauth/token`. Like `base_url`, it must be
             `https://` except for loopback hosts.
+        token_store: A `kit_async.oauth.TokenStore` holding the pair of
+            `account_id`, instead of `access_token`: workers sharing the
+            store refresh each pair once, through its lock (see "Building a
+            Kit App"). Needs `account_id` and `client_id`.
+        account_id: The Kit account (a positive int) of `token_store`'s pair.
+        on_disconnected: Called (function or coroutine function) with
+            `(account_id, reason)` when Kit refuses the account's pair and
+            the store marks it disconnected (`AccountDisconnectedError`);
+            what it raises is logged. Only with `token_store`.
         base_url: Kit's origin. Falls back to `KIT_BASE_URL`, then
             `https://api.kit.com`. Must be `https://` except for loopback
             hosts (for tests against `kit_async.testing.FakeKit`). The form
@@ -115,9 +128,12 @@ class KitClient(DeprecatedNames):
             key, given or read from `KIT_API_KEY`; an empty `refresh_token`,
             `client_id` or `client_secret`. `token_expires_at` alone with an
             access token is accepted: it describes the token, which is then
-            used until Kit says it expired.
-        TypeError: `on_token_refresh` that is not callable, or an argument
-            of the wrong type (`token_expires_at`, `rate_limit`, `session`).
+            used until Kit says it expired. `token_store` without a
+            positive `account_id` or without `client_id`, or with a credential,
+            `on_token_refresh` or `token_expires_at` (the store has those).
+        TypeError: A callback that is not callable, a `token_store` that is
+            not a `TokenStore`, or an argument of the wrong type
+            (`account_id`, `token_expires_at`, `rate_limit`, `session`).
     """
 
     def __init__(
@@ -131,6 +147,9 @@ class KitClient(DeprecatedNames):
         on_token_refresh: TokenCallback | None = None,
         token_expires_at: float | datetime | None = None,
         token_url: str | None = None,
+        token_store: TokenStore | None = None,
+        account_id: int | None = None,
+        on_disconnected: DisconnectCallback | None = None,
         base_url: str | None = None,
         timeout: float = 30.0,
         max_retries: int | None = None,
@@ -147,6 +166,9 @@ class KitClient(DeprecatedNames):
             on_token_refresh=on_token_refresh,
             token_expires_at=token_expires_at,
             token_url=token_url,
+            token_store=token_store,
+            account_id=account_id,
+            on_disconnected=on_disconnected,
             base_url=base_url,
             timeout=timeout,
             max_retries=max_retries,

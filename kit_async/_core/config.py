@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import os
 from datetime import datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, cast
 
 import aiohttp
 import attrs
@@ -18,6 +18,7 @@ import attrs
 from .auth import ApiKeyAuth, OAuthAuth, TokenCallback
 from .ratelimit import RateLimit
 from .retry import RetryPolicy
+from .store_auth import DisconnectCallback, StoreAuth
 from .transport import Transport
 from .validation import (
     check_base_url,
@@ -27,6 +28,9 @@ from .validation import (
     check_token_url,
     is_int,
 )
+
+if TYPE_CHECKING:
+    from ..oauth._store import TokenStore
 
 __all__ = [
     "API_KEY_LIMIT",
@@ -140,6 +144,90 @@ def _check_oauth_options(
     return None, None, None
 
 
+#: What a client whose pair comes from a token store must not be given as well.
+_NOT_WITH_A_STORE = (
+    "api_key",
+    "access_token",
+    "refresh_token",
+    "on_token_refresh",
+    "token_expires_at",
+)
+#: What a `TokenStore` has (checked by name: `_core` does not import `kit_async.oauth`).
+_STORE_METHODS = ("save", "load", "status", "disconnect", "lock")
+
+
+def _store_auth(
+    token_store: object,
+    account_id: object,
+    *,
+    client_id: str | None,
+    client_secret: str | None,
+    on_disconnected: object,
+    token_url: str,
+    others: dict[str, Any],
+) -> StoreAuth:
+    """The auth of `KitClient(token_store=..., account_id=...)`, its options checked.
+
+    `others` maps each name of `_NOT_WITH_A_STORE` to its argument.
+    """
+    if token_store is None:
+        given = "account_id" if account_id is not None else "on_disconnected"
+        msg = (
+            f"{given} is given without token_store; pass token_store= and account_id= "
+            "to use an account's pair from a token store, or leave it out"
+        )
+        raise ValueError(msg)
+    missing = [name for name in _STORE_METHODS if not callable(getattr(token_store, name, None))]
+    if missing:
+        msg = (
+            "token_store must be a kit_async.oauth.TokenStore (open_token_store(...) or "
+            f"MemoryTokenStore()), got {type(token_store).__name__}"
+        )
+        raise TypeError(msg)
+    extra = [name for name in _NOT_WITH_A_STORE if others[name] is not None]
+    if extra:
+        listed, verb, pronoun = _names(extra)
+        msg = (
+            f"{listed} {verb} not used with token_store: the account's pair comes from "
+            f"the store, and is refreshed and saved there; leave {pronoun} out"
+        )
+        raise ValueError(msg)
+    if account_id is None:
+        msg = "token_store is given without account_id: pass the Kit account's id"
+        raise ValueError(msg)
+    if not is_int(account_id):
+        msg = f"account_id must be an int, got {type(account_id).__name__}"
+        raise TypeError(msg)
+    if account_id <= 0:
+        msg = f"account_id must be a positive int, got {account_id}"
+        raise ValueError(msg)
+    if client_id is None:
+        msg = (
+            "token_store is given without client_id: Kit needs your OAuth app's client "
+            "id to refresh the account's pair. Pass client_id= (and client_secret=)"
+        )
+        raise ValueError(msg)
+    if on_disconnected is not None and not callable(on_disconnected):
+        msg = (
+            "on_disconnected must be a function or coroutine function, "
+            f"got {type(on_disconnected).__name__}"
+        )
+        raise TypeError(msg)
+    # Checked above, by what each has: the types the checks prove.
+    store = cast("TokenStore", token_store)
+    callback = cast("DisconnectCallback | None", on_disconnected)
+    return StoreAuth(
+        store,
+        account_id,
+        client_id=check_credential("client_id", client_id),
+        client_secret=None
+        if client_secret is None
+        else check_credential("client_secret", client_secret),
+        token_url=token_url,
+        on_disconnected=callback,
+    )
+
+
 def _retry_policy(retry: RetryPolicy | None, max_retries: object) -> RetryPolicy:
     policy = retry or RetryPolicy()
     if max_retries is None:
@@ -205,6 +293,9 @@ def transport_for(
     on_token_refresh: TokenCallback | None = None,
     token_expires_at: float | datetime | None = None,
     token_url: str | None = None,
+    token_store: TokenStore | None = None,
+    account_id: int | None = None,
+    on_disconnected: DisconnectCallback | None = None,
     base_url: str | None = None,
     timeout: float = 30.0,
     max_retries: int | None = None,
@@ -217,34 +308,56 @@ def transport_for(
     Takes `KitClient`'s arguments (documented there, with what each raises).
     The credential comes from the arguments or else `KIT_API_KEY` /
     `KIT_ACCESS_TOKEN`, the origin from `base_url` or else `KIT_BASE_URL`;
-    the rate limit defaults to Kit's limit for the credential.
+    the rate limit defaults to Kit's limit for the credential. With
+    `token_store`, the account's pair comes from the store (no credential
+    is read from the environment).
     """
-    from_environment = api_key is None and access_token is None
-    api_key, access_token = _credentials(api_key, access_token)
-    refresh_token, client_id, client_secret = _check_oauth_options(
-        {
-            "refresh_token": refresh_token,
-            "client_id": client_id,
-            "client_secret": client_secret,
-            "on_token_refresh": on_token_refresh,
-            "token_expires_at": token_expires_at,
-            "token_url": token_url,
-        },
-        api_key=api_key is not None,
-        from_environment=from_environment,
-    )
+    from_store = token_store is not None or account_id is not None or on_disconnected is not None
+    if not from_store:
+        from_environment = api_key is None and access_token is None
+        api_key, access_token = _credentials(api_key, access_token)
+        refresh_token, client_id, client_secret = _check_oauth_options(
+            {
+                "refresh_token": refresh_token,
+                "client_id": client_id,
+                "client_secret": client_secret,
+                "on_token_refresh": on_token_refresh,
+                "token_expires_at": token_expires_at,
+                "token_url": token_url,
+            },
+            api_key=api_key is not None,
+            from_environment=from_environment,
+        )
     base = resolve_base_url(base_url)
     seconds = check_timeout(timeout)
     policy = _retry_policy(retry, max_retries)
+    refresh_url = check_token_url(token_url) if token_url else f"{base}/v4/oauth/token"
 
-    auth: ApiKeyAuth | OAuthAuth
-    if access_token is not None:
+    auth: ApiKeyAuth | OAuthAuth | StoreAuth
+    if from_store:
+        auth = _store_auth(
+            token_store,
+            account_id,
+            client_id=client_id,
+            client_secret=client_secret,
+            on_disconnected=on_disconnected,
+            token_url=refresh_url,
+            others={
+                "api_key": api_key,
+                "access_token": access_token,
+                "refresh_token": refresh_token,
+                "on_token_refresh": on_token_refresh,
+                "token_expires_at": token_expires_at,
+            },
+        )
+        default_limit = OAUTH_LIMIT
+    elif access_token is not None:
         auth = OAuthAuth(
             access_token,
             refresh_token=refresh_token,
             client_id=client_id,
             client_secret=client_secret,
-            token_url=check_token_url(token_url) if token_url else f"{base}/v4/oauth/token",
+            token_url=refresh_url,
             on_token_refresh=on_token_refresh,
             expires_at=check_expiry(token_expires_at),
         )

@@ -8,8 +8,12 @@
   `open_token_store()` (SQLite, PostgreSQL, Redis), encrypted at rest, with a
   lock per account that works across processes.
 
-Work in progress: clients that refresh through a store across workers, and
-the account pool, come next (see the guide, "Building a Kit App").
+- A client for one connected account: `KitClient(token_store=store,
+  account_id=..., client_id=...)` takes the pair from the store and refreshes
+  it once across all the workers that share the store.
+
+Work in progress: the account pool comes next (see the guide, "Building a
+Kit App").
 """
 
 from __future__ import annotations
