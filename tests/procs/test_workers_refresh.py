@@ -1,0 +1,98 @@
+"""Eight worker OS processes share one token store: one refresh per expiry, no request lost.
+
+Each worker (tests/helpers/procs_worker.py) is a Python process of its own,
+with its own clients, sharing nothing with the others but the store (SQLite
+file, PostgreSQL, Redis: each started by the fixtures) and FakeKit's URL.
+FakeKit runs in the test's event loop and counts each account's refreshes.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from procs_support import (
+    CLIENT_SECRET,
+    finish,
+    go,
+    running,
+    seed,
+    stored_fingerprint,
+    wait_rounds,
+    worker_config,
+)
+
+from kit_async._core.auth import EXPIRY_MARGIN
+from kit_async.testing import FakeKit
+
+WORKERS = 8
+ACCOUNTS = 50
+#: Far enough ahead that no client refreshes before Kit says the token expired.
+LATER = 7200
+
+
+async def test_workers_refresh_an_account_expiring_mid_run_once_per_expiry(
+    store_url: str, key: str
+) -> None:
+    expiries = 2
+    async with FakeKit(client_secret=CLIENT_SECRET) as server:
+        account = server.account.id
+        configs = [worker_config(store_url, key, server, [account]) for _ in range(WORKERS)]
+        async with running(configs) as workers:
+            await seed(store_url, key, server, {account: int(time.time()) + LATER})
+            await go(workers)
+            await wait_rounds(workers, 2)
+            for _ in range(expiries):
+                # While every worker makes requests: each next one gets Kit's 401 "expired".
+                server.expire_tokens(account)
+                await wait_rounds(workers, 2)
+            pairs = await finish(workers)
+        stored = await stored_fingerprint(store_url, key, account)
+
+    assert [worker.failures for worker in workers] == [[]] * WORKERS
+    assert server.refreshes == {account: expiries}
+    assert server.refused_refreshes == 0
+    assert stored is not None
+    assert pairs == [{str(account): {"held": stored, "stored": stored}}] * WORKERS
+
+
+async def test_workers_refresh_fifty_accounts_with_staggered_expiries_once_each(
+    store_url: str, key: str
+) -> None:
+    async with FakeKit(client_secret=CLIENT_SECRET, accounts=ACCOUNTS, broadcasts=1) as server:
+        ids = sorted(server.accounts)
+        configs = [worker_config(store_url, key, server, ids) for _ in range(WORKERS)]
+        async with running(configs) as workers:
+            # Each pair falls due (to the clients, refreshing ahead of expiry) one,
+            # two or three seconds from now: a third of the accounts each second.
+            now = int(time.time())
+            due = {account: now + 1 + number % 3 for number, account in enumerate(ids)}
+            await seed(
+                store_url,
+                key,
+                server,
+                {account: when + int(EXPIRY_MARGIN) for account, when in due.items()},
+            )
+            await go(workers)
+            # Not a measurement: the rounds below must start after the last one fell due.
+            await asyncio.sleep(max(due.values()) + 1 - time.time())
+            await wait_rounds(workers, 2)
+            # Then Kit expires every fifth account's token (401 "expired"), in two waves.
+            again = ids[::5]
+            for wave in (again[::2], again[1::2]):
+                for account in wave:
+                    server.expire_tokens(account)
+                await wait_rounds(workers, 2)
+            pairs = await finish(workers)
+        stored = {
+            str(account): await stored_fingerprint(store_url, key, account) for account in ids
+        }
+
+    assert [worker.failures for worker in workers] == [[]] * WORKERS
+    assert server.refreshes == {account: 2 if account in again else 1 for account in ids}
+    assert server.refused_refreshes == 0
+    assert None not in stored.values()
+    assert (
+        pairs
+        == [{account: {"held": pair, "stored": pair} for account, pair in stored.items()}] * WORKERS
+    )
