@@ -14,7 +14,9 @@ token store, says `ready`, and waits on the channel for a command:
 
 With `"hang_before_save": true` in the config, the store's compare-and-swap
 save (the one a refresh makes, after Kit answered) says `saving` and hangs:
-the test kills the worker there, between Kit's answer and the save.
+the test kills the worker there, between Kit's answer and the save. With
+`"late_token_answer": seconds`, Kit's answers to its refreshes reach it that
+much later (it says `answered` when Kit has answered).
 
 Each line it writes on the channel is one JSON object with an `event`;
 nothing secret is written (a pair is shown as a truncated SHA-256 of both
@@ -131,6 +133,9 @@ async def clients_for(
                 rate_limit=None,
                 timeout=30.0,
             )
+            late = config.get("late_token_answer")
+            if late:
+                answer_late(made[account_id], late, channel)
         return made[account_id]
 
     try:
@@ -138,6 +143,25 @@ async def clients_for(
     finally:
         for one in made.values():
             await one.aclose()
+
+
+def answer_late(client: kit_async.KitClient, seconds: float, channel: Channel) -> None:
+    """Kit's answers to this client's token requests reach it `seconds` late.
+
+    Kit has rotated the pair by then, as when its answer is slow to come
+    back. (FakeKit's faults leave its token endpoint alone, so the delay is
+    put on the client's side of the wire.)
+    """
+    transport: Any = client._transport
+    exchange = transport._exchange_token
+
+    async def late(url: str, form: Any) -> Any:
+        reply = await exchange(url, form)
+        await channel.emit("answered", late=seconds)
+        await asyncio.sleep(seconds)
+        return reply
+
+    transport._exchange_token = late
 
 
 def held_pair(client: kit_async.KitClient) -> TokenSet | None:
@@ -241,6 +265,6 @@ def serve(config: dict[str, Any], sock: socket.socket) -> None:
     `config` holds `store_url`, `key` (the encryption key), `kit_url`,
     `client_id`, `client_secret`, `accounts` (ids), `concurrency` (requests
     at once), `lock_ttl` and `lock_timeout` (the store's), and optionally
-    `hang_before_save`. `sock` is the worker's end of its socket pair.
+    `hang_before_save` and `late_token_answer`. `sock` is the worker's end of its socket pair.
     """
     asyncio.run(main(config, sock))

@@ -96,3 +96,39 @@ async def test_workers_refresh_fifty_accounts_with_staggered_expiries_once_each(
         pairs
         == [{account: {"held": pair, "stored": pair} for account, pair in stored.items()}] * WORKERS
     )
+
+
+async def test_a_refresh_answered_after_the_locks_time_to_live_loses_no_pair(
+    store_url: str, key: str
+) -> None:
+    # Kit's answer reaches the refreshing worker three lock_ttl later (Redis's
+    # lock must outlive a slow refresh while its holder lives).
+    lock_ttl = 1.0
+    async with FakeKit(client_secret=CLIENT_SECRET) as server:
+        account = server.account.id
+        configs = [
+            worker_config(
+                store_url, key, server, [account], lock_ttl=lock_ttl, late_token_answer=3 * lock_ttl
+            ),
+            *(
+                worker_config(store_url, key, server, [account], lock_ttl=lock_ttl)
+                for _ in range(3)
+            ),
+        ]
+        async with running(configs) as workers:
+            slow, *others = workers
+            await seed(store_url, key, server, {account: int(time.time()) + LATER})
+            server.expire_tokens(account)
+            await go([slow])
+            # Kit has rotated the pair; its answer is on the way to `slow`.
+            await slow.event("answered")
+            await go(others)
+            await wait_rounds(workers, 2)
+            pairs = await finish(workers)
+        stored = await stored_fingerprint(store_url, key, account)
+
+    assert [worker.failures for worker in workers] == [[]] * len(workers)
+    assert server.refreshes == {account: 1}
+    assert server.refused_refreshes == 0
+    assert stored is not None
+    assert pairs == [{str(account): {"held": stored, "stored": stored}}] * len(workers)
