@@ -56,8 +56,10 @@ class StoreAuth:
 
     The pair is loaded from the store before the first request; refreshes
     are coordinated through the store's per-account lock (see the module).
-    A refreshed pair the store could not save is kept in memory and offered
-    to the store again before the next request, so it is never lost silently.
+    A refreshed pair is used only once the store has it; one the store could
+    not save is kept in memory and offered to the store again before the next
+    request (which raises `TokenStoreError` while it fails), so it is never
+    lost silently.
     """
 
     #: Saves tried, and the pause between them, before a refreshed pair is
@@ -144,9 +146,11 @@ class StoreAuth:
         # revoked the app. The store, once its lock is free, tells which.
         offers = self._offers
         async with self._guard():
+            if self._unsaved is not None:
+                await self._save_pending(offers)  # the new pair, once the store has it
+                return True
             if sent is not self._headers:
                 self._check_connected()
-                await self._save_pending(offers)
                 return True
             async with self._account_lock():
                 stored = await self._load()
@@ -172,9 +176,12 @@ class StoreAuth:
         """
         offers = self._offers
         async with self._guard():
+            if self._unsaved is not None:
+                # This process already refreshed: the pair waits for the store.
+                await self._save_pending(offers)
+                return
             if stale is not self._headers:
                 self._check_connected()
-                await self._save_pending(offers)
                 return
             started = self._tokens
             if started is None:  # pragma: no cover - headers exist only with a pair
@@ -203,8 +210,8 @@ class StoreAuth:
                 return
             await self._disconnect("invalid_grant", cause=exc)
         # From here on the started refresh token is dead at Kit: the new pair
-        # must reach the store, or stay here until it does.
-        self._adopt(tokens, why=None)
+        # must reach the store, or stay here until it does. No request uses it
+        # before it is saved, so no worker ever holds a pair the store lacks.
         self._unsaved = (tokens, started.refresh_token)
         await self._save_pending(self._offers, attempts=self.SAVE_ATTEMPTS)
 
@@ -237,7 +244,7 @@ class StoreAuth:
             self._save_failure = failure
             log.error(  # noqa: TRY400 - the error is raised, with the store's exception as cause
                 "token store %s could not save the refreshed pair of Kit account %d (%s); %s",
-                self.store_name,
+                _named(failure, self.store_name),
                 self.account_id,
                 type(failure).__name__,
                 "the client is closing, so this pair is lost unless saved another way"
@@ -249,7 +256,9 @@ class StoreAuth:
             log.info("token store %s saved the refreshed pair after all", self.store_name)
         self._unsaved = None
         self._save_failure = None
-        if not saved:
+        if saved:
+            self._adopt(tokens, why=None)
+        else:
             # Lost a compare-and-set: another worker's pair is in the store
             # (this one's lock ran out while it refreshed). Theirs wins.
             log.warning(
@@ -279,12 +288,13 @@ class StoreAuth:
             else "the client keeps the new pair in memory and saves it before its next "
             "request; this request was not sent, so it can be repeated"
         )
+        store = _named(cause, self.store_name)
         msg = (
-            f"token store {self.store_name} could not save the refreshed OAuth pair of "
+            f"token store {store} could not save the refreshed OAuth pair of "
             f"Kit account {self.account_id}, and the refresh token it holds no longer "
             f"works; {then}"
         )
-        raise TokenStoreError(msg, store=self.store_name) from cause
+        raise TokenStoreError(msg, store=store) from cause
 
     # -- the store ---------------------------------------------------------
     async def _load(self) -> TokenSet:
@@ -383,7 +393,13 @@ class StoreAuth:
             await held.__aexit__(None, None, None)
 
 
+def _named(error: KitError, otherwise: str) -> str:
+    """The store a `TokenStoreError` names (its own stores name themselves best)."""
+    return error.store if isinstance(error, TokenStoreError) else otherwise
+
+
 def _store_name(store: object) -> str:
+    # The stores opened by URL keep their address, password masked, there.
     redacted = getattr(store, "_redacted", None)
     shown = getattr(redacted, "shown", None)
     return shown if isinstance(shown, str) else type(store).__name__

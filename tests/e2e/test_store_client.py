@@ -20,7 +20,7 @@ from token_store_support import STORES
 from token_store_support import store_url as _store_url
 
 from kit_async import AccountDisconnectedError, KitClient, TokenSet
-from kit_async.oauth import MemoryTokenStore, TokenStore, open_token_store
+from kit_async.oauth import MemoryTokenStore, TokenStore, open_token_store, revoke
 from kit_async.testing import FakeKit
 
 ACCOUNT = 1234
@@ -154,6 +154,28 @@ async def test_a_revoked_pair_disconnects_the_account_and_tells_the_app(server: 
         assert len(server.requests) == sent
     assert told == [(ACCOUNT, "revoked")]
     assert await store.status(ACCOUNT) == "disconnected"
+
+
+async def test_a_pair_the_app_revoked_through_the_store_is_refused(server: FakeKit) -> None:
+    store = MemoryTokenStore()
+    pair = pair_of(server)
+    await store.save(ACCOUNT, pair)
+    told: list[str] = []
+    async with client(server, store, on_disconnected=lambda _, why: told.append(why)) as kit:
+        await kit.broadcasts.get(1)
+        await revoke(
+            pair.access_token,
+            client_id=server.client_id,
+            client_secret="app-secret",
+            account_id=ACCOUNT,
+            token_store=store,
+            base_url=server.url,
+        )
+        with pytest.raises(AccountDisconnectedError) as caught:
+            await kit.broadcasts.get(1)
+    # The store already said so: the app, which revoked, is not told again.
+    assert caught.value.reason == "disconnected"
+    assert told == []
 
 
 async def test_a_refresh_token_kit_refuses_disconnects_the_account(server: FakeKit) -> None:

@@ -10,7 +10,13 @@ from typing import assert_type
 
 from aiohttp import web
 
-from kit_async import AuthorizationDeniedError, OAuthError, TokenSet
+from kit_async import (
+    AccountDisconnectedError,
+    AuthorizationDeniedError,
+    KitClient,
+    OAuthError,
+    TokenSet,
+)
 from kit_async.oauth import (
     AuthorizationRequest,
     ConnectedAccount,
@@ -60,3 +66,23 @@ def start(server: FakeKit) -> str:
 async def saving(store: MemoryTokenStore, tokens: TokenSet) -> bool:
     async with store.lock(1):
         return await store.save(1, tokens, replacing=tokens.refresh_token)
+
+
+async def client_from_a_store(store: TokenStore) -> None:
+    async def on_disconnected(account_id: int, reason: str) -> None:
+        print(account_id, reason)
+
+    async with KitClient(
+        token_store=store,
+        account_id=42,
+        client_id="app",
+        client_secret="s",
+        on_disconnected=on_disconnected,
+    ) as kit:
+        try:
+            await kit.account.get()
+        except AccountDisconnectedError as gone:
+            assert_type(gone.account_id, int)
+            assert_type(gone.reason, str)
+    KitClient(token_store=store, account_id="42", client_id="app")  # type: ignore[arg-type]
+    KitClient(token_store={}, account_id=42, client_id="app")  # type: ignore[arg-type]

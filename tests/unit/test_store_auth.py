@@ -1,8 +1,7 @@
 """StoreAuth: an account's pair from a shared token store, refreshed once across workers.
 
 Each `StoreAuth` here stands for one worker process: two of them on one
-`MemoryTokenStore` are two workers sharing a store. Kit's token endpoint is a
-scripted `exchange` that rotates refresh tokens as Kit does.
+`MemoryTokenStore` are two workers sharing a store (see store_auth_support).
 """
 
 from __future__ import annotations
@@ -10,109 +9,27 @@ from __future__ import annotations
 import asyncio
 import copy
 import json
-import logging
 import pickle
-import time
 from collections.abc import Mapping
-from typing import Any
 
 import pytest
+from store_auth_support import (
+    ACCOUNT,
+    REQUEST,
+    ScriptedKit,
+    auth_for,
+    expired_401,
+    expired_pair,
+    fresh_pair,
+    invalid_401,
+    no_exchange,
+    stored,
+)
 
 from kit_async import AccountDisconnectedError, AuthenticationError, KitError, TokenSet
-from kit_async._core.auth import TokenExchange
 from kit_async._core.ratelimit import credential_key
-from kit_async._core.store_auth import StoreAuth
-from kit_async._core.values import Reply, Request
-from kit_async.errors import BadRequestError, TokenStoreError
+from kit_async._core.values import Reply
 from kit_async.oauth import MemoryTokenStore
-
-ACCOUNT = 42
-TOKEN_URL = "http://127.0.0.1:1/v4/oauth/token"
-REQUEST = Request("GET", "/v4/account")
-
-
-def expired_pair(name: str = "first") -> TokenSet:
-    return TokenSet(
-        access_token=f"at-{name}",
-        refresh_token=f"rt-{name}",
-        expires_in=7200,
-        created_at=int(time.time()) - 8000,
-    )
-
-
-def fresh_pair(name: str) -> TokenSet:
-    return TokenSet(
-        access_token=f"at-{name}",
-        refresh_token=f"rt-{name}",
-        expires_in=7200,
-        created_at=int(time.time()),
-    )
-
-
-class ScriptedKit:
-    """Kit's token endpoint: each refresh token works once, then a new pair is issued."""
-
-    def __init__(self, valid_refresh: str = "rt-first", *, status: int = 400) -> None:
-        self.valid = {valid_refresh}
-        self.refreshes = 0
-        self.status = status
-        self.forms: list[Mapping[str, str]] = []
-
-    async def exchange(self, url: str, form: Mapping[str, str]) -> Reply:
-        assert url == TOKEN_URL
-        self.forms.append(dict(form))
-        await asyncio.sleep(0.01)  # concurrent requests pile up meanwhile
-        if form["refresh_token"] not in self.valid:
-            raise BadRequestError(
-                method="POST",
-                path="/v4/oauth/token",
-                status_code=self.status,
-                errors=["The provided authorization grant is invalid"],
-            )
-        self.valid.discard(form["refresh_token"])
-        self.refreshes += 1
-        access, refresh = f"at-new{self.refreshes}", f"rt-new{self.refreshes}"
-        self.valid.add(refresh)
-        body = {
-            "access_token": access,
-            "refresh_token": refresh,
-            "expires_in": 7200,
-            "created_at": int(time.time()),
-            "token_type": "Bearer",
-        }
-        return Reply(200, {}, json.dumps(body).encode())
-
-
-def auth_for(store: Any, **options: Any) -> StoreAuth:
-    settings: dict[str, Any] = {
-        "client_id": "client-123",
-        "client_secret": "app-secret",
-        "token_url": TOKEN_URL,
-    }
-    settings.update(options)
-    return StoreAuth(store, ACCOUNT, **settings)
-
-
-async def stored(store: MemoryTokenStore, tokens: TokenSet) -> MemoryTokenStore:
-    await store.save(ACCOUNT, tokens)
-    return store
-
-
-def expired_401() -> AuthenticationError:
-    return AuthenticationError(
-        method="GET", path="/v4/account", status_code=401, errors=["The access token expired"]
-    )
-
-
-def invalid_401() -> AuthenticationError:
-    return AuthenticationError(
-        method="GET", path="/v4/account", status_code=401, errors=["The access token is invalid"]
-    )
-
-
-async def no_exchange(url: str, form: Mapping[str, str]) -> Reply:
-    raise AssertionError("Kit was asked")
-
 
 # -- loading ------------------------------------------------------------------
 
@@ -224,153 +141,6 @@ async def test_one_auth_serves_several_clients_in_several_tasks() -> None:
     auth = auth_for(store)
     await asyncio.gather(*(auth.before_request(REQUEST, kit.exchange) for _ in range(20)))
     assert len(kit.forms) == 1
-
-
-# -- the store loses or fails a save ------------------------------------------------
-
-
-class RunOutLockStore(MemoryTokenStore):
-    """A store whose lock ran out: another worker saves its pair while this one refreshes."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.intruder: TokenSet | None = None
-
-    async def save(
-        self,
-        account_id: int,
-        tokens: TokenSet,
-        *,
-        name: str | None = None,
-        replacing: str | None = None,
-    ) -> bool:
-        if self.intruder is not None and replacing is not None:
-            intruder, self.intruder = self.intruder, None
-            await super().save(account_id, intruder, replacing=replacing)
-        return await super().save(account_id, tokens, name=name, replacing=replacing)
-
-
-async def test_a_lost_compare_and_set_adopts_the_stored_pair(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    store = RunOutLockStore()
-    await store.save(ACCOUNT, expired_pair())
-    store.intruder = fresh_pair("theirs")
-    kit = ScriptedKit()
-    auth = auth_for(store)
-    with caplog.at_level(logging.WARNING, logger="kit_async"):
-        await auth.before_request(REQUEST, kit.exchange)
-    assert auth.headers() == {"Authorization": "Bearer at-theirs"}
-    assert await store.load(ACCOUNT) == fresh_pair("theirs")
-    assert "not saved" in caplog.text
-    assert "at-new1" not in caplog.text
-    assert "rt-" not in caplog.text
-
-
-class FlakyStore(MemoryTokenStore):
-    """A store whose saves fail while `down` is set."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.down = False
-        self.save_calls = 0
-
-    async def save(
-        self,
-        account_id: int,
-        tokens: TokenSet,
-        *,
-        name: str | None = None,
-        replacing: str | None = None,
-    ) -> bool:
-        self.save_calls += 1
-        if self.down:
-            msg = f"cannot reach the database (was saving {tokens.refresh_token})"
-            raise ConnectionError(msg)
-        return await super().save(account_id, tokens, name=name, replacing=replacing)
-
-
-async def flaky_store() -> FlakyStore:
-    store = FlakyStore()
-    await store.save(ACCOUNT, expired_pair())
-    store.save_calls = 0
-    store.down = True
-    return store
-
-
-async def test_a_save_outage_keeps_the_new_pair_and_saves_it_before_the_next_request(
-    caplog: pytest.LogCaptureFixture,
-) -> None:
-    store = await flaky_store()
-    kit = ScriptedKit()
-    auth = auth_for(store)
-    auth.SAVE_PAUSE = 0.0
-    with pytest.raises(TokenStoreError) as caught:
-        await auth.before_request(REQUEST, kit.exchange)
-    assert caught.value.store == "FlakyStore"
-    assert store.save_calls == StoreAuth.SAVE_ATTEMPTS  # retried while holding the lock
-    for text in (str(caught.value), caplog.text):
-        assert "rt-new1" not in text
-        assert "at-new1" not in text
-    # Still the old pair in the store; the new one is kept in memory.
-    assert await store.load(ACCOUNT) == expired_pair()
-    assert auth.headers() == {"Authorization": "Bearer at-new1"}
-
-    store.down = False
-    await auth.before_request(REQUEST, no_exchange)
-    saved = await store.load(ACCOUNT)
-    assert saved is not None
-    assert saved.refresh_token == "rt-new1"
-    assert kit.refreshes == 1
-
-
-async def test_requests_queued_behind_a_failed_save_share_its_error() -> None:
-    store = await flaky_store()
-    kit = ScriptedKit()
-    auth = auth_for(store)
-    auth.SAVE_PAUSE = 0.0
-    results = await asyncio.gather(
-        *(auth.before_request(REQUEST, kit.exchange) for _ in range(5)), return_exceptions=True
-    )
-    assert all(isinstance(result, TokenStoreError) for result in results)
-    assert store.save_calls == StoreAuth.SAVE_ATTEMPTS
-    assert kit.refreshes == 1
-
-
-async def test_an_unsaved_pair_is_offered_again_when_the_client_closes() -> None:
-    store = await flaky_store()
-    auth = auth_for(store)
-    auth.SAVE_PAUSE = 0.0
-    with pytest.raises(TokenStoreError):
-        await auth.before_request(REQUEST, ScriptedKit().exchange)
-    store.down = False
-    await auth.before_close()
-    saved = await store.load(ACCOUNT)
-    assert saved is not None
-    assert saved.refresh_token == "rt-new1"
-
-
-async def test_a_store_that_cannot_load_raises_a_kit_error_naming_it() -> None:
-    class DownStore(MemoryTokenStore):
-        async def load(self, account_id: int) -> TokenSet | None:
-            msg = "password=hunter2 refused"
-            raise OSError(msg)
-
-    with pytest.raises(TokenStoreError) as caught:
-        await auth_for(DownStore()).before_request(REQUEST, no_exchange)
-    assert caught.value.store == "DownStore"
-    assert "hunter2" not in str(caught.value)
-
-
-async def test_a_lock_that_cannot_be_taken_raises_a_kit_error_naming_it() -> None:
-    class NoLockStore(MemoryTokenStore):
-        def lock(self, account_id: int) -> Any:
-            raise ConnectionRefusedError
-
-    store = NoLockStore()
-    await store.save(ACCOUNT, expired_pair())
-    with pytest.raises(TokenStoreError, match="lock"):
-        await auth_for(store).before_request(REQUEST, no_exchange)
 
 
 # -- disconnected -------------------------------------------------------------------
@@ -493,8 +263,3 @@ async def test_repr_and_pickle_show_no_token_or_secret() -> None:
     for clone in (pickle.dumps, copy.copy, copy.deepcopy):
         with pytest.raises(TypeError, match="cannot be pickled"):
             clone(auth)
-
-
-def test_it_is_an_exchange_user() -> None:
-    exchange: TokenExchange = ScriptedKit().exchange
-    assert callable(exchange)
