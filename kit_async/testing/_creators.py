@@ -112,6 +112,7 @@ class Creators:
         #: Every account, by Kit's account id, the first one first.
         self.accounts: dict[int, FakeAccount] = {}
         self._holders: dict[Credentials, FakeAccount] = {}
+        self._highest_id = 0
         # The account the request being answered is for (set by the gate).
         self._serving: contextvars.ContextVar[FakeAccount | None] = contextvars.ContextVar(
             f"fakekit_account_{id(self)}", default=None
@@ -175,7 +176,7 @@ class Creators:
             ValueError: `account_id` is taken, or a credential is another account's.
         """
         if account_id is None:
-            account_id = max(self.accounts, default=0) + 1
+            account_id = self._highest_id + 1
         if account_id in self.accounts:
             msg = f"this FakeKit already has an account {account_id}"
             raise ValueError(msg)
@@ -196,6 +197,7 @@ class Creators:
         if refresh_token is not None:
             account.credentials.add_refresh(refresh_token)
         self.accounts[account_id] = account
+        self._highest_id = max(self._highest_id, account_id)
         self._holders[account.credentials] = account
         return account
 
@@ -249,7 +251,7 @@ class Creators:
             account: Only this account's (a `FakeAccount` or its id); every
                 account's by default.
         """
-        chosen = self.accounts.values() if account is None else [self._find(account)]
+        chosen = list(self.accounts.values()) if account is None else [self._find(account)]
         for each in chosen:
             each.credentials.expire_all()
 

@@ -117,7 +117,8 @@ class Credentials:
 
     def expire_all(self) -> None:
         """Make every access token issued so far expire now."""
-        for token in self._access:
+        # Over a copy: a test thread may call this while the server's loop issues tokens.
+        for token in list(self._access):
             self._access[token] = time.time() - 1
 
     def expiry(self, token: str) -> float | None:

@@ -22,6 +22,7 @@ from typing import Any, Self
 from aiohttp import web
 
 from . import _deliveries, _paging
+from ._account import FakeAccount
 from ._account_data import now_utc
 from ._app import RecordedRequest, make_app
 from ._creators import Creators
@@ -65,7 +66,9 @@ class FakeKit(SeedingShortcuts, Creators):
             they differ from `rate_limit` (Kit: `(600, 60.0)` per token and
             `(120, 60.0)` per API key); `None`: `rate_limit` for both.
         accounts: How many accounts (creators) to start with: the first is
-            `server.account` (id 1), the others are `add_account()`'s defaults.
+            `server.account` (id 1, named `FakeKit`); the others (ids 2..N,
+            named `Creator <id>`) get the same `broadcasts`, `clicks` and
+            `drafts`, and credentials of their own.
         latency: Seconds to wait before answering each request.
         status_filter: Whether `GET /v4/broadcasts` accepts `status=` (newer
             Kit accounts do); an unknown value gets 422 either way.
@@ -139,7 +142,7 @@ class FakeKit(SeedingShortcuts, Creators):
             refresh_token=refresh_token,
         )
         for _ in range(accounts - 1):
-            self.add_account()
+            self.add_account(broadcasts=broadcasts, clicks=clicks, drafts=drafts)
         self.client_secret = client_secret
         self.rate_limit = rate_limit
         self.token_rate_limit = token_rate_limit
@@ -239,7 +242,9 @@ class FakeKit(SeedingShortcuts, Creators):
         self.faults.append(fault)
         return fault
 
-    async def emit(self, event_type: str, /, **resources: Any) -> list[WebhookDelivery]:
+    async def emit(
+        self, event_type: str, /, *, account: FakeAccount | int | None = None, **resources: Any
+    ) -> list[WebhookDelivery]:
         """Deliver an event to every active webhook endpoint subscribed to its type.
 
         Each endpoint gets a signed delivery, as Kit sends it: the JSON body
@@ -256,6 +261,8 @@ class FakeKit(SeedingShortcuts, Creators):
 
         Args:
             event_type: The event type, e.g. `subscriber.tag_added`.
+            account: The account whose endpoints get it, whose records the
+                resources are (a `FakeAccount` or its id; the first by default).
             **resources: The event's `data` by name (`subscriber=`, `tag=`, ...).
 
         Returns:
@@ -292,7 +299,8 @@ class FakeKit(SeedingShortcuts, Creators):
             assert event.data.subscriber.email_address == "alice@example.com"
             ```
         """
-        return await _deliveries.emit(self, event_type, resources)
+        with self.serving(self._find(account)):
+            return await _deliveries.emit(self, event_type, resources)
 
     async def wait_callbacks(self) -> list[BulkCallback]:
         """Wait until every queued bulk request's results are POSTed to its `callback_url`.

@@ -89,7 +89,13 @@ def docstring_examples() -> list[Example]:
     for path, obj in _public_objects():
         owners: list[tuple[str, object]] = [(path, obj)]
         if inspect.isclass(obj):
-            for name, member in vars(obj).items():
+            # Inherited from kit-async's own base classes too, as the reference
+            # renders them (FakeKit's accounts and seeding live in base classes).
+            members: dict[str, object] = {}
+            for base in reversed(obj.__mro__):
+                if base.__module__.startswith("kit_async"):
+                    members.update(vars(base))
+            for name, member in members.items():
                 if name.startswith("_"):
                     continue
                 target = member.fget if isinstance(member, property) else member
