@@ -7,6 +7,8 @@ per line, with one JSON line each:
 - `stats`: `{"requests": ..., "rate_limited": ..., "cpu": ...}` since the
   last reset (`cpu`: this process's CPU seconds);
 - `reset`: forget the requests, the 429 count and the rate-limit windows;
+- `tokens`: `{"tokens": [[account_id, access_token, refresh_token], ...]}`,
+  a new pair for every account;
 - `quit` (or end of input): stop.
 
 Running the server in its own process keeps its CPU time (building and
@@ -76,6 +78,16 @@ async def main(options: dict[str, object]) -> None:
                         "requests": len(server.requests),
                         "rate_limited": server.rate_limited,
                         "cpu": time.process_time(),
+                    }
+                )
+            elif line == "tokens":
+                # A fresh pair for every account, for the pool's benchmark.
+                _reply(
+                    {
+                        "tokens": [
+                            [account_id, *server.issue_tokens(account=account)]
+                            for account_id, account in server.accounts.items()
+                        ]
                     }
                 )
             elif line == "reset":

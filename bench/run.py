@@ -26,6 +26,10 @@ neither side's CPU time or memory leaks into the other's figures.
    the first sync spends no more than the export plus the stats and list
    pages, the re-sync at most 2 listing pages plus the changed broadcasts'
    pages, a sync with no change no clicks request.
+6. Accounts: one `KitAccounts` serving 10,000 accounts (a FakeKit with that
+   many creators), each used once, 200 at a time (`bench/_accounts.py`): RSS
+   growth (target <= 30 MiB) and the most sockets open (target <= the pool's
+   `connection_limit`, 100).
 
 Prints a table and writes the raw figures to `bench/results.json`
 (`bench/results-quick.json` with `--quick`, a smaller smoke run).
@@ -44,6 +48,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -58,6 +63,7 @@ FULL = {
     "latency": {"broadcasts": 200, "pages": 3, "latency": 0.05, "concurrency": 16, "rounds": 3},
     "memory": {"small": 100, "large": 1000, "slow_delay": 0.002},
     "sync": {"broadcasts": 1000, "clicks": 200, "changed": 10},
+    "accounts": {"accounts": 10_000, "concurrency": 200, "connection_limit": 100},
 }
 QUICK = {
     "decode": {"pages": 40, "rounds": 1},
@@ -65,6 +71,7 @@ QUICK = {
     "latency": {"broadcasts": 50, "pages": 3, "latency": 0.05, "concurrency": 16, "rounds": 1},
     "memory": {"small": 20, "large": 100, "slow_delay": 0.002},
     "sync": {"broadcasts": 200, "clicks": 200, "changed": 5},
+    "accounts": {"accounts": 1000, "concurrency": 200, "connection_limit": 100},
 }
 
 
@@ -325,6 +332,31 @@ def bench_sync(cfg: dict[str, Any]) -> dict[str, Any]:
     return _in_process("the sync benchmark", command, timeout=600)
 
 
+def bench_accounts(cfg: dict[str, Any]) -> dict[str, Any]:
+    progress(
+        f"accounts: {cfg['accounts']:,} accounts each used once, {cfg['concurrency']} at a time, "
+        f"connection_limit={cfg['connection_limit']}"
+    )
+    options = {"accounts": cfg["accounts"], "broadcasts": 1, "clicks": 1, "drafts": 0}
+    with Server(**options) as server, tempfile.TemporaryDirectory() as directory:
+        tokens_file = Path(directory) / "tokens.json"
+        tokens_file.write_text(json.dumps(server.command("tokens")["tokens"]))
+        command = [
+            str(HERE / "_accounts.py"),
+            json.dumps(
+                {
+                    **cfg,
+                    "url": server.url,
+                    "client_id": "fake-client-id",
+                    "tokens_file": str(tokens_file),
+                }
+            ),
+        ]
+        result = _in_process("the accounts benchmark", command, timeout=600)
+        result["server_requests"] = server.command("stats")["requests"]
+        return result
+
+
 def machine() -> dict[str, Any]:
     model = "unknown"
     try:
@@ -509,12 +541,37 @@ def sync_rows(s: dict[str, Any], add: Any) -> None:
     )
 
 
+def accounts_rows(a: dict[str, Any], add: Any) -> None:
+    """Measure 6's rows."""
+    n = f"{a['accounts']:,} accounts used once"
+    growth = a["growth_bytes"] / MIB
+    add(
+        f"6. KitAccounts, {n}: RSS growth (after gc; peak during the run)",
+        f"{growth:.1f} MiB ({a['peak_growth_bytes'] / MIB:.1f} MiB); {a['errors']} errors",
+        "<= 30 MiB, 0 errors",
+        growth <= 30 and a["errors"] == 0,
+    )
+    add(
+        f"   most sockets open ({a['most_fds']} file descriptors)",
+        f"{a['most_sockets']}",
+        f"<= {a['connection_limit']}",
+        a["most_sockets"] <= a["connection_limit"],
+    )
+    add(
+        "   held at the end: whole states / accounts kept as request times",
+        f"{a['whole_states']:,} / {a['kept_as_request_times']:,}",
+        "",
+        None,
+    )
+
+
 ROWS = {
     "decode": decode_rows,
     "ratelimit": ratelimit_rows,
     "latency": latency_rows,
     "memory": memory_rows,
     "sync": sync_rows,
+    "accounts": accounts_rows,
 }
 
 
@@ -553,6 +610,7 @@ MEASURES = {
     "latency": bench_latency,
     "memory": bench_memory,
     "sync": bench_sync,
+    "accounts": bench_accounts,
 }
 
 

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     # own __all__ says what it exports; __all__ below picks the public ones.
     from . import models as models
     from . import resources as resources
+    from ._accounts import *  # noqa: F403
     from ._client import *  # noqa: F403
     from ._core.auth import *  # noqa: F403
     from ._core.fanout import *  # noqa: F403
@@ -49,6 +50,7 @@ __all__ = [  # noqa: RUF022 - grouped by the module each name lives in
     "ClickStream",
     "FanOutStream",
     "KeyedPage",
+    "KitAccounts",
     "KitClient",
     "RateLimit",
     "RetryPolicy",
@@ -130,6 +132,7 @@ __all__ = [  # noqa: RUF022 - grouped by the module each name lives in
 # imports above (tests/unit/test_public_api.py checks that they agree).
 _HOMES = (
     ".models",
+    "._accounts",
     "._client",
     "._jsonable",
     "._core.auth",

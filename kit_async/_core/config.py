@@ -9,6 +9,9 @@ limit for the credential and a caller's session, turned into one
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Literal, cast
 
@@ -37,6 +40,7 @@ __all__ = [
     "DEFAULT_BASE_URL",
     "OAUTH_LIMIT",
     "check_session",
+    "prebuilt",
     "resolve_base_url",
     "transport_for",
 ]
@@ -283,6 +287,22 @@ def check_session(session: object) -> aiohttp.ClientSession:
     return session
 
 
+# A transport built elsewhere (`KitAccounts.client`), which `transport_for`
+# returns as it is: context-local, so that clients built at the same time in
+# other threads or tasks never see it.
+_PREBUILT: ContextVar[Transport | None] = ContextVar("kit_async_prebuilt", default=None)
+
+
+@contextmanager
+def prebuilt(transport: Transport) -> Iterator[None]:
+    """Within the block, `KitClient()` wraps `transport` (and is given no argument)."""
+    token = _PREBUILT.set(transport)
+    try:
+        yield
+    finally:
+        _PREBUILT.reset(token)
+
+
 def transport_for(
     api_key: str | None = None,
     *,
@@ -312,6 +332,8 @@ def transport_for(
     `token_store`, the account's pair comes from the store (no credential
     is read from the environment).
     """
+    if (given := _PREBUILT.get()) is not None:
+        return given
     from_store = token_store is not None or account_id is not None or on_disconnected is not None
     if not from_store:
         from_environment = api_key is None and access_token is None

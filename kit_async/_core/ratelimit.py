@@ -76,10 +76,11 @@ class _MemoryWindow:
     drives the window as well as its timers.
     """
 
-    def __init__(self, requests: int, window: float) -> None:
+    def __init__(self, requests: int, window: float, finished: tuple[float, ...] = ()) -> None:
         self._requests = requests
         self._window = window
-        self._finished: deque[float] = deque()
+        # When the requests still in the window arrived (loop time), oldest first.
+        self._finished: deque[float] = deque(finished)
         self._in_flight = 0
         self._released: asyncio.Event | None = None
 
@@ -109,6 +110,11 @@ class _MemoryWindow:
 
     def close(self) -> None:
         return None
+
+    def recent(self, now: float) -> tuple[float, ...]:
+        """The arrival times still inside the window at `now` (to seed another window)."""
+        self._free_in(now)
+        return tuple(self._finished)
 
     def release(self) -> None:
         self._in_flight -= 1
