@@ -34,10 +34,11 @@ __all__ = [
     "fingerprint",
     "finish",
     "go",
-    "refused_refreshes",
+    "refreshed",
     "running",
     "seed",
     "stored_fingerprint",
+    "stored_fingerprints",
     "wait_rounds",
     "worker_config",
 ]
@@ -225,13 +226,25 @@ async def wait_rounds(workers: Iterable[Worker], more: int) -> None:
     await asyncio.gather(*(more_rounds(worker) for worker in workers))
 
 
-def refused_refreshes(server: Any) -> list[int]:
-    """The statuses of the token requests FakeKit refused."""
-    return [
-        request.status
-        for request in server.requests
-        if request.path == "/v4/oauth/token" and request.status != 200
-    ]
+async def refreshed(server: Any, at_least: dict[int, int]) -> None:
+    """Wait (at most `WAIT`) until FakeKit refreshed each account at least so many times."""
+
+    async def waiting() -> None:
+        # FakeKit counts; it has no event to wait on.
+        while any(server.refreshes[a] < n for a, n in at_least.items()):  # noqa: ASYNC110
+            await asyncio.sleep(0.02)
+
+    try:
+        await asyncio.wait_for(waiting(), timeout=WAIT)
+    except TimeoutError:
+        msg = f"not refreshed within {WAIT:g} s: wanted {at_least}, FakeKit counted {server.refreshes!r}"
+        raise AssertionError(msg) from None
+
+
+async def stored_fingerprints(url: str, key: str, accounts: Iterable[int]) -> dict[int, str | None]:
+    """The fingerprints of the pairs the store holds for the accounts now."""
+    async with open_token_store(url, encryption_key=key) as store:
+        return {account: fingerprint(await store.load(account)) for account in accounts}
 
 
 async def stored_fingerprint(url: str, key: str, account_id: int) -> str | None:
@@ -261,6 +274,7 @@ def worker_config(
         "client_secret": CLIENT_SECRET,
         "accounts": list(accounts),
         "concurrency": 10,
+        "pause": 0.1,
         "lock_ttl": LOCK_TTL,
         "lock_timeout": LOCK_TIMEOUT,
         **extra,

@@ -112,37 +112,30 @@ class HangBeforeSave:
 async def clients_for(
     store: Any, config: dict[str, Any], channel: Channel
 ) -> AsyncIterator[Callable[[int], kit_async.KitClient]]:
-    """What gives this worker a client per account (the one place that builds clients).
+    """What gives this worker a client per account: its own `KitAccounts` on the shared store.
 
-    Each worker has its own; every client's pair comes from the shared store.
+    A new client for each request, as a web app's request handler would take one.
     """
-    made: dict[int, kit_async.KitClient] = {}
 
     async def on_disconnected(account_id: int, reason: str) -> None:
         await channel.emit("disconnected", account=account_id, reason=reason)
 
-    def client(account_id: int) -> kit_async.KitClient:
-        if account_id not in made:
-            made[account_id] = kit_async.KitClient(
-                token_store=store,
-                account_id=account_id,
-                client_id=config["client_id"],
-                client_secret=config["client_secret"],
-                on_disconnected=on_disconnected,
-                base_url=config["kit_url"],
-                rate_limit=None,
-                timeout=30.0,
-            )
+    async with kit_async.KitAccounts(
+        token_store=store,
+        client_id=config["client_id"],
+        client_secret=config["client_secret"],
+        base_url=config["kit_url"],
+        on_disconnected=on_disconnected,
+    ) as accounts:
+
+        def client(account_id: int) -> kit_async.KitClient:
+            made = accounts.client(account_id)
             late = config.get("late_token_answer")
             if late:
-                answer_late(made[account_id], late, channel)
-        return made[account_id]
+                answer_late(made, late, channel)
+            return made
 
-    try:
         yield client
-    finally:
-        for one in made.values():
-            await one.aclose()
 
 
 def answer_late(client: kit_async.KitClient, seconds: float, channel: Channel) -> None:
@@ -202,6 +195,9 @@ async def rounds(
         await channel.emit("round", number=number, ok=len(outcomes) - len(failed), failed=failed)
         if last:
             return
+        # Paced: each account's requests stay far below Kit's 600 a minute, which
+        # the pool's rate limit would otherwise make the worker wait for.
+        await asyncio.sleep(config["pause"])
 
 
 async def commands(channel: Channel, finish: asyncio.Event, started: asyncio.Queue[str]) -> None:
@@ -264,7 +260,7 @@ def serve(config: dict[str, Any], sock: socket.socket) -> None:
 
     `config` holds `store_url`, `key` (the encryption key), `kit_url`,
     `client_id`, `client_secret`, `accounts` (ids), `concurrency` (requests
-    at once), `lock_ttl` and `lock_timeout` (the store's), and optionally
+    at once), `pause` (seconds between rounds), `lock_ttl` and `lock_timeout` (the store's), and optionally
     `hang_before_save` and `late_token_answer`. `sock` is the worker's end of its socket pair.
     """
     asyncio.run(main(config, sock))

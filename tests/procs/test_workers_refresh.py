@@ -1,23 +1,24 @@
 """Eight worker OS processes share one token store: one refresh per expiry, no request lost.
 
 Each worker (tests/helpers/procs_worker.py) is a Python process of its own,
-with its own clients, sharing nothing with the others but the store (SQLite
+with its own `KitAccounts`, sharing nothing with the others but the store (SQLite
 file, PostgreSQL, Redis: each started by the fixtures) and FakeKit's URL.
 FakeKit runs in the test's event loop and counts each account's refreshes.
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 
 from procs_support import (
     CLIENT_SECRET,
     finish,
     go,
+    refreshed,
     running,
     seed,
     stored_fingerprint,
+    stored_fingerprints,
     wait_rounds,
     worker_config,
 )
@@ -74,19 +75,17 @@ async def test_workers_refresh_fifty_accounts_with_staggered_expiries_once_each(
                 {account: when + int(EXPIRY_MARGIN) for account, when in due.items()},
             )
             await go(workers)
-            # Not a measurement: the rounds below must start after the last one fell due.
-            await asyncio.sleep(max(due.values()) + 1 - time.time())
-            await wait_rounds(workers, 2)
+            # One worker refreshes each pair as it falls due, the others adopt it.
+            await refreshed(server, dict.fromkeys(ids, 1))
             # Then Kit expires every fifth account's token (401 "expired"), in two waves.
             again = ids[::5]
             for wave in (again[::2], again[1::2]):
                 for account in wave:
                     server.expire_tokens(account)
-                await wait_rounds(workers, 2)
+                await refreshed(server, dict.fromkeys(wave, 2))
+            # Each worker's last round starts now, after every refresh.
             pairs = await finish(workers)
-        stored = {
-            str(account): await stored_fingerprint(store_url, key, account) for account in ids
-        }
+        stored = await stored_fingerprints(store_url, key, ids)
 
     assert [worker.failures for worker in workers] == [[]] * WORKERS
     assert server.refreshes == {account: 2 if account in again else 1 for account in ids}
@@ -94,7 +93,8 @@ async def test_workers_refresh_fifty_accounts_with_staggered_expiries_once_each(
     assert None not in stored.values()
     assert (
         pairs
-        == [{account: {"held": pair, "stored": pair} for account, pair in stored.items()}] * WORKERS
+        == [{str(account): {"held": pair, "stored": pair} for account, pair in stored.items()}]
+        * WORKERS
     )
 
 
