@@ -1,12 +1,12 @@
 """One worker process of a Kit App, for tests/procs: requests for accounts, pairs from one store.
 
-The test starts it with `serve(config, channel)` in a process of its own
+The test starts it with `serve(config, sock)` in a process of its own
 (multiprocessing's forkserver: a fresh process forked from a server that
-imported kit_async once), `channel` one end of a socket pair. It opens the
+imported kit_async once), `sock` its end of a socket pair (the channel). It opens the
 token store, says `ready`, and waits on the channel for a command:
 
 - `go`: make requests (`GET /v4/account`) for each of its accounts, round
-  after round, reporting each round; on `finish` (or when stdin closes) it
+  after round, reporting each round; on `finish` (or when the channel closes) it
   makes one last round, reports each account's pair as its client holds it
   and as the store holds it (as fingerprints: never a token), and exits.
 - `hold`: take the lock of the first account, say `held`, and hang there
@@ -20,7 +20,8 @@ much later (it says `answered` when Kit has answered).
 
 Each line it writes on the channel is one JSON object with an `event`;
 nothing secret is written (a pair is shown as a truncated SHA-256 of both
-tokens). Should the worker fail, its last event is `crashed`, with the traceback.
+tokens). Should the worker fail, its last event is `crashed`, with the
+traceback (kit-async's errors name no token).
 """
 
 from __future__ import annotations
@@ -260,7 +261,8 @@ def serve(config: dict[str, Any], sock: socket.socket) -> None:
 
     `config` holds `store_url`, `key` (the encryption key), `kit_url`,
     `client_id`, `client_secret`, `accounts` (ids), `concurrency` (requests
-    at once), `pause` (seconds between rounds), `lock_ttl` and `lock_timeout` (the store's), and optionally
-    `hang_before_save` and `late_token_answer`. `sock` is the worker's end of its socket pair.
+    at once), `pause` (seconds between rounds), `lock_ttl` and
+    `lock_timeout` (the store's), and optionally `hang_before_save` and
+    `late_token_answer`. `sock` is the worker's end of its socket pair.
     """
     asyncio.run(main(config, sock))
