@@ -62,8 +62,9 @@ def open_token_store(
         lock_timeout: How long `lock()` waits for an account's lock before
             raising `TokenStoreError` (60 s).
         lock_ttl: Redis only: how long an account's lock lives when its
-            holder dies without releasing it (30 s). A refresh must finish
-            within it. PostgreSQL and SQLite free a dead holder's lock at once.
+            holder dies without releasing it (30 s). A living holder renews
+            it every third of that, so a slow refresh keeps its lock.
+            PostgreSQL and SQLite free a dead holder's lock at once.
 
     Returns:
         The store, not connected yet.

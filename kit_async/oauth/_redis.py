@@ -4,8 +4,9 @@ Each account is one hash (`kit-async:token-store:account:<id>`), and the set
 `kit-async:token-store:connected` holds the connected ids; both change
 together in Lua scripts, so a compare-and-swap is atomic. An account's lock
 is a key set with `NX` and a time-to-live, holding a random owner token that
-release compares before deleting: a holder killed mid-refresh frees the lock
-when the time-to-live runs out.
+release compares before deleting. Its holder renews the time-to-live while it
+holds the lock, so a slow refresh keeps it; a holder killed mid-refresh stops
+renewing, and the lock is freed when the time-to-live runs out.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 from .._core.auth import TokenSet
+from ..errors import TokenStoreError
 from ..sync._target import Redacted
 from ._sealed import Sealer, digest, translate_errors, wait_for_lock
 from ._store import AccountStatus, OpenedAsContext
@@ -48,6 +50,10 @@ return 1
 """
 _RELEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
+return 0
+"""
+_RENEW = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 return 0
 """
 
@@ -197,8 +203,39 @@ class RedisTokenStore(OpenedAsContext):
         await wait_for_lock(
             take, account_id=account_id, patience=self._lock_timeout, store=self._redacted.shown
         )
+        released = asyncio.Event()
+        renewing = asyncio.create_task(self._renew(key, owner, released))
         try:
             yield
         finally:
+            # Not cancelled: a renewal under way finishes its round trip first.
+            released.set()
+            await renewing
             # Only our own lock: past its time-to-live, another worker may hold it.
             await self._call("release a lock", "eval", _RELEASE, keys=[key], args=[owner])
+
+    async def _renew(self, key: str, owner: str, released: asyncio.Event) -> None:
+        """Keep our lock alive while we hold it: a slow refresh must not lose it.
+
+        Every third of the time-to-live, the key's time-to-live starts again
+        (if the key is still ours). A holder that dies stops renewing, so its
+        lock lives at most `lock_ttl` longer; one that is stopped (not dead)
+        longer than that loses it, and the others go on.
+        """
+        while True:
+            try:
+                await asyncio.wait_for(released.wait(), timeout=self._lock_ttl_ms / 3000)
+            except TimeoutError:
+                pass
+            else:
+                return
+            try:
+                renewed = await self._call(
+                    "renew a lock", "eval", _RENEW, keys=[key], args=[owner, str(self._lock_ttl_ms)]
+                )
+            except TokenStoreError:
+                # Redis unreachable: the next renewal tries again; the save's
+                # compare-and-swap still refuses to overwrite another's pair.
+                continue
+            if not renewed:
+                return  # no longer ours: nothing to keep alive

@@ -35,7 +35,8 @@ EncryptionKey: TypeAlias = str | bytes | Sequence[str | bytes]
 
 #: How long `lock()` waits for an account's lock before raising `TokenStoreError`.
 DEFAULT_LOCK_TIMEOUT = 60.0
-#: How long a Redis lock lives when its holder dies without releasing it.
+#: How long a Redis lock lives when its holder dies without releasing it (its
+#: holder renews it while it lives).
 DEFAULT_LOCK_TTL = 30.0
 
 

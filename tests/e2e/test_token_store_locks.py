@@ -131,6 +131,25 @@ async def test_a_holder_killed_with_the_lock_frees_it_for_the_others(
             await holder.wait()
 
 
+async def test_a_living_holder_keeps_its_lock_past_the_time_to_live(
+    store_url: str, key: str
+) -> None:
+    # Redis renews the holder's key while it holds the lock: a refresh slower
+    # than lock_ttl keeps it. (The other stores' locks have no time-to-live.)
+    async with (
+        open_token_store(store_url, encryption_key=key, lock_ttl=0.3) as holder,
+        open_token_store(store_url, encryption_key=key, lock_timeout=0.2) as other,
+    ):
+        async with holder.lock(7):
+            await asyncio.sleep(1.0)  # over three times the time-to-live
+            with pytest.raises(TokenStoreError, match="stayed taken"):
+                async with other.lock(7):
+                    pass
+        # Released: taken at once.
+        async with other.lock(7):
+            pass
+
+
 async def test_two_tasks_of_one_process_take_turns(store_url: str, key: str) -> None:
     inside = 0
     most = 0
