@@ -1,8 +1,12 @@
 """A token store in PostgreSQL: for workers on many machines.
 
 Each account is one row of `kit_token_store`. Its lock is a session-level
-advisory lock taken on a connection of its own, held while the lock is: when
-the holder dies, its connection dies and the server releases the lock.
+advisory lock, held on a connection of a second small pool (at most
+`LOCK_CONNECTIONS` per store) for as long as the lock is: when the holder
+dies, its connection dies and the server releases the lock. A worker waiting
+for a lock another holds tries again on any free connection, so the waiting
+takes none, and a process never opens more than `4 + LOCK_CONNECTIONS`
+connections however many accounts it refreshes at once.
 """
 
 from __future__ import annotations
@@ -36,6 +40,9 @@ CREATE TABLE IF NOT EXISTS kit_token_store (
 # not collide with another application's on the same database.
 _LOCK_CLASS = 0x4B495400
 _CONNECT_TIMEOUT = 10.0
+#: Connections a store holds account locks on, at most: refreshes of more
+#: accounts at once in one process wait for one of them (within `lock_timeout`).
+LOCK_CONNECTIONS = 8
 
 
 def _lock_object(account_id: int) -> int:
@@ -60,6 +67,7 @@ class PostgresTokenStore(OpenedAsContext):
         self._sealer = sealer
         self._lock_timeout = lock_timeout
         self._pool: Any = None
+        self._locks: Any = None
         self._failures: tuple[type[BaseException], ...] = (
             OSError,
             asyncio.TimeoutError,
@@ -85,16 +93,23 @@ class PostgresTokenStore(OpenedAsContext):
                     # Workers starting together would race on CREATE TABLE.
                     await connection.execute("SELECT pg_advisory_xact_lock($1, -1)", _LOCK_CLASS)
                     await connection.execute(_SCHEMA)
+                # Released to the pool, a connection is reset, which also
+                # drops any advisory lock still held on it.
+                locks = await asyncpg.create_pool(
+                    self._dsn, min_size=0, max_size=LOCK_CONNECTIONS, timeout=_CONNECT_TIMEOUT
+                )
             except BaseException:
                 await pool.close()
                 raise
-            self._pool = pool
+            self._pool, self._locks = pool, locks
 
     async def aclose(self) -> None:
-        """Close the pool (idempotent)."""
+        """Close the pools (idempotent)."""
         pool, self._pool = self._pool, None
-        if pool is not None:
-            await pool.close()
+        locks, self._locks = self._locks, None
+        for each in (locks, pool):
+            if each is not None:
+                await each.close()
 
     async def _run(self, doing: str, method: str, sql: str, *parameters: Any) -> Any:
         if self._pool is None:
@@ -187,29 +202,40 @@ class PostgresTokenStore(OpenedAsContext):
 
     @contextlib.asynccontextmanager
     async def lock(self, account_id: int) -> AsyncIterator[None]:
-        """Hold the account's lock: an advisory lock on a connection of its own."""
-        import asyncpg
-
+        """Hold the account's lock: an advisory lock on a connection of the lock pool."""
+        if self._locks is None:
+            await self.open()
+        locks = self._locks
         key = (_LOCK_CLASS, _lock_object(account_id))
-        with translate_errors(self._failures, self._redacted, "connect to take a lock"):
-            connection = await asyncpg.connect(self._dsn, timeout=_CONNECT_TIMEOUT)
-        try:
+        held: Any = None
 
-            async def take() -> bool:
-                with translate_errors(self._failures, self._redacted, "take a lock"):
-                    taken: bool = await connection.fetchval(
-                        "SELECT pg_try_advisory_lock($1, $2)", *key
+        async def take() -> bool:
+            nonlocal held
+            with translate_errors(self._failures, self._redacted, "take a lock"):
+                connection = await locks.acquire(timeout=self._lock_timeout)
+                taken = False
+                try:
+                    taken = bool(
+                        await connection.fetchval("SELECT pg_try_advisory_lock($1, $2)", *key)
                     )
-                return taken
+                finally:
+                    if not taken:  # another holds it: wait without a connection
+                        await locks.release(connection)
+            if taken:
+                held = connection
+            return taken
 
-            await wait_for_lock(
-                take,
-                account_id=account_id,
-                patience=self._lock_timeout,
-                store=self._redacted.shown,
-            )
+        await wait_for_lock(
+            take,
+            account_id=account_id,
+            patience=self._lock_timeout,
+            store=self._redacted.shown,
+        )
+        try:
             yield
         finally:
-            # Closing the session releases its advisory locks.
             with contextlib.suppress(*self._failures):
-                await connection.close(timeout=_CONNECT_TIMEOUT)
+                await held.execute("SELECT pg_advisory_unlock($1, $2)", *key)
+            # The release resets the connection (unlocking all), or closes a broken one.
+            with contextlib.suppress(*self._failures):
+                await locks.release(held)

@@ -62,7 +62,11 @@ async def test_workers_refresh_fifty_accounts_with_staggered_expiries_once_each(
 ) -> None:
     async with FakeKit(client_secret=CLIENT_SECRET, accounts=ACCOUNTS, broadcasts=1) as server:
         ids = sorted(server.accounts)
-        configs = [worker_config(store_url, key, server, ids) for _ in range(WORKERS)]
+        # 50 requests at once per worker: on PostgreSQL, a connection for each
+        # account lock waited for once exhausted the server's 100 connections.
+        configs = [
+            worker_config(store_url, key, server, ids, concurrency=50) for _ in range(WORKERS)
+        ]
         async with running(configs) as workers:
             # Each pair falls due (to the clients, refreshing ahead of expiry) one,
             # two or three seconds from now: a third of the accounts each second.
