@@ -32,6 +32,7 @@ if TYPE_CHECKING:
     from ._client import *  # noqa: F403
     from ._core.auth import *  # noqa: F403
     from ._core.fanout import *  # noqa: F403
+    from ._core.hooks import *  # noqa: F403
     from ._core.pagination import *  # noqa: F403
     from ._core.ratelimit import *  # noqa: F403
     from ._core.retry import *  # noqa: F403
@@ -56,6 +57,12 @@ __all__ = [  # noqa: RUF022 - grouped by the module each name lives in
     "RetryPolicy",
     "TokenSet",
     "to_jsonable",
+    # Observability: the hooks and their events.
+    "Hooks",
+    "RateLimitWaitEvent",
+    "RequestEvent",
+    "ResponseEvent",
+    "RetryEvent",
     # The errors (kit_async.errors).
     "APIConnectionError",
     "APIStatusError",
@@ -137,6 +144,7 @@ _HOMES = (
     "._jsonable",
     "._core.auth",
     "._core.fanout",
+    "._core.hooks",
     "._core.pagination",
     "._core.ratelimit",
     "._core.retry",

@@ -12,6 +12,7 @@ import aiohttp
 from ._core.auth import TokenCallback
 from ._core.config import DEFAULT_BASE_URL, transport_for
 from ._core.fanout import FanOutStream, over_list_method
+from ._core.hooks import WithHooks
 from ._core.pagination import AsyncPaginator
 from ._core.ratelimit import RateLimit
 from ._core.store_auth import DisconnectCallback
@@ -45,7 +46,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-class KitClient(DeprecatedNames):
+class KitClient(DeprecatedNames, WithHooks):
     """An async client for Kit's v4 API, with one pooled session.
 
     ```python

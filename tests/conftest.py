@@ -28,6 +28,8 @@ EXTRA_MODULES = {
     "sync": "aiosqlite",
     "postgres": "asyncpg",
     "apps": "cryptography",
+    # The API only; the tests that record spans need the SDK too (a test dependency).
+    "otel": "opentelemetry.trace",
 }
 
 

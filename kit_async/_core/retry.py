@@ -26,14 +26,13 @@ import stamina
 
 from ..errors import (
     APIConnectionError,
-    APIStatusError,
-    APITimeoutError,
     InternalServerError,
     KitError,
     NotFoundError,
     RateLimitError,
     RateLimitStorageError,
 )
+from .observe import noted_retry, reason, url_template
 from .values import Reply, Request
 
 __all__ = ["RetryPolicy", "with_retries"]
@@ -96,7 +95,8 @@ class _Retrying:
     def __init__(self, policy: RetryPolicy, request: Request) -> None:
         self._policy = policy
         self._method = request.method
-        self._path = request.path
+        # Logged by its template: a log line names no id.
+        self._path = url_template(request) or "(undeclared path)"
         # Whether a request that may have reached Kit can be sent again.
         self._may_resend = request.may_resend
         self._started = time.monotonic()
@@ -123,8 +123,9 @@ class _Retrying:
             wait,
             attempt,
             self._policy.max_retries + 1,
-            _reason(exc),
+            reason(exc),
         )
+        noted_retry(exc, wait)
         return wait
 
     def _wait_for(self, exc: BaseException) -> float | None:
@@ -162,16 +163,6 @@ class _Retrying:
         return base * random.uniform(0.5, 1.0)  # noqa: S311
 
 
-def _reason(exc: BaseException) -> str:
-    if isinstance(exc, APIStatusError):
-        return f"status {exc.status_code}"
-    if isinstance(exc, APITimeoutError):
-        return "timeout"
-    if isinstance(exc, RateLimitStorageError):
-        return "rate-limit storage unreachable"
-    return type(exc).__name__
-
-
 async def with_retries(
     policy: RetryPolicy, request: Request, send: Callable[[], Awaitable[Reply]]
 ) -> Reply:
@@ -190,7 +181,7 @@ async def with_retries(
             log.info(
                 "%s %s: found nothing to delete after attempt %d may have deleted it; done",
                 request.method,
-                request.path,
+                url_template(request) or "(undeclared path)",
                 retrying.attempts - 1,
             )
             return Reply(204, {}, b"")

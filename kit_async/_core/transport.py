@@ -16,6 +16,7 @@ import logging
 import warnings
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from datetime import date, datetime
+from functools import partial
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
@@ -36,6 +37,7 @@ from ..errors import (
 )
 from .auth import ApiKeyAuth, Auth
 from .counting import count_one
+from .observe import Observer, attempted
 from .proxies import proxy_from_environment
 from .ratelimit import RateLimit, StorageUnavailableError
 from .retry import RetryPolicy, with_retries
@@ -152,6 +154,7 @@ class Transport:
         self._closer: AsyncGenerator[None] | None = None
         # Origin -> the proxy from the environment for it (None: direct).
         self._proxies: dict[tuple[str, str | None, int | None], yarl.URL | None] = {}
+        self.observer = Observer(self.base_url)
 
     def __repr__(self) -> str:
         kind = "api_key" if isinstance(self.auth, ApiKeyAuth) else "oauth"
@@ -283,6 +286,10 @@ class Transport:
         `ClientClosedError` when the client is closed while the request waits
         (in the rate limiter, between retries) or is in flight.
         """
+        with self.observer.watching(request):
+            return await self._call(request, decode)
+
+    async def _call(self, request: Request, decode: Decode[T]) -> T:
         task = asyncio.current_task()
         if task is not None:
             self._active.add(task)
@@ -334,12 +341,10 @@ class Transport:
     async def _exchange_token(self, token_url: str, form: Mapping[str, str]) -> Reply:
         """POST a token form (never rate-limited, never logged): the auth's `TokenExchange`."""
         url = yarl.URL(token_url)
-        request = Request("POST", url.path)
-        return await with_retries(
-            self.retry,
-            request,
-            lambda: self._send_once(request, url, {}, dict(form), limited=False),
-        )
+        request = Request("POST", url.path, template=url.path)
+        with self.observer.watching(request, origin=url):
+            send = partial(self._send_once, request, url, {}, dict(form), limited=False)
+            return await with_retries(self.retry, request, send)
 
     async def _send_once(
         self,
@@ -351,17 +356,23 @@ class Transport:
         limited: bool = True,
     ) -> Reply:
         limiter = self.rate_limit if limited else None
+        watch = Observer.current()
+
+        def exchange(session: aiohttp.ClientSession) -> Awaitable[Reply]:
+            return attempted(watch, partial(self._exchange, session, request, url, headers, body))
+
         if limiter is None:
             session = self._session_for_this_loop()
             if limited:
                 count_one()
-            return await self._exchange(session, request, url, headers, body)
+            return await exchange(session)
+        key = self.auth.key
         try:
-            async with limiter.slot(self.auth.key):
+            async with limiter.slot(key) if watch is None else watch.slot(limiter, key):
                 # Only now: the client may have been closed while this waited.
                 session = self._session_for_this_loop()
                 count_one()
-                return await self._exchange(session, request, url, headers, body)
+                return await exchange(session)
         except StorageUnavailableError as exc:
             msg = f"{request.method} {request.path}: not sent: {exc}"
             raise RateLimitStorageError(msg, storage=exc.storage) from None

@@ -76,6 +76,9 @@ class Request:
             raises for it.
         cursor: The page cursor sent with it (list calls), named by those
             errors so that `after=error.cursor` resumes there.
+        template: The operation's path template (`/v4/tags/{tag_id}`), which
+            names it in spans, metrics, hooks and log lines; `None`: matched
+            among Kit's operations, else unknown.
     """
 
     method: str
@@ -86,6 +89,7 @@ class Request:
     oauth_only: bool = False
     path_params: Mapping[str, Any] = attrs.field(factory=dict)
     cursor: str | None = None
+    template: str | None = None
 
     @classmethod
     def to(
@@ -97,7 +101,9 @@ class Request:
     ) -> Request:
         """A request for a path template, its parameters quoted into it."""
         params = dict(path_params or {})
-        return cls(method, fill_path(template, params), path_params=params, **options)
+        return cls(
+            method, fill_path(template, params), path_params=params, template=template, **options
+        )
 
     @property
     def may_resend(self) -> bool:
