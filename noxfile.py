@@ -57,7 +57,7 @@ SUPPORTED = [
     for c in PYPROJECT["project"]["classifiers"]
     if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
 ]
-ALL_EXTRAS = ".[redis,fast,cli,sync,postgres,apps]"
+ALL_EXTRAS = ".[redis,fast,cli,sync,postgres,apps,otel]"
 EXTRA_MODULES = {
     "redis": "limits",
     "fast": "msgspec",
@@ -65,6 +65,8 @@ EXTRA_MODULES = {
     "sync": "aiosqlite",
     "postgres": "asyncpg",
     "apps": "cryptography",
+    # No "otel": fastapi (a test dependency) brings opentelemetry-api, and the
+    # tests' SDK below needs it too, so the minimal session has the API.
 }
 TEST_DEPS = [
     "pytest>=8",
@@ -79,6 +81,9 @@ TEST_DEPS = [
     # The guide's example Kit App runs in a headless Chromium (Debian's chromium
     # and chromium-driver, installed by .ci/run), driven by selenium.
     "selenium>=4.20",
+    # The OpenTelemetry tests record spans and metrics in memory (kit-async[otel]
+    # needs only the API; the SDK is the application's).
+    "opentelemetry-sdk>=1.27",
 ]
 # The same pins as .pre-commit-config.yaml (the lint session checks they agree).
 # Pinned: each ruff release may add rules to the selected families, or change
@@ -404,4 +409,12 @@ def bench_decode(session: nox.Session) -> None:
 
 def _install_bench(session: nox.Session) -> None:
     # orjson: a second yardstick (a hand-written loop with orjson.loads).
-    session.install("-e", ".[fast,sync]", "aiolimiter>=1.1", "psutil>=5.9", "orjson>=3.9")
+    # opentelemetry-sdk: measure 5 (tracing on against off).
+    session.install(
+        "-e",
+        ".[fast,sync,otel]",
+        "aiolimiter>=1.1",
+        "psutil>=5.9",
+        "orjson>=3.9",
+        "opentelemetry-sdk>=1.27",
+    )

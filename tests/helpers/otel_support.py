@@ -32,7 +32,7 @@ class _Gate(Sampler):
 
     on = False
 
-    def should_sample(  # noqa: PLR0913, PLR0917 - the SDK's signature
+    def should_sample(  # noqa: PLR0917 - the SDK's signature
         self,
         parent_context: Context | None,
         trace_id: int,
@@ -67,7 +67,7 @@ class Telemetry:
     def __init__(self) -> None:
         self.gate = _Gate()
         self.exporter = InMemorySpanExporter()
-        temporality = {
+        temporality: dict[type, AggregationTemporality] = {
             Counter: AggregationTemporality.DELTA,
             Histogram: AggregationTemporality.DELTA,
         }
