@@ -30,6 +30,10 @@ neither side's CPU time or memory leaks into the other's figures.
    many creators), each used once, 200 at a time (`bench/_accounts.py`): RSS
    growth (target <= 30 MiB) and the most sockets open (target <= the pool's
    `connection_limit`, 100).
+7. Tracing: client CPU per page of `iter_broadcast_clicks` (pages of 1,000
+   clicks) with OpenTelemetry's SDK recording every span / with no SDK set
+   up, the two alternating in one process (`bench/_tracing.py`; target
+   <= 1.05); then the same with the metrics recorded too.
 
 Prints a table and writes the raw figures to `bench/results.json`
 (`bench/results-quick.json` with `--quick`, a smaller smoke run).
@@ -64,6 +68,7 @@ FULL = {
     "memory": {"small": 100, "large": 1000, "slow_delay": 0.002},
     "sync": {"broadcasts": 1000, "clicks": 200, "changed": 10},
     "accounts": {"accounts": 10_000, "concurrency": 200, "connection_limit": 100},
+    "tracing": {"pages": 100, "rounds": 30},
 }
 QUICK = {
     "decode": {"pages": 40, "rounds": 1},
@@ -72,6 +77,7 @@ QUICK = {
     "memory": {"small": 20, "large": 100, "slow_delay": 0.002},
     "sync": {"broadcasts": 200, "clicks": 200, "changed": 5},
     "accounts": {"accounts": 1000, "concurrency": 200, "connection_limit": 100},
+    "tracing": {"pages": 20, "rounds": 4},
 }
 
 
@@ -357,6 +363,18 @@ def bench_accounts(cfg: dict[str, Any]) -> dict[str, Any]:
         return result
 
 
+def bench_tracing(cfg: dict[str, Any]) -> dict[str, Any]:
+    runs = {}
+    with Server(broadcasts=1, drafts=0, clicks=cfg["pages"] * 1000, cache=True) as server:
+        for side, with_metrics in (("traces", False), ("traces_and_metrics", True)):
+            what = side.replace("_", " ")
+            progress(f"tracing: {cfg['pages']} pages, {what} on and off, {cfg['rounds']} rounds")
+            options = {**cfg, "metrics": with_metrics, "url": server.url, "api_key": server.api_key}
+            command = [str(HERE / "_tracing.py"), json.dumps(options)]
+            runs[side] = _in_process("the tracing benchmark", command)
+    return runs
+
+
 def machine() -> dict[str, Any]:
     model = "unknown"
     try:
@@ -394,6 +412,7 @@ def versions() -> dict[str, str]:
         "orjson",
         "stamina",
         "aiolimiter",
+        "opentelemetry-sdk",
     )
     for name in names:
         try:
@@ -565,6 +584,21 @@ def accounts_rows(a: dict[str, Any], add: Any) -> None:
     )
 
 
+def tracing_rows(t: dict[str, Any], add: Any) -> None:
+    """Measure 7's rows: spans alone (the target), then spans and metrics."""
+    for label, run, target in (
+        ("7. tracing on / off, client CPU per page", t["traces"], 1.05),
+        ("   same, spans and metrics recorded", t["traces_and_metrics"], None),
+    ):
+        ms = run["ms_per_page"]
+        add(
+            f"{label} ({run['pages']} pages x {run['rounds']} rounds)",
+            f"{run['ratio']:.3f}  ({ms['on']:.3f} ms / {ms['off']:.3f} ms)",
+            "" if target is None else f"<= {target}",
+            None if target is None else run["ratio"] <= target,
+        )
+
+
 ROWS = {
     "decode": decode_rows,
     "ratelimit": ratelimit_rows,
@@ -572,6 +606,7 @@ ROWS = {
     "memory": memory_rows,
     "sync": sync_rows,
     "accounts": accounts_rows,
+    "tracing": tracing_rows,
 }
 
 
@@ -611,6 +646,7 @@ MEASURES = {
     "memory": bench_memory,
     "sync": bench_sync,
     "accounts": bench_accounts,
+    "tracing": bench_tracing,
 }
 
 

@@ -18,6 +18,7 @@ import contextlib
 import logging
 import os
 import sys
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from contextvars import ContextVar
 from types import ModuleType
@@ -215,6 +216,8 @@ class Watch:
         self.status: int | None = None
         self.retry: tuple[float, str, int | None] | None = None
         self._span = otel.CallSpan(self.name, dict(self.attributes)) if otel else None
+        # The first attempt's start and end (ns) and outcome, until it gets its span.
+        self._first: tuple[int, int, dict[str, Any]] | None = None
 
     @contextlib.asynccontextmanager
     async def slot(self, limiter: RateLimit, key: str) -> AsyncIterator[None]:
@@ -224,7 +227,7 @@ class Watch:
         async with limiter.slot(key):
             seconds = clock.time() - queued
             self.waited += seconds
-            if seconds > HELD_BACK:
+            if seconds > HELD_BACK and self._hooks._wait.callbacks:
                 event = RateLimitWaitEvent(self.method, self.template, self.attempts + 1, seconds)
                 await self._hooks._wait.fire(event)
             yield
@@ -236,13 +239,15 @@ class Watch:
         if self.retry is not None:
             wait, why, status = self.retry
             self.retry = None
-            await hooks._retry.fire(RetryEvent(method, template, attempt, wait, why, status))
-        await hooks._request.fire(RequestEvent(method, template, attempt))
+            if hooks._retry.callbacks:
+                await hooks._retry.fire(RetryEvent(method, template, attempt, wait, why, status))
+        if hooks._request.callbacks:
+            await hooks._request.fire(RequestEvent(method, template, attempt))
         otel, span, token = self._otel, None, None
-        if self._span is not None:
-            attributes = dict(self.attributes)
-            if attempt > 1:
-                attributes["http.request.resend_count"] = attempt - 1
+        if self._span is not None and attempt > 1:
+            # A second attempt: the first gets its span now, then each its own.
+            self._first_span()
+            attributes = {**self.attributes, "http.request.resend_count": attempt - 1}
             span = self._span.attempt(self.name, attributes)
             if span is not None:
                 token = otel.attach(span)
@@ -262,6 +267,20 @@ class Watch:
         await self._attempted(span, clock.time() - started, reply.status, None)
         return reply
 
+    def _first_span(self) -> None:
+        """The first attempt's span, made once a second attempt shows it was not the only one.
+
+        A call answered at its first attempt is one span (an SDK span costs
+        hundreds of function calls, a sizeable share of a page's CPU); its
+        timestamps were kept, so the span made later spans the attempt.
+        """
+        first, self._first = self._first, None
+        if first is not None and self._span is not None:
+            started, ended, outcome = first
+            span = self._span.attempt(self.name, dict(self.attributes), start_time=started)
+            if span is not None:
+                self._otel.end_attempt(span, outcome, failed="error.type" in outcome, at=ended)
+
     async def _attempted(
         self, span: Any, elapsed: float, status: int | None, error: BaseException | None
     ) -> None:
@@ -275,6 +294,9 @@ class Watch:
         otel = self._otel
         if span is not None:
             otel.end_attempt(span, outcome, failed=error is not None)
+        elif self._span is not None and self.attempts == 1:
+            ended = time.time_ns()
+            self._first = (ended - int(elapsed * 1e9), ended, outcome)
         if otel is not None:
             otel.record_attempt(elapsed, {**self.attributes, **outcome}, rate_limited=status == 429)
         if self._debug:
@@ -286,7 +308,7 @@ class Watch:
                 elapsed,
                 self.attempts,
             )
-        if error is None or isinstance(error, Exception):
+        if (error is None or isinstance(error, Exception)) and self._hooks._response.callbacks:
             kind = None if error is None else type(error).__name__
             event = ResponseEvent(self.method, self.template, self.attempts, status, elapsed, kind)
             await self._hooks._response.fire(event)

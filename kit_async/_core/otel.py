@@ -56,7 +56,8 @@ _rate_limited = _meter.create_counter(
 _rate_limit_wait = _meter.create_histogram(
     "kit_async.client.rate_limit.wait",
     unit="s",
-    description="Seconds a logical call was held back by the client-side rate limiter.",
+    description="Seconds a logical call was held back by the client-side rate limiter "
+    "(the calls held back only).",
 )
 
 try:  # The API's default meter provider until the SDK's is set (not public).
@@ -79,20 +80,29 @@ class CallSpan:
     attempt span is made.
     """
 
-    __slots__ = ("_span", "_token", "recording")
+    __slots__ = ("_context", "_span", "_token", "recording")
 
     def __init__(self, name: str, attributes: dict[str, Any]) -> None:
         self._span = span = _tracer.start_span(
             name, kind=trace.SpanKind.CLIENT, attributes=attributes
         )
         self.recording = span.is_recording()
-        self._token = context.attach(trace.set_span_in_context(span)) if self.recording else None
+        self._context = trace.set_span_in_context(span) if self.recording else None
+        self._token = context.attach(self._context) if self._context is not None else None
 
-    def attempt(self, name: str, attributes: dict[str, Any]) -> trace.Span | None:
+    def attempt(
+        self, name: str, attributes: dict[str, Any], start_time: int | None = None
+    ) -> trace.Span | None:
         """A child span for one attempt (a CLIENT span: one HTTP request)."""
         if not self.recording:
             return None
-        return _tracer.start_span(name, kind=trace.SpanKind.CLIENT, attributes=attributes)
+        return _tracer.start_span(
+            name,
+            context=self._context,
+            kind=trace.SpanKind.CLIENT,
+            attributes=attributes,
+            start_time=start_time,
+        )
 
     def end(self, attributes: dict[str, Any], *, failed: bool) -> None:
         span = self._span
@@ -105,12 +115,14 @@ class CallSpan:
         span.end()
 
 
-def end_attempt(span: trace.Span, attributes: dict[str, Any], *, failed: bool) -> None:
+def end_attempt(
+    span: trace.Span, attributes: dict[str, Any], *, failed: bool, at: int | None = None
+) -> None:
     """End an attempt span with its outcome (its status code or error type)."""
     span.set_attributes(attributes)
     if failed:
         span.set_status(trace.StatusCode.ERROR)
-    span.end()
+    span.end(end_time=at)
 
 
 def attach(span: trace.Span) -> object:
@@ -130,6 +142,11 @@ def record_attempt(seconds: float, attributes: dict[str, Any], *, rate_limited: 
 
 
 def record_call(attempts: int, waited: float, attributes: dict[str, Any]) -> None:
-    """One logical call: its attempts and its rate-limit wait."""
+    """One logical call: its attempts, and its rate-limit wait if it was held back."""
     _attempts.record(attempts, attributes)
-    _rate_limit_wait.record(waited, attributes)
+    if waited > held_back:
+        _rate_limit_wait.record(waited, attributes)
+
+
+#: Waits up to this are a free slot being taken (set by `observe`: `HELD_BACK`).
+held_back = 0.001

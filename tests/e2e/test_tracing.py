@@ -2,8 +2,8 @@
 
 Recorded by the SDK's in-memory exporter and metric reader (tests/helpers/
 otel_support.py). Each logical call is a CLIENT span named by its path
-template, each attempt a child span; nothing filled into the path, the query
-or the body shows.
+template; a call that takes several attempts has a child span for each;
+nothing filled into the path, the query or the body shows.
 """
 
 from __future__ import annotations
@@ -75,10 +75,8 @@ async def test_a_list_walked_across_pages_is_one_span_per_page(
             "kit_async.attempts": 1,
             "kit_async.rate_limit_wait": 0.0,
         }
-        (attempt,) = attempts_of(telemetry, span)
-        assert attempt.name == CLICKS
-        assert attempt.kind is SpanKind.CLIENT
-        assert "http.request.resend_count" not in (attempt.attributes or {})
+        # Answered at its first attempt: the call's span is the only one.
+        assert attempts_of(telemetry, span) == []
     durations = telemetry.points("http.client.request.duration")
     assert sum(p.count for p in durations) == 3
     assert {p.attributes["http.response.status_code"] for p in durations} == {200}
@@ -101,6 +99,14 @@ async def test_a_create_retried_after_a_500_has_two_attempt_spans(
     assert "error.type" not in call.attributes
     assert call.status.status_code is StatusCode.UNSET
     first, second = attempts_of(telemetry, call)
+    assert first.name == second.name == "POST /v4/subscribers"
+    assert first.kind is second.kind is SpanKind.CLIENT
+    # The first attempt's span is made once the retry starts, with its own times.
+    assert first.start_time is not None
+    assert first.end_time is not None
+    assert second.start_time is not None
+    assert call.start_time is not None
+    assert call.start_time <= first.start_time < first.end_time <= second.start_time
     assert first.attributes is not None
     assert second.attributes is not None
     assert (first.attributes["http.response.status_code"], first.attributes["error.type"]) == (
@@ -192,13 +198,13 @@ async def test_the_token_refresh_is_its_own_span_without_a_secret(telemetry: Tel
     assert token.attributes is not None
     assert token.attributes["http.response.status_code"] == 200
     assert token.attributes["url.template"] == "/v4/oauth/token"
-    (token_attempt,) = attempts_of(telemetry, token)
-    assert token_attempt.name == "POST /v4/oauth/token"
-    # In the order they ended: the refused attempt, the refresh, the retry.
+    assert attempts_of(telemetry, token) == []  # one attempt
+    # In the order they ended: the refresh, then the refused attempt (its span
+    # made as the retry starts), then the retry.
     children = [s.name for s in attempts_of(telemetry, call)]
     assert children == [
-        "GET /v4/broadcasts/{id}",
         "POST /v4/oauth/token",
+        "GET /v4/broadcasts/{id}",
         "GET /v4/broadcasts/{id}",
     ]
     recorded = repr([(s.name, dict(s.attributes or {})) for s in spans])
