@@ -79,7 +79,7 @@ def test_a_program_that_configures_logging_sees_one_kit_async_line_per_retry() -
     lines = [line for line in result.stderr.splitlines() if "retrying" in line]
     assert len(lines) == 2
     for attempt, line in enumerate(lines, 1):
-        assert line.startswith("INFO:kit_async:retrying GET /v4/broadcasts/1 in ")
+        assert line.startswith("INFO:kit_async:retrying GET /v4/broadcasts/{id} in ")
         assert f"(attempt {attempt} of 7 failed: status 503)" in line
     assert result.stderr.count("WARNING:stamina:stamina.retry_scheduled\n") == 2
 
