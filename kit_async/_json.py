@@ -38,8 +38,8 @@ def _finite_float(text: str) -> float:
 
 
 _STRICT_JSON = json.JSONDecoder(parse_constant=_refuse_constant, parse_float=_finite_float)
-# Floats parsed in C: a Python call per float (`_finite_float`) costs more than
-# the rest of the parse. Used only where no number can overflow (`_may_overflow`).
+# Floats parsed in C: a Python call per float (`_finite_float`) adds about a
+# third to the parse of a page of clicks. Used where no number can overflow.
 _JSON = json.JSONDecoder(parse_constant=_refuse_constant)
 
 # Each byte of UTF-8 JSON as `_may_overflow` reads it: a digit as "0", an
