@@ -10,6 +10,9 @@ them: pages are appended to a temporary staging table as they arrive (a
 connection's own, gone with it when a sync dies), and when the broadcast's
 last page is in, one transaction replaces its rows from the staging table and
 writes the stats they belong to.
+
+A store serves one account at a time (`claim`): every statement is scoped to
+its `account_id`, under that account's sync lock.
 """
 
 from __future__ import annotations
@@ -26,15 +29,17 @@ import attrs
 
 from ..models import BroadcastClick
 from ._errors import DatabaseError
+from ._schema import indexes, migrate_v1, tables
 
 __all__ = ["SCHEMA_VERSION", "Figures", "Known", "Meta", "Store"]
 
-#: The version of the tables' layout, in `kit_async_schema.version`.
-SCHEMA_VERSION = 1
+#: The version of the tables' layout, in `kit_async_schema.version`: 2 keeps
+#: many accounts (version 1, one, is migrated in place).
+SCHEMA_VERSION = 2
 
 #: The tables a sync owns; a database holding one of them without
 #: `kit_async_schema` belongs to something else and is refused.
-TABLES = ("broadcasts", "broadcast_clicks")
+TABLES = ("accounts", "broadcasts", "broadcast_clicks")
 
 
 P = ParamSpec("P")
@@ -108,24 +113,41 @@ class Meta:
 class Store(abc.ABC):
     """One sync's connection to its database.
 
-    Subclasses implement the driver calls; `open()` must take the sync lock,
-    create or check the tables, and prove the database writable, all before
-    the sync sends a request.
+    Subclasses implement the driver calls; `open()` must create or check the
+    tables and prove the database writable before the sync sends a request;
+    `claim()` then takes one account's sync lock and migrates a version-1
+    database.
     """
 
     #: The database as messages name it (no password).
     shown: str
+    #: `"sqlite"` or `"postgresql"`: which column types the tables use.
+    dialect: str
     #: The dialect's placeholder for the n-th parameter (1-based).
     _placeholder: str = "?"
+    #: The temporary staging table's statement.
+    _staging: str
+    #: The layout's version as found (a new database: `SCHEMA_VERSION`).
+    version: int = SCHEMA_VERSION
+    #: The account this store serves, once claimed.
+    account_id: int = 0
 
     # -- driver calls ---------------------------------------------------------------
     @abc.abstractmethod
-    async def open(self, *, wait: float) -> None:
-        """Connect, take the lock (waiting up to `wait` s), create or check the tables."""
+    async def open(self) -> None:
+        """Connect, create or check the tables, prove the database writable."""
 
     @abc.abstractmethod
     async def close(self) -> None:
-        """Release the lock and the connection (a staged, uncommitted page is dropped)."""
+        """Release the locks and the connection (a staged, uncommitted page is dropped)."""
+
+    @abc.abstractmethod
+    async def _take_lock(self, account_id: int, wait: float) -> None:
+        """Take the account's sync lock, waiting up to `wait` s (`SyncLockedError`)."""
+
+    @abc.abstractmethod
+    def _v1_excluded(self, wait: float) -> Any:
+        """An async context manager holding version 1's one sync lock (no old sync runs)."""
 
     @abc.abstractmethod
     async def _fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]:
@@ -147,6 +169,99 @@ class Store(abc.ABC):
     def _when(self, value: datetime | None) -> Any:
         """A timestamp as the driver stores it."""
 
+    # -- the account ----------------------------------------------------------------
+    async def claim(self, account_id: int, *, wait: float, migrate_as: int | None) -> None:
+        """Serve `account_id`: take its sync lock, migrate a version-1 database.
+
+        `migrate_as` is the account a version-1 database's rows belong to
+        (`None`: not known, and only an empty version-1 database migrates).
+        """
+        await self._take_lock(account_id, wait)
+        self.account_id = account_id
+        if self.version == 1:
+            await self.migrate(migrate_as, wait=wait)
+        await self._execute(self._staging)
+
+    async def migrate(self, account_id: int | None, *, wait: float) -> None:
+        """Version 1 to 2 in one transaction, once, whoever gets there first.
+
+        `account_id` is the account the rows belong to; `None` migrates only
+        a database holding no broadcast (`DatabaseError` otherwise).
+        """
+        async with self._v1_excluded(wait), self._transaction():
+            rows = await self._fetch("SELECT max(version) FROM kit_async_schema")
+            if rows[0][0] == 1:
+                held = (await self._fetch("SELECT count(*) FROM broadcasts"))[0][0]
+                if held and account_id is None:
+                    msg = (
+                        f"{self.shown} holds one account's clicks at schema version 1; "
+                        "migrate it first with that account's client: sync_clicks(kit, "
+                        "database) (or kit-async sync), which learns its account id"
+                    )
+                    raise DatabaseError(msg, database=self.shown)
+                now = self._when(datetime.now().astimezone())
+                for statement in migrate_v1(self.dialect, with_account=account_id is not None):
+                    count = statement.count("?")
+                    args = (account_id, now)[:count]
+                    await self._execute(self._sql(statement), *args)
+        self.version = SCHEMA_VERSION
+
+    def _ready(self, version: int | None) -> tuple[str, ...]:
+        """The statements that make a database found at `version` (None: new) ready."""
+        self._check_version(version)
+        self.version = SCHEMA_VERSION if version is None else version
+        if version == 1:
+            # Migrated under an account's lock, once its id is known.
+            return ()
+        return (*tables(self.dialect)[1:], *indexes())
+
+    @uninterrupted
+    async def name_of(self) -> str | None:
+        """The claimed account's name as the database holds it."""
+        rows = await self._fetch(
+            self._sql("SELECT name FROM accounts WHERE id = ?"), self.account_id
+        )
+        return rows[0][0] if rows else None
+
+    @uninterrupted
+    async def record_start(self, name: str | None) -> None:
+        """Note in `accounts` that the account's sync started (a connected account)."""
+        now = self._when(datetime.now().astimezone())
+        await self._execute(
+            self._sql(
+                "INSERT INTO accounts (id, name, status, connected_at, last_sync_started_at) "
+                "VALUES (?, ?, 'connected', ?, ?) ON CONFLICT (id) DO UPDATE SET "
+                "name = COALESCE(excluded.name, accounts.name), "
+                "connected_at = CASE WHEN accounts.status = 'connected' "
+                "AND accounts.connected_at IS NOT NULL "
+                "THEN accounts.connected_at ELSE excluded.connected_at END, "
+                "status = 'connected', disconnected_at = NULL, "
+                "last_sync_started_at = excluded.last_sync_started_at"
+            ),
+            self.account_id,
+            name,
+            now,
+            now,
+        )
+
+    @uninterrupted
+    async def record_finish(self, error: str | None, *, disconnected: bool = False) -> None:
+        """Note the sync's end: its error (None: success); a disconnected account's status."""
+        now = self._when(datetime.now().astimezone())
+        await self._execute(
+            self._sql(
+                "UPDATE accounts SET last_sync_finished_at = ?, last_error = ?, "
+                "status = CASE WHEN ? THEN 'disconnected' ELSE status END, "
+                "disconnected_at = CASE WHEN ? THEN ? ELSE disconnected_at END WHERE id = ?"
+            ),
+            now,
+            error,
+            disconnected,
+            disconnected,
+            now,
+            self.account_id,
+        )
+
     # -- the statements -------------------------------------------------------------
     def _sql(self, sql: str) -> str:
         """`sql` with `?` turned into the dialect's placeholders."""
@@ -162,9 +277,12 @@ class Store(abc.ABC):
     async def known(self) -> dict[int, Known]:
         """Every broadcast the database holds, by id."""
         rows = await self._fetch(
-            "SELECT id, status, recipients, emails_opened, total_clicks, "
-            "clicks_synced_at IS NOT NULL, "
-            "outside_retention_since IS NOT NULL, deleted_at IS NOT NULL FROM broadcasts"
+            self._sql(
+                "SELECT id, status, recipients, emails_opened, total_clicks, "
+                "clicks_synced_at IS NOT NULL, outside_retention_since IS NOT NULL, "
+                "deleted_at IS NOT NULL FROM broadcasts WHERE account_id = ?"
+            ),
+            self.account_id,
         )
         known = {}
         for row in rows:
@@ -189,9 +307,9 @@ class Store(abc.ABC):
         if not rows:
             return
         sql = self._sql(
-            "INSERT INTO broadcasts (id, subject, status, published_at, send_at, "
-            "click_tracking_disabled) VALUES (?, ?, ?, ?, ?, ?) "
-            "ON CONFLICT (id) DO UPDATE SET "
+            "INSERT INTO broadcasts (account_id, id, subject, status, published_at, send_at, "
+            "click_tracking_disabled) VALUES (?, ?, ?, ?, ?, ?, ?) "
+            "ON CONFLICT (account_id, id) DO UPDATE SET "
             "subject = COALESCE(excluded.subject, broadcasts.subject), "
             "status = COALESCE(excluded.status, broadcasts.status), "
             "published_at = COALESCE(excluded.published_at, broadcasts.published_at), "
@@ -207,6 +325,7 @@ class Store(abc.ABC):
                 sql,
                 [
                     (
+                        self.account_id,
                         meta.id,
                         meta.subject,
                         meta.status,
@@ -258,21 +377,24 @@ class Store(abc.ABC):
         """
         async with self._transaction():
             await self._execute(
-                self._sql("DELETE FROM broadcast_clicks WHERE broadcast_id = ?"), broadcast_id
+                self._sql("DELETE FROM broadcast_clicks WHERE account_id = ? AND broadcast_id = ?"),
+                self.account_id,
+                broadcast_id,
             )
             # The last of a URL Kit sent twice wins (seq orders the staged rows).
             await self._execute(
                 self._sql(
-                    "INSERT INTO broadcast_clicks (broadcast_id, url, unique_clicks, "
+                    "INSERT INTO broadcast_clicks (account_id, broadcast_id, url, unique_clicks, "
                     "click_to_delivery_rate, click_to_open_rate) "
-                    "SELECT broadcast_id, url, unique_clicks, click_to_delivery_rate, "
+                    "SELECT CAST(? AS BIGINT), broadcast_id, url, unique_clicks, click_to_delivery_rate, "
                     "click_to_open_rate FROM kit_async_staging WHERE broadcast_id = ? "
                     "ORDER BY seq "
-                    "ON CONFLICT (broadcast_id, url) DO UPDATE SET "
+                    "ON CONFLICT (account_id, broadcast_id, url) DO UPDATE SET "
                     "unique_clicks = excluded.unique_clicks, "
                     "click_to_delivery_rate = excluded.click_to_delivery_rate, "
                     "click_to_open_rate = excluded.click_to_open_rate"
                 ),
+                self.account_id,
                 broadcast_id,
             )
             await self._execute(
@@ -280,20 +402,24 @@ class Store(abc.ABC):
             )
             if figures is None:
                 await self._execute(
-                    self._sql("UPDATE broadcasts SET clicks_synced_at = ? WHERE id = ?"),
+                    self._sql(
+                        "UPDATE broadcasts SET clicks_synced_at = ? WHERE account_id = ? AND id = ?"
+                    ),
                     self._when(synced_at),
+                    self.account_id,
                     broadcast_id,
                 )
             else:
                 await self._execute(
                     self._sql(
                         "UPDATE broadcasts SET recipients = ?, emails_opened = ?, "
-                        "total_clicks = ?, clicks_synced_at = ? WHERE id = ?"
+                        "total_clicks = ?, clicks_synced_at = ? WHERE account_id = ? AND id = ?"
                     ),
                     figures.recipients,
                     figures.emails_opened,
                     figures.total_clicks,
                     self._when(synced_at),
+                    self.account_id,
                     broadcast_id,
                 )
 
@@ -310,22 +436,32 @@ class Store(abc.ABC):
     async def _mark(self, column: str, ids: Sequence[int], when: datetime) -> None:
         if not ids:
             return
-        sql = self._sql(f"UPDATE broadcasts SET {column} = COALESCE({column}, ?) WHERE id = ?")  # noqa: S608 - a column name of ours
+        sql = self._sql(
+            f"UPDATE broadcasts SET {column} = COALESCE({column}, ?) "  # noqa: S608 - our column
+            "WHERE account_id = ? AND id = ?"
+        )
+        at = self._when(when)
         async with self._transaction():
-            await self._execute_many(
-                sql, [(self._when(when), broadcast_id) for broadcast_id in ids]
-            )
+            await self._execute_many(sql, [(at, self.account_id, n) for n in ids])
 
     @uninterrupted
     async def prune(self) -> int:
         """Delete the broadcasts marked deleted, with their clicks; how many."""
+        gone = "SELECT id FROM broadcasts WHERE account_id = ? AND deleted_at IS NOT NULL"
         async with self._transaction():
-            rows = await self._fetch("SELECT id FROM broadcasts WHERE deleted_at IS NOT NULL")
+            rows = await self._fetch(self._sql(gone), self.account_id)
             await self._execute(
-                "DELETE FROM broadcast_clicks WHERE broadcast_id IN "
-                "(SELECT id FROM broadcasts WHERE deleted_at IS NOT NULL)"
+                self._sql(
+                    "DELETE FROM broadcast_clicks WHERE account_id = ? AND broadcast_id IN "
+                    "(SELECT id FROM broadcasts WHERE account_id = ? AND deleted_at IS NOT NULL)"
+                ),
+                self.account_id,
+                self.account_id,
             )
-            await self._execute("DELETE FROM broadcasts WHERE deleted_at IS NOT NULL")
+            await self._execute(
+                self._sql("DELETE FROM broadcasts WHERE account_id = ? AND deleted_at IS NOT NULL"),
+                self.account_id,
+            )
         return len(rows)
 
     # -- shared by the dialects -----------------------------------------------------
