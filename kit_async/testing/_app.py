@@ -32,6 +32,10 @@ __all__ = ["RecordedRequest", "make_app"]
 _PARAMETER = re.compile(r"\{(\w+)\}")
 
 
+# Where the gate notes, on the request, the account its credentials are of.
+_ACCOUNT_KEY = "kit_async_fake_account"
+
+
 @attrs.frozen
 class RecordedRequest:
     """A request `FakeKit` received, for tests to inspect.
@@ -43,6 +47,8 @@ class RecordedRequest:
         at: `time.monotonic()` when it arrived.
         status: The status answered; `0` when the connection was cut before a
             complete answer (a `"reset"` fault), so the client got none.
+        account_id: The id of the account whose credentials it carried
+            (`None`: none, or credentials of no account).
     """
 
     method: str
@@ -50,6 +56,7 @@ class RecordedRequest:
     query: Mapping[str, str]
     at: float
     status: int
+    account_id: int | None = None
 
 
 def make_app(kit: FakeKit) -> web.Application:
@@ -120,6 +127,7 @@ class _Gate:
                 dict(request.query),
                 arrived,
                 0 if isinstance(response, CutAnswer) else response.status,
+                request.get(_ACCOUNT_KEY),
             )
         )
         return response
@@ -136,6 +144,7 @@ class _Gate:
         credential = self._credential(request)
         if isinstance(credential, web.Response):
             return credential
+        request[_ACCOUNT_KEY] = credential.account.id
         if route is not None and route.oauth_only and credential.api_key:
             return errors(401, OAUTH_ONLY)
         if self._over_limit(credential, arrived):
