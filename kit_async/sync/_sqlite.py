@@ -16,6 +16,7 @@ error.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -47,6 +48,9 @@ STAGING = (
     " click_to_open_rate REAL NOT NULL)"
 )
 
+
+#: Seconds a statement waits for another connection's write to end.
+BUSY = 30.0
 
 #: The first bytes of every SQLite database file.
 HEADER = b"SQLite format 3\x00"
@@ -108,20 +112,35 @@ class SqliteStore(Store):
                 "name a database kit-async made, or a new file"
             )
             raise DatabaseError(msg, database=self.shown)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + BUSY
         try:
-            self._db = db = await connect_sqlite(self.path, busy=30)
-            # Before anything changes in the file (WAL mode is kept in it).
-            await self._refuse_foreign(db)
-            await db.execute("PRAGMA journal_mode = WAL")
-            await db.execute("PRAGMA synchronous = NORMAL")
-            await db.execute("PRAGMA foreign_keys = ON")
-            await self._prepare(db)
+            while True:
+                try:
+                    await self._connect()
+                    break
+                except sqlite3.OperationalError as exc:
+                    # Syncs of other accounts opening the same new file at once
+                    # (switching it to WAL mode is not retried by SQLite itself).
+                    if "locked" not in str(exc) or loop.time() >= deadline:
+                        raise
+                    await self.close()
+                    await asyncio.sleep(0.05)
         except (sqlite3.Error, OSError) as exc:
             await self.close()
             raise self._failed("cannot open the database for writing", exc) from None
         except BaseException:
             await self.close()
             raise
+
+    async def _connect(self) -> None:
+        self._db = db = await connect_sqlite(self.path, busy=BUSY)
+        # Before anything changes in the file (WAL mode is kept in it).
+        await self._refuse_foreign(db)
+        await db.execute("PRAGMA journal_mode = WAL")
+        await db.execute("PRAGMA synchronous = NORMAL")
+        await db.execute("PRAGMA foreign_keys = ON")
+        await self._prepare(db)
 
     async def _take_lock(self, account_id: int, wait: float) -> None:
         try:

@@ -32,10 +32,6 @@ __all__ = ["RecordedRequest", "make_app"]
 _PARAMETER = re.compile(r"\{(\w+)\}")
 
 
-# Where the gate notes, on the request, the account its credentials are of.
-_ACCOUNT_KEY = "kit_async_fake_account"
-
-
 @attrs.frozen
 class RecordedRequest:
     """A request `FakeKit` received, for tests to inspect.
@@ -115,8 +111,10 @@ class _Gate:
         task = asyncio.current_task()
         if task is not None:
             answering.add(task)
+        # Filled with the id of the account the credentials are of, once known.
+        owner: list[int] = []
         try:
-            response = await self._answer(request, handler, arrived)
+            response = await self._answer(request, handler, arrived, owner)
         finally:
             if task is not None:
                 answering.discard(task)
@@ -127,13 +125,13 @@ class _Gate:
                 dict(request.query),
                 arrived,
                 0 if isinstance(response, CutAnswer) else response.status,
-                request.get(_ACCOUNT_KEY),
+                owner[0] if owner else None,
             )
         )
         return response
 
     async def _answer(
-        self, request: web.Request, handler: Handler, arrived: float
+        self, request: web.Request, handler: Handler, arrived: float, owner: list[int]
     ) -> web.StreamResponse:
         kit = self.kit
         if kit.latency:
@@ -144,7 +142,7 @@ class _Gate:
         credential = self._credential(request)
         if isinstance(credential, web.Response):
             return credential
-        request[_ACCOUNT_KEY] = credential.account.id
+        owner.append(credential.account.id)
         if route is not None and route.oauth_only and credential.api_key:
             return errors(401, OAUTH_ONLY)
         if self._over_limit(credential, arrived):
