@@ -73,12 +73,22 @@ async def sync_accounts(
         DatabaseError: The database cannot be opened or written (before any
             request to Kit).
 
+    Against a FakeKit of three creators whose pairs are in a token store:
+
     ```python
+    from kit_async.oauth import MemoryTokenStore
     from kit_async.sync import sync_accounts
 
-    async with kit_async.KitAccounts(token_store=store, client_id=CLIENT_ID) as accounts:
-        report = await sync_accounts(accounts, "postgresql://kit@db/clicks")
-    print(report.by_outcome("failed"))
+    async with FakeKit(accounts=3, broadcasts=5) as server:
+        store = MemoryTokenStore()
+        for account_id, account in server.accounts.items():
+            access, refresh = server.issue_tokens(account=account)
+            await store.save(account_id, kit_async.TokenSet(access, refresh, expires_in=7200))
+        async with kit_async.KitAccounts(
+            token_store=store, client_id=server.client_id, base_url=server.url
+        ) as accounts:
+            report = await sync_accounts(accounts, "kit-clicks.sqlite")
+    print(report.by_outcome("synced"))  # [1, 2, 3]
     ```
     """
     from .._accounts import KitAccounts
