@@ -239,6 +239,17 @@ async def test_a_sync_of_an_account_being_synced_is_reported_locked(
     assert set(clicks_asked(server).values()) == {1}
 
 
+async def test_an_account_the_store_does_not_know_leaves_no_row(
+    server: FakeKit, accounts: KitAccounts, database: str
+) -> None:
+    report = await sync_accounts(accounts, database, account_ids=[1, 999])
+
+    assert report.by_outcome("synced") == [1]
+    assert report.by_outcome("disconnected") == [999]
+    assert [row["id"] for row in await account_rows(database)] == [1]
+    assert {request.account_id for request in server.requests} == {1}
+
+
 async def test_an_empty_token_store_syncs_nothing(server: FakeKit, database: str) -> None:
     async with KitAccounts(
         token_store=MemoryTokenStore(), client_id=server.client_id, base_url=server.url
