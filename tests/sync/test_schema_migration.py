@@ -7,6 +7,7 @@ every row is compared before and after, row by row.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator
@@ -48,8 +49,6 @@ def v1_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
             db.executescript((DUMPS / "sqlite.sql").read_text())
         return str(path)
     url: str = request.getfixturevalue("postgres_url")
-    import asyncio
-
     import asyncpg
 
     async def load() -> None:
@@ -137,6 +136,29 @@ async def test_a_second_migration_changes_nothing(v1_database: str) -> None:
     assert await everything(v1_database, *tables) == once
     (schema,) = await rows(v1_database, "kit_async_schema")
     assert (schema["version"], schema["created_at"]) == (2, schema_once["created_at"])
+
+
+async def test_two_syncs_migrating_at_once_migrate_once(v1_database: str) -> None:
+    before = await everything(v1_database, "broadcasts", "broadcast_clicks")
+
+    # Both opened (both found version 1) before either migrates; two accounts'
+    # locks, so that only the migration itself can serialise them.
+    stores = [open_store(parse_database(v1_database)) for _ in range(2)]
+    for store in stores:
+        await store.open()
+    try:
+        await asyncio.gather(
+            stores[0].claim(1, wait=30, migrate_as=4242),
+            stores[1].claim(2, wait=30, migrate_as=4242),
+        )
+    finally:
+        for store in stores:
+            await store.close()
+
+    after = await everything(v1_database, "broadcasts", "broadcast_clicks", "accounts")
+    for table in ("broadcasts", "broadcast_clicks"):
+        assert without_account(after[table]) == before[table], table
+    assert [row["id"] for row in after["accounts"]] == [4242]
 
 
 async def test_a_migration_that_fails_leaves_version_1_whole(
