@@ -172,7 +172,7 @@ async def test_a_migration_that_fails_leaves_version_1_whole(
         *rest, version = steps(dialect, with_account=with_account)
         return (*rest, "INSERT INTO no_such_table VALUES (1)", version)
 
-    monkeypatch.setattr("kit_async.sync._store.migrate_v1", failing)
+    monkeypatch.setattr("kit_async.sync._base.migrate_v1", failing)
 
     with pytest.raises(DatabaseError, match="a write failed"):
         await migrate(v1_database, 4242)
