@@ -17,7 +17,9 @@ from typing import Any
 import pytest
 
 import kit_async
-from kit_async.sync import SCHEMA_VERSION, DatabaseError, _schema, sync_clicks
+from kit_async import KitAccounts
+from kit_async.oauth import MemoryTokenStore
+from kit_async.sync import SCHEMA_VERSION, DatabaseError, _schema, sync_accounts, sync_clicks
 from kit_async.sync._sync import open_store
 from kit_async.sync._target import parse_database
 from kit_async.testing import FakeKit
@@ -241,5 +243,19 @@ async def test_a_version_1_database_with_rows_needs_its_account(v1_database: str
     with pytest.raises(DatabaseError, match=r"schema version 1; migrate it first .*sync_clicks"):
         await migrate(v1_database, None)
 
+    (schema,) = await rows(v1_database, "kit_async_schema")
+    assert schema["version"] == 1
+
+
+async def test_sync_accounts_refuses_a_version_1_database_with_rows_before_any_request(
+    v1_database: str, server: FakeKit
+) -> None:
+    async with KitAccounts(
+        token_store=MemoryTokenStore(), client_id=server.client_id, base_url=server.url
+    ) as accounts:
+        with pytest.raises(DatabaseError, match="migrate it first with that account's client"):
+            await sync_accounts(accounts, v1_database)
+
+    assert server.requests == []
     (schema,) = await rows(v1_database, "kit_async_schema")
     assert schema["version"] == 1

@@ -189,6 +189,9 @@ async def test_a_disconnected_account_is_marked_and_the_others_go_on(
 
     assert report.by_outcome("synced") == [1, 3]
     assert report.by_outcome("disconnected") == [2]
+    lines = str(report).splitlines()
+    assert lines[1] == "synced 2, locked 0, disconnected 1, failed 0"
+    assert lines[2].startswith("account 2: disconnected: AccountDisconnectedError: ")
     assert "AccountDisconnectedError" in (report.accounts[2].error or "")
     rows = {row["id"]: row for row in await account_rows(database)}
     assert rows[2]["status"] == "disconnected"
