@@ -43,6 +43,8 @@ class RecordedRequest:
         at: `time.monotonic()` when it arrived.
         status: The status answered; `0` when the connection was cut before a
             complete answer (a `"reset"` fault), so the client got none.
+        account_id: The id of the account whose credentials it carried
+            (`None`: none, or credentials of no account).
     """
 
     method: str
@@ -50,6 +52,7 @@ class RecordedRequest:
     query: Mapping[str, str]
     at: float
     status: int
+    account_id: int | None = None
 
 
 def make_app(kit: FakeKit) -> web.Application:
@@ -108,8 +111,10 @@ class _Gate:
         task = asyncio.current_task()
         if task is not None:
             answering.add(task)
+        # Filled with the id of the account the credentials are of, once known.
+        owner: list[int] = []
         try:
-            response = await self._answer(request, handler, arrived)
+            response = await self._answer(request, handler, arrived, owner)
         finally:
             if task is not None:
                 answering.discard(task)
@@ -120,12 +125,13 @@ class _Gate:
                 dict(request.query),
                 arrived,
                 0 if isinstance(response, CutAnswer) else response.status,
+                owner[0] if owner else None,
             )
         )
         return response
 
     async def _answer(
-        self, request: web.Request, handler: Handler, arrived: float
+        self, request: web.Request, handler: Handler, arrived: float, owner: list[int]
     ) -> web.StreamResponse:
         kit = self.kit
         if kit.latency:
@@ -136,6 +142,7 @@ class _Gate:
         credential = self._credential(request)
         if isinstance(credential, web.Response):
             return credential
+        owner.append(credential.account.id)
         if route is not None and route.oauth_only and credential.api_key:
             return errors(401, OAUTH_ONLY)
         if self._over_limit(credential, arrived):
