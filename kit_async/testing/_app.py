@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 from aiohttp import web
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from ._faults import CutAnswer, Handler, misbehave, take_fault
 from ._routes import ROUTES, Route
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from ._fakekit import FakeKit
 
 __all__ = ["RecordedRequest", "make_app"]
+
+_CREDENTIAL_HEADERS = frozenset({"authorization", "x-kit-api-key", "cookie"})
 
 # Every path parameter of Kit's v4 API is an integer id.
 _PARAMETER = re.compile(r"\{(\w+)\}")
@@ -43,6 +46,9 @@ class RecordedRequest:
         at: `time.monotonic()` when it arrived.
         status: The status answered; `0` when the connection was cut before a
             complete answer (a `"reset"` fault), so the client got none.
+        headers: The request's headers (case-insensitive, read-only),
+            without the credentials (`Authorization`, `X-Kit-Api-Key`,
+            `Cookie`), which a test's log or assertion message never shows.
     """
 
     method: str
@@ -50,6 +56,7 @@ class RecordedRequest:
     query: Mapping[str, str]
     at: float
     status: int
+    headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
 
 
 def make_app(kit: FakeKit) -> web.Application:
@@ -120,6 +127,13 @@ class _Gate:
                 dict(request.query),
                 arrived,
                 0 if isinstance(response, CutAnswer) else response.status,
+                CIMultiDictProxy(
+                    CIMultiDict(
+                        (name, value)
+                        for name, value in request.headers.items()
+                        if name.lower() not in _CREDENTIAL_HEADERS
+                    )
+                ),
             )
         )
         return response
