@@ -9,7 +9,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 
-import psutil
+import psutil  # type: ignore[import-untyped]
 import pytest
 
 from kit_async import (
