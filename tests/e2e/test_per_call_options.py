@@ -29,9 +29,11 @@ N, PERIOD = 5, 0.3
 
 def sockets_to(server: FakeKit) -> int:
     """This process's TCP connections to `server` (client side: the remote port is its)."""
+    process = psutil.Process()
+    listing = getattr(process, "net_connections", None) or process.connections  # psutil < 6
     return sum(
         1
-        for conn in psutil.Process().net_connections(kind="tcp")
+        for conn in listing(kind="tcp")
         if conn.raddr and conn.raddr.port == server.port and conn.status == psutil.CONN_ESTABLISHED
     )
 
