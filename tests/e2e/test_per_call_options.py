@@ -160,3 +160,29 @@ async def test_a_view_of_a_kit_accounts_client_shares_its_account_state(
             await once.broadcasts.get(1)
         assert (await once.broadcasts.get(1)).id == 1
     assert [r.headers.get("X-Job") for r in fake_kit.requests] == ["nightly", "nightly"]
+
+
+async def test_the_client_and_its_views_refresh_an_expired_token_once() -> None:
+    async with FakeKit(
+        access_token="fake_at", refresh_token="fake_rt", client_id="app", latency=0.05
+    ) as server:
+        server.expire_tokens()
+        async with KitClient(
+            access_token="fake_at",
+            refresh_token="fake_rt",
+            client_id="app",
+            base_url=server.url,
+            rate_limit=None,
+        ) as kit:
+            views = [kit.with_options(timeout=5.0), kit.with_options(extra_headers={"X-A": "b"})]
+            found = await asyncio.gather(
+                *(client.broadcasts.get(n) for client in (kit, *views) for n in (1, 2))
+            )
+            # The refreshed token serves the client afterwards.
+            await kit.broadcasts.get(3)
+        assert [b.id for b in found] == [1, 2] * 3
+        assert server.refreshes == 1
+        token_requests = [r for r in server.requests if r.path == "/v4/oauth/token"]
+        assert len(token_requests) == 1
+        assert "X-A" not in token_requests[0].headers
+        assert [r.status for r in server.requests if r.path == "/v4/broadcasts/3"] == [200]
