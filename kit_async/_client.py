@@ -34,6 +34,7 @@ from ._resources.subscribers import Subscribers
 from ._resources.tags import Tags
 from ._resources.webhook_endpoints import WebhookEndpoints
 from ._resources.webhooks import LegacyWebhooks
+from ._views import ClientViews
 from .models import BroadcastClick
 
 if TYPE_CHECKING:
@@ -45,7 +46,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-class KitClient(DeprecatedNames):
+class KitClient(DeprecatedNames, ClientViews):
     """An async client for Kit's v4 API, with one pooled session.
 
     ```python

@@ -16,6 +16,7 @@ import logging
 import warnings
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
 from datetime import date, datetime
+from types import MappingProxyType
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
@@ -123,6 +124,9 @@ def annotate(error: KitError, request: Request) -> KitError:
 
 class Transport:
     """Sends requests for one `KitClient`: session, limiter, retries, errors."""
+
+    #: Headers added to each request to Kit (a `with_options` view sets its own).
+    extra_headers: Mapping[str, str] = MappingProxyType({})
 
     def __init__(
         self,
@@ -320,7 +324,8 @@ class Transport:
         def attempt() -> Awaitable[Reply]:
             nonlocal sent
             sent = auth.headers()
-            return self._send_once(request, url, sent, body)
+            headers = {**self.extra_headers, **sent} if self.extra_headers else sent
+            return self._send_once(request, url, headers, body)
 
         try:
             return await with_retries(self.retry, request, attempt)
@@ -351,6 +356,8 @@ class Transport:
         limited: bool = True,
     ) -> Reply:
         limiter = self.rate_limit if limited else None
+        if self.closed:  # fail now, not after a wait for a slot of the limiter
+            self._session_for_this_loop()
         if limiter is None:
             session = self._session_for_this_loop()
             if limited:

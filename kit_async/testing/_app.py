@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 from aiohttp import web
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from ._faults import CutAnswer, Handler, misbehave, take_fault
 from ._routes import ROUTES, Route
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from ._fakekit import FakeKit
 
 __all__ = ["RecordedRequest", "make_app"]
+
+_CREDENTIAL_HEADERS = frozenset({"authorization", "x-kit-api-key", "cookie"})
 
 # Every path parameter of Kit's v4 API is an integer id.
 _PARAMETER = re.compile(r"\{(\w+)\}")
@@ -45,6 +48,9 @@ class RecordedRequest:
             complete answer (a `"reset"` fault), so the client got none.
         account_id: The id of the account whose credentials it carried
             (`None`: none, or credentials of no account).
+        headers: The request's headers (case-insensitive, read-only),
+            without the credentials (`Authorization`, `X-Kit-Api-Key`,
+            `Cookie`), which a test's log or assertion message never shows.
     """
 
     method: str
@@ -53,6 +59,7 @@ class RecordedRequest:
     at: float
     status: int
     account_id: int | None = None
+    headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
 
 
 def make_app(kit: FakeKit) -> web.Application:
@@ -126,6 +133,13 @@ class _Gate:
                 arrived,
                 0 if isinstance(response, CutAnswer) else response.status,
                 owner[0] if owner else None,
+                CIMultiDictProxy(
+                    CIMultiDict(
+                        (name, value)
+                        for name, value in request.headers.items()
+                        if name.lower() not in _CREDENTIAL_HEADERS
+                    )
+                ),
             )
         )
         return response
