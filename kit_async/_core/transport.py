@@ -137,6 +137,7 @@ class Transport:
         retry: RetryPolicy,
         rate_limit: RateLimit | None,
         session: aiohttp.ClientSession | None,
+        env_proxies: bool | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.auth = auth
@@ -145,6 +146,9 @@ class Transport:
         self.rate_limit = rate_limit
         self._session = session
         self._owns_session = session is None
+        # Proxies from the environment: for a session of kit-async's own
+        # (the client's, or a `KitAccounts` pool's), never for a caller's.
+        self._env_proxies = self._owns_session if env_proxies is None else env_proxies
         self._loop: asyncio.AbstractEventLoop | None = None
         self.closed = False
         self.requests_sent = 0
@@ -247,10 +251,10 @@ class Transport:
     def _proxy_for(self, url: yarl.URL) -> yarl.URL | None:
         """The proxy `HTTPS_PROXY`/`HTTP_PROXY` name for `url`, unless `NO_PROXY` exempts it.
 
-        Only for the client's own session (a caller's session follows its own
-        `trust_env`). Read once per origin: the lookup reads the environment.
+        Only for a session of kit-async's own (a caller's session follows its
+        own `trust_env`). Read once per origin: the lookup reads the environment.
         """
-        if not self._owns_session:
+        if not self._env_proxies:
             return None
         origin = (url.scheme, url.raw_host, url.port)
         try:
