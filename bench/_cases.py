@@ -117,10 +117,12 @@ def _bucket(filename: str, name: str) -> str:
         return "models: attrs __init__ (frozen, slotted)"
     if filename.endswith("_converter.py"):
         return "kit_async._converter (JSON hooks, type checks, envelope)"
-    if filename.endswith(("/json/decoder.py", "/json/__init__.py")):
+    if filename.endswith(("/json/decoder.py", "/json/__init__.py", "kit_async/_json.py")):
         return "JSON parsing (json, standard library)"
-    if name == "<method 'update' of 'dict' objects>":
+    if name in ("<method 'update' of 'dict' objects>", "<method 'pop' of 'list' objects>"):
         return "kit_async._converter (JSON hooks, type checks, envelope)"
+    if name == "<method 'translate' of 'bytes' objects>":  # `_json._may_overflow`
+        return "JSON parsing (json, standard library)"
     if "orjson" in name or "loads" in name or name.startswith("<method 'decode' of 'msgspec"):
         return "JSON parsing (msgspec: parsing and building the models)"
     if filename.endswith("_fast.py") or "deque" in name:

@@ -37,6 +37,7 @@ if TYPE_CHECKING:
     from ._core.ratelimit import *  # noqa: F403
     from ._core.retry import *  # noqa: F403
     from ._jsonable import *  # noqa: F403
+    from ._raw import *  # noqa: F403
     from ._resources.broadcast_clicks import *  # noqa: F403
     from .models import *  # noqa: F403
 
@@ -54,6 +55,7 @@ __all__ = [  # noqa: RUF022 - grouped by the module each name lives in
     "KitAccounts",
     "KitClient",
     "RateLimit",
+    "RawResponse",
     "RetryPolicy",
     "TokenSet",
     "to_jsonable",
@@ -142,6 +144,7 @@ _HOMES = (
     "._accounts",
     "._client",
     "._jsonable",
+    "._raw",
     "._core.auth",
     "._core.fanout",
     "._core.hooks",

@@ -340,6 +340,7 @@ class KitAccounts:
             retry=self._retry,
             rate_limit=state,
             session=session,
+            env_proxies=True,  # the pool's own session, as a client's own
         )
         with prebuilt(transport):
             return KitClient()

@@ -35,6 +35,7 @@ from ._resources.subscribers import Subscribers
 from ._resources.tags import Tags
 from ._resources.webhook_endpoints import WebhookEndpoints
 from ._resources.webhooks import LegacyWebhooks
+from ._views import ClientViews
 from .models import BroadcastClick
 
 if TYPE_CHECKING:
@@ -46,7 +47,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 
-class KitClient(DeprecatedNames, WithHooks):
+class KitClient(DeprecatedNames, ClientViews, WithHooks):
     """An async client for Kit's v4 API, with one pooled session.
 
     ```python

@@ -18,8 +18,10 @@ so the results and the errors are this module's either way.
 from __future__ import annotations
 
 import typing
+from collections import deque
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from itertools import repeat
 from typing import Any, TypeVar
 
 import attrs
@@ -27,7 +29,7 @@ import cattrs
 from cattrs.errors import AttributeValidationNote, BaseValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
-from ._json import loads
+from ._json import loads, parse_body
 from .errors import ResponseValidationError
 from .models import Pagination
 from .models._frozen import (
@@ -371,6 +373,25 @@ def _decode_list(body: Any, model: type[T], envelope: Envelope) -> tuple[T, ...]
     return decoded
 
 
+def _consume_list(body: Any, model: type[T], envelope: Envelope) -> tuple[T, ...]:
+    """`_decode_list` on a body no one else holds, emptying its list of items.
+
+    Each item's dict goes as soon as its model is built: the cyclic collector
+    runs half as often and promotes fewer models (docs/performance.md).
+    """
+    items = _walk(body, envelope.at)
+    if not isinstance(items, list):
+        raise _SchemaError(f"expected array, got {type(items).__name__}", None)
+    extra = _context(body, envelope)
+    if extra:  # `{**item, **extra}` in place, in a C loop; a non-dict item raises
+        deque(map(dict.update, items, repeat(extra)), maxlen=0)
+    struct = converter.get_structure_hook(model)
+    pop = items.pop
+    decoded = [struct(pop(), model) for _ in range(len(items))]
+    decoded.reverse()
+    return tuple(decoded)
+
+
 def decode_items(
     body: Any, model: type[T], envelope: Envelope, *, method: str, path: str
 ) -> tuple[tuple[T, ...], Pagination]:
@@ -430,27 +451,6 @@ def decode_object(body: Any, model: type[T], envelope: Envelope, *, method: str,
         raise _raise(exc, method, path) from None
 
 
-def parse_body(content: bytes, *, method: str, path: str) -> Any:
-    """A reply's JSON body; `None` when it has none (204).
-
-    Raises:
-        ResponseValidationError: The body is not JSON.
-    """
-    if not content.strip():
-        return None
-    try:
-        return loads(content)
-    except ValueError as exc:
-        preview = content[:80].decode("utf-8", "replace")
-        msg = f"the body is not JSON ({_reason(exc)}): {preview!r}"
-        raise ResponseValidationError(msg, method=method, path=path) from None
-
-
-def _reason(exc: ValueError) -> str:
-    """Why a text is not JSON, in one short line."""
-    return str(exc).split("\n", 1)[0][:120]
-
-
 def _fast_decoder() -> Any:
     """The msgspec path, or `None` without `kit-async[fast]`."""
     try:
@@ -479,6 +479,10 @@ def read_items(
         if decoded is not None:
             return decoded  # type: ignore[no-any-return]
     body = parse_body(content, method=method, path=path)
+    try:
+        return _consume_list(body, model, envelope), _decode_pagination(body)
+    except Exception:  # noqa: BLE001 - explained below, on the body as sent
+        body = parse_body(content, method=method, path=path)
     return decode_items(body, model, envelope, method=method, path=path)
 
 

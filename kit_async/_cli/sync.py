@@ -78,7 +78,8 @@ def add_parser(commands: _Commands) -> None:
         type=_seconds,
         default=0.0,
         metavar="SECONDS",
-        help="wait this long for another sync of the same database to finish "
+        help="wait this long for another sync of the same account into the same database "
+        "to finish "
         "(default: stop at once)",
     )
     _fetch_options(parser)

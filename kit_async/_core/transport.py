@@ -11,12 +11,11 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import logging
 import warnings
 from collections.abc import AsyncGenerator, Awaitable, Callable, Mapping
-from datetime import date, datetime
 from functools import partial
+from types import MappingProxyType
 from typing import Any, NoReturn, TypeVar
 from urllib.parse import urlsplit
 
@@ -41,7 +40,7 @@ from .observe import Observer, attempted
 from .proxies import proxy_from_environment
 from .ratelimit import RateLimit, StorageUnavailableError
 from .retry import RetryPolicy, with_retries
-from .values import Reply, Request, quoted
+from .values import Reply, Request, encode_json, query_value, quoted
 
 __all__ = [
     "Decode",
@@ -126,6 +125,9 @@ def annotate(error: KitError, request: Request) -> KitError:
 class Transport:
     """Sends requests for one `KitClient`: session, limiter, retries, errors."""
 
+    #: Headers added to each request to Kit (a `with_options` view sets its own).
+    extra_headers: Mapping[str, str] = MappingProxyType({})
+
     def __init__(
         self,
         *,
@@ -135,6 +137,7 @@ class Transport:
         retry: RetryPolicy,
         rate_limit: RateLimit | None,
         session: aiohttp.ClientSession | None,
+        env_proxies: bool | None = None,
     ) -> None:
         self.base_url = base_url.rstrip("/")
         self.auth = auth
@@ -143,6 +146,9 @@ class Transport:
         self.rate_limit = rate_limit
         self._session = session
         self._owns_session = session is None
+        # Proxies from the environment: for a session of kit-async's own
+        # (the client's, or a `KitAccounts` pool's), never for a caller's.
+        self._env_proxies = self._owns_session if env_proxies is None else env_proxies
         self._loop: asyncio.AbstractEventLoop | None = None
         self.closed = False
         self.requests_sent = 0
@@ -246,10 +252,10 @@ class Transport:
     def _proxy_for(self, url: yarl.URL) -> yarl.URL | None:
         """The proxy `HTTPS_PROXY`/`HTTP_PROXY` name for `url`, unless `NO_PROXY` exempts it.
 
-        Only for the client's own session (a caller's session follows its own
-        `trust_env`). Read once per origin: the lookup reads the environment.
+        Only for a session of kit-async's own (a caller's session follows its
+        own `trust_env`). Read once per origin: the lookup reads the environment.
         """
-        if not self._owns_session:
+        if not self._env_proxies:
             return None
         origin = (url.scheme, url.raw_host, url.port)
         try:
@@ -264,7 +270,7 @@ class Transport:
         query = ""
         if params:
             query = "?" + "&".join(
-                f"{quoted(str(name))}={quoted(_query_value(value))}"
+                f"{quoted(str(name))}={quoted(query_value(value))}"
                 for name, value in params.items()
                 if value is not None
             )
@@ -321,13 +327,14 @@ class Transport:
         auth = self.auth
         await auth.before_request(request, self._exchange_token)
         url = self.url_for(request.path, request.params)
-        body = _encode(request)
+        body = encode_json(request)
         sent: Mapping[str, str] = {}
 
         def attempt() -> Awaitable[Reply]:
             nonlocal sent
             sent = auth.headers()
-            return self._send_once(request, url, sent, body)
+            headers = {**self.extra_headers, **sent} if self.extra_headers else sent
+            return self._send_once(request, url, headers, body)
 
         try:
             return await with_retries(self.retry, request, attempt)
@@ -356,6 +363,8 @@ class Transport:
         limited: bool = True,
     ) -> Reply:
         limiter = self.rate_limit if limited else None
+        if self.closed:  # fail now, not after a wait for a slot of the limiter
+            self._session_for_this_loop()
         watch = Observer.current()
 
         def exchange(session: aiohttp.ClientSession) -> Awaitable[Reply]:
@@ -476,22 +485,3 @@ def _start(generator: AsyncGenerator[None]) -> AsyncGenerator[None]:
     with contextlib.suppress(StopIteration):
         generator.asend(None).send(None)
     return generator
-
-
-def _encode(request: Request) -> bytes | None:
-    if not request.has_body:
-        return None
-    return json.dumps(request.json, separators=(",", ":"), default=_json_default).encode()
-
-
-def _json_default(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    msg = f"{type(value).__name__} is not JSON serializable"
-    raise TypeError(msg)
-
-
-def _query_value(value: Any) -> str:
-    if isinstance(value, bool):
-        return "true" if value else "false"
-    return str(value)

@@ -9,13 +9,24 @@ values, so adding an endpoint never adds an argument anywhere.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping
+from datetime import date, datetime
 from typing import Any, Final
 from urllib.parse import quote
 
 import attrs
 
-__all__ = ["NO_BODY", "Reply", "Request", "compact", "fill_path", "quoted"]
+__all__ = [
+    "NO_BODY",
+    "Reply",
+    "Request",
+    "compact",
+    "encode_json",
+    "fill_path",
+    "query_value",
+    "quoted",
+]
 
 #: Methods that a repeat cannot turn into a second effect. PATCH is among them
 #: for Kit: both of its PATCH endpoints set fields to given values.
@@ -132,3 +143,24 @@ class Reply:
     status: int
     headers: Mapping[str, str] = attrs.field(repr=False)
     body: bytes = attrs.field(repr=False)
+
+
+def encode_json(request: Request) -> bytes | None:
+    """The request's JSON body as sent (compact; datetimes in ISO 8601), `None` without one."""
+    if not request.has_body:
+        return None
+    return json.dumps(request.json, separators=(",", ":"), default=_json_default).encode()
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    msg = f"{type(value).__name__} is not JSON serializable"
+    raise TypeError(msg)
+
+
+def query_value(value: Any) -> str:
+    """A query parameter's value as sent: booleans as Kit's `true` and `false`."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)

@@ -19,11 +19,13 @@ from urllib.parse import urlencode, urlsplit
 
 import aiohttp
 import attrs
+import yarl
 
 from .._client import KitClient
 from .._converter import Envelope, decode_object, loads
 from .._core.auth import TokenSet
 from .._core.config import check_session, resolve_base_url
+from .._core.proxies import proxy_from_environment
 from .._core.transport import USER_AGENT
 from .._core.validation import is_loopback
 from ..errors import AuthorizationDeniedError, KitError, OAuthError
@@ -256,10 +258,13 @@ class _OAuthEndpoint:
         self._session = session
 
     async def post(self, path: str, form: Mapping[str, str], what: str) -> bytes:
-        session = self._session or aiohttp.ClientSession()
+        url = yarl.URL(f"{self.base_url}{path}")
+        session = self._session or aiohttp.ClientSession(cookie_jar=aiohttp.DummyCookieJar())
         try:
             async with session.post(
-                f"{self.base_url}{path}",
+                url,
+                # Our own session goes through HTTP(S)_PROXY as a client's does.
+                proxy=None if self._session is not None else proxy_from_environment(url),
                 data=dict(form),
                 headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
                 allow_redirects=False,

@@ -1,8 +1,10 @@
 """The PostgreSQL store (asyncpg), for a team that already runs a server.
 
-The sync lock is a session-level advisory lock (`pg_try_advisory_lock`) held
-by the sync's own connection: the server releases it when that connection
-ends, however it ends, so a killed sync never leaves it behind.
+Each account's sync lock is a session-level advisory lock
+(`pg_try_advisory_lock`) held by the sync's own connection, keyed by the
+database, the schema and the account: the server releases it when that
+connection ends, however it ends, so a killed sync never leaves it behind,
+and two machines syncing into one database never sync one account at once.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from datetime import datetime
 from typing import Any
 
 from ._errors import DatabaseError, locked
+from ._schema import tables
 from ._store import SCHEMA_VERSION, Store
 from ._target import Target
 
@@ -26,40 +29,24 @@ else:
 
 __all__ = ["AVAILABLE", "PostgresStore"]
 
-#: The advisory lock's first key (b"kits"); the second is the database and
-#: schema the tables live in, so syncs of other databases on the server go on.
+#: Version 1's one lock: its first key (b"kits"); the second is the database
+#: and schema the tables live in. Taken while a version-1 database migrates.
 LOCK_CLASS = int.from_bytes(b"kits", "big", signed=True)
-_TRY_LOCK = (
+_TRY_V1_LOCK = (
     "SELECT pg_try_advisory_lock($1, hashtext(current_database() || '.' || current_schema()))"
 )
-_POLL = 0.25
-
-SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS kit_async_schema ("
-    " version INTEGER NOT NULL,"
-    " created_at TIMESTAMPTZ NOT NULL,"
-    " last_sync_started_at TIMESTAMPTZ)",
-    "CREATE TABLE IF NOT EXISTS broadcasts ("
-    " id BIGINT PRIMARY KEY,"
-    " subject TEXT,"
-    " status TEXT,"
-    " published_at TIMESTAMPTZ,"
-    " send_at TIMESTAMPTZ,"
-    " recipients BIGINT,"
-    " emails_opened BIGINT,"
-    " total_clicks BIGINT,"
-    " click_tracking_disabled BOOLEAN,"
-    " clicks_synced_at TIMESTAMPTZ,"
-    " outside_retention_since TIMESTAMPTZ,"
-    " deleted_at TIMESTAMPTZ)",
-    "CREATE TABLE IF NOT EXISTS broadcast_clicks ("
-    " broadcast_id BIGINT NOT NULL REFERENCES broadcasts (id) ON DELETE CASCADE,"
-    " url TEXT NOT NULL,"
-    " unique_clicks BIGINT NOT NULL,"
-    " click_to_delivery_rate DOUBLE PRECISION NOT NULL,"
-    " click_to_open_rate DOUBLE PRECISION NOT NULL,"
-    " PRIMARY KEY (broadcast_id, url))",
+_V1_UNLOCK = (
+    "SELECT pg_advisory_unlock($1, hashtext(current_database() || '.' || current_schema()))"
 )
+_PREPARING = (
+    "SELECT pg_advisory_xact_lock($1, hashtext(current_database() || '.' || current_schema()))"
+)
+#: An account's lock: the database and schema, then the account's id (as a
+#: 32-bit key: Kit's account ids are far below 2**31; a larger one wraps).
+_TRY_ACCOUNT_LOCK = (
+    "SELECT pg_try_advisory_lock(hashtext(current_database() || '.' || current_schema()), $1)"
+)
+_POLL = 0.25
 
 STAGING = (
     "CREATE TEMP TABLE kit_async_staging ("
@@ -76,6 +63,8 @@ class PostgresStore(Store):
     """A sync's connection to a PostgreSQL database."""
 
     _placeholder = "$"
+    dialect = "postgresql"
+    _staging = STAGING
 
     def __init__(self, target: Target) -> None:
         if target.dsn is None:
@@ -94,7 +83,7 @@ class PostgresStore(Store):
         detail = self._target.mask(str(exc)) or type(exc).__name__
         return DatabaseError(f"{self.shown}: {what}: {detail}", database=self.shown)
 
-    async def open(self, *, wait: float) -> None:
+    async def open(self) -> None:
         try:
             self._db = await asyncpg.connect(self._dsn, timeout=10)
         except (
@@ -106,7 +95,6 @@ class PostgresStore(Store):
         ) as exc:
             raise self._failed("cannot connect", exc) from None
         try:
-            await self._take_lock(wait)
             await self._prepare()
         except asyncpg.PostgresError as exc:
             await self.close()
@@ -115,13 +103,29 @@ class PostgresStore(Store):
             await self.close()
             raise
 
-    async def _take_lock(self, wait: float) -> None:
+    async def _take_lock(self, account_id: int, wait: float) -> None:
+        key = (account_id + 2**31) % 2**32 - 2**31
+        await self._poll(_TRY_ACCOUNT_LOCK, key, wait, f"account {account_id}'s advisory lock")
+
+    async def _poll(self, sql: str, key: int, wait: float, holder: str) -> None:
         loop = asyncio.get_running_loop()
         deadline = loop.time() + wait
-        while not await self._db.fetchval(_TRY_LOCK, LOCK_CLASS):
-            if loop.time() >= deadline:
-                raise locked(self.shown, "the advisory lock")
-            await asyncio.sleep(min(_POLL, max(0.0, deadline - loop.time())))
+        try:
+            while not await self._connection().fetchval(sql, key):
+                if loop.time() >= deadline:
+                    raise locked(self.shown, holder)
+                await asyncio.sleep(min(_POLL, max(0.0, deadline - loop.time())))
+        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+            raise self._failed("cannot take the sync lock", exc) from None
+
+    @contextlib.asynccontextmanager
+    async def _v1_excluded(self, wait: float) -> AsyncIterator[None]:
+        await self._poll(_TRY_V1_LOCK, LOCK_CLASS, wait, "version 1's advisory lock")
+        try:
+            yield
+        finally:
+            with contextlib.suppress(Exception):
+                await self._connection().fetchval(_V1_UNLOCK, LOCK_CLASS)
 
     async def _prepare(self) -> None:
         db = self._db
@@ -132,10 +136,12 @@ class PostgresStore(Store):
         if foreign is not None:
             raise foreign
         async with db.transaction():
-            for statement in SCHEMA:
-                await db.execute(statement)
+            # Syncs of many accounts open at once: one at a time makes the tables.
+            await db.execute(_PREPARING, LOCK_CLASS + 1)
+            await db.execute(tables(self.dialect)[0])
             version = await db.fetchval("SELECT max(version) FROM kit_async_schema")
-            self._check_version(version)
+            for statement in self._ready(version):
+                await db.execute(statement)
             if version is None:
                 await db.execute(
                     "INSERT INTO kit_async_schema (version, created_at) VALUES ($1, now())",
@@ -143,7 +149,6 @@ class PostgresStore(Store):
                 )
             # A write now: a database this role cannot write fails here, before any request.
             await db.execute("UPDATE kit_async_schema SET last_sync_started_at = now()")
-        await db.execute(STAGING)
 
     async def close(self) -> None:
         db, self._db = self._db, None

@@ -6,7 +6,7 @@ from typing import Literal
 
 import attrs
 
-__all__ = ["SyncProgress", "SyncReport"]
+__all__ = ["AccountSync", "AccountsReport", "SyncProgress", "SyncReport"]
 
 Mode = Literal["stats", "list"]
 
@@ -60,6 +60,7 @@ class SyncReport:
         requests: Requests sent to Kit by this sync, retries included.
         seconds: How long the sync took.
         notes: Things worth saying once, such as why `"list"` mode was used.
+        account_id: Kit's id of the account synced (the rows' `account_id`).
     """
 
     database: str
@@ -78,6 +79,7 @@ class SyncReport:
     requests: int
     seconds: float
     notes: tuple[str, ...] = ()
+    account_id: int | None = None
 
     @property
     def changed(self) -> int:
@@ -114,3 +116,67 @@ class SyncReport:
         width = max(len(label) for label, _ in self.rows())
         lines = [f"{label:<{width}}  {value}" for label, value in self.rows()]
         return "\n".join([*lines, *self.notes])
+
+
+Outcome = Literal["synced", "locked", "disconnected", "failed"]
+
+
+@attrs.frozen
+class AccountSync:
+    """One account's part of a `sync_accounts`.
+
+    Attributes:
+        account_id: Kit's id of the account.
+        outcome: `"synced"`; `"locked"` (another sync of the account was
+            running: nothing done); `"disconnected"` (Kit or the token store
+            refused its pair: marked so in `accounts`); `"failed"` (another
+            error, in `accounts.last_error` too when the database could be
+            written).
+        report: The account's `SyncReport` when synced.
+        error: The error's text otherwise.
+    """
+
+    account_id: int
+    outcome: Outcome
+    report: SyncReport | None = None
+    error: str | None = None
+
+
+@attrs.frozen
+class AccountsReport:
+    """What a `sync_accounts` did, account by account.
+
+    Attributes:
+        database: The database, as messages name it (credentials masked).
+        accounts: Each account's `AccountSync`, by account id, in ascending order.
+        seconds: How long the whole run took.
+    """
+
+    database: str
+    accounts: dict[int, AccountSync]
+    seconds: float
+
+    @property
+    def requests(self) -> int:
+        """Requests sent to Kit by the accounts' syncs that finished."""
+        return sum(one.report.requests for one in self.accounts.values() if one.report)
+
+    def by_outcome(self, outcome: Outcome) -> list[int]:
+        """The ids of the accounts whose sync ended so (`"synced"`, `"failed"`, ...)."""
+        return [n for n, one in self.accounts.items() if one.outcome == outcome]
+
+    def __str__(self) -> str:
+        counts = {
+            o: len(self.by_outcome(o)) for o in ("synced", "locked", "disconnected", "failed")
+        }
+        lines = [
+            f"{self.database}: {len(self.accounts):,} accounts in {self.seconds:.1f} s, "
+            f"{self.requests:,} requests",
+            ", ".join(f"{name} {count:,}" for name, count in counts.items()),
+        ]
+        lines += [
+            f"account {n}: {one.outcome}: {one.error}"
+            for n, one in self.accounts.items()
+            if one.error is not None
+        ]
+        return "\n".join(lines)

@@ -1,9 +1,11 @@
 """The SQLite store (aiosqlite): a file, no server.
 
-SQLite has no advisory lock, so the sync lock is SQLite's own file lock on a
-companion file (`<database>-sync.lock`): an exclusive transaction held there
-for the whole sync. The operating system releases it when the process ends,
-however it ends. The database itself is in WAL mode, so readers (a web app
+SQLite has no advisory lock, so each account's sync lock is SQLite's own
+file lock on a companion file (`<database>-sync-<account id>.lock`): an
+exclusive transaction held there for the whole sync of the account. The
+operating system releases it when the process ends, however it ends.
+(Version 1's one lock, `<database>-sync.lock`, is taken while a version-1
+database is migrated, so that no older kit-async writes to it meanwhile.) The database itself is in WAL mode, so readers (a web app
 serving pages from it) never wait for a sync.
 
 Every connection is closed on every path out of `open()`, and its worker
@@ -14,6 +16,7 @@ error.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import sqlite3
 from collections.abc import AsyncIterator, Iterable, Sequence
@@ -22,7 +25,8 @@ from pathlib import Path
 from typing import Any
 
 from .._sqlite import connect_sqlite
-from ._errors import DatabaseError, SyncLockedError, locked
+from ._errors import DatabaseError, locked
+from ._schema import tables
 from ._store import SCHEMA_VERSION, Store
 
 try:
@@ -34,33 +38,6 @@ else:
 
 __all__ = ["AVAILABLE", "SqliteStore"]
 
-SCHEMA = (
-    "CREATE TABLE IF NOT EXISTS kit_async_schema ("
-    " version INTEGER NOT NULL,"
-    " created_at TEXT NOT NULL,"
-    " last_sync_started_at TEXT)",
-    "CREATE TABLE IF NOT EXISTS broadcasts ("
-    " id INTEGER PRIMARY KEY,"
-    " subject TEXT,"
-    " status TEXT,"
-    " published_at TEXT,"
-    " send_at TEXT,"
-    " recipients INTEGER,"
-    " emails_opened INTEGER,"
-    " total_clicks INTEGER,"
-    " click_tracking_disabled INTEGER,"
-    " clicks_synced_at TEXT,"
-    " outside_retention_since TEXT,"
-    " deleted_at TEXT)",
-    "CREATE TABLE IF NOT EXISTS broadcast_clicks ("
-    " broadcast_id INTEGER NOT NULL REFERENCES broadcasts (id) ON DELETE CASCADE,"
-    " url TEXT NOT NULL,"
-    " unique_clicks INTEGER NOT NULL,"
-    " click_to_delivery_rate REAL NOT NULL,"
-    " click_to_open_rate REAL NOT NULL,"
-    " PRIMARY KEY (broadcast_id, url))",
-)
-
 STAGING = (
     "CREATE TEMP TABLE kit_async_staging ("
     " seq INTEGER PRIMARY KEY,"
@@ -71,6 +48,9 @@ STAGING = (
     " click_to_open_rate REAL NOT NULL)"
 )
 
+
+#: Seconds a statement waits for another connection's write to end.
+BUSY = 30.0
 
 #: The first bytes of every SQLite database file.
 HEADER = b"SQLite format 3\x00"
@@ -100,17 +80,25 @@ def _not_a_database(path: Path) -> bool:
 class SqliteStore(Store):
     """A sync's connection to a SQLite file."""
 
+    dialect = "sqlite"
+    _staging = STAGING
+
     def __init__(self, path: Path) -> None:
         self.path = path
         self.shown = str(path)
+        #: Version 1's one sync lock (taken to migrate a version-1 database).
         self.lock_path = path.with_name(path.name + "-sync.lock")
         self._db: aiosqlite.Connection | None = None
         self._lock: aiosqlite.Connection | None = None
 
+    def lock_path_of(self, account_id: int) -> Path:
+        """The companion file whose lock is the account's sync lock."""
+        return self.path.with_name(f"{self.path.name}-sync-{account_id}.lock")
+
     def _failed(self, what: str, exc: BaseException) -> DatabaseError:
         return DatabaseError(f"{self.shown}: {what}: {exc}", database=self.shown)
 
-    async def open(self, *, wait: float) -> None:
+    async def open(self) -> None:
         if not self.path.parent.is_dir():
             msg = f"{self.shown}: cannot create the database: {self.path.parent} is not a directory"
             raise DatabaseError(msg, database=self.shown)
@@ -124,19 +112,20 @@ class SqliteStore(Store):
                 "name a database kit-async made, or a new file"
             )
             raise DatabaseError(msg, database=self.shown)
-        made_lock = not self.lock_path.exists()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + BUSY
         try:
-            await self._take_lock(wait)
-            self._db = db = await connect_sqlite(self.path, busy=30)
-            # Before anything changes in the file (WAL mode is kept in it).
-            await self._refuse_foreign(db, made_lock=made_lock)
-            await db.execute("PRAGMA journal_mode = WAL")
-            await db.execute("PRAGMA synchronous = NORMAL")
-            await db.execute("PRAGMA foreign_keys = ON")
-            await self._prepare(db)
-        except SyncLockedError:
-            await self.close()
-            raise
+            while True:
+                try:
+                    await self._connect()
+                    break
+                except sqlite3.OperationalError as exc:
+                    # Syncs of other accounts opening the same new file at once
+                    # (switching it to WAL mode is not retried by SQLite itself).
+                    if "locked" not in str(exc) or loop.time() >= deadline:
+                        raise
+                    await self.close()
+                    await asyncio.sleep(0.05)
         except (sqlite3.Error, OSError) as exc:
             await self.close()
             raise self._failed("cannot open the database for writing", exc) from None
@@ -144,16 +133,53 @@ class SqliteStore(Store):
             await self.close()
             raise
 
-    async def _take_lock(self, wait: float) -> None:
-        self._lock = lock = await connect_sqlite(self.lock_path, busy=wait)
+    async def _connect(self) -> None:
+        self._db = db = await connect_sqlite(self.path, busy=BUSY)
+        # Before anything changes in the file (WAL mode is kept in it).
+        await self._refuse_foreign(db)
+        await db.execute("PRAGMA journal_mode = WAL")
+        await db.execute("PRAGMA synchronous = NORMAL")
+        await db.execute("PRAGMA foreign_keys = ON")
+        await self._prepare(db)
+
+    async def _take_lock(self, account_id: int, wait: float) -> None:
+        try:
+            self._lock = await self._lock_file(self.lock_path_of(account_id), wait)
+        except OSError as exc:
+            raise self._failed("cannot open the sync lock", exc) from None
+        except sqlite3.Error as exc:
+            raise self._failed("cannot take the sync lock", exc) from None
+
+    async def _lock_file(self, path: Path, wait: float) -> aiosqlite.Connection:
+        """An exclusive transaction on `path`, held until its connection closes."""
+        lock = await connect_sqlite(path, busy=wait)
         try:
             await lock.execute("BEGIN EXCLUSIVE")
-        except sqlite3.OperationalError as exc:
-            if "locked" not in str(exc):
-                raise
-            raise locked(self.shown, self.lock_path.name) from None
+        except BaseException as exc:
+            with contextlib.suppress(sqlite3.Error):
+                await lock.close()
+            if isinstance(exc, sqlite3.OperationalError) and "locked" in str(exc):
+                raise locked(self.shown, path.name) from None
+            raise
+        return lock
 
-    async def _refuse_foreign(self, db: aiosqlite.Connection, *, made_lock: bool) -> None:
+    @contextlib.asynccontextmanager
+    async def _v1_excluded(self, wait: float) -> AsyncIterator[None]:
+        if not self.lock_path.exists():
+            # No version-1 sync ever ran here with a lock to hold.
+            yield
+            return
+        try:
+            lock = await self._lock_file(self.lock_path, wait)
+        except sqlite3.Error as exc:
+            raise self._failed("cannot take version 1's sync lock", exc) from None
+        try:
+            yield
+        finally:
+            with contextlib.suppress(sqlite3.Error):
+                await lock.close()
+
+    async def _refuse_foreign(self, db: aiosqlite.Connection) -> None:
         """Refuse another app's database, leaving nothing of ours beside it."""
         async with db.execute("SELECT name FROM sqlite_master WHERE type = 'table'") as cursor:
             present = [row[0] for row in await cursor.fetchall()]
@@ -161,21 +187,19 @@ class SqliteStore(Store):
         if foreign is None:
             return
         await self.close()
-        if made_lock:
-            # No sync can ever use a lock beside another app's database.
-            self.lock_path.unlink(missing_ok=True)
         raise foreign
 
     async def _prepare(self, db: aiosqlite.Connection) -> None:
         now = sqlite_time(datetime.now(UTC))
         await db.execute("BEGIN IMMEDIATE")
         try:
-            for statement in SCHEMA:
-                await db.execute(statement)
+            await db.execute(tables(self.dialect)[0])
             async with db.execute("SELECT max(version) FROM kit_async_schema") as cursor:
                 row = await cursor.fetchone()
-            self._check_version(None if row is None else row[0])
-            if row is None or row[0] is None:
+            version = None if row is None else row[0]
+            for statement in self._ready(version):
+                await db.execute(statement)
+            if version is None:
                 await db.execute(
                     "INSERT INTO kit_async_schema (version, created_at) VALUES (?, ?)",
                     (SCHEMA_VERSION, now),
@@ -186,7 +210,6 @@ class SqliteStore(Store):
         except BaseException:
             await db.execute("ROLLBACK")
             raise
-        await db.execute(STAGING)
 
     async def close(self) -> None:
         db, self._db = self._db, None

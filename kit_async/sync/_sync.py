@@ -12,6 +12,7 @@ pages arrive. Where the stats answer 403, the broadcast list and
 
 from __future__ import annotations
 
+import contextlib
 import os
 import time
 from collections.abc import Callable
@@ -19,12 +20,14 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import attrs
+
 from .._core.counting import RequestCount, count_requests
 from .._core.validation import MAX_PER_PAGE, is_int, is_number
 from .._resources.broadcast_clicks import UNSENT_STATUSES, ClickStream
-from ..errors import BadRequestError, KitError, PermissionDeniedError
+from ..errors import AccountDisconnectedError, BadRequestError, KitError, PermissionDeniedError
 from ..models import Broadcast, BroadcastStatsItem
-from ._errors import DatabaseError
+from ._errors import DatabaseError, SyncError
 from ._report import Mode, SyncProgress, SyncReport
 from ._store import Figures, Known, Meta, Store
 from ._target import Target, parse_database
@@ -32,7 +35,7 @@ from ._target import Target, parse_database
 if TYPE_CHECKING:
     from .._client import KitClient
 
-__all__ = ["open_store", "sync_clicks"]
+__all__ = ["Options", "open_store", "sync_account", "sync_clicks"]
 
 #: Statuses of a broadcast that has been (or is being) sent: only those have clicks.
 SENT = frozenset({"completed", "aborted", "sending"})
@@ -59,6 +62,31 @@ def open_store(target: Target) -> Store:
         msg = "a SQLite database needs aiosqlite: pip install 'kit-async[sync]'"
         raise DatabaseError(msg, database=target.shown)
     return _sqlite.SqliteStore(target.path or Path(target.shown))
+
+
+@attrs.frozen
+class Options:
+    """How a sync goes, whichever account it syncs."""
+
+    full: bool = False
+    recent_days: int = 30
+    concurrency: int = 8
+    prune: bool = False
+    on_progress: Callable[[SyncProgress], object] | None = None
+
+
+def check_options(options: Options) -> Options:
+    """`options`, checked (`TypeError`, `ValueError`)."""
+    for name, flag in (("full", options.full), ("prune", options.prune)):
+        if not isinstance(flag, bool):
+            msg = f"{name} must be a bool, got {type(flag).__name__}"
+            raise TypeError(msg)
+    _check_count("recent_days", options.recent_days, low=0)
+    _check_count("concurrency", options.concurrency, low=1)
+    if options.on_progress is not None and not callable(options.on_progress):
+        msg = f"on_progress must be a function, got {type(options.on_progress).__name__}"
+        raise TypeError(msg)
+    return options
 
 
 def _check_count(name: str, value: object, *, low: int) -> int:
@@ -95,7 +123,9 @@ async def sync_clicks(
     """Bring `database`'s copy of every broadcast's link clicks up to date.
 
     Creates the tables on first use (see "Keeping a database in sync" in the
-    docs). Each broadcast's clicks and stats are replaced in one transaction,
+    docs), and migrates a database of schema version 1 in place. The
+    account's id (the rows' `account_id`) is asked of Kit once per sync
+    (`GET /v4/account`); two syncs of one account never run at once. Each broadcast's clicks and stats are replaced in one transaction,
     so readers never see half a broadcast, and a sync stopped at any moment
     leaves each broadcast as before or fully updated; the next sync finishes
     the job.
@@ -110,8 +140,9 @@ async def sync_clicks(
             many days (and those never synced) have their clicks fetched.
         concurrency: Broadcasts fetched at once, at most.
         prune: Delete the rows (and clicks) of broadcasts deleted from Kit.
-        wait: Seconds to wait for another sync of the same database to finish
-            before raising `SyncLockedError` (default: raise at once).
+        wait: Seconds to wait for another sync of the same account in this
+            database to finish before raising `SyncLockedError` (default:
+            raise at once).
         on_progress: Called with a `SyncProgress` as the sync goes.
 
     Returns:
@@ -120,13 +151,13 @@ async def sync_clicks(
     Raises:
         DatabaseError: The database cannot be opened or written (before any
             request to Kit), or a write failed.
-        SyncLockedError: Another sync of this database is running (and still is
-            after `wait` seconds).
+        SyncLockedError: Another sync of this account into this database is
+            running (and still is after `wait` seconds).
         KitError: Kit's errors, as the client raises them (broadcasts
             committed before it stay written).
 
     Against a FakeKit, twice: the second sync finds nothing changed and
-    spends one request.
+    spends two requests (the account, the stats).
 
     ```python
     from kit_async.sync import sync_clicks
@@ -135,7 +166,7 @@ async def sync_clicks(
         async with kit_async.KitClient(server.api_key, base_url=server.url) as kit:
             first = await sync_clicks(kit, "kit-clicks.sqlite")
             again = await sync_clicks(kit, "kit-clicks.sqlite")
-    print(first.fetched, again.fetched, again.requests)  # 18 0 1
+    print(first.fetched, again.fetched, again.requests)  # 18 0 2
     ```
     """
     from .._client import KitClient
@@ -143,30 +174,65 @@ async def sync_clicks(
     if not isinstance(kit, KitClient):
         msg = f"kit must be a KitClient, got {type(kit).__name__}"
         raise TypeError(msg)
-    for name, flag in (("full", full), ("prune", prune)):
-        if not isinstance(flag, bool):
-            msg = f"{name} must be a bool, got {type(flag).__name__}"
-            raise TypeError(msg)
-    _check_count("recent_days", recent_days, low=0)
-    _check_count("concurrency", concurrency, low=1)
+    options = check_options(
+        Options(
+            full=full,
+            recent_days=recent_days,
+            concurrency=concurrency,
+            prune=prune,
+            on_progress=on_progress,
+        )
+    )
     wait = _check_seconds("wait", wait)
-    if on_progress is not None and not callable(on_progress):
-        msg = f"on_progress must be a function, got {type(on_progress).__name__}"
-        raise TypeError(msg)
     target = parse_database(database)
     store = open_store(target)
     started = time.monotonic()
     with count_requests() as counter:
-        await store.open(wait=wait)
+        await store.open()
         try:
-            run = _Run(kit, store, counter, full=full, recent_days=recent_days)
-            run.on_progress = on_progress
-            await run.plan()
-            await run.fetch(concurrency)
-            pruned = await store.prune() if prune else 0
+            account = await kit.account.get()
+            if account.id is None:
+                msg = "Kit's GET /v4/account gave no account id: the rows need one"
+                raise SyncError(msg, database=target.shown)
+            await store.claim(account.id, wait=wait, migrate_as=account.id)
+            return await sync_account(
+                kit, store, counter, options, name=account.name, started=started
+            )
         finally:
             await store.close()
-    return run.report(target.shown, pruned, time.monotonic() - started)
+
+
+async def sync_account(
+    kit: KitClient,
+    store: Store,
+    counter: RequestCount,
+    options: Options,
+    *,
+    name: str | None,
+    started: float,
+) -> SyncReport:
+    """Sync the account `store` has claimed, noting its start, end and error in `accounts`."""
+    await store.record_start(name)
+    try:
+        run = _Run(kit, store, counter, full=options.full, recent_days=options.recent_days)
+        run.on_progress = options.on_progress
+        await run.plan()
+        await run.fetch(options.concurrency)
+        pruned = await store.prune() if options.prune else 0
+    except (KitError, SyncError) as exc:
+        with contextlib.suppress(SyncError):
+            await store.record_finish(
+                describe(exc), disconnected=isinstance(exc, AccountDisconnectedError)
+            )
+        raise
+    await store.record_finish(None)
+    report = run.report(store.shown, pruned, time.monotonic() - started)
+    return attrs.evolve(report, account_id=store.account_id)
+
+
+def describe(error: BaseException) -> str:
+    """An error as `accounts.last_error` holds it (its messages never hold a credential)."""
+    return f"{type(error).__name__}: {error}"
 
 
 class _Run:

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import attrs
 from aiohttp import web
+from multidict import CIMultiDict, CIMultiDictProxy
 
 from ._faults import CutAnswer, Handler, misbehave, take_fault
 from ._routes import ROUTES, Route
@@ -27,6 +28,8 @@ if TYPE_CHECKING:
     from ._fakekit import FakeKit
 
 __all__ = ["RecordedRequest", "make_app"]
+
+_CREDENTIAL_HEADERS = frozenset({"authorization", "x-kit-api-key", "cookie"})
 
 # Every path parameter of Kit's v4 API is an integer id.
 _PARAMETER = re.compile(r"\{(\w+)\}")
@@ -43,6 +46,11 @@ class RecordedRequest:
         at: `time.monotonic()` when it arrived.
         status: The status answered; `0` when the connection was cut before a
             complete answer (a `"reset"` fault), so the client got none.
+        account_id: The id of the account whose credentials it carried
+            (`None`: none, or credentials of no account).
+        headers: The request's headers (case-insensitive, read-only),
+            without the credentials (`Authorization`, `X-Kit-Api-Key`,
+            `Cookie`), which a test's log or assertion message never shows.
     """
 
     method: str
@@ -50,6 +58,8 @@ class RecordedRequest:
     query: Mapping[str, str]
     at: float
     status: int
+    account_id: int | None = None
+    headers: Mapping[str, str] = attrs.field(factory=dict, repr=False)
 
 
 def make_app(kit: FakeKit) -> web.Application:
@@ -108,8 +118,10 @@ class _Gate:
         task = asyncio.current_task()
         if task is not None:
             answering.add(task)
+        # Filled with the id of the account the credentials are of, once known.
+        owner: list[int] = []
         try:
-            response = await self._answer(request, handler, arrived)
+            response = await self._answer(request, handler, arrived, owner)
         finally:
             if task is not None:
                 answering.discard(task)
@@ -120,12 +132,20 @@ class _Gate:
                 dict(request.query),
                 arrived,
                 0 if isinstance(response, CutAnswer) else response.status,
+                owner[0] if owner else None,
+                CIMultiDictProxy(
+                    CIMultiDict(
+                        (name, value)
+                        for name, value in request.headers.items()
+                        if name.lower() not in _CREDENTIAL_HEADERS
+                    )
+                ),
             )
         )
         return response
 
     async def _answer(
-        self, request: web.Request, handler: Handler, arrived: float
+        self, request: web.Request, handler: Handler, arrived: float, owner: list[int]
     ) -> web.StreamResponse:
         kit = self.kit
         if kit.latency:
@@ -136,6 +156,7 @@ class _Gate:
         credential = self._credential(request)
         if isinstance(credential, web.Response):
             return credential
+        owner.append(credential.account.id)
         if route is not None and route.oauth_only and credential.api_key:
             return errors(401, OAUTH_ONLY)
         if self._over_limit(credential, arrived):

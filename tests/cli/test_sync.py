@@ -58,7 +58,8 @@ def test_sync_writes_the_database_and_prints_its_report(
     assert report["Changed, clicks fetched"] == "5"
     assert report["Skipped as unsent"] == "1"
     assert report["Clicks written"] == "6,000"
-    assert report["Requests spent"] == str(len(server.requests)) == "12"
+    # The account (its id), then the stats, the list and the clicks.
+    assert report["Requests spent"] == str(len(server.requests)) == "13"
     assert_mirrors(asyncio.run(read(str(database))), server)
 
     server.requests.clear()
@@ -66,8 +67,8 @@ def test_sync_writes_the_database_and_prints_its_report(
 
     report = report_of(capsys.readouterr().out)
     assert report["Skipped as unchanged"] == "5"
-    assert report["Requests spent"] == "1"
-    assert [r.path for r in server.requests] == ["/v4/broadcasts/stats"]
+    assert report["Requests spent"] == "2"
+    assert [r.path for r in server.requests] == ["/v4/account", "/v4/broadcasts/stats"]
 
 
 def test_the_default_database_is_in_the_current_directory(
@@ -138,7 +139,8 @@ def test_a_database_another_sync_holds_exits_5(
 ) -> None:
     server = serve()
     database = tmp_path / "kit.sqlite"
-    lock = sqlite3.connect(tmp_path / "kit.sqlite-sync.lock", isolation_level=None)
+    # The lock of FakeKit's account (id 1).
+    lock = sqlite3.connect(tmp_path / "kit.sqlite-sync-1.lock", isolation_level=None)
     lock.execute("BEGIN EXCLUSIVE")
     try:
         assert main(["sync", "--database", str(database)]) == 5
@@ -150,7 +152,8 @@ def test_a_database_another_sync_holds_exits_5(
     # The command's option, not the library's argument.
     assert "give --wait SECONDS to wait for it" in err
     assert "wait=" not in err
-    assert server.requests == []
+    # Only the account, asked to know which account's lock to take.
+    assert [r.path for r in server.requests] == ["/v4/account"]
     assert main(["sync", "--database", str(database)]) == 0
 
 
@@ -245,7 +248,8 @@ def test_a_database_that_cannot_open_ends_with_one_line_and_no_stray_traceback(
     tmp_path: Path,
 ) -> None:
     database = tmp_path / "kit.sqlite"
-    (tmp_path / "kit.sqlite-sync.lock").mkdir()  # SQLite cannot open it
+    # A link to a file in a missing directory: SQLite cannot create it.
+    database.symlink_to(tmp_path / "missing" / "kit.sqlite")
     package = Path(kit_async.__file__).parent.parent
     environment = {k: v for k, v in os.environ.items() if not k.startswith("KIT_")}
     environment |= {"KIT_API_KEY": "kit_never_sent", "PYTHONPATH": str(package)}

@@ -46,23 +46,30 @@ def _normalised(row: dict[str, Any]) -> dict[str, Any]:
     return row
 
 
-async def read(database: str) -> Snapshot:
-    """Every row a sync wrote to `database` (a SQLite path or a PostgreSQL URL)."""
+CLICKS = "SELECT broadcast_id, url, " + ", ".join(CLICK_COLUMNS) + " FROM broadcast_clicks"  # noqa: S608
+
+
+async def read(database: str, account_id: int | None = None) -> Snapshot:
+    """The rows a sync wrote to `database` (a SQLite path or a PostgreSQL URL).
+
+    Those of one account, or (`None`) every row (of a database of one account).
+    """
+    where = "" if account_id is None else f" WHERE account_id = {int(account_id)}"
     if database.startswith("postgresql://"):
         import asyncpg
 
         db = await asyncpg.connect(database)
         try:
-            broadcasts = [dict(row) for row in await db.fetch("SELECT * FROM broadcasts")]
-            clicks = [tuple(row) for row in await db.fetch("SELECT * FROM broadcast_clicks")]
+            broadcasts = [dict(row) for row in await db.fetch(f"SELECT * FROM broadcasts{where}")]  # noqa: S608 - an int
+            clicks = [tuple(row) for row in await db.fetch(CLICKS + where)]
         finally:
             await db.close()
     else:
         with contextlib.closing(sqlite3.connect(database)) as db:
             db.row_factory = sqlite3.Row
-            broadcasts = [dict(row) for row in db.execute("SELECT * FROM broadcasts")]
+            broadcasts = [dict(row) for row in db.execute(f"SELECT * FROM broadcasts{where}")]  # noqa: S608 - an int
             db.row_factory = None
-            clicks = [tuple(row) for row in db.execute("SELECT * FROM broadcast_clicks")]
+            clicks = [tuple(row) for row in db.execute(CLICKS + where)]
     return Snapshot(
         broadcasts={row["id"]: _normalised(row) for row in broadcasts},
         clicks={(row[0], row[1]): tuple(row[2:]) for row in clicks},

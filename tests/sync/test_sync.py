@@ -148,8 +148,9 @@ async def test_first_sync_mirrors_fakekit(
     assert report.mode == "stats"
     assert (report.seen, report.fetched, report.unsent, report.unchanged) == (12, 10, 2, 0)
     assert report.clicks_written == 10 * 1500
-    # One stats page, one list page (publication times), two clicks pages per broadcast.
-    assert report.requests == 1 + 1 + 10 * 2 == len(server.requests)
+    # The account (its id), one stats page, one list page (publication times),
+    # two clicks pages per broadcast.
+    assert report.requests == 1 + 1 + 1 + 10 * 2 == len(server.requests)
     assert sorted(set(clicks_requests(server))) == list(range(1, 11))
 
 
@@ -162,8 +163,8 @@ async def test_a_sync_without_changes_spends_one_request(
 
     report = await sync_clicks(kit, database)
 
-    assert [request.path for request in server.requests] == ["/v4/broadcasts/stats"]
-    assert (report.requests, report.fetched, report.unchanged, report.unsent) == (1, 0, 10, 2)
+    assert [request.path for request in server.requests] == ["/v4/account", "/v4/broadcasts/stats"]
+    assert (report.requests, report.fetched, report.unchanged, report.unsent) == (2, 0, 10, 2)
     after = await read(database)
     assert after.clicks == before.clicks
     assert after.broadcasts == before.broadcasts
@@ -185,7 +186,7 @@ async def test_a_resync_fetches_only_the_changed_broadcasts(
     report = await sync_clicks(kit, database)
 
     assert sorted(clicks_requests(server)) == sorted([changed, opened])
-    assert report.requests == 1 + 2
+    assert report.requests == 1 + 1 + 2
     assert (report.fetched, report.unchanged) == (2, 11)
     snapshot = await read(database)
     assert_mirrors(snapshot, server)
@@ -239,7 +240,7 @@ async def test_a_draft_sent_between_syncs_is_picked_up(
     assert clicks_requests(server) == [11]
     # Its publication time is only in the broadcast list: read once.
     listings = [r.path for r in server.requests if not r.path.endswith("/clicks")]
-    assert listings == ["/v4/broadcasts/stats", "/v4/broadcasts"]
+    assert listings == ["/v4/account", "/v4/broadcasts/stats", "/v4/broadcasts"]
     assert (report.fetched, report.unsent) == (1, 1)
     assert_mirrors(await read(database), server)
 
@@ -254,7 +255,7 @@ async def test_a_broadcast_never_published_does_not_cost_a_list_each_time(
 
     report = await sync_clicks(kit, database)
 
-    assert [r.path for r in server.requests] == ["/v4/broadcasts/stats"]
+    assert [r.path for r in server.requests] == ["/v4/account", "/v4/broadcasts/stats"]
     assert report.unchanged == 11
 
 
@@ -403,8 +404,9 @@ async def test_a_second_sync_of_the_same_database_stops_with_a_message(
     # It says how to wait instead.
     assert "pass wait=SECONDS to sync_clicks" in str(caught.value)
 
-    # Refused before any request of its own.
-    assert all(r.path.endswith("/clicks") for r in server.requests[server_requests:])
+    # Refused before any request of its own but the account's (the lock is the account's).
+    own = [r.path for r in server.requests[server_requests:] if not r.path.endswith("/clicks")]
+    assert own == ["/v4/account"]
     await first
     assert_mirrors(await read(database), server)
 
@@ -474,7 +476,7 @@ async def test_progress_is_reported(
 
     assert seen[0].phase == "listing"
     assert seen[-1] == SyncProgress(
-        phase="fetching", to_fetch=10, done=10, pages=20, clicks_written=15_000, requests=22
+        phase="fetching", to_fetch=10, done=10, pages=20, clicks_written=15_000, requests=23
     )
     assert [p.done for p in seen if p.phase == "fetching"] == list(range(11))
 
@@ -583,7 +585,7 @@ async def test_the_report_counts_only_the_syncs_own_requests(
 
     report, _ = await asyncio.gather(sync_clicks(kit, database), the_apps_own_calls())
 
-    assert report.requests == 1 + 1 + 10 * 2
+    assert report.requests == 1 + 1 + 1 + 10 * 2
     assert len(server.requests) == report.requests + 5
 
 
@@ -787,14 +789,14 @@ async def test_a_connection_that_cannot_open_leaves_no_thread_behind(
 
     database = tmp_path / "clicks.sqlite"
     if unopenable == "the lock":
-        (tmp_path / "clicks.sqlite-sync.lock").mkdir()
+        (tmp_path / "clicks.sqlite-sync-1.lock").mkdir()
     else:
         # A link to a file in a missing directory: SQLite cannot create it.
         database.symlink_to(tmp_path / "missing" / "clicks.sqlite")
     stops = _recorded_stops(monkeypatch)
     before = set(threading.enumerate())
 
-    with pytest.raises(DatabaseError, match="cannot open the database"):
+    with pytest.raises(DatabaseError, match=r"cannot (open the database|take the sync lock)"):
         await sync_clicks(kit, database)
 
     # Every worker thread was stopped and has said so on this loop already:
@@ -810,7 +812,9 @@ async def test_a_connection_that_cannot_open_leaves_no_thread_behind(
     for worker in workers:
         worker.join(timeout=5)
     assert not [worker for worker in workers if worker.is_alive()]
-    assert server.requests == []
+    # The account's lock is taken once Kit has said which account it is.
+    wanted = ["/v4/account"] if unopenable == "the lock" else []
+    assert [r.path for r in server.requests] == wanted
 
 
 async def test_a_sync_cancelled_while_sqlite_opens_a_file_closes_it(

@@ -214,3 +214,16 @@ def test_a_rate_limit_wait_is_told_with_the_seconds_held_back() -> None:
     (wait,) = run_on_fake_clock(scenario())
     assert (wait.method, wait.url_template, wait.attempt) == ("GET", TEMPLATE, 1)
     assert wait.waited == pytest.approx(60.6, abs=0.05)
+
+
+async def test_a_view_from_with_options_shares_the_clients_hooks(mocked: aioresponses) -> None:
+    mocked.get(BROADCAST_URL, payload=BROADCAST)
+    requests: list[RequestEvent] = []
+
+    async with client() as kit:
+        kit.hooks.on_request(requests.append)
+        view = kit.with_options(max_retries=0)
+        assert view.hooks is kit.hooks
+        await view.broadcasts.get(41)
+
+    assert requests == [RequestEvent("GET", TEMPLATE, 1)]

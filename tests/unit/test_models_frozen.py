@@ -36,11 +36,12 @@ def public_models() -> list[type[Any]]:
     names = [(kit_async, name) for name in kit_async.__all__]
     names += [(kit_async.webhooks, name) for name in kit_async.webhooks.__all__]
     found = [getattr(module, name) for module, name in names]
-    # RetryPolicy is a setting of the client, not something Kit sends.
+    # A setting of the client and a wrapper of Kit's answer, not what Kit sends.
+    not_models = (kit_async.RetryPolicy, kit_async.RawResponse)
     return [
         kind
         for kind in found
-        if isinstance(kind, type) and attrs.has(kind) and kind is not kit_async.RetryPolicy
+        if isinstance(kind, type) and attrs.has(kind) and kind not in not_models
     ]
 
 

@@ -32,7 +32,9 @@ from kit_async import (
     RateLimitError,
     RedirectError,
     ResponseValidationError,
+    TokenSet,
 )
+from kit_async.oauth import MemoryTokenStore, authorization_request, connect, revoke
 from kit_async.testing import FakeKit
 
 API_KEY = "kit_transport_secret_0123456789"
@@ -534,3 +536,66 @@ async def test_a_callers_session_gets_no_proxy_from_kit_async(
         await kit.broadcasts.get(1)
 
     assert proxies[0]["proxy"] is None  # the session's own trust_env decides
+
+
+async def test_a_kit_accounts_pools_session_goes_through_the_proxy_from_the_environment(
+    no_proxy_environment: pytest.MonkeyPatch,
+) -> None:
+    # The pool's session is kit-async's own, as a client's own is.
+    async with FakeKit(client_secret="app-secret") as server:
+        store = MemoryTokenStore()
+        access, refresh = server.issue_tokens()
+        await store.save(server.account.id, TokenSet(access, refresh))
+        async with ForwardProxy() as proxy:
+            no_proxy_environment.setenv("HTTP_PROXY", proxy.url)
+            no_proxy_environment.setenv("NO_PROXY", "")
+            async with kit_async.KitAccounts(
+                token_store=store,
+                client_id=server.client_id,
+                client_secret="app-secret",
+                base_url=server.url,
+            ) as accounts:
+                broadcast = await accounts.client(server.account.id).broadcasts.get(1)
+
+    assert broadcast.id == 1
+    (head,) = proxy.heads
+    assert head.startswith(f"GET {server.url}/v4/broadcasts/1 HTTP/1.1\r\n")
+
+
+async def test_connect_and_revoke_go_through_the_proxy_from_the_environment(
+    no_proxy_environment: pytest.MonkeyPatch,
+) -> None:
+    async with FakeKit(client_secret="app-secret") as server:
+        pending = authorization_request(
+            client_id=server.client_id,
+            redirect_uri="http://127.0.0.1:9/kit/callback",
+            authorize_url=f"{server.url}/v4/oauth/authorize",
+        )
+        callback = dict(yarl.URL(server.approve(pending.url)).query)
+        store = MemoryTokenStore()
+        async with ForwardProxy() as proxy:
+            no_proxy_environment.setenv("HTTP_PROXY", proxy.url)
+            no_proxy_environment.setenv("NO_PROXY", "")
+            connected = await connect(
+                callback,
+                pending=pending,
+                client_id=server.client_id,
+                client_secret="app-secret",
+                token_store=store,
+                base_url=server.url,
+            )
+            await revoke(
+                connected.tokens.access_token,
+                client_id=server.client_id,
+                client_secret="app-secret",
+                token_store=store,
+                account_id=connected.account_id,
+                base_url=server.url,
+            )
+
+    assert [head.split(" HTTP/")[0] for head in proxy.heads] == [
+        f"POST {server.url}/v4/oauth/token",
+        f"GET {server.url}/v4/account",
+        f"POST {server.url}/v4/oauth/revoke",
+    ]
+    assert await store.status(connected.account_id) == "disconnected"

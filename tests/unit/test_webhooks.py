@@ -1089,10 +1089,11 @@ async def test_recipe_refuses_a_bad_delivery_and_handles_nothing(
     assert receiver.handled == []
 
 
-async def test_recipe_refuses_a_genuine_delivery_it_cannot_read(receiver: Receiver) -> None:
+async def test_recipe_answers_500_to_a_genuine_delivery_it_cannot_read(receiver: Receiver) -> None:
+    # A 5xx, so that Kit retries it; a 4xx would fail the delivery at once.
     body = b'{"delivery_id": 1, "events": [{"id": 1}]}'
 
-    assert await deliver_webhook(receiver.url, body, secrets=SECRET) == 400
+    assert await deliver_webhook(receiver.url, body, secrets=SECRET) == 500
     await receiver.settle()
     assert receiver.handled == []
 
