@@ -83,7 +83,7 @@ TEST_DEPS = [
     "selenium>=4.20",
     # The OpenTelemetry tests record spans and metrics in memory (kit-async[otel]
     # needs only the API; the SDK is the application's).
-    "opentelemetry-sdk>=1.27",
+    "opentelemetry-sdk>=1.30",
 ]
 # The same pins as .pre-commit-config.yaml (the lint session checks they agree).
 # Pinned: each ruff release may add rules to the selected families, or change
@@ -416,5 +416,5 @@ def _install_bench(session: nox.Session) -> None:
         "aiolimiter>=1.1",
         "psutil>=5.9",
         "orjson>=3.9",
-        "opentelemetry-sdk>=1.27",
+        "opentelemetry-sdk>=1.30",
     )
