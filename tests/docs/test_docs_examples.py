@@ -342,10 +342,11 @@ def test_docstring_examples_are_collected() -> None:
 )
 @pytest.mark.usefixtures("docs_env")
 def test_docstring_example_runs(
-    example: Example, docs_servers: DocsServers, monkeypatch: pytest.MonkeyPatch
+    example: Example, docs_servers: DocsServers, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ) -> None:
     server = docs_servers.docstrings
     monkeypatch.setenv("KIT_BASE_URL", server.url)
+    monkeypatch.chdir(tmp_path)  # files an example writes (a database) go there
 
     async def run() -> None:
         async with kit_async.KitClient(DOCS_API_KEY, base_url=server.url) as kit:
