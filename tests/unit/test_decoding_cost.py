@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 
 import kit_async._converter as converter_module
 import kit_async._json as json_module
+from kit_async import ResponseValidationError
 from kit_async._converter import parse_body, read_items
 from kit_async._resources.broadcasts import CLICKS
 
@@ -160,7 +161,7 @@ def test_a_bad_item_late_in_a_page_is_still_named_with_its_index() -> None:
     document = json.loads(page(1_000))
     document["broadcast"]["clicks"][998]["unique_clicks"] = "many"
 
-    with pytest.raises(converter_module.ResponseValidationError) as raised:
+    with pytest.raises(ResponseValidationError) as raised:
         read_items(
             json.dumps(document).encode(),
             CLICKS.model,
