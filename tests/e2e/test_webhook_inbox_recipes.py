@@ -13,7 +13,6 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import aiosqlite
 import pytest
 from aiohttp.test_utils import TestServer
 from docs_examples import ROOT, recipe
@@ -139,6 +138,8 @@ async def test_the_idempotent_handler_makes_its_effect_once_when_run_twice(
     email = event["data"]["subscriber"]["email_address"]
     body = make_delivery([event])
     path = tmp_path / "app.sqlite"
+    import aiosqlite  # the [sync] extra: imported here, so the minimal install collects this file
+
     async with (
         aiosqlite.connect(path) as db,
         Inbox(path, secret=secret) as inbox,
