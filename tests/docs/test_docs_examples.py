@@ -244,7 +244,8 @@ def _marks(sources: list[str]) -> list[pytest.MarkDecorator]:
     # A token store encrypts with cryptography, of kit-async[apps].
     if any("open_token_store" in s for s in sources):
         marks.append(pytest.mark.requires_extra("apps"))
-    if any("sqlite://" in s for s in sources):
+    # An SQLite URL, or a webhook inbox (on an SQLite file by default), needs aiosqlite.
+    if any("sqlite://" in s or "Inbox(" in s for s in sources):
         marks.append(pytest.mark.requires_extra("sync"))
     return marks
 
