@@ -13,6 +13,7 @@ import pickle
 import time
 from collections.abc import AsyncIterator, Callable
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import aiohttp
@@ -1199,7 +1200,10 @@ def test_the_webhooks_docstrings_have_examples() -> None:
     ],
     ids=lambda example: example.where,
 )
-def test_webhooks_docstring_example_runs(example: Example) -> None:
+def test_webhooks_docstring_example_runs(
+    example: Example, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)  # the inbox example's database goes there
     namespace: dict[str, Any] = {"__name__": "__main__"}
     asyncio.run(run_example(example, f"<docstring of {example.where}>", namespace))
 
