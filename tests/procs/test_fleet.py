@@ -8,6 +8,8 @@ log (each request's account) shows what each account cost.
 
 from __future__ import annotations
 
+import asyncio
+import re
 import signal
 from collections import Counter
 from collections.abc import Iterator
@@ -141,9 +143,9 @@ async def test_a_worker_killed_mid_round_leaves_the_round_to_the_others(
         try:
             victim, *others = workers
             # Once the round is under way (some accounts done, victim's jobs running).
-            while sum(1 for r in await account_rows(postgres_url) if r["last_sync_finished_at"]) < 20:
+            while sum(1 for r in await account_rows(postgres_url) if r["last_sync_finished_at"]) < 20:  # noqa: E501
                 assert all(w.poll() is None for w in workers)
-                await __import__("asyncio").sleep(0.2)
+                await asyncio.sleep(0.2)
             assert await stopped(victim, signal.SIGKILL) == -signal.SIGKILL
             await synced_since(postgres_url, ACCOUNTS, None, others)
             _assert_rows_exact(server, await _snapshots(postgres_url, server))
@@ -156,3 +158,8 @@ async def test_a_worker_killed_mid_round_leaves_the_round_to_the_others(
 
     assert codes == [0, 0]
     assert server.rate_limited == 0
+    # The victim was killed mid-sync: arq logged jobs it started and never finished.
+    log = (tmp_path / "w0.log").read_text()
+    started = set(re.findall(r"→ (kit-async:sync:\d+):", log))
+    ended = set(re.findall(r"← (kit-async:sync:\d+):", log))
+    assert started - ended, log[-2000:]
