@@ -57,7 +57,7 @@ SUPPORTED = [
     for c in PYPROJECT["project"]["classifiers"]
     if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
 ]
-ALL_EXTRAS = ".[redis,fast,cli,sync,postgres,apps]"
+ALL_EXTRAS = ".[redis,fast,cli,sync,postgres,apps,fleet]"
 EXTRA_MODULES = {
     "redis": "limits",
     "fast": "msgspec",
@@ -65,6 +65,7 @@ EXTRA_MODULES = {
     "sync": "aiosqlite",
     "postgres": "asyncpg",
     "apps": "cryptography",
+    "fleet": "arq",
 }
 TEST_DEPS = [
     "pytest>=8",

@@ -65,8 +65,10 @@ async def connected_accounts(url: str, key: str | list[str] | None) -> Sequence[
 
 
 async def check_redis(url: str) -> None:
-    """arq's Redis answers, or `EXIT_LOCAL`."""
-    from ..fleet._worker import create_pool, redis_settings
+    """The Redis of arq answers, or `EXIT_LOCAL`."""
+    from arq.connections import create_pool
+
+    from ..fleet._worker import redis_settings
 
     try:
         settings = redis_settings(url)

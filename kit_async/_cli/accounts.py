@@ -42,8 +42,7 @@ def add_parser(commands: _Commands) -> None:
 
 
 def _read_sqlite(target: Target) -> list[tuple[Any, ...]]:
-    assert target.path is not None
-    if not target.path.exists():
+    if target.path is None or not target.path.exists():
         raise _CommandError(EXIT_LOCAL, f"{target.shown}: no such database")
     try:
         uri = f"{target.path.as_uri()}?mode=ro"
@@ -86,10 +85,8 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         target = parse_database(args.database)
     except ValueError as exc:
         parser.error(str(exc))
-    if target.kind == "sqlite":
-        rows = _read_sqlite(target)
-    else:
-        rows = asyncio.run(_read_postgres(target))
+    sqlite = target.kind == "sqlite"
+    rows = _read_sqlite(target) if sqlite else asyncio.run(_read_postgres(target))
     with _writing("stdout"):
         sys.stdout.write("\t".join(COLUMNS) + "\n")
         for row in rows:

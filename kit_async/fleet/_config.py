@@ -47,7 +47,7 @@ def parse_every(text: str) -> int:
 
 
 def cron_times(seconds: int) -> dict[str, set[int] | int]:
-    """arq's `cron()` times for a tick every `seconds`, aligned to the clock.
+    """The times of arq's `cron()` for a tick every `seconds`, aligned to the clock.
 
     Aligned ticks are the same on every worker, so arq's unique cron job id
     (the tick's time) lets one worker only schedule each tick.

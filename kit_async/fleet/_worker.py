@@ -38,7 +38,7 @@ JOB_ID = "kit-async:sync:{account_id}"
 
 
 def redis_settings(url: str) -> RedisSettings:
-    """arq's settings for the Redis at `url`, giving up after a few seconds."""
+    """The settings of arq for the Redis at `url`, giving up after a few seconds."""
     settings = RedisSettings.from_dsn(url)
     settings.conn_retries = 2
     return settings
@@ -157,9 +157,8 @@ def settings_from_environment() -> dict[str, Any]:
     What `WorkerSettings` holds: importing it needs no variable but those of
     the pace (`KIT_SYNC_EVERY`, `KIT_SYNC_CONCURRENCY`) and `KIT_REDIS_URL`.
     """
-    placeholder = FleetConfig.from_environment(
-        database="-", token_store="-", encryption_key="-", client_id="-"
-    )
+    unread = dict.fromkeys(("database", "token_store", "encryption_key", "client_id"), "-")
+    placeholder = FleetConfig.from_environment(None, **unread)
     settings = worker_settings(placeholder)
     del settings["ctx"]
     settings["on_startup"] = _startup_from_environment

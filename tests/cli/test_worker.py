@@ -70,8 +70,10 @@ def test_worker_with_redis_down_fails_at_start_and_writes_nothing(
     port = _closed_port()
 
     code = main(
-        ["worker", "--database", str(database), "--token-store", store]
-        + ["--redis", f"redis://:hunter2@127.0.0.1:{port}/0"]
+        [
+            *["worker", "--database", str(database), "--token-store", store],
+            *["--redis", f"redis://:hunter2@127.0.0.1:{port}/0"],
+        ]
     )
 
     err = capsys.readouterr().err
@@ -96,7 +98,10 @@ def test_worker_with_the_database_unreachable_fails_at_start(
 
 
 def test_worker_without_the_store_key_is_a_configuration_error(
-    server: FakeKit, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+    server: FakeKit,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.delenv("KIT_TOKEN_STORE_KEY")
 
@@ -145,7 +150,9 @@ def test_sync_of_one_account_then_accounts_lists_it(
     store = _store(tmp_path, server, key, [1, 2, 3])
     database = tmp_path / "clicks.sqlite"
 
-    assert main(["sync", "--database", str(database), "--account", "2", "--token-store", store]) == 0
+    assert (
+        main(["sync", "--database", str(database), "--account", "2", "--token-store", store]) == 0
+    )
     assert "Changed, clicks fetched" in capsys.readouterr().out
     assert main(["accounts", "--database", str(database)]) == 0
 

@@ -143,7 +143,9 @@ async def test_a_worker_killed_mid_round_leaves_the_round_to_the_others(
         try:
             victim, *others = workers
             # Once the round is under way (some accounts done, victim's jobs running).
-            while sum(1 for r in await account_rows(postgres_url) if r["last_sync_finished_at"]) < 20:  # noqa: E501
+            while (
+                sum(1 for r in await account_rows(postgres_url) if r["last_sync_finished_at"]) < 20
+            ):
                 assert all(w.poll() is None for w in workers)
                 await asyncio.sleep(0.2)
             assert await stopped(victim, signal.SIGKILL) == -signal.SIGKILL
