@@ -28,6 +28,7 @@ EXTRA_MODULES = {
     "sync": "aiosqlite",
     "postgres": "asyncpg",
     "apps": "cryptography",
+    "fleet": "arq",
 }
 
 

@@ -16,10 +16,13 @@ to one database (schema version 2, see docs/sync.md).
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import TYPE_CHECKING, Any
 
 from ._config import ENVIRONMENT, FleetConfig, parse_every
-from ._worker import JOB_ID, enqueue_account_sync, settings_from_environment, worker_settings
+
+if TYPE_CHECKING:
+    from ._settings import WorkerSettings
+    from ._worker import JOB_ID, enqueue_account_sync, worker_settings
 
 __all__ = [
     "ENVIRONMENT",
@@ -31,22 +34,19 @@ __all__ = [
     "worker_settings",
 ]
 
-_SETTINGS = settings_from_environment()
+_LAZY = {
+    "JOB_ID": "._worker",
+    "enqueue_account_sync": "._worker",
+    "worker_settings": "._worker",
+    "WorkerSettings": "._settings",
+}
 
 
-class WorkerSettings:
-    """arq's settings of a fleet worker, from the environment: `arq kit_async.fleet.WorkerSettings`.
+def __getattr__(name: str) -> Any:
+    # What needs arq is imported on first use: `kit-async --help` runs without it.
+    if name not in _LAZY:
+        msg = f"module {__name__!r} has no attribute {name!r}"
+        raise AttributeError(msg)
+    import importlib
 
-    The pace (`KIT_SYNC_EVERY`, `KIT_SYNC_CONCURRENCY`) and `KIT_REDIS_URL`
-    are read on import, the rest (`FleetConfig.from_environment`) when the
-    worker starts.
-    """
-
-    functions: ClassVar[list[Any]] = _SETTINGS["functions"]
-    cron_jobs: ClassVar[list[Any]] = _SETTINGS["cron_jobs"]
-    redis_settings: ClassVar[Any] = _SETTINGS["redis_settings"]
-    on_startup: ClassVar[Any] = _SETTINGS["on_startup"]
-    on_shutdown: ClassVar[Any] = _SETTINGS["on_shutdown"]
-    max_jobs: ClassVar[int] = _SETTINGS["max_jobs"]
-    job_timeout: ClassVar[int] = _SETTINGS["job_timeout"]
-    keep_result: ClassVar[int] = _SETTINGS["keep_result"]
+    return getattr(importlib.import_module(_LAZY[name], __name__), name)

@@ -21,8 +21,11 @@ from kit_async._cli import main
 from kit_async.oauth import open_token_store
 from kit_async.testing import FakeKit
 
-pytest.importorskip("arq")
-pytestmark = [pytest.mark.requires_extra("sync"), pytest.mark.requires_extra("apps")]
+pytestmark = [
+    pytest.mark.requires_extra("fleet"),
+    pytest.mark.requires_extra("sync"),
+    pytest.mark.requires_extra("apps"),
+]
 
 
 def _closed_port() -> int:

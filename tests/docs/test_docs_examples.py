@@ -240,6 +240,9 @@ def _marks(sources: list[str]) -> list[pytest.MarkDecorator]:
     # A token store encrypts with cryptography, of kit-async[apps].
     if any("open_token_store" in s for s in sources):
         marks.append(pytest.mark.requires_extra("apps"))
+    # A fleet's queue is arq's, of kit-async[fleet].
+    if any("kit_async.fleet" in s for s in sources):
+        marks.append(pytest.mark.requires_extra("fleet"))
     if any("sqlite://" in s for s in sources):
         marks.append(pytest.mark.requires_extra("sync"))
     return marks

@@ -32,8 +32,8 @@ from token_store_support import redis_server
 
 from kit_async.testing import FakeKit
 
-pytest.importorskip("arq")
 pytestmark = [
+    pytest.mark.requires_extra("fleet"),
     pytest.mark.requires_extra("postgres"),
     pytest.mark.requires_extra("apps"),
     pytest.mark.postgres,
