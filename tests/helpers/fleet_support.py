@@ -76,9 +76,18 @@ async def account_rows(database: str) -> list[dict[str, Any]]:
 
 
 async def synced_since(
-    database: str, accounts: int, since: datetime | None, workers: list[subprocess.Popen[bytes]]
+    database: str,
+    accounts: int,
+    since: datetime | None,
+    workers: list[subprocess.Popen[bytes]],
+    *,
+    only: list[int] | None = None,
 ) -> list[dict[str, Any]]:
-    """Wait (at most `WAIT`) until each account's sync started after `since` finished."""
+    """Wait (at most `WAIT`) until each account's sync started after `since` finished.
+
+    `accounts` rows in all; `only` those accounts need to have been synced
+    (default: every one). Returns the rows of those.
+    """
 
     def done(row: dict[str, Any]) -> bool:
         started, finished = row["last_sync_started_at"], row["last_sync_finished_at"]
@@ -92,8 +101,9 @@ async def synced_since(
     async def waiting() -> list[dict[str, Any]]:
         while True:
             rows = await account_rows(database)
-            if len(rows) == accounts and all(done(row) for row in rows):
-                return rows
+            wanted = [row for row in rows if only is None or row["id"] in only]
+            if len(rows) == accounts and all(done(row) for row in wanted):
+                return wanted
             if all(worker.poll() is not None for worker in workers):
                 msg = "every worker ended"
                 raise AssertionError(msg)

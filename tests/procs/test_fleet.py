@@ -165,3 +165,83 @@ async def test_a_worker_killed_mid_round_leaves_the_round_to_the_others(
     started = set(re.findall(r"→ (kit-async:sync:\d+):", log))
     ended = set(re.findall(r"← (kit-async:sync:\d+):", log))
     assert started - ended, log[-2000:]
+
+
+async def _seed_only(store: str, key: str, server: FakeKit, accounts: list[int]) -> None:
+    from kit_async import TokenSet
+    from kit_async.oauth import open_token_store
+
+    async with open_token_store(store, encryption_key=key) as tokens:
+        for account_id in accounts:
+            access, refresh = server.issue_tokens(account=account_id)
+            await tokens.save(account_id, TokenSet(access, refresh, expires_in=7200))
+
+
+async def test_a_new_account_starts_at_the_next_tick_and_a_disconnected_one_stops(
+    postgres_url: str, redis_url: str, key: str, tmp_path: Path
+) -> None:
+    from kit_async.oauth import open_token_store
+
+    store = redis_url.replace("/0", "/1")
+    async with FakeKit(
+        accounts=4, broadcasts=3, clicks=2, drafts=0, client_secret=CLIENT_SECRET
+    ) as server:
+        await _seed_only(store, key, server, [1, 2, 3])
+        args = [
+            *["--database", postgres_url, "--token-store", store, "--redis", redis_url],
+            "--every=2s",
+        ]
+        worker = start_worker(worker_env(server, key), *args, log=tmp_path / "w.log")
+        try:
+            await synced_since(postgres_url, 3, None, [worker])
+            async with open_token_store(store, encryption_key=key) as tokens:
+                await tokens.disconnect(1, reason="revoked")
+            await _seed_only(store, key, server, [4])
+            at = datetime.now(UTC)
+            # Account 4 joins at the next tick; 2 and 3 go on being synced.
+            rows = await synced_since(postgres_url, 4, at, [worker], only=[2, 3, 4])
+            # A whole round later (a job of account 1 queued before is done by then):
+            since, at = len(server.requests), max(row["last_sync_finished_at"] for row in rows)
+            await synced_since(postgres_url, 4, at, [worker], only=[2, 3, 4])
+            code = await stopped(worker)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+
+    assert code == 0
+    asked = {request.account_id for request in server.requests[since:]}
+    assert asked == {2, 3, 4}
+    with server.serving(server.accounts[4]):
+        assert_mirrors(await read(postgres_url, 4), server)
+
+
+async def test_a_worker_of_an_empty_token_store_says_so_and_stops_on_sigterm(
+    postgres_url: str, redis_url: str, key: str, tmp_path: Path
+) -> None:
+    store = redis_url.replace("/0", "/1")
+    async with FakeKit(client_secret=CLIENT_SECRET) as server:
+        args = [
+            *["--database", postgres_url, "--token-store", store, "--redis", redis_url],
+            "--every=1s",
+        ]
+        log = tmp_path / "w.log"
+        worker = start_worker(worker_env(server, key), *args, log=log)
+        try:
+            for _ in range(600):
+                if "no connected account yet" in log.read_text() and "kit-async:schedule" in (
+                    log.read_text()
+                ):
+                    break
+                assert worker.poll() is None, log.read_text()
+                await asyncio.sleep(0.1)
+            code = await stopped(worker)
+        finally:
+            if worker.poll() is None:
+                worker.kill()
+                worker.wait()
+
+    assert code == 0, log.read_text()
+    assert "no connected account yet" in log.read_text()
+    assert "Traceback" not in log.read_text()
+    assert server.requests == []
