@@ -245,3 +245,44 @@ async def test_a_worker_of_an_empty_token_store_says_so_and_stops_on_sigterm(
     assert "no connected account yet" in log.read_text()
     assert "Traceback" not in log.read_text()
     assert server.requests == []
+
+
+async def test_sigterm_mid_round_stops_a_worker_cleanly_and_the_next_one_finishes_exactly(
+    postgres_url: str, redis_url: str, key: str, tmp_path: Path
+) -> None:
+    store = redis_url.replace("/0", "/1")
+    async with FakeKit(
+        accounts=30, broadcasts=BROADCASTS, clicks=2, drafts=0, client_secret=CLIENT_SECRET
+    ) as server:
+        server.latency = 0.01
+        await seed(store, key, server)
+        env = worker_env(server, key)
+        args = _args(postgres_url, store, redis_url)
+        first = start_worker(env, *args, log=tmp_path / "w0.log")
+        workers = [first]
+        try:
+            while (
+                sum(1 for r in await account_rows(postgres_url) if r["last_sync_finished_at"]) < 3
+            ):
+                assert first.poll() is None
+                await asyncio.sleep(0.1)
+            code = await stopped(first, signal.SIGTERM)
+            second = start_worker(env, *args, log=tmp_path / "w1.log")
+            workers.append(second)
+            await synced_since(postgres_url, 30, None, [second])
+            _assert_rows_exact(server, await _snapshots(postgres_url, server))
+            assert await stopped(second, signal.SIGINT) == 0
+        finally:
+            for worker in workers:
+                if worker.poll() is None:
+                    worker.kill()
+                    worker.wait()
+
+    log = (tmp_path / "w0.log").read_text()
+    assert code == 0, log
+    assert "shutdown on SIGTERM" in log
+    assert "Traceback" not in log
+    # It was mid-sync: jobs started and not finished (cancelled).
+    started = set(re.findall(r"→ (kit-async:sync:\d+):", log))
+    ended = set(re.findall(r"← (kit-async:sync:\d+):", log))
+    assert started - ended, log[-2000:]
