@@ -76,7 +76,7 @@ async def schedule_syncs(ctx: dict[str, Any]) -> int:
             "sync_account", account_id, _job_id=JOB_ID.format(account_id=account_id)
         )
         enqueued += job is not None
-    logger.info("tick: %d account syncs enqueued", enqueued)
+    logger.info("tick %s: %d account syncs enqueued", ctx.get("job_id"), enqueued)
     return enqueued
 
 
