@@ -124,7 +124,11 @@ class FleetConfig:
             return None if value is None else str(value)
 
         key = setting("encryption_key", "KIT_TOKEN_STORE_KEY")
-        every = given.get("every") or parse_every(env.get("KIT_SYNC_EVERY") or "5m")
+        try:
+            every = given.get("every") or parse_every(env.get("KIT_SYNC_EVERY") or "5m")
+        except ValueError as exc:
+            msg = f"KIT_SYNC_EVERY: {exc}"
+            raise ValueError(msg) from None
         concurrency = given.get("concurrency") or _count(
             env.get("KIT_SYNC_CONCURRENCY") or "4", "KIT_SYNC_CONCURRENCY"
         )
