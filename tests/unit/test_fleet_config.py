@@ -17,7 +17,7 @@ def test_every_reads_seconds_minutes_and_hours(text: str, seconds: int) -> None:
 
 @pytest.mark.parametrize("text", ["", "0s", "-5m", "five", "7s", "7m", "5h"])
 def test_every_refuses_what_is_no_clock_aligned_duration(text: str) -> None:
-    with pytest.raises(ValueError, match="invalid duration|does not divide"):
+    with pytest.raises(ValueError, match=r"invalid duration|does not divide"):
         parse_every(text)
 
 
@@ -52,7 +52,7 @@ def test_the_environment_gives_every_setting_and_options_win() -> None:
 def test_a_missing_setting_names_its_variable_and_no_value() -> None:
     env = {"KIT_TOKEN_STORE_KEY": "k", "KIT_SYNC_DATABASE": "x.sqlite", "KIT_CLIENT_ID": "a"}
 
-    with pytest.raises(ValueError, match="^no token store: set KIT_TOKEN_STORE_URL$"):
+    with pytest.raises(ValueError, match=r"^no token store: set KIT_TOKEN_STORE_URL$"):
         FleetConfig.from_environment(env)
 
 
@@ -66,5 +66,5 @@ def test_a_bad_concurrency_names_its_variable() -> None:
 def test_a_bad_tick_names_its_variable() -> None:
     env = {"KIT_SYNC_EVERY": "7s"}
 
-    with pytest.raises(ValueError, match="^KIT_SYNC_EVERY: every 7 s does not divide"):
+    with pytest.raises(ValueError, match=r"^KIT_SYNC_EVERY: every 7 s does not divide"):
         FleetConfig.from_environment(env, database="-", token_store="-", encryption_key="-")
