@@ -6,11 +6,12 @@ import argparse
 import asyncio
 import contextlib
 import logging
+from typing import Any
 
 from ._errors import EXIT_CODES, EXIT_CONFIG, EXIT_LOCAL, EXIT_OK, _CommandError
 from ._options import FORMATTER, _Commands, _int_between, _wrap
 
-EXIT_NO_ACCOUNTS_HINT = "connect an account first (see docs/kit-apps.md)"
+logger = logging.getLogger("kit_async")
 
 
 def add_parser(commands: _Commands) -> None:
@@ -97,7 +98,27 @@ async def _serve(config: object, settings: dict[str, object]) -> None:
         with contextlib.suppress(asyncio.CancelledError):
             await worker.main_task
     finally:
+        await _release(worker)
         await worker.close()
+
+
+async def _release(worker: Any) -> None:
+    """Hand the jobs a stop cancelled to the other workers now, not in `job_timeout`.
+
+    arq puts a job cancelled while it runs back in the queue; one cancelled
+    while it was being started (still reading it from Redis) would keep its
+    in-progress mark until that expires, and its `close()` would raise.
+    """
+    from arq.constants import in_progress_key_prefix
+
+    tasks = dict(worker.tasks)
+    if tasks:
+        await asyncio.wait(tasks.values())
+    worker.tasks.clear()
+    stuck = [job_id for job_id, task in tasks.items() if task.cancelled()]
+    if stuck:
+        logger.info("%d jobs stopped before they started: back to the queue", len(stuck))
+        await worker.pool.delete(*(in_progress_key_prefix + job_id for job_id in stuck))
 
 
 __all__ = ["EXIT_LOCAL", "add_parser", "run"]

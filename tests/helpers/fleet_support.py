@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -120,3 +121,22 @@ async def synced_since(
 def spent(server: FakeKit, since: int = 0) -> Counter[tuple[int | None, str]]:
     """How many requests each (account, path) got since request number `since`."""
     return Counter((request.account_id, request.path) for request in server.requests[since:])
+
+
+def in_flight(log: Path) -> Counter[str]:
+    """The sync jobs a worker's log shows started and not finished (arq's → and ← lines)."""
+    text = log.read_text(errors="replace")
+    started = Counter(re.findall(r"→ (kit-async:sync:\d+):", text))
+    ended = Counter(re.findall(r"← (kit-async:sync:\d+):", text))
+    return started - ended
+
+
+async def until_mid_sync(log: Path, process: subprocess.Popen[bytes]) -> None:
+    """Wait (at most `WAIT`) until the worker writing `log` is in the middle of a sync."""
+
+    async def waiting() -> None:
+        while not await asyncio.to_thread(in_flight, log):
+            assert process.poll() is None, "the worker ended before any sync"
+            await asyncio.sleep(0.01)
+
+    await asyncio.wait_for(waiting(), timeout=WAIT)
