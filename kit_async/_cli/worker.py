@@ -107,7 +107,8 @@ async def _release(worker: Any) -> None:
 
     arq puts a job cancelled while it runs back in the queue; one cancelled
     while it was being started (still reading it from Redis) would keep its
-    in-progress mark until that expires, and its `close()` would raise.
+    in-progress mark until that expires (seen in tests/procs/test_fleet.py),
+    and `close()` would raise its error.
     """
     from arq.constants import in_progress_key_prefix
 
@@ -115,7 +116,12 @@ async def _release(worker: Any) -> None:
     if tasks:
         await asyncio.wait(tasks.values())
     worker.tasks.clear()
-    stuck = [job_id for job_id, task in tasks.items() if task.cancelled()]
+    # A run that ended normally went through arq's own bookkeeping; one that
+    # ended cancelled or raising (redis-py may turn the cancellation of a read
+    # into its own error) left its mark.
+    stuck = [
+        job_id for job_id, task in tasks.items() if task.cancelled() or task.exception() is not None
+    ]
     if stuck:
         logger.info("%d jobs stopped before they started: back to the queue", len(stuck))
         await worker.pool.delete(*(in_progress_key_prefix + job_id for job_id in stuck))

@@ -257,7 +257,7 @@ async def test_sigterm_mid_round_stops_a_worker_cleanly_and_the_next_one_finishe
         server.latency = 0.01
         await seed(store, key, server)
         env = worker_env(server, key)
-        args = _args(postgres_url, store, redis_url)
+        args = _args(postgres_url, store, redis_url, "--job-timeout", "10")
         first = start_worker(env, *args, log=tmp_path / "w0.log")
         workers = [first]
         try:
