@@ -57,7 +57,7 @@ SUPPORTED = [
     for c in PYPROJECT["project"]["classifiers"]
     if re.fullmatch(r"Programming Language :: Python :: 3\.\d+", c)
 ]
-ALL_EXTRAS = ".[redis,fast,cli,sync,postgres,apps,otel]"
+ALL_EXTRAS = ".[redis,fast,cli,sync,postgres,apps,otel,fleet]"
 EXTRA_MODULES = {
     "redis": "limits",
     "fast": "msgspec",
@@ -65,6 +65,7 @@ EXTRA_MODULES = {
     "sync": "aiosqlite",
     "postgres": "asyncpg",
     "apps": "cryptography",
+    "fleet": "arq",
     # No "otel": fastapi (a test dependency) brings opentelemetry-api, and the
     # tests' SDK below needs it too, so the minimal session has the API.
 }

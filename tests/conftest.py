@@ -30,6 +30,7 @@ EXTRA_MODULES = {
     "apps": "cryptography",
     # The API only; the tests that record spans need the SDK too (a test dependency).
     "otel": "opentelemetry.trace",
+    "fleet": "arq",
 }
 
 

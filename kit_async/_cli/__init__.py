@@ -24,7 +24,7 @@ import sys
 from typing import Protocol, TextIO, cast
 
 from .._version import __version__
-from . import clicks, demo, fake_server, report, sync
+from . import accounts, clicks, demo, fake_server, report, sync, worker
 from ._config import ENVIRONMENT
 from ._errors import (
     EXIT_API,
@@ -51,7 +51,7 @@ class _Command(Protocol):
 
 
 #: The commands, in the order `kit-async --help` lists them.
-COMMANDS: tuple[_Command, ...] = (clicks, report, sync, fake_server, demo)
+COMMANDS: tuple[_Command, ...] = (clicks, report, sync, worker, accounts, fake_server, demo)
 
 
 def _parser() -> _Parser:

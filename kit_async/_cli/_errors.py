@@ -45,11 +45,13 @@ exit codes:
   {EXIT_USAGE:<4} usage error: bad option or broadcast id, --resume without an --output
        file, or a checkpoint made with other arguments
   {EXIT_CONFIG:<4} no credential, both credentials, a bad KIT_BASE_URL, or Kit refused
-       the credential (401)
+       the credential (401); worker: a setting missing (see environment)
   {EXIT_NOT_FOUND:<4} some requested broadcasts answered 404 (unknown id, draft or
-       scheduled); all the others were exported
+       scheduled); all the others were exported; sync --account: the token
+       store does not hold the account (or holds none)
   {EXIT_LOCAL:<4} a local file (output, checkpoint), database or port cannot be used,
-       another sync holds the database, or stdout cannot be written (a full disk)
+       another sync holds the database, or stdout cannot be written (a full disk);
+       worker: Redis, the database or the token store cannot be reached
   {EXIT_INTERRUPTED:<4} interrupted (Ctrl-C); with --output, rerun with --resume
   {EXIT_PIPE:<4} the reader closed the pipe (e.g. | head): kit-async stops quietly
 """

@@ -82,6 +82,19 @@ def add_parser(commands: _Commands) -> None:
         "to finish "
         "(default: stop at once)",
     )
+    parser.add_argument(
+        "--account",
+        type=_int_between(1),
+        metavar="ID",
+        help="sync this account of a Kit App's token store (with --token-store; "
+        "credentials from KIT_CLIENT_ID, KIT_CLIENT_SECRET, KIT_TOKEN_STORE_KEY) "
+        "instead of the account of KIT_API_KEY or KIT_ACCESS_TOKEN",
+    )
+    parser.add_argument(
+        "--token-store",
+        metavar="URL",
+        help="the token store of --account (default: KIT_TOKEN_STORE_URL)",
+    )
     _fetch_options(parser)
     parser.set_defaults(run=run, parser=parser)
 
@@ -114,6 +127,10 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         open_store(target)  # a missing driver is a configuration problem
     except DatabaseError as exc:
         raise _CommandError(EXIT_CONFIG, str(exc)) from None
+    if args.account is not None or args.token_store is not None:
+        from ._sync_account import run_account
+
+        return run_account(args, parser)
     kit = _client(args.max_retries)
     counts = _SyncCounts()
 

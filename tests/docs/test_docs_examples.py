@@ -244,6 +244,9 @@ def _marks(sources: list[str]) -> list[pytest.MarkDecorator]:
     # A token store encrypts with cryptography, of kit-async[apps].
     if any("open_token_store" in s for s in sources):
         marks.append(pytest.mark.requires_extra("apps"))
+    # A fleet's queue is arq's, of kit-async[fleet].
+    if any("kit_async.fleet" in s for s in sources):
+        marks.append(pytest.mark.requires_extra("fleet"))
     # An SQLite URL, or a webhook inbox (on an SQLite file by default), needs aiosqlite.
     if any("sqlite://" in s or "Inbox(" in s for s in sources):
         marks.append(pytest.mark.requires_extra("sync"))
