@@ -19,8 +19,7 @@ import weakref
 from collections import OrderedDict
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
-from types import TracebackType
-from typing import NoReturn, Self
+from typing import NoReturn
 
 import aiohttp
 import attrs
@@ -33,7 +32,7 @@ from ._core.store_auth import DisconnectCallback, StoreAuth
 from ._core.transport import Transport
 from ._core.validation import check_credential, check_timeout, is_int, is_number
 from .errors import ClientClosedError
-from .oauth._store import TokenStore
+from .oauth._store import OpenedAsContext, TokenStore
 
 __all__ = ["KitAccounts"]
 
@@ -90,7 +89,7 @@ def _retry_policy(max_retries: object) -> RetryPolicy:
     return attrs.evolve(RetryPolicy(), max_retries=max_retries)
 
 
-class KitAccounts:
+class KitAccounts(OpenedAsContext):
     """The connected accounts of a Kit App: a `KitClient` for any of them, from one pool.
 
     ```python
@@ -273,18 +272,6 @@ class KitAccounts:
     async def open(self) -> None:
         """Create the shared session (`async with` does it; idempotent)."""
         self._session_here()
-
-    async def __aenter__(self) -> Self:
-        await self.open()
-        return self
-
-    async def __aexit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        await self.aclose()
 
     async def aclose(self) -> None:
         """Close the shared session and the rate-limit storage's connections (idempotent).

@@ -12,7 +12,6 @@ the token response itself; the transport never parses either.
 
 from __future__ import annotations
 
-import asyncio
 import inspect
 import logging
 import time
@@ -30,6 +29,7 @@ from ..errors import (
     ResponseValidationError,
     TokenSaveError,
 )
+from .pending import PendingSave
 from .ratelimit import credential_key
 from .values import Reply, Request
 
@@ -160,7 +160,7 @@ def token_expired(error: AuthenticationError) -> bool:
     return "expired" in text.lower()
 
 
-class OAuthAuth:
+class OAuthAuth(PendingSave[TokenSet]):
     """`Authorization: Bearer` authentication that refreshes itself, once at a time.
 
     A refreshed pair is handed to `on_token_refresh`. If that raises, the pair
@@ -180,23 +180,16 @@ class OAuthAuth:
         on_token_refresh: TokenCallback | None,
         expires_at: float | None = None,
     ) -> None:
+        super().__init__()
         self._set_access(access_token, expires_at)
         self._refresh_token = refresh_token
         self._client_id = client_id
         self._client_secret = client_secret
         self.token_url = token_url
         self._callback = on_token_refresh
-        self._lock: asyncio.Lock | None = None
         # The refresh that failed for a given (stale) header set: requests
         # queued behind it get the same error instead of sending their own.
         self._failed: tuple[Mapping[str, str], AuthenticationError] | None = None
-        # A refreshed pair `on_token_refresh` has not accepted yet, how many
-        # times it was offered, and the callback's last exception: requests
-        # queued behind a failed offer share its error instead of each
-        # calling a failing token store again.
-        self._unsaved: TokenSet | None = None
-        self._offers = 0
-        self._save_failure: Exception | None = None
 
     def __repr__(self) -> str:
         return "OAuthAuth(access_token=<hidden>)"
@@ -219,16 +212,8 @@ class OAuthAuth:
     def headers(self) -> Mapping[str, str]:
         return self._headers
 
-    def _guard(self) -> asyncio.Lock:
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        return self._lock
-
     async def before_request(self, request: Request, exchange: TokenExchange) -> None:  # noqa: ARG002 - every request is the same to a token
-        if self._unsaved is not None:
-            offers = self._offers
-            async with self._guard():
-                await self._save_pending(offers)
+        await self._offer_unsaved()
         expires_at = self._expires_at
         if expires_at is None or not self.can_refresh:
             return
@@ -245,13 +230,6 @@ class OAuthAuth:
             return False
         await self._refresh(sent, exchange, "access token expired; refreshing it")
         return True
-
-    async def before_close(self) -> None:
-        if self._unsaved is None:
-            return
-        offers = self._offers
-        async with self._guard():
-            await self._save_pending(offers, closing=True)
 
     async def _refresh(self, stale: Mapping[str, str], exchange: TokenExchange, why: str) -> None:
         """Refresh the token pair once, however many requests found it stale.
@@ -288,39 +266,49 @@ class OAuthAuth:
                 self._unsaved = tokens
                 await self._save_pending(self._offers)
 
+    # -- the unsaved pair (see PendingSave); any failure of the app's callback
+    # is raised as TokenSaveError ---------------------------------------------
     async def _save_pending(self, offers: int, *, closing: bool = False) -> None:
-        """Offer the unsaved pair to the callback again (the caller holds the lock).
-
-        `offers` is the count the caller saw before waiting for the lock: if
-        an offer failed meanwhile, the caller shares that failure instead of
-        calling the token store once more.
-        """
-        tokens = self._unsaved
-        if tokens is None or self._callback is None:
+        """Offer the unsaved pair to `on_token_refresh` again (the caller holds the lock)."""
+        callback = self._callback
+        if callback is None:
             return
-        if self._offers != offers and self._save_failure is not None:
-            _raise_unsaved(self._save_failure, closing=closing)
-        self._offers += 1
-        try:
-            result = self._callback(tokens)
+
+        async def call_back(tokens: TokenSet) -> None:
+            result = callback(tokens)
             if inspect.isawaitable(result):
                 await result
-        except Exception as exc:  # noqa: BLE001 - any failure of the user's store is raised as TokenSaveError
-            self._save_failure = exc
-            # The exception's text is not logged: it may quote the tokens.
-            log.error(  # noqa: TRY400 - no traceback: it would show the exception's text
-                "on_token_refresh raised %s: the refreshed token pair is NOT saved, and "
-                "the refresh token on record no longer works at Kit; %s",
-                type(exc).__name__,
-                "the client is closing, so this pair is lost unless saved another way"
-                if closing
-                else "the client keeps the pair and offers it again before its next request",
-            )
-            _raise_unsaved(exc, closing=closing)
-        if self._save_failure is not None:
-            log.info("on_token_refresh saved the refreshed token pair after all")
-        self._unsaved = None
-        self._save_failure = None
+
+        await self._offer(offers, call_back, closing=closing)
+
+    def _log_unsaved(self, failure: Exception, *, closing: bool) -> None:
+        # The exception's text is not logged: it may quote the tokens.
+        log.error(
+            "on_token_refresh raised %s: the refreshed token pair is NOT saved, and "
+            "the refresh token on record no longer works at Kit; %s",
+            type(failure).__name__,
+            "the client is closing, so this pair is lost unless saved another way"
+            if closing
+            else "the client keeps the pair and offers it again before its next request",
+        )
+
+    def _log_saved_after_all(self) -> None:
+        log.info("on_token_refresh saved the refreshed token pair after all")
+
+    def _raise_unsaved(self, cause: Exception, *, closing: bool) -> NoReturn:
+        then = (
+            "the client is closed all the same, and the pair is lost: the creator "
+            "will have to authorise your app again"
+            if closing
+            else "the client keeps the new pair in memory and offers it to "
+            "on_token_refresh again before its next request; this request was not "
+            "sent, so it can be repeated"
+        )
+        msg = (
+            f"on_token_refresh raised {type(cause).__name__}: the refreshed OAuth token "
+            f"pair is not saved, and the refresh token on record no longer works; {then}"
+        )
+        raise TokenSaveError(msg) from cause
 
     async def _request_tokens(self, exchange: TokenExchange) -> TokenSet:
         form = {
@@ -361,19 +349,3 @@ async def request_tokens(
         msg = "the token response is not JSON"
         raise ResponseValidationError(msg, method="POST", path=path) from None
     return decode_object(parsed, TokenSet, _TOKEN_ENVELOPE, method="POST", path=path)
-
-
-def _raise_unsaved(cause: Exception, *, closing: bool) -> NoReturn:
-    then = (
-        "the client is closed all the same, and the pair is lost: the creator "
-        "will have to authorise your app again"
-        if closing
-        else "the client keeps the new pair in memory and offers it to "
-        "on_token_refresh again before its next request; this request was not "
-        "sent, so it can be repeated"
-    )
-    msg = (
-        f"on_token_refresh raised {type(cause).__name__}: the refreshed OAuth token "
-        f"pair is not saved, and the refresh token on record no longer works; {then}"
-    )
-    raise TokenSaveError(msg) from cause

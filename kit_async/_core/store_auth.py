@@ -33,6 +33,7 @@ from .auth import (
     request_tokens,
     token_expired,
 )
+from .pending import PendingSave
 from .ratelimit import credential_key
 from .values import Request
 
@@ -51,7 +52,7 @@ def _same(a: TokenSet, b: TokenSet) -> bool:
     return a.access_token == b.access_token and a.refresh_token == b.refresh_token
 
 
-class StoreAuth:
+class StoreAuth(PendingSave[tuple[TokenSet, str]]):
     """`Authorization: Bearer` for one account whose pair lives in a shared `TokenStore`.
 
     The pair is loaded from the store before the first request; refreshes
@@ -66,6 +67,8 @@ class StoreAuth:
     #: kept unsaved and `TokenStoreError` raised (the lock is held meanwhile).
     SAVE_ATTEMPTS = 3
     SAVE_PAUSE = 0.2
+    # `_save` raises only KitErrors: a store's own exceptions become TokenStoreError.
+    _SAVE_ERRORS = KitError
 
     def __init__(
         self,
@@ -77,6 +80,8 @@ class StoreAuth:
         token_url: str,
         on_disconnected: DisconnectCallback | None = None,
     ) -> None:
+        # The unsaved pair is kept with the refresh token it replaces.
+        super().__init__()
         self._store = store
         self.account_id = account_id
         self._client_id = client_id
@@ -88,15 +93,9 @@ class StoreAuth:
         self._expires_at: float | None = None
         # Before a pair is loaded: a budget name of the account, not a token.
         self.key = credential_key(f"kit-account:{account_id}")
-        self._lock: asyncio.Lock | None = None
         # Why the account was last found disconnected (the pair is dropped):
         # requests queued behind that discovery share it instead of asking again.
         self._disconnected: str | None = None
-        # A refreshed pair the store has not accepted yet, with the refresh
-        # token it replaces, and the store's failure to save it.
-        self._unsaved: tuple[TokenSet, str] | None = None
-        self._save_failure: KitError | None = None
-        self._offers = 0
 
     def __repr__(self) -> str:
         return f"StoreAuth(account_id={self.account_id}, store={type(self._store).__name__})"
@@ -113,17 +112,9 @@ class StoreAuth:
     def headers(self) -> Mapping[str, str]:
         return self._headers
 
-    def _guard(self) -> asyncio.Lock:
-        if self._lock is None:
-            self._lock = asyncio.Lock()
-        return self._lock
-
     # -- the protocol the transport calls -----------------------------------
     async def before_request(self, request: Request, exchange: TokenExchange) -> None:  # noqa: ARG002 - every request is the same to a token
-        if self._unsaved is not None:
-            offers = self._offers
-            async with self._guard():
-                await self._save_pending(offers)
+        await self._offer_unsaved()
         if self._tokens is None:
             async with self._guard():
                 if self._tokens is None:
@@ -159,13 +150,6 @@ class StoreAuth:
                 return True
             await self._disconnect("revoked")
         return False  # pragma: no cover - _disconnect raises
-
-    async def before_close(self) -> None:
-        if self._unsaved is None:
-            return
-        offers = self._offers
-        async with self._guard():
-            await self._save_pending(offers, closing=True)
 
     # -- refreshing --------------------------------------------------------------
     async def _refresh(self, stale: Mapping[str, str], exchange: TokenExchange, why: str) -> None:
@@ -225,37 +209,17 @@ class StoreAuth:
             form["client_secret"] = self._client_secret
         return form
 
+    # -- the unsaved pair (see PendingSave) ------------------------------------
     async def _save_pending(self, offers: int, *, attempts: int = 1, closing: bool = False) -> None:
-        """Save the unsaved pair in the store (the caller holds this process's lock).
+        """Save the unsaved pair in the store (the caller holds this process's lock)."""
 
-        `offers` is the count the caller saw before waiting for the lock: if
-        an offer failed meanwhile, the caller shares that failure instead of
-        calling the failing store once more.
-        """
-        if self._unsaved is None:
+        async def save(pending: tuple[TokenSet, str]) -> bool:
+            return await self._save(*pending, attempts)
+
+        offered = await self._offer(offers, save, closing=closing)
+        if offered is None:
             return
-        tokens, replacing = self._unsaved
-        if self._offers != offers and self._save_failure is not None:
-            self._raise_unsaved(self._save_failure, closing=closing)
-        self._offers += 1
-        try:
-            saved = await self._save(tokens, replacing, attempts)
-        except KitError as failure:
-            self._save_failure = failure
-            log.error(  # noqa: TRY400 - the error is raised, with the store's exception as cause
-                "token store %s could not save the refreshed pair of Kit account %d (%s); %s",
-                _named(failure, self.store_name),
-                self.account_id,
-                type(failure).__name__,
-                "the client is closing, so this pair is lost unless saved another way"
-                if closing
-                else "it is kept in memory and offered again before the next request",
-            )
-            self._raise_unsaved(failure, closing=closing)
-        if self._save_failure is not None:
-            log.info("token store %s saved the refreshed pair after all", self.store_name)
-        self._unsaved = None
-        self._save_failure = None
+        (tokens, _), saved = offered
         if saved:
             self._adopt(tokens, why=None)
         else:
@@ -280,7 +244,22 @@ class StoreAuth:
             await asyncio.sleep(self.SAVE_PAUSE)
         raise AssertionError  # pragma: no cover - the loop returns or raises
 
-    def _raise_unsaved(self, cause: KitError, *, closing: bool) -> NoReturn:
+    def _log_unsaved(self, failure: Exception, *, closing: bool) -> None:
+        # The error is raised next, with the store's exception as its cause.
+        log.error(
+            "token store %s could not save the refreshed pair of Kit account %d (%s); %s",
+            _named(failure, self.store_name),
+            self.account_id,
+            type(failure).__name__,
+            "the client is closing, so this pair is lost unless saved another way"
+            if closing
+            else "it is kept in memory and offered again before the next request",
+        )
+
+    def _log_saved_after_all(self) -> None:
+        log.info("token store %s saved the refreshed pair after all", self.store_name)
+
+    def _raise_unsaved(self, cause: Exception, *, closing: bool) -> NoReturn:
         then = (
             "the client is closed all the same, and the pair is lost: the creator will "
             "have to connect the app again"
@@ -393,7 +372,7 @@ class StoreAuth:
             await held.__aexit__(None, None, None)
 
 
-def _named(error: KitError, otherwise: str) -> str:
+def _named(error: Exception, otherwise: str) -> str:
     """The store a `TokenStoreError` names (its own stores name themselves best)."""
     return error.store if isinstance(error, TokenStoreError) else otherwise
 

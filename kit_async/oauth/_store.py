@@ -77,14 +77,14 @@ class TokenStore(Protocol):
 
 
 class OpenedAsContext:
-    """`async with store:` opens the store and closes it, for the stores opened by URL."""
+    """`async with x:` opens x and closes it: the stores opened by URL, `KitAccounts`."""
 
     async def open(self) -> None:
         """Connect and create what is missing (idempotent)."""
         raise NotImplementedError
 
     async def aclose(self) -> None:
-        """Release the store's connections (idempotent)."""
+        """Release the connections (idempotent)."""
         raise NotImplementedError
 
     async def __aenter__(self) -> Self:

@@ -52,18 +52,17 @@ class PostgresInbox(InboxStore):
         self._dsn = target.dsn
         self._pool_size = pool_size
         self.shown = target.shown
-        self._pool: Any = None
 
     def _failed(self, what: str, exc: BaseException) -> InboxError:
         # The driver's text may quote a part of the URL (a bad parameter's value).
         detail = self._target.mask(str(exc)) or type(exc).__name__
         return InboxError(f"{self.shown}: {what}: {detail}", database=self.shown)
 
-    async def open(self) -> None:
+    async def _connect(self) -> None:
         import asyncpg  # optional (an extra): imported when first needed
 
         try:
-            self._pool = await asyncpg.create_pool(
+            self._handle = await asyncpg.create_pool(
                 self._dsn, min_size=1, max_size=self._pool_size, timeout=10
             )
         except (
@@ -74,27 +73,15 @@ class PostgresInbox(InboxStore):
             asyncpg.InterfaceError,
         ) as exc:
             raise self._failed("cannot connect", exc) from None
-        try:
-            await self.prepare()
-        except BaseException:
-            await self.close()
-            raise
-
-    async def close(self) -> None:
-        pool, self._pool = self._pool, None
-        if pool is not None:
-            with contextlib.suppress(Exception):
-                await pool.close()
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
         import asyncpg
 
-        if self._pool is None:
-            raise InboxError(f"{self.shown}: the inbox is not open", database=self.shown)
+        pool = self._opened()
         errors = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
         try:
-            async with self._pool.acquire() as connection:
+            async with pool.acquire() as connection:
                 transaction = connection.transaction()
                 await transaction.start()
                 try:

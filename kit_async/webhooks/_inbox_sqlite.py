@@ -42,37 +42,23 @@ class SqliteInbox(InboxStore):
     def __init__(self, path: Path) -> None:
         self._path = path
         self.shown = str(path)
-        self._db: Any = None
         self._lock = asyncio.Lock()
 
     def _failed(self, what: str, exc: BaseException) -> InboxError:
         return InboxError(f"{self.shown}: {what}: {exc}", database=self.shown)
 
-    async def open(self) -> None:
+    async def _connect(self) -> None:
         try:
             self._path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = await connect_sqlite(self._path, busy=BUSY_TIMEOUT)
-            await self._db.execute("PRAGMA journal_mode=WAL")
+            self._handle = await connect_sqlite(self._path, busy=BUSY_TIMEOUT)
+            await self._handle.execute("PRAGMA journal_mode=WAL")
         except (OSError, sqlite3.Error) as exc:
             await self.close()
             raise self._failed("cannot open the inbox", exc) from None
-        try:
-            await self.prepare()
-        except BaseException:
-            await self.close()
-            raise
-
-    async def close(self) -> None:
-        db, self._db = self._db, None
-        if db is not None:
-            with contextlib.suppress(Exception):
-                await db.close()
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        if self._db is None:
-            raise InboxError(f"{self.shown}: the inbox is not open", database=self.shown)
-        db = self._db
+        db = self._opened()
         async with self._lock:
             try:
                 await db.execute("BEGIN IMMEDIATE")

@@ -111,7 +111,7 @@ class Transaction(Protocol):
 
 
 class InboxStore:
-    """The inbox's operations; a backend supplies `open`, `close` and `transaction`."""
+    """The inbox's operations; a backend supplies `_connect` and `transaction`."""
 
     #: Appended to the claim's row selection: PostgreSQL's `FOR UPDATE SKIP LOCKED`.
     skip_locked = ""
@@ -119,15 +119,38 @@ class InboxStore:
     prepare_lock = ""
 
     shown: str
+    #: What `_connect` opened, with an async `close()`: SQLite's connection,
+    #: PostgreSQL's pool. `None` while closed.
+    _handle: Any = None
 
-    async def open(self) -> None:
-        raise NotImplementedError
-
-    async def close(self) -> None:
+    async def _connect(self) -> None:
+        """Set `_handle`, or raise `InboxError` (having closed what it opened)."""
         raise NotImplementedError
 
     def transaction(self) -> contextlib.AbstractAsyncContextManager[Transaction]:
         raise NotImplementedError
+
+    async def open(self) -> None:
+        """Connect, and create the tables when missing (closed again if that fails)."""
+        await self._connect()
+        try:
+            await self.prepare()
+        except BaseException:
+            await self.close()
+            raise
+
+    async def close(self) -> None:
+        """Close the connection or pool (idempotent; its failure to close is not raised)."""
+        handle, self._handle = self._handle, None
+        if handle is not None:
+            with contextlib.suppress(Exception):
+                await handle.close()
+
+    def _opened(self) -> Any:
+        """The open connection or pool; `InboxError` when the inbox is not open."""
+        if self._handle is None:
+            raise InboxError(f"{self.shown}: the inbox is not open", database=self.shown)
+        return self._handle
 
     async def prepare(self) -> None:
         """Create the tables when they are not there."""

@@ -383,6 +383,23 @@ async def test_a_processor_killed_inside_its_handler_leaves_the_event_to_be_hand
     assert (handled.status, handled.attempts) == ("done", 2)
 
 
+# -- opening and closing --------------------------------------------------------------
+
+
+async def test_an_inbox_used_before_open_or_after_close_raises_inbox_error(database: str) -> None:
+    inbox = Inbox(database, secret=SECRET)
+    with pytest.raises(InboxError, match="the inbox is not open") as before:
+        await inbox.counts()
+
+    async with inbox:
+        assert await inbox.counts() == {}
+    with pytest.raises(InboxError, match="the inbox is not open"):
+        await inbox.counts()
+    await inbox.close()  # closing again is harmless
+
+    assert before.value.database == inbox.database
+
+
 # -- the database URL -----------------------------------------------------------------
 
 

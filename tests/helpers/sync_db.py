@@ -1,18 +1,53 @@
-"""Reading a sync's database back, and what FakeKit says it should hold, for the tests."""
+"""A sync's databases for the tests: new ones, read back, and what FakeKit says they should hold."""
 
 from __future__ import annotations
 
 import contextlib
 import sqlite3
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import attrs
+import pytest
 
 from kit_async.testing import FakeKit
 
 SENT = ("completed", "aborted", "sending")
 CLICK_COLUMNS = ("unique_clicks", "click_to_delivery_rate", "click_to_open_rate")
+
+#: The params of a fixture that gives one database of each kind a sync writes to.
+DATABASES = [
+    "sqlite",
+    pytest.param("postgres", marks=[pytest.mark.requires_extra("postgres"), pytest.mark.postgres]),
+]
+
+
+@pytest.fixture(params=DATABASES)
+def database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A new empty database: a SQLite file, or a database on a real PostgreSQL server.
+
+    A fixture, for the tests of tests/sync/ (their conftest.py imports it).
+    """
+    if request.param == "sqlite":
+        return str(tmp_path / "clicks.sqlite")
+    url: str = request.getfixturevalue("postgres_url")
+    return url
+
+
+async def fetch_rows(database: str, sql: str) -> list[dict[str, Any]]:
+    """The rows `sql` selects from `database` (a SQLite path or a PostgreSQL URL)."""
+    if database.startswith("postgresql://"):
+        import asyncpg
+
+        db = await asyncpg.connect(database)
+        try:
+            return [dict(row) for row in await db.fetch(sql)]
+        finally:
+            await db.close()
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        db.row_factory = sqlite3.Row
+        return [dict(row) for row in db.execute(sql)]
 
 
 @attrs.frozen
@@ -55,21 +90,8 @@ async def read(database: str, account_id: int | None = None) -> Snapshot:
     Those of one account, or (`None`) every row (of a database of one account).
     """
     where = "" if account_id is None else f" WHERE account_id = {int(account_id)}"
-    if database.startswith("postgresql://"):
-        import asyncpg
-
-        db = await asyncpg.connect(database)
-        try:
-            broadcasts = [dict(row) for row in await db.fetch(f"SELECT * FROM broadcasts{where}")]  # noqa: S608 - an int
-            clicks = [tuple(row) for row in await db.fetch(CLICKS + where)]
-        finally:
-            await db.close()
-    else:
-        with contextlib.closing(sqlite3.connect(database)) as db:
-            db.row_factory = sqlite3.Row
-            broadcasts = [dict(row) for row in db.execute(f"SELECT * FROM broadcasts{where}")]  # noqa: S608 - an int
-            db.row_factory = None
-            clicks = [tuple(row) for row in db.execute(CLICKS + where)]
+    broadcasts = await fetch_rows(database, f"SELECT * FROM broadcasts{where}")  # noqa: S608 - an int
+    clicks = [tuple(row.values()) for row in await fetch_rows(database, CLICKS + where)]
     return Snapshot(
         broadcasts={row["id"]: _normalised(row) for row in broadcasts},
         clicks={(row[0], row[1]): tuple(row[2:]) for row in clicks},

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from sync_db import DATABASES, fetch_rows
 
 import kit_async
 from kit_async import KitAccounts
@@ -35,14 +36,7 @@ ORDER = {
 }
 
 
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgres", marks=[pytest.mark.requires_extra("postgres"), pytest.mark.postgres]
-        ),
-    ]
-)
+@pytest.fixture(params=DATABASES)
 def v1_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """A database of schema version 1, as the previous release left it."""
     if request.param == "sqlite":
@@ -67,17 +61,7 @@ def v1_database(request: pytest.FixtureRequest, tmp_path: Path) -> str:
 async def rows(database: str, table: str) -> list[dict[str, Any]]:
     """Every row of `table`, in key order."""
     sql = f"SELECT * FROM {table} ORDER BY {ORDER[table]}"  # noqa: S608 - our names
-    if database.startswith("postgresql://"):
-        import asyncpg
-
-        db = await asyncpg.connect(database)
-        try:
-            return [dict(row) for row in await db.fetch(sql)]
-        finally:
-            await db.close()
-    with contextlib.closing(sqlite3.connect(database)) as db:
-        db.row_factory = sqlite3.Row
-        return [dict(row) for row in db.execute(sql)]
+    return await fetch_rows(database, sql)
 
 
 async def everything(database: str, *tables: str) -> dict[str, list[dict[str, Any]]]:

@@ -38,22 +38,6 @@ from kit_async.testing import FakeKit
 pytestmark = pytest.mark.requires_extra("sync")
 
 
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgres", marks=[pytest.mark.requires_extra("postgres"), pytest.mark.postgres]
-        ),
-    ]
-)
-def database(request: pytest.FixtureRequest, tmp_path: Any) -> str:
-    """A new empty database: a SQLite file, or a database on a real PostgreSQL server."""
-    if request.param == "sqlite":
-        return str(tmp_path / "clicks.sqlite")
-    url: str = request.getfixturevalue("postgres_url")
-    return url
-
-
 @pytest.fixture
 async def server() -> AsyncIterator[FakeKit]:
     """12 broadcasts (the last 2 unsent) of 1,500 clicks: two pages each."""

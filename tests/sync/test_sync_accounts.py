@@ -8,14 +8,12 @@ cost.
 from __future__ import annotations
 
 import asyncio
-import contextlib
-import sqlite3
 from collections import Counter
 from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
-from sync_db import assert_mirrors, read
+from sync_db import assert_mirrors, fetch_rows, read
 
 from kit_async import KitAccounts, TokenSet
 from kit_async.oauth import MemoryTokenStore
@@ -25,22 +23,6 @@ from kit_async.testing import FakeKit
 pytestmark = pytest.mark.requires_extra("sync")
 
 ACCOUNTS = 20
-
-
-@pytest.fixture(
-    params=[
-        "sqlite",
-        pytest.param(
-            "postgres", marks=[pytest.mark.requires_extra("postgres"), pytest.mark.postgres]
-        ),
-    ]
-)
-def database(request: pytest.FixtureRequest, tmp_path: Any) -> str:
-    """A new empty database: a SQLite file, or a database on a real PostgreSQL server."""
-    if request.param == "sqlite":
-        return str(tmp_path / "clicks.sqlite")
-    url: str = request.getfixturevalue("postgres_url")
-    return url
 
 
 @pytest.fixture
@@ -83,18 +65,7 @@ async def accounts(server: FakeKit, store: MemoryTokenStore) -> AsyncIterator[Ki
 
 
 async def account_rows(database: str) -> list[dict[str, Any]]:
-    sql = "SELECT * FROM accounts ORDER BY id"
-    if database.startswith("postgresql://"):
-        import asyncpg
-
-        db = await asyncpg.connect(database)
-        try:
-            return [dict(row) for row in await db.fetch(sql)]
-        finally:
-            await db.close()
-    with contextlib.closing(sqlite3.connect(database)) as db:
-        db.row_factory = sqlite3.Row
-        return [dict(row) for row in db.execute(sql)]
+    return await fetch_rows(database, "SELECT * FROM accounts ORDER BY id")
 
 
 def clicks_asked(server: FakeKit, *, since: int = 0) -> Counter[tuple[int | None, int]]:
