@@ -32,8 +32,10 @@ neither side's CPU time or memory leaks into the other's figures.
    `connection_limit`, 100).
 7. Tracing: client CPU per page of `iter_broadcast_clicks` (pages of 1,000
    clicks) with OpenTelemetry's SDK recording every span / with no SDK set
-   up, the two alternating in one process (`bench/_tracing.py`; target
-   <= 1.05); then the same with the metrics recorded too.
+   up, taking turns page by page in one process with a third side, the
+   SDK's span alone made around an untraced page (`bench/_tracing.py`;
+   target <= 1.05, the median over the triples of pages with its 95%
+   interval); then the same with the metrics recorded too.
 
 Prints a table and writes the raw figures to `bench/results.json`
 (`bench/results-quick.json` with `--quick`, a smaller smoke run).

@@ -230,7 +230,8 @@ class Watch:
         self._hooks = observer.hooks
         self._debug = observer.debug
         self.method, self.template = method, template
-        # Shared by every call of the operation: never changed, only copied.
+        # Shared by every call of the operation: never changed (the SDK copies
+        # what it keeps).
         self.name, self.attributes = operation
         self._traced: Any = otel if recorded and recorded & otel.TRACES else None
         self._metered: Any = otel if recorded and recorded & otel.METRICS else None
