@@ -19,8 +19,8 @@ import logging
 import os
 import sys
 import time
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from contextvars import ContextVar
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextvars import ContextVar, Token
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
@@ -150,6 +150,10 @@ def _error_type(exc: BaseException) -> str:
     return f"{kind.__module__}.{kind.__qualname__}"
 
 
+#: The context manager of a call nothing watches (reusable: it holds nothing).
+_UNWATCHED = contextlib.nullcontext()
+
+
 class Observer:
     """Watches one transport's calls (see the module's docstring)."""
 
@@ -158,6 +162,9 @@ class Observer:
         self.debug = debug_from_environment()
         self._otel = _otel_module()
         self._origin = self._server(yarl.URL(base_url))
+        # (method, template): the span name and the attributes every record of
+        # the operation starts from, built once per operation (about 85).
+        self._operations: dict[tuple[str, str | None], tuple[str, dict[str, Any]]] = {}
 
     @staticmethod
     def _server(url: yarl.URL) -> dict[str, Any]:
@@ -166,29 +173,26 @@ class Observer:
             server["server.port"] = url.port
         return server
 
-    @contextlib.contextmanager
-    def watching(self, request: Request, origin: yarl.URL | None = None) -> Iterator[None]:
-        """Watch one logical call, from its first attempt to its decoded answer."""
+    def watching(
+        self, request: Request, origin: yarl.URL | None = None
+    ) -> contextlib.AbstractContextManager[object]:
+        """Watch one logical call, from its first attempt to its decoded answer.
+
+        When nothing watches, a context manager that does nothing.
+        """
         otel = self._otel
-        traced = otel is not None and otel.active()
-        if not (traced or self.debug or self.hooks.count):
-            yield
-            return
-        server = self._origin if origin is None else self._server(origin)
-        watch = Watch(self, request, server, otel if traced else None)
-        token = _WATCH.set(watch)
-        try:
-            yield
-        except BaseException as exc:
-            watch.end(exc)
-            raise
-        else:
-            watch.end(None)
-        finally:
-            try:
-                _WATCH.reset(token)
-            except ValueError:  # ended in another context (a generator closed elsewhere)
-                _WATCH.set(None)
+        recorded = 0 if otel is None else otel.active()
+        if not (recorded or self.debug or self.hooks.count):
+            return _UNWATCHED
+        template = url_template(request)
+        if origin is None:
+            key = (request.method, template)
+            operation = self._operations.get(key)
+            if operation is None:
+                operation = self._operations[key] = _operation(*key, self._origin)
+        else:  # a token refresh, to its own server
+            operation = _operation(request.method, template, self._server(origin))
+        return Watch(self, request.method, template, operation, otel, recorded)
 
     @staticmethod
     def current() -> Watch | None:
@@ -196,28 +200,64 @@ class Observer:
         return _WATCH.get()
 
 
-class Watch:
-    """One logical call being watched: its attempts, waits and outcome."""
+def _operation(
+    method: str, template: str | None, server: dict[str, Any]
+) -> tuple[str, dict[str, Any]]:
+    """An operation's span name and its attributes (method, server, template)."""
+    attributes: dict[str, Any] = {"http.request.method": method, **server}
+    if template is None:
+        return method, attributes
+    attributes["url.template"] = template
+    return f"{method} {template}", attributes
 
-    def __init__(
-        self, observer: Observer, request: Request, server: dict[str, Any], otel: Any
+
+class Watch:
+    """One logical call being watched: its attempts, waits and outcome.
+
+    The context manager of the call: entering starts its span (current while
+    the call runs) and makes it the task's watch; leaving ends both.
+    """
+
+    def __init__(  # noqa: PLR0917 - built by the observer only
+        self,
+        observer: Observer,
+        method: str,
+        template: str | None,
+        operation: tuple[str, dict[str, Any]],
+        otel: Any,
+        recorded: int,
     ) -> None:
         self._hooks = observer.hooks
         self._debug = observer.debug
-        self._otel = otel
-        self.method = method = request.method
-        self.template = template = url_template(request)
-        self.name = f"{method} {template}" if template is not None else method
-        self.attributes: dict[str, Any] = {"http.request.method": method, **server}
-        if template is not None:
-            self.attributes["url.template"] = template
+        self.method, self.template = method, template
+        # Shared by every call of the operation: never changed (the SDK copies
+        # what it keeps).
+        self.name, self.attributes = operation
+        self._traced: Any = otel if recorded and recorded & otel.TRACES else None
+        self._metered: Any = otel if recorded and recorded & otel.METRICS else None
         self.attempts = 0
         self.waited = 0.0
         self.status: int | None = None
         self.retry: tuple[float, str, int | None] | None = None
-        self._span = otel.CallSpan(self.name, dict(self.attributes)) if otel else None
+        self._span: Any = None
+        self._token: Token[Watch | None] | None = None
         # The first attempt's start and end (ns) and outcome, until it gets its span.
         self._first: tuple[int, int, dict[str, Any]] | None = None
+
+    def __enter__(self) -> Watch:
+        if self._traced is not None:
+            self._span = self._traced.CallSpan(self.name, self.attributes)
+        self._token = _WATCH.set(self)
+        return self
+
+    def __exit__(self, kind: object, error: BaseException | None, traceback: object) -> None:
+        try:
+            self.end(error)
+        finally:
+            try:
+                _WATCH.reset(self._token)  # type: ignore[arg-type]
+            except ValueError:  # ended in another context (a generator closed elsewhere)
+                _WATCH.set(None)
 
     @contextlib.asynccontextmanager
     async def slot(self, limiter: RateLimit, key: str) -> AsyncIterator[None]:
@@ -243,7 +283,7 @@ class Watch:
                 await hooks._retry.fire(RetryEvent(method, template, attempt, wait, why, status))
         if hooks._request.callbacks:
             await hooks._request.fire(RequestEvent(method, template, attempt))
-        otel, span, token = self._otel, None, None
+        otel, span, token = self._traced, None, None
         if self._span is not None and attempt > 1:
             # A second attempt: the first gets its span now, then each its own.
             self._first_span()
@@ -258,13 +298,16 @@ class Watch:
         except BaseException as exc:
             if token is not None:
                 otel.detach(token)
-            await self._attempted(
-                span, clock.time() - started, getattr(exc, "status_code", None), exc
-            )
+            status = getattr(exc, "status_code", None)
+            event = self._attempted(span, clock.time() - started, status, exc)
+            if event is not None:
+                await hooks._response.fire(event)
             raise
         if token is not None:
             otel.detach(token)
-        await self._attempted(span, clock.time() - started, reply.status, None)
+        event = self._attempted(span, clock.time() - started, reply.status, None)
+        if event is not None:
+            await hooks._response.fire(event)
         return reply
 
     def _first_span(self) -> None:
@@ -279,26 +322,27 @@ class Watch:
             started, ended, outcome = first
             span = self._span.attempt(self.name, dict(self.attributes), start_time=started)
             if span is not None:
-                self._otel.end_attempt(span, outcome, failed="error.type" in outcome, at=ended)
+                self._traced.end_attempt(span, outcome, failed="error.type" in outcome, at=ended)
 
-    async def _attempted(
+    def _attempted(
         self, span: Any, elapsed: float, status: int | None, error: BaseException | None
-    ) -> None:
-        """Record an attempt's outcome: span, metric, debug line, `on_response`."""
+    ) -> ResponseEvent | None:
+        """Record an attempt's outcome (span, metric, debug line); the `on_response` event."""
         self.status = status
         outcome: dict[str, Any] = {}
         if status is not None:
             outcome["http.response.status_code"] = status
         if error is not None:
             outcome["error.type"] = _error_type(error)
-        otel = self._otel
         if span is not None:
-            otel.end_attempt(span, outcome, failed=error is not None)
+            self._traced.end_attempt(span, outcome, failed=error is not None)
         elif self._span is not None and self.attempts == 1:
             ended = time.time_ns()
             self._first = (ended - int(elapsed * 1e9), ended, outcome)
-        if otel is not None:
-            otel.record_attempt(elapsed, {**self.attributes, **outcome}, rate_limited=status == 429)
+        if self._metered is not None:
+            self._metered.record_attempt(
+                elapsed, {**self.attributes, **outcome}, rate_limited=status == 429
+            )
         if self._debug:
             log.debug(
                 "%s %s -> %s in %.3f s (attempt %d)",
@@ -310,25 +354,27 @@ class Watch:
             )
         if (error is None or isinstance(error, Exception)) and self._hooks._response.callbacks:
             kind = None if error is None else type(error).__name__
-            event = ResponseEvent(self.method, self.template, self.attempts, status, elapsed, kind)
-            await self._hooks._response.fire(event)
+            return ResponseEvent(self.method, self.template, self.attempts, status, elapsed, kind)
+        return None
 
     def end(self, error: BaseException | None) -> None:
         """The call ended: with its decoded answer, or with `error`."""
-        outcome: dict[str, Any] = {"kit_async.attempts": self.attempts}
-        outcome["kit_async.rate_limit_wait"] = self.waited
         status = getattr(error, "status_code", None) if error is not None else self.status
         if status is None:
             status = self.status
-        if status is not None:
-            outcome["http.response.status_code"] = status
-        if error is not None:
-            outcome["error.type"] = _error_type(error)
+        failure = None if error is None else _error_type(error)
         if self._span is not None:
+            outcome: dict[str, Any] = {
+                "kit_async.attempts": self.attempts,
+                "kit_async.rate_limit_wait": self.waited,
+            }
+            if status is not None:
+                outcome["http.response.status_code"] = status
+            if failure is not None:
+                outcome["error.type"] = failure
             self._span.end(outcome, failed=error is not None)
-        otel = self._otel
-        if otel is not None:
-            metric = dict(self.attributes)
-            if "error.type" in outcome:
-                metric["error.type"] = outcome["error.type"]
-            otel.record_call(self.attempts, self.waited, metric)
+        if self._metered is not None:
+            metric = self.attributes
+            if failure is not None:
+                metric = {**metric, "error.type": failure}
+            self._metered.record_call(self.attempts, self.waited, metric)

@@ -21,6 +21,8 @@ from opentelemetry import context, metrics, trace
 from .._version import __version__
 
 __all__ = [
+    "METRICS",
+    "TRACES",
     "CallSpan",
     "active",
     "attach",
@@ -66,11 +68,32 @@ except ImportError:  # pragma: no cover - a later API; assume metrics are collec
     _DefaultMeters = type(None)  # type: ignore[misc, assignment]
 
 
-def active() -> bool:
-    """Whether an SDK (a tracer or meter provider) has been set up globally."""
-    return not isinstance(trace.get_tracer_provider(), trace.ProxyTracerProvider) or (
-        not isinstance(metrics.get_meter_provider(), _DefaultMeters)
-    )
+#: `active()`: a tracer provider is set up (spans are made).
+TRACES = 1
+#: `active()`: a meter provider is set up (metrics are recorded).
+METRICS = 2
+
+
+#: The sides found set up so far: a global provider, once set, stays.
+_set_up = 0
+
+
+def active() -> int:
+    """What an SDK set up globally records: `TRACES`, `METRICS`, both (`|`) or neither (0).
+
+    Each side is skipped on its own: with a tracer provider alone no metric
+    is recorded (not even into the API's no-op proxies), with a meter
+    provider alone no span is started. A side found set up is not looked
+    for again (the API sets each provider once).
+    """
+    global _set_up  # noqa: PLW0603 - a provider is set once per process
+    if not _set_up & TRACES and not isinstance(
+        trace.get_tracer_provider(), trace.ProxyTracerProvider
+    ):
+        _set_up |= TRACES
+    if not _set_up & METRICS and not isinstance(metrics.get_meter_provider(), _DefaultMeters):
+        _set_up |= METRICS
+    return _set_up
 
 
 class CallSpan:

@@ -7,7 +7,9 @@
   address, an id from the path, a cursor or the credential.
 - `KIT_ASYNC_LOG=debug`: one DEBUG line per attempt, on a handler of its own.
 - Without OpenTelemetry: `import kit_async` never imports it, and a client
-  works without it; with the API but no SDK, no call is watched at all.
+  works without it; with the API but no SDK, no call is watched at all;
+  with a tracer provider alone no metric is recorded, with a meter provider
+  alone no span is started.
 """
 
 from __future__ import annotations
@@ -346,3 +348,59 @@ def test_with_the_api_but_no_sdk_no_call_is_watched() -> None:
         )
     )
     assert "otel module: True watches: 0" in output
+
+
+def test_with_a_tracer_provider_alone_spans_are_made_and_no_metric_is_recorded() -> None:
+    # Recording into the API's no-op meters would cost each call its time
+    # for nothing: with no meter provider set up, none is called.
+    output = run_python(
+        CALL_FAKEKIT.format(
+            before=(
+                "from opentelemetry import trace\n"
+                "from opentelemetry.sdk.trace import TracerProvider\n"
+                "from opentelemetry.sdk.trace.export import SimpleSpanProcessor\n"
+                "from opentelemetry.sdk.trace.export.in_memory_span_exporter import "
+                "InMemorySpanExporter\n"
+                "spans = InMemorySpanExporter()\n"
+                "provider = TracerProvider()\n"
+                "provider.add_span_processor(SimpleSpanProcessor(spans))\n"
+                "trace.set_tracer_provider(provider)\n"
+                "import kit_async._core.otel as otel\n"
+                "records = []\n"
+                "otel.record_attempt = lambda *a, **k: records.append('attempt')\n"
+                "otel.record_call = lambda *a, **k: records.append('call')"
+            ),
+            after="print('spans:', len(spans.get_finished_spans()), 'records:', records)",
+        )
+    )
+    assert "subject: 1" in output
+    assert "spans: 1 records: []" in output
+
+
+def test_with_a_meter_provider_alone_metrics_are_recorded_and_no_span_is_started() -> None:
+    output = run_python(
+        CALL_FAKEKIT.format(
+            before=(
+                "from opentelemetry import metrics\n"
+                "from opentelemetry.sdk.metrics import MeterProvider\n"
+                "from opentelemetry.sdk.metrics.export import InMemoryMetricReader\n"
+                "reader = InMemoryMetricReader()\n"
+                "metrics.set_meter_provider(MeterProvider(metric_readers=[reader]))\n"
+                "import kit_async._core.otel as otel\n"
+                "started = []\n"
+                "made = otel.CallSpan\n"
+                "otel.CallSpan = lambda *a: (started.append(1), made(*a))[1]"
+            ),
+            after=(
+                "data = reader.get_metrics_data()\n"
+                "names = sorted(m.name for r in data.resource_metrics "
+                "for s in r.scope_metrics for m in s.metrics)\n"
+                "print('metrics:', names, 'spans started:', len(started))"
+            ),
+        )
+    )
+    assert "subject: 1" in output
+    assert (
+        "metrics: ['http.client.request.duration', 'kit_async.client.attempts'] "
+        "spans started: 0" in output
+    )
