@@ -165,8 +165,8 @@ def _profile_summary(profile: cProfile.Profile, top: int = 14) -> dict[str, Any]
     }
 
 
-async def _micro(o: Options) -> dict[str, float]:
-    """Per-page costs, offline, on one real 1,000-click page (milliseconds of CPU)."""
+async def first_page(o: Options) -> bytes:
+    """The body of broadcast 1's first page of clicks, as the server sends it."""
     url = f"{o['url']}/v4/broadcasts/1/clicks"
     async with (
         aiohttp.ClientSession() as session,
@@ -174,7 +174,12 @@ async def _micro(o: Options) -> dict[str, float]:
             url, params={"per_page": "1000"}, headers={"X-Kit-Api-Key": o["api_key"]}
         ) as resp,
     ):
-        body = await resp.read()
+        return await resp.read()
+
+
+async def _micro(o: Options) -> dict[str, float]:
+    """Per-page costs, offline, on one real 1,000-click page (milliseconds of CPU)."""
+    body = await first_page(o)
     parsed = json.loads(body)
     clicks = parsed["broadcast"]["clicks"]
     bid = parsed["broadcast"]["id"]
