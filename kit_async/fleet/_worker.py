@@ -23,11 +23,13 @@ from ..sync import sync_accounts
 from ._config import FleetConfig, cron_times
 
 try:
-    from arq import cron, func
+    from arq import Retry, cron, func
     from arq.connections import RedisSettings, create_pool
 except ImportError as exc:  # pragma: no cover - the [fleet] extra is missing
     msg = "kit_async.fleet needs arq: pip install 'kit-async[fleet]'"
     raise ImportError(msg) from exc
+
+from ._stop import STOPPING
 
 __all__ = ["JOB_ID", "enqueue_account_sync", "worker_settings"]
 
@@ -82,6 +84,10 @@ async def schedule_syncs(ctx: dict[str, Any]) -> int:
 
 async def sync_account(ctx: dict[str, Any], account_id: int) -> str:
     """One account's sync (`sync_accounts` of it alone); its outcome."""
+    stopping = ctx.get(STOPPING)
+    if stopping is not None and stopping.is_set():
+        # Taken as its worker stops (see `FleetWorker`): back to the queue, for another one.
+        raise Retry
     config: FleetConfig = ctx["kit_async_config"]
     report = await sync_accounts(
         ctx["kit_async_accounts"], config.database, account_ids=[account_id], concurrency=1
