@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from ..errors import KitError
 from ..sync import DatabaseError
+from ..sync._accounts import prepare_database
 from ..sync._sync import open_store
 from ..sync._target import parse_database
 from ._errors import EXIT_CONFIG, EXIT_LOCAL, _CommandError
@@ -38,12 +39,11 @@ async def check_database(url: str) -> None:
     except ValueError as exc:
         raise _CommandError(EXIT_CONFIG, f"--database: {exc}") from None
     try:
-        store = open_store(target)
+        open_store(target)
     except DatabaseError as exc:  # a missing driver
         raise _CommandError(EXIT_CONFIG, str(exc)) from None
     try:
-        await store.open()
-        await store.close()
+        await prepare_database(target)
     except DatabaseError as exc:
         raise _CommandError(EXIT_LOCAL, str(exc)) from None
 

@@ -157,19 +157,19 @@ async def test_a_stop_mid_sync_hands_the_job_back(
     monkeypatch: pytest.MonkeyPatch,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    from kit_async.fleet import _worker, enqueue_account_sync
+    from kit_async.fleet import enqueue_account_sync
     from kit_async.fleet._stop import FleetWorker
+    from kit_async.sync._accounts import sync_one
 
     caplog.set_level(logging.INFO)
     server.latency = 0.05
     syncing = asyncio.Event()
-    sync_accounts = _worker.sync_accounts  # type: ignore[attr-defined]
 
     async def noted(*args: Any, **kwargs: Any) -> Any:
         syncing.set()
-        return await sync_accounts(*args, **kwargs)
+        return await sync_one(*args, **kwargs)
 
-    monkeypatch.setattr(_worker, "sync_accounts", noted)
+    monkeypatch.setattr("kit_async.fleet._worker.sync_one", noted)
     worker = FleetWorker(**settings)
     assert await enqueue_account_sync(redis_url, 1)
     serving = asyncio.ensure_future(worker.serve())
