@@ -131,15 +131,21 @@ async def synced_since(
         await db.close()
 
 
-async def enqueue_round(redis_url: str, account_ids: list[int]) -> list[bool]:
+async def enqueue_round(redis_url: str, account_ids: list[int]) -> None:
     """A round, now: a sync of each account, as an app enqueues an account it connects.
 
-    Returns what `enqueue_account_sync` returned for each (`False`: one was
-    already queued or running).
+    An account whose sync is already queued or running (a tick's, say) gets
+    its own once that one is over, so that each account's round starts now.
     """
     from kit_async.fleet import enqueue_account_sync
 
-    return await asyncio.gather(*(enqueue_account_sync(redis_url, a) for a in account_ids))
+    async def one(account_id: int) -> None:
+        while True:
+            if await enqueue_account_sync(redis_url, account_id):
+                return
+            await asyncio.sleep(POLL)
+
+    await asyncio.wait_for(asyncio.gather(*(one(a) for a in account_ids)), WAIT)
 
 
 def spent(server: FakeKit, since: int = 0) -> Counter[tuple[int | None, str]]:
