@@ -83,10 +83,14 @@ async def check_redis(url: str) -> None:
 
 
 async def check_ready(config: FleetConfig) -> None:
-    """Everything a worker needs answers; a warning if no account is connected yet."""
+    """Everything a worker needs answers; a warning if no account is connected yet.
+
+    The database last: its check makes it (or its tables), so a worker that
+    cannot start for want of Redis or the token store leaves nothing written.
+    """
     await check_redis(config.redis)
-    await check_database(config.database)
     accounts = await connected_accounts(config.token_store, config.encryption_key)
+    await check_database(config.database)
     if not accounts:
         logger.warning(
             "the token store has no connected account yet: "
