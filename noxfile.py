@@ -410,10 +410,13 @@ def bench_decode(session: nox.Session) -> None:
 
 def _install_bench(session: nox.Session) -> None:
     # orjson: a second yardstick (a hand-written loop with orjson.loads).
-    # opentelemetry-sdk: measure 5 (tracing on against off).
+    # opentelemetry-sdk: measure 7 (tracing on against off).
+    # fleet, postgres, apps: measure 8 (kit-async worker processes, PostgreSQL, a
+    # token store); it also needs redis-server and PostgreSQL's server binaries,
+    # which bench/run.py checks before any measure runs.
     session.install(
         "-e",
-        ".[fast,sync,otel]",
+        ".[fast,sync,otel,fleet,postgres,apps]",
         "aiolimiter>=1.1",
         "psutil>=5.9",
         "orjson>=3.9",

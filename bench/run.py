@@ -36,6 +36,12 @@ neither side's CPU time or memory leaks into the other's figures.
    SDK's span alone made around an untraced page (`bench/_tracing.py`;
    target <= 1.05, the median over the triples of pages with its 95%
    interval); then the same with the metrics recorded too.
+8. Fleet: 1, 2 and 3 `kit-async worker` processes over 200 accounts of 20
+   sent broadcasts (redis-server, PostgreSQL, FakeKit; `bench/_fleet.py`):
+   accounts synced per minute and requests, a first round and a round after
+   2 broadcasts of each account changed (targets: 23 then 3 requests an
+   account, 0 x 429), and the CPU each part spent. Needs redis-server and
+   PostgreSQL's server binaries: the suite refuses to start without them.
 
 Prints a table and writes the raw figures to `bench/results.json`
 (`bench/results-quick.json` with `--quick`, a smaller smoke run).
@@ -63,7 +69,7 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 MIB = 1024 * 1024
 
-FULL = {
+FULL: dict[str, dict[str, Any]] = {
     "decode": {"pages": 200, "rounds": 5},
     "ratelimit": {"broadcasts": 50, "pages": 3, "requests": 20, "period": 1.0, "concurrency": 8},
     "latency": {"broadcasts": 200, "pages": 3, "latency": 0.05, "concurrency": 16, "rounds": 3},
@@ -71,8 +77,15 @@ FULL = {
     "sync": {"broadcasts": 1000, "clicks": 200, "changed": 10},
     "accounts": {"accounts": 10_000, "concurrency": 200, "connection_limit": 100},
     "tracing": {"pages": 100, "rounds": 40, "processor": "batch"},
+    "fleet": {
+        "accounts": 200,
+        "broadcasts": 20,
+        "changed": 2,
+        "workers": [1, 2, 3],
+        "concurrency": 4,
+    },
 }
-QUICK = {
+QUICK: dict[str, dict[str, Any]] = {
     "decode": {"pages": 40, "rounds": 1},
     "ratelimit": {"broadcasts": 20, "pages": 3, "requests": 20, "period": 1.0, "concurrency": 8},
     "latency": {"broadcasts": 50, "pages": 3, "latency": 0.05, "concurrency": 16, "rounds": 1},
@@ -80,6 +93,7 @@ QUICK = {
     "sync": {"broadcasts": 200, "clicks": 200, "changed": 5},
     "accounts": {"accounts": 1000, "concurrency": 200, "connection_limit": 100},
     "tracing": {"pages": 21, "rounds": 4, "processor": "batch"},
+    "fleet": {"accounts": 40, "broadcasts": 10, "changed": 1, "workers": [1, 3], "concurrency": 4},
 }
 
 
@@ -380,6 +394,39 @@ def bench_tracing(cfg: dict[str, Any]) -> dict[str, Any]:
     return runs
 
 
+def bench_fleet(cfg: dict[str, Any]) -> dict[str, Any]:
+    workers = ", ".join(str(n) for n in cfg["workers"])
+    progress(
+        f"fleet: {workers} kit-async worker process(es), {cfg['accounts']} accounts of "
+        f"{cfg['broadcasts']} sent broadcasts, then {cfg['changed']} of each changed"
+    )
+    return _in_process(
+        "the fleet benchmark", [str(HERE / "_fleet.py"), json.dumps(cfg)], timeout=900
+    )
+
+
+def fleet_missing() -> list[str]:
+    """What measure 8 needs that this machine lacks, each with how to install it."""
+    import importlib.util
+    import shutil
+
+    sys.path.insert(0, str(ROOT / "tests" / "helpers"))
+    from pg import find_bin_dir
+
+    missing = []
+    if shutil.which("redis-server") is None:
+        missing.append("redis-server (apt-get install redis-server)")
+    if find_bin_dir() is None:
+        missing.append(
+            "PostgreSQL's server binaries, initdb and postgres, in PATH or "
+            "/usr/lib/postgresql/*/bin (apt-get install postgresql)"
+        )
+    for module, package in (("arq", "kit-async[fleet]"), ("psutil", "psutil")):
+        if importlib.util.find_spec(module) is None:
+            missing.append(f"{module} (pip install '{package}')")
+    return missing
+
+
 def machine() -> dict[str, Any]:
     model = "unknown"
     try:
@@ -618,6 +665,28 @@ def tracing_rows(t: dict[str, Any], add: Any) -> None:
         )
 
 
+def fleet_rows(f: dict[str, Any], add: Any) -> None:
+    """Measure 8's rows: each fleet's two rounds."""
+    targets = (
+        ("first_round", "first round", 1 + 1 + 1 + f["broadcasts"]),
+        ("changed_round", f"after {f['changed']} of each changed", 1 + f["changed"]),
+    )
+    for run in f["runs"]:
+        n = run["workers"]
+        for key, label, most in targets:
+            r = run[key]
+            cpu = r["cpu_seconds"]
+            add(
+                f"8. fleet, {n} worker{'s' if n > 1 else ''}, {f['accounts']} accounts, {label}",
+                f"{r['accounts_per_minute']:,} accounts/min ({r['seconds']:.1f} s), "
+                f"{r['requests_per_account']:.2f} requests an account, {run['rate_limited']} x 429; "
+                f"CPU s: workers {cpu['workers']:.1f}, PostgreSQL {cpu['postgres']:.1f}, "
+                f"FakeKit {cpu['fakekit']:.1f}; cores {r['machine_busy']:.0%} busy",
+                f"<= {most} requests an account, 0 x 429",
+                r["requests_per_account"] <= most and run["rate_limited"] == 0,
+            )
+
+
 ROWS = {
     "decode": decode_rows,
     "ratelimit": ratelimit_rows,
@@ -626,6 +695,7 @@ ROWS = {
     "sync": sync_rows,
     "accounts": accounts_rows,
     "tracing": tracing_rows,
+    "fleet": fleet_rows,
 }
 
 
@@ -666,7 +736,10 @@ MEASURES = {
     "sync": bench_sync,
     "accounts": bench_accounts,
     "tracing": bench_tracing,
+    "fleet": bench_fleet,
 }
+#: What a measure needs beyond Python packages, checked before any measure runs.
+REQUIREMENTS = {"fleet": fleet_missing}
 
 
 def _measures(text: str) -> list[str]:
@@ -693,6 +766,15 @@ def main() -> int:
         help=f"run only these measures, of: {', '.join(MEASURES)} (default: all)",
     )
     args = parser.parse_args()
+    for name in args.only:
+        missing = REQUIREMENTS[name]() if name in REQUIREMENTS else []
+        if missing:
+            others = ",".join(m for m in MEASURES if m != name)
+            parser.exit(
+                2,
+                f"bench: measure {name!r} needs what this machine lacks: {'; '.join(missing)}. "
+                f"Install it, or run the others: --only {others}\n",
+            )
     cfg = QUICK if args.quick else FULL
     default_name = "results-quick" if args.quick else "results"
     if args.only != list(MEASURES):

@@ -51,7 +51,8 @@ exit codes:
        store does not hold the account (or holds none)
   {EXIT_LOCAL:<4} a local file (output, checkpoint), database or port cannot be used,
        another sync holds the database, or stdout cannot be written (a full disk);
-       worker: Redis, the database or the token store cannot be reached
+       worker, sync --account: Redis, the database or the token store cannot be
+       reached, or the database is one account's at schema version 1
   {EXIT_INTERRUPTED:<4} interrupted (Ctrl-C); with --output, rerun with --resume
   {EXIT_PIPE:<4} the reader closed the pipe (e.g. | head): kit-async stops quietly
 """

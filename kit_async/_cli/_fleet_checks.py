@@ -14,6 +14,7 @@ from urllib.parse import urlsplit
 
 from ..errors import KitError
 from ..sync import DatabaseError
+from ..sync._accounts import prepare_database
 from ..sync._sync import open_store
 from ..sync._target import parse_database
 from ._errors import EXIT_CONFIG, EXIT_LOCAL, _CommandError
@@ -38,12 +39,11 @@ async def check_database(url: str) -> None:
     except ValueError as exc:
         raise _CommandError(EXIT_CONFIG, f"--database: {exc}") from None
     try:
-        store = open_store(target)
+        open_store(target)
     except DatabaseError as exc:  # a missing driver
         raise _CommandError(EXIT_CONFIG, str(exc)) from None
     try:
-        await store.open()
-        await store.close()
+        await prepare_database(target)
     except DatabaseError as exc:
         raise _CommandError(EXIT_LOCAL, str(exc)) from None
 
@@ -83,10 +83,14 @@ async def check_redis(url: str) -> None:
 
 
 async def check_ready(config: FleetConfig) -> None:
-    """Everything a worker needs answers; a warning if no account is connected yet."""
+    """Everything a worker needs answers; a warning if no account is connected yet.
+
+    The database last: its check makes it (or its tables), so a worker that
+    cannot start for want of Redis or the token store leaves nothing written.
+    """
     await check_redis(config.redis)
-    await check_database(config.database)
     accounts = await connected_accounts(config.token_store, config.encryption_key)
+    await check_database(config.database)
     if not accounts:
         logger.warning(
             "the token store has no connected account yet: "

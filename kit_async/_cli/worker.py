@@ -4,9 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
-from typing import Any
 
 from ._errors import EXIT_CODES, EXIT_CONFIG, EXIT_LOCAL, EXIT_OK, _CommandError
 from ._options import FORMATTER, _Commands, _int_between, _wrap
@@ -26,8 +24,8 @@ def add_parser(commands: _Commands) -> None:
             "worker enqueues a sync of every connected account of the token store, and "
             "whichever worker is free syncs it into the database. Start as many as it "
             "takes, on as many machines. SIGTERM or Ctrl-C stops it: the syncs it runs "
-            "are cancelled (each broadcast already written is kept) and the next tick "
-            "starts them again. See docs/fleet.md."
+            "are cancelled (each broadcast already written is kept) and go back to the "
+            "queue, where another worker takes them at once. See docs/fleet.md."
         ),
         epilog="example:\n  kit-async worker --database postgresql://kit@db/marketing \\\n"
         "      --token-store postgresql://kit@db/app --redis redis://queue:6379/0 --every 5m\n\n"
@@ -85,46 +83,13 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
 
 async def _serve(config: object, settings: dict[str, object]) -> None:
-    from arq.worker import Worker
-
+    from ..fleet._stop import FleetWorker
     from ._fleet_checks import check_ready
 
     await check_ready(config)  # type: ignore[arg-type]
-    # Built in the running loop: arq adds its SIGTERM and SIGINT handlers to it,
-    # which cancel the running syncs and end `main`.
-    worker = Worker(**settings)  # type: ignore[arg-type]
-    worker.main_task = asyncio.ensure_future(worker.main())
-    try:
-        with contextlib.suppress(asyncio.CancelledError):
-            await worker.main_task
-    finally:
-        await _release(worker)
-        await worker.close()
-
-
-async def _release(worker: Any) -> None:
-    """Hand the jobs a stop cancelled to the other workers now, not in `job_timeout`.
-
-    arq puts a job cancelled while it runs back in the queue; one cancelled
-    while it was being started (still reading it from Redis) would keep its
-    in-progress mark until that expires (seen in tests/procs/test_fleet.py),
-    and `close()` would raise its error.
-    """
-    from arq.constants import in_progress_key_prefix
-
-    tasks = dict(worker.tasks)
-    if tasks:
-        await asyncio.wait(tasks.values())
-    worker.tasks.clear()
-    # A run that ended normally went through arq's own bookkeeping; one that
-    # ended cancelled or raising (redis-py may turn the cancellation of a read
-    # into its own error) left its mark.
-    stuck = [
-        job_id for job_id, task in tasks.items() if task.cancelled() or task.exception() is not None
-    ]
-    if stuck:
-        logger.info("%d jobs stopped before they started: back to the queue", len(stuck))
-        await worker.pool.delete(*(in_progress_key_prefix + job_id for job_id in stuck))
+    # Built in the running loop: it adds its SIGTERM and SIGINT handlers to it,
+    # which hand the running syncs back to the queue and end `main`.
+    await FleetWorker(**settings).serve()
 
 
 __all__ = ["EXIT_LOCAL", "add_parser", "run"]

@@ -19,15 +19,18 @@ from typing import Any
 
 from .._accounts import KitAccounts
 from ..oauth import open_token_store
-from ..sync import sync_accounts
+from ..sync._accounts import prepare_database, sync_one
+from ..sync._target import parse_database
 from ._config import FleetConfig, cron_times
 
 try:
-    from arq import cron, func
+    from arq import Retry, cron, func
     from arq.connections import RedisSettings, create_pool
 except ImportError as exc:  # pragma: no cover - the [fleet] extra is missing
     msg = "kit_async.fleet needs arq: pip install 'kit-async[fleet]'"
     raise ImportError(msg) from exc
+
+from ._stop import STOPPING
 
 __all__ = ["JOB_ID", "enqueue_account_sync", "worker_settings"]
 
@@ -47,6 +50,10 @@ def redis_settings(url: str) -> RedisSettings:
 async def _startup(ctx: dict[str, Any]) -> None:
     """Open the token store and the accounts' pool, once per worker."""
     config: FleetConfig = ctx["kit_async_config"]
+    # The database is made (or migrated) once, not at each job.
+    target = parse_database(config.database)
+    await prepare_database(target)
+    ctx["kit_async_target"] = target
     store = open_token_store(config.token_store, encryption_key=config.encryption_key)
     await store.open()
     ctx["kit_async_store"] = store
@@ -81,12 +88,12 @@ async def schedule_syncs(ctx: dict[str, Any]) -> int:
 
 
 async def sync_account(ctx: dict[str, Any], account_id: int) -> str:
-    """One account's sync (`sync_accounts` of it alone); its outcome."""
-    config: FleetConfig = ctx["kit_async_config"]
-    report = await sync_accounts(
-        ctx["kit_async_accounts"], config.database, account_ids=[account_id], concurrency=1
-    )
-    outcome = report.accounts[account_id]
+    """One account's sync (as `sync_accounts` syncs each); its outcome."""
+    stopping = ctx.get(STOPPING)
+    if stopping is not None and stopping.is_set():
+        # Taken as its worker stops (see `FleetWorker`): back to the queue, for another one.
+        raise Retry
+    outcome = await sync_one(ctx["kit_async_accounts"], ctx["kit_async_target"], account_id)
     if outcome.error:
         logger.warning("account %d: %s: %s", account_id, outcome.outcome, outcome.error)
     return outcome.outcome

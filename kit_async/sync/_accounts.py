@@ -27,7 +27,10 @@ from ._target import Target, parse_database
 if TYPE_CHECKING:
     from .._accounts import KitAccounts
 
-__all__ = ["sync_accounts"]
+__all__ = ["prepare_database", "sync_accounts", "sync_one"]
+
+#: The options of a sync of `sync_one` by default (those of `sync_accounts`).
+DEFAULTS = Options()
 
 
 async def sync_accounts(
@@ -103,17 +106,9 @@ async def sync_accounts(
     wait = _check_seconds("wait", wait)
     target = parse_database(database)
     started = time.monotonic()
-    # The database is checked (made, migrated from nothing, writable) once,
-    # before any request: an unreachable one fails the run, not each account.
-    first = open_store(target)
-    await first.open()
-    try:
-        if first.version == 1:
-            # Only an empty one: which account the rows of another belong to
-            # is known to `sync_clicks` alone.
-            await first.migrate(None, wait=wait)
-    finally:
-        await first.close()
+    # The database is checked once, before any request: an unreachable one
+    # fails the run, not each account.
+    await prepare_database(target, wait)
     if account_ids is None:
         ids = sorted(await accounts.connected())
     else:
@@ -124,7 +119,7 @@ async def sync_accounts(
 
     async def one(account_id: int) -> AccountSync:
         async with gate:
-            return await _one(accounts, target, account_id, options, wait)
+            return await sync_one(accounts, target, account_id, options, wait)
 
     done = await asyncio.gather(*(one(account_id) for account_id in ids))
     return AccountsReport(
@@ -134,10 +129,37 @@ async def sync_accounts(
     )
 
 
-async def _one(
-    accounts: KitAccounts, target: Target, account_id: int, options: Options, wait: float
+async def prepare_database(target: Target, wait: float = 0.0) -> None:
+    """Make `target`'s tables (or migrate an empty version-1 database), and check it is writable.
+
+    What `sync_accounts` does once before its accounts' syncs (`sync_one`);
+    a fleet worker, once when it starts.
+
+    Raises:
+        DatabaseError: The database cannot be opened or written.
+    """
+    first = open_store(target)
+    await first.open()
+    try:
+        if first.version == 1:
+            # Only an empty one: which account the rows of another belong to
+            # is known to `sync_clicks` alone.
+            await first.migrate(None, wait=wait)
+    finally:
+        await first.close()
+
+
+async def sync_one(
+    accounts: KitAccounts,
+    target: Target,
+    account_id: int,
+    options: Options = DEFAULTS,
+    wait: float = 0.0,
 ) -> AccountSync:
-    """Sync one account; its outcome, whatever Kit or the database said."""
+    """Sync one account into a prepared database (`prepare_database`); its outcome.
+
+    Whatever Kit or the database said is the outcome, never an exception.
+    """
     store = open_store(target)
     started = time.monotonic()
     try:

@@ -7,7 +7,9 @@ before anything is written (no database file appears).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import socket
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -184,3 +186,107 @@ def test_accounts_of_a_missing_database_fails_and_makes_none(
     assert main(["accounts", "--database", str(database)]) == 5
     assert "no such database" in capsys.readouterr().err
     assert not database.exists()
+
+
+def test_worker_with_the_token_store_unreachable_fails_before_the_database_is_made(
+    server: FakeKit, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "clicks.sqlite"
+    port = _closed_port()
+    store = f"redis://:hunter2@127.0.0.1:{port}/1"
+    with redis_server(tmp_path) as redis:
+        code = main(
+            ["worker", "--database", str(database), "--token-store", store, "--redis", redis]
+        )
+
+    err = capsys.readouterr().err
+    assert code == 5
+    assert f"cannot use the token store at redis://127.0.0.1:{port}" in err
+    assert "hunter2" not in err
+    assert not database.exists()
+
+
+def test_sync_of_an_account_with_the_token_store_unreachable_fails_and_writes_nothing(
+    server: FakeKit, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    database = tmp_path / "clicks.sqlite"
+    port = _closed_port()
+    store = f"redis://:hunter2@127.0.0.1:{port}/1"
+
+    code = main(["sync", "--database", str(database), "--account", "1", "--token-store", store])
+
+    err = capsys.readouterr().err
+    assert code == 5
+    assert f"cannot use the token store at redis://127.0.0.1:{port}" in err
+    assert "hunter2" not in err
+    assert not database.exists()
+    assert server.requests == []
+
+
+def test_sync_of_an_account_with_the_database_unreachable_fails_before_any_request(
+    server: FakeKit, key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = _store(tmp_path, server, key, [1])
+    database = f"postgresql://kit:hunter2@127.0.0.1:{_closed_port()}/clicks"
+
+    code = main(["sync", "--database", database, "--account", "1", "--token-store", store])
+
+    err = capsys.readouterr().err
+    assert code == 5
+    assert "cannot connect" in err
+    assert "hunter2" not in err
+    # Neither Kit nor its token endpoint was asked anything.
+    assert server.requests == []
+
+
+def test_accounts_of_an_unreachable_database_fails(capsys: pytest.CaptureFixture[str]) -> None:
+    database = f"postgresql://kit:hunter2@127.0.0.1:{_closed_port()}/clicks"
+
+    assert main(["accounts", "--database", database]) == 5
+
+    err = capsys.readouterr().err
+    assert "cannot connect" in err
+    assert "hunter2" not in err
+
+
+def test_accounts_of_a_database_with_no_account_yet_says_so(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from kit_async.sync._accounts import prepare_database
+    from kit_async.sync._target import parse_database
+
+    database = tmp_path / "clicks.sqlite"
+    asyncio.run(prepare_database(parse_database(str(database))))
+
+    assert main(["accounts", "--database", str(database)]) == 0
+
+    out, err = capsys.readouterr()
+    assert out.splitlines() == ["id\tname\tstatus\tlast_sync_finished_at\tlast_error"]
+    assert "the database holds no account yet" in err
+
+
+def test_worker_refuses_a_version_1_database_holding_an_accounts_rows(
+    server: FakeKit, key: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    store = _store(tmp_path, server, key, [1])
+    database = tmp_path / "clicks.sqlite"
+    dump = Path(__file__).parents[1] / "sync" / "schema_v1" / "sqlite.sql"
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        db.executescript(dump.read_text())
+    before = _clicks_rows(database)
+    with redis_server(tmp_path) as redis:
+        code = main(
+            ["worker", "--database", str(database), "--token-store", store, "--redis", redis]
+        )
+
+    assert code == 5
+    assert "holds one account's clicks at schema version 1" in capsys.readouterr().err
+    assert _clicks_rows(database) == before
+
+
+def _clicks_rows(database: Path) -> list[tuple[object, ...]]:
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        return [
+            *db.execute("SELECT * FROM broadcasts ORDER BY id"),
+            *db.execute("SELECT * FROM broadcast_clicks ORDER BY broadcast_id, url"),
+        ]

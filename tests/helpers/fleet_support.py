@@ -19,6 +19,8 @@ from kit_async.testing import FakeKit
 
 #: The bound on every wait of the test for its workers (seconds).
 WAIT = 150.0
+#: How often a test looks at the database or a log while it waits (seconds).
+POLL = 0.2
 CLIENT_SECRET = "fleet-app-secret"
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -63,17 +65,22 @@ async def seed(store_url: str, key: str, server: FakeKit) -> None:
             await store.save(account_id, pair, name=account.name)
 
 
-async def account_rows(database: str) -> list[dict[str, Any]]:
-    """The `accounts` table of a PostgreSQL sync database (none yet: no row)."""
+async def account_rows(database: str, db: Any = None) -> list[dict[str, Any]]:
+    """The `accounts` table of a PostgreSQL sync database (none yet: no row).
+
+    On the asyncpg connection `db` if given, else on a connection of its own.
+    """
     import asyncpg
 
-    db = await asyncpg.connect(database)
-    try:
-        if await db.fetchval("SELECT to_regclass('accounts')") is None:
-            return []
-        return [dict(row) for row in await db.fetch("SELECT * FROM accounts ORDER BY id")]
-    finally:
-        await db.close()
+    if db is None:
+        own = await asyncpg.connect(database)
+        try:
+            return await account_rows(database, own)
+        finally:
+            await own.close()
+    if await db.fetchval("SELECT to_regclass('accounts')") is None:
+        return []
+    return [dict(row) for row in await db.fetch("SELECT * FROM accounts ORDER BY id")]
 
 
 async def synced_since(
@@ -89,6 +96,7 @@ async def synced_since(
     `accounts` rows in all; `only` those accounts need to have been synced
     (default: every one). Returns the rows of those.
     """
+    import asyncpg
 
     def done(row: dict[str, Any]) -> bool:
         started, finished = row["last_sync_started_at"], row["last_sync_finished_at"]
@@ -99,23 +107,45 @@ async def synced_since(
             and (since is None or started > since)
         )
 
-    async def waiting() -> list[dict[str, Any]]:
+    async def waiting(db: Any) -> list[dict[str, Any]]:
         while True:
-            rows = await account_rows(database)
+            rows = await account_rows(database, db)
             wanted = [row for row in rows if only is None or row["id"] in only]
             if len(rows) == accounts and all(done(row) for row in wanted):
                 return wanted
             if all(worker.poll() is not None for worker in workers):
                 msg = "every worker ended"
                 raise AssertionError(msg)
-            await asyncio.sleep(0.5)
+            await asyncio.sleep(POLL)
 
+    # One connection for the whole wait: a new one at each look costs the
+    # server a process (and the machine its CPU) each time.
+    db = await asyncpg.connect(database)
     try:
-        return await asyncio.wait_for(waiting(), timeout=WAIT)
+        return await asyncio.wait_for(waiting(db), timeout=WAIT)
     except TimeoutError:
         rows = await account_rows(database)
         msg = f"not synced within {WAIT:g} s: {sum(1 for r in rows if done(r))} of {accounts}"
         raise AssertionError(msg) from None
+    finally:
+        await db.close()
+
+
+async def enqueue_round(redis_url: str, account_ids: list[int]) -> None:
+    """A round, now: a sync of each account, as an app enqueues an account it connects.
+
+    An account whose sync is already queued or running (a tick's, say) gets
+    its own once that one is over, so that each account's round starts now.
+    """
+    from kit_async.fleet import enqueue_account_sync
+
+    async def one(account_id: int) -> None:
+        while True:
+            if await enqueue_account_sync(redis_url, account_id):
+                return
+            await asyncio.sleep(POLL)
+
+    await asyncio.wait_for(asyncio.gather(*(one(a) for a in account_ids)), WAIT)
 
 
 def spent(server: FakeKit, since: int = 0) -> Counter[tuple[int | None, str]]:

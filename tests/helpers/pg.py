@@ -169,6 +169,11 @@ class PostgresServer:
         return f"postgresql://{SUPERUSER}@127.0.0.1:{self.port}/{name}"
 
     @property
+    def pid(self) -> int | None:
+        """The server's process id while it runs (its backends are its children)."""
+        return self._process.pid if self.running and self._process is not None else None
+
+    @property
     def running(self) -> bool:
         """Whether the server process is running."""
         return self._process is not None and self._process.poll() is None

@@ -92,10 +92,38 @@ async def read(database: str, account_id: int | None = None) -> Snapshot:
     where = "" if account_id is None else f" WHERE account_id = {int(account_id)}"
     broadcasts = await fetch_rows(database, f"SELECT * FROM broadcasts{where}")  # noqa: S608 - an int
     clicks = [tuple(row.values()) for row in await fetch_rows(database, CLICKS + where)]
+    return _snapshot(broadcasts, clicks)
+
+
+def _snapshot(broadcasts: list[dict[str, Any]], clicks: list[tuple[Any, ...]]) -> Snapshot:
     return Snapshot(
         broadcasts={row["id"]: _normalised(row) for row in broadcasts},
         clicks={(row[0], row[1]): tuple(row[2:]) for row in clicks},
     )
+
+
+async def read_all(database: str) -> dict[int, Snapshot]:
+    """Each account's rows of a PostgreSQL sync database, read at once (two queries).
+
+    The same `Snapshot` per account as `read(database, account_id)` gives.
+    """
+    import asyncpg
+
+    db = await asyncpg.connect(database)
+    try:
+        broadcasts = [dict(row) for row in await db.fetch("SELECT * FROM broadcasts")]
+        clicks = [
+            tuple(row)
+            for row in await db.fetch(CLICKS.replace("SELECT ", "SELECT account_id, ", 1))
+        ]
+    finally:
+        await db.close()
+    by_account: dict[int, tuple[list[dict[str, Any]], list[tuple[Any, ...]]]] = {}
+    for row in broadcasts:
+        by_account.setdefault(row["account_id"], ([], []))[0].append(row)
+    for click in clicks:
+        by_account.setdefault(click[0], ([], []))[1].append(click[1:])
+    return {account_id: _snapshot(*rows) for account_id, rows in by_account.items()}
 
 
 def expected_clicks(server: FakeKit, broadcast_id: int) -> dict[str, tuple[Any, ...]]:
