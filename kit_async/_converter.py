@@ -4,10 +4,10 @@ Decoding is strict about types (a string where Kit documents an integer is a
 schema break, not something to coerce) and ignores fields it does not know,
 because Kit adds fields over time.
 
-Decoding uses the structuring functions cattrs generates (and registers in
-`linecache`, so tracebacks and profilers show their source), without
-detailed validation. Only when that fails is the item decoded again with
-detailed validation, to name the offending field in `ResponseValidationError`.
+Decoding uses cattrs' generated functions (flat models such as clicks: the
+hook of `kit_async._flat_models`), in `linecache`, without detailed validation.
+Only when that fails is the item decoded again with detailed validation, to
+name the offending field in `ResponseValidationError`.
 
 With `kit-async[fast]` (msgspec), `read_items` and `read_object` first let
 msgspec decode the body's bytes straight into the models
@@ -29,6 +29,7 @@ import cattrs
 from cattrs.errors import AttributeValidationNote, BaseValidationError, IterableValidationNote
 from cattrs.gen import make_dict_structure_fn, make_dict_unstructure_fn, override
 
+from ._flat_models import flat_model_hook, is_flat_model
 from ._json import loads, parse_body
 from .errors import ResponseValidationError
 from .models import Pagination
@@ -248,8 +249,11 @@ def _register_unstructure(conv: cattrs.Converter) -> None:
     )
 
 
-#: The converter used for every response. Fast: no detailed validation.
+#: The converter for every response: no detailed validation; flat models by `_flat_models`.
 converter = _configure(cattrs.Converter(detailed_validation=False))
+converter.register_structure_hook_factory(
+    is_flat_model, lambda cls: flat_model_hook(cls, _structure_datetime)
+)
 # Used only to explain a failure: slower, but names the field.
 _explaining = _configure(cattrs.Converter(detailed_validation=True))
 
