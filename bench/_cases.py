@@ -113,6 +113,8 @@ def _bucket(filename: str, name: str) -> str:
     # "<cattrs generated ...>" before "<attrs generated ...>", which it contains.
     if "cattrs generated" in filename or "/cattrs/" in filename:
         return "models: cattrs' structuring functions"
+    if "kit_async flat structure" in filename:
+        return "models: the converter's hook for flat models (kit_async._flat_models)"
     if "attrs generated" in filename:
         return "models: attrs __init__ (frozen, slotted)"
     if filename.endswith("_converter.py"):
