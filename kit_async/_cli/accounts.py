@@ -41,12 +41,24 @@ def add_parser(commands: _Commands) -> None:
     parser.set_defaults(run=run, parser=parser)
 
 
+def _no_accounts_table(target: Target) -> _CommandError:
+    return _CommandError(
+        EXIT_LOCAL,
+        f"{target.shown} has no accounts table: it is not a sync database, or one "
+        "that kit-async sync wrote for a single account (schema version 1). "
+        "kit-async worker, or kit-async sync --account, adds the table",
+    )
+
+
 def _read_sqlite(target: Target) -> list[tuple[Any, ...]]:
     if target.path is None or not target.path.exists():
         raise _CommandError(EXIT_LOCAL, f"{target.shown}: no such database")
     try:
         uri = f"{target.path.as_uri()}?mode=ro"
         with contextlib.closing(sqlite3.connect(uri, uri=True)) as db:
+            tables = "SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'accounts'"
+            if not db.execute(tables).fetchall():
+                raise _no_accounts_table(target)
             return [tuple(row) for row in db.execute(SQL)]
     except sqlite3.Error as exc:
         raise _CommandError(EXIT_LOCAL, f"{target.shown}: {exc}") from None
@@ -65,6 +77,8 @@ async def _read_postgres(target: Target) -> list[tuple[Any, ...]]:
         raise _CommandError(EXIT_LOCAL, msg) from None
     try:
         return [tuple(row) for row in await db.fetch(SQL)]
+    except asyncpg.UndefinedTableError:
+        raise _no_accounts_table(target) from None
     except asyncpg.PostgresError as exc:
         raise _CommandError(EXIT_LOCAL, f"{target.shown}: {target.mask(str(exc))}") from None
     finally:

@@ -290,3 +290,36 @@ def _clicks_rows(database: Path) -> list[tuple[object, ...]]:
             *db.execute("SELECT * FROM broadcasts ORDER BY id"),
             *db.execute("SELECT * FROM broadcast_clicks ORDER BY broadcast_id, url"),
         ]
+
+
+@pytest.mark.parametrize("schema", ["version 1", "not kit-async's"])
+def test_accounts_of_a_database_without_an_accounts_table_says_what_it_is(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], schema: str
+) -> None:
+    database = tmp_path / "other.sqlite"
+    with contextlib.closing(sqlite3.connect(database)) as db:
+        if schema == "version 1":
+            dump = Path(__file__).parents[1] / "sync" / "schema_v1" / "sqlite.sql"
+            db.executescript(dump.read_text())
+        else:
+            db.execute("CREATE TABLE notes (body TEXT)")
+    before = database.read_bytes()
+
+    assert main(["accounts", "--database", str(database)]) == 5
+
+    out, err = capsys.readouterr()
+    assert out == ""
+    assert f"{database} has no accounts table" in err
+    assert "kit-async worker, or kit-async sync --account, adds the table" in err
+    assert database.read_bytes() == before
+
+
+@pytest.mark.requires_extra("postgres")
+def test_accounts_of_a_postgresql_database_without_an_accounts_table_says_so(
+    postgres_url: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(["accounts", "--database", postgres_url]) == 5
+
+    err = capsys.readouterr().err
+    assert "has no accounts table" in err
+    assert "UndefinedTable" not in err
