@@ -8,6 +8,7 @@ import sqlite3
 import sys
 from typing import Any
 
+from .._postgres import connect_errors
 from ..sync._target import Target, parse_database
 from ._errors import EXIT_CODES, EXIT_CONFIG, EXIT_LOCAL, EXIT_OK, _CommandError
 from ._options import FORMATTER, _Commands, _wrap
@@ -72,7 +73,7 @@ async def _read_postgres(target: Target) -> list[tuple[Any, ...]]:
         raise _CommandError(EXIT_CONFIG, msg) from None
     try:
         db = await asyncpg.connect(target.dsn, timeout=10)
-    except (OSError, TimeoutError, ValueError, asyncpg.PostgresError) as exc:
+    except connect_errors() as exc:
         msg = f"{target.shown}: cannot connect: {target.mask(str(exc))}"
         raise _CommandError(EXIT_LOCAL, msg) from None
     try:

@@ -15,6 +15,7 @@ from collections.abc import AsyncIterator, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from .._postgres import connect_errors, query_errors
 from ._errors import DatabaseError, locked
 from ._schema import tables
 from ._store import SCHEMA_VERSION, Store
@@ -86,13 +87,7 @@ class PostgresStore(Store):
     async def open(self) -> None:
         try:
             self._db = await asyncpg.connect(self._dsn, timeout=10)
-        except (
-            OSError,
-            TimeoutError,
-            ValueError,  # a parameter asyncpg refuses (`?port=x`, `?sslmode=x`)
-            asyncpg.PostgresError,
-            asyncpg.InterfaceError,
-        ) as exc:
+        except connect_errors() as exc:
             raise self._failed("cannot connect", exc) from None
         try:
             await self._prepare()
@@ -115,7 +110,7 @@ class PostgresStore(Store):
                 if loop.time() >= deadline:
                     raise locked(self.shown, holder)
                 await asyncio.sleep(min(_POLL, max(0.0, deadline - loop.time())))
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        except query_errors() as exc:
             raise self._failed("cannot take the sync lock", exc) from None
 
     @contextlib.asynccontextmanager
@@ -166,19 +161,19 @@ class PostgresStore(Store):
     async def _fetch(self, sql: str, *args: Any) -> list[Sequence[Any]]:
         try:
             return list(await self._connection().fetch(sql, *args))
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        except query_errors() as exc:
             raise self._failed("a query failed", exc) from None
 
     async def _execute(self, sql: str, *args: Any) -> None:
         try:
             await self._connection().execute(sql, *args)
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        except query_errors() as exc:
             raise self._failed("a write failed", exc) from None
 
     async def _execute_many(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         try:
             await self._connection().executemany(sql, list(rows))
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        except query_errors() as exc:
             raise self._failed("a write failed", exc) from None
 
     @contextlib.asynccontextmanager
@@ -186,7 +181,7 @@ class PostgresStore(Store):
         transaction = self._connection().transaction()
         try:
             await transaction.start()
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        except query_errors() as exc:
             raise self._failed("cannot start a write", exc) from None
         try:
             yield
@@ -196,7 +191,7 @@ class PostgresStore(Store):
             raise
         try:
             await transaction.commit()
-        except (asyncpg.PostgresError, asyncpg.InterfaceError, OSError) as exc:
+        except query_errors() as exc:
             raise self._failed("a commit failed", exc) from None
 
     def _when(self, value: datetime | None) -> datetime | None:

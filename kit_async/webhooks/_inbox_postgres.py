@@ -13,6 +13,7 @@ import re
 from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
+from .._postgres import connect_errors, query_errors
 from ..sync._target import Target
 from ._inbox_store import InboxError, InboxStore, Transaction
 
@@ -65,21 +66,12 @@ class PostgresInbox(InboxStore):
             self._handle = await asyncpg.create_pool(
                 self._dsn, min_size=1, max_size=self._pool_size, timeout=10
             )
-        except (
-            OSError,
-            TimeoutError,
-            ValueError,  # a parameter asyncpg refuses (`?port=x`, `?sslmode=x`)
-            asyncpg.PostgresError,
-            asyncpg.InterfaceError,
-        ) as exc:
+        except connect_errors() as exc:
             raise self._failed("cannot connect", exc) from None
 
     @contextlib.asynccontextmanager
     async def transaction(self) -> AsyncIterator[Transaction]:
-        import asyncpg
-
         pool = self._opened()
-        errors = (asyncpg.PostgresError, asyncpg.InterfaceError, OSError)
         try:
             async with pool.acquire() as connection:
                 transaction = connection.transaction()
@@ -91,5 +83,5 @@ class PostgresInbox(InboxStore):
                         await transaction.rollback()
                     raise
                 await transaction.commit()
-        except errors as exc:
+        except query_errors() as exc:
             raise self._failed("a statement failed", exc) from None
