@@ -160,3 +160,13 @@ def _fake_account_options(parser: argparse.ArgumentParser, *, broadcasts: int, c
         metavar="N",
         help="clicks (links) of each sent broadcast (default: %(default)s)",
     )
+
+
+def sync_options(args: argparse.Namespace) -> dict[str, Any]:
+    """What `sync` and `sync --account` both pass on: what to fetch and keep, how long to wait."""
+    return {
+        "full": args.full,
+        "recent_days": args.recent_days,
+        "prune": args.prune,
+        "wait": args.wait,
+    }

@@ -20,6 +20,7 @@ from ._errors import (
     _run,
 )
 from ._fleet_checks import check_database, where
+from ._options import sync_options
 from ._stdio import _writing
 
 if TYPE_CHECKING:
@@ -78,11 +79,8 @@ async def _sync(args: argparse.Namespace, url: str, keys: list[str]) -> AccountS
                 accounts,
                 args.database,
                 account_ids=[args.account],
-                full=args.full,
-                recent_days=args.recent_days,
                 fetch_concurrency=args.concurrency,
-                prune=args.prune,
-                wait=args.wait,
+                **sync_options(args),
             )
     finally:
         await store.aclose()

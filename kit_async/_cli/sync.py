@@ -14,7 +14,7 @@ from ..sync._sync import open_store, sync_clicks
 from ..sync._target import DEFAULT_DATABASE, parse_database
 from ._config import ENVIRONMENT, _client
 from ._errors import EXIT_CODES, EXIT_CONFIG, EXIT_LOCAL, EXIT_OK, _CommandError, _run
-from ._options import FORMATTER, _Commands, _fetch_options, _int_between, _wrap
+from ._options import FORMATTER, _Commands, _fetch_options, _int_between, _wrap, sync_options
 from ._progress import _progress_for
 from ._stdio import _writing
 
@@ -143,12 +143,9 @@ def run(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                 return await sync_clicks(
                     kit,
                     args.database,
-                    full=args.full,
-                    recent_days=args.recent_days,
                     concurrency=args.concurrency,
-                    prune=args.prune,
-                    wait=args.wait,
                     on_progress=counts.update,
+                    **sync_options(args),
                 )
             finally:
                 if progress is not None:
