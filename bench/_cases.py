@@ -109,14 +109,20 @@ async def _cpu(walk: Awaitable[int], *, collector: bool = True) -> tuple[float, 
         gc.enable()
 
 
+# Generated code, by the name it is compiled under; "<cattrs generated ...>"
+# before "<attrs generated ...>", which it contains.
+_GENERATED = (
+    ("cattrs generated", "models: cattrs' structuring functions"),
+    ("/cattrs/", "models: cattrs' structuring functions"),
+    ("kit_async flat structure", "models: the converter's hook for flat models (_flat_models)"),
+    ("attrs generated", "models: attrs __init__ (frozen, slotted)"),
+)
+
+
 def _bucket(filename: str, name: str) -> str:
-    # "<cattrs generated ...>" before "<attrs generated ...>", which it contains.
-    if "cattrs generated" in filename or "/cattrs/" in filename:
-        return "models: cattrs' structuring functions"
-    if "kit_async flat structure" in filename:
-        return "models: the converter's hook for flat models (kit_async._flat_models)"
-    if "attrs generated" in filename:
-        return "models: attrs __init__ (frozen, slotted)"
+    for part, bucket in _GENERATED:
+        if part in filename:
+            return bucket
     if filename.endswith("_converter.py"):
         return "kit_async._converter (JSON hooks, type checks, envelope)"
     if filename.endswith(("/json/decoder.py", "/json/__init__.py", "kit_async/_json.py")):
