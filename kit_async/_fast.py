@@ -42,6 +42,7 @@ from typing import Annotated, Any
 import attrs
 import msgspec
 
+from ._flat_models import slot_setter
 from .models import Pagination
 from .models._frozen import whole_object_field
 
@@ -129,11 +130,10 @@ def _walk(value: Any, names: tuple[str, ...]) -> Any:
 
 
 def _slot_setter(model: type[Any], name: str) -> Callable[[Any, Any], None]:
-    for klass in model.__mro__:
-        slot = klass.__dict__.get(name)
-        if isinstance(slot, types.MemberDescriptorType):
-            return slot.__set__
-    raise _UnsupportedError(f"{model.__name__}.{name} is not a slot")
+    setter = slot_setter(model, name)
+    if setter is None:
+        raise _UnsupportedError(f"{model.__name__}.{name} is not a slot")
+    return setter
 
 
 class FastDecoder:

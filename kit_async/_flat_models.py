@@ -21,6 +21,7 @@ converter, `__attrs_post_init__`, no slots, a generic) is left to cattrs.
 from __future__ import annotations
 
 import linecache
+import types
 import typing
 import weakref
 from collections.abc import Callable
@@ -29,7 +30,7 @@ from typing import Any
 
 import attrs
 
-__all__ = ["flat_model_hook", "is_flat_model"]
+__all__ = ["flat_model_hook", "is_flat_model", "slot_setter"]
 
 _SCALARS = (int, str, bool, float)
 
@@ -73,6 +74,7 @@ def _plan(cls: type[Any]) -> _Plan | None:
             or field.converter is not None
             or field.alias != field.name
             or (isinstance(default, attrs.Factory) and default.takes_self)  # type: ignore[arg-type]
+            or slot_setter(cls, field.name) is None
         ):
             return None
         plan.append((field, *kind))
@@ -88,12 +90,12 @@ def is_flat_model(cls: Any) -> bool:
     return _PLANS[cls] is not None
 
 
-def _slot_setter(cls: type[Any], name: str) -> Callable[[Any, Any], None]:
+def slot_setter(cls: type[Any], name: str) -> Callable[[Any, Any], None] | None:
+    """The setter of `cls`'s slot `name` (bypassing a frozen `__setattr__`); None if no slot."""
     for klass in cls.__mro__:
-        if name in klass.__dict__:
-            return klass.__dict__[name].__set__  # type: ignore[no-any-return]
-    msg = f"{cls.__name__}.{name} has no slot"  # pragma: no cover - attrs made the slots
-    raise AssertionError(msg)
+        if isinstance(slot := klass.__dict__.get(name), types.MemberDescriptorType):
+            return slot.__set__
+    return None
 
 
 def flat_model_hook(
@@ -137,7 +139,7 @@ def flat_model_hook(
         ]
     lines.append("    self = _new(_cls)")
     for index, (field, _, _) in enumerate(plan):
-        namespace[f"_set{index}"] = _slot_setter(cls, field.name)
+        namespace[f"_set{index}"] = slot_setter(cls, field.name)
         lines.append(f"    _set{index}(self, v{index})")
     lines.append("    return self")
     source = "\n".join(lines) + "\n"

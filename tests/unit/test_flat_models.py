@@ -169,7 +169,15 @@ def test_a_model_whose_init_does_more_than_set_its_slots_is_not_flat() -> None:
     class Nested:
         tag: models.Tag
 
-    for model in (Validated, Converted, PostInit, NoSlots, Nested):
+    @attrs.define(slots=False)
+    class DictBase:
+        id: int
+
+    @attrs.frozen
+    class SlottedChild(DictBase):  # `id` lives in the instance's __dict__, not a slot
+        name: str
+
+    for model in (Validated, Converted, PostInit, NoSlots, Nested, SlottedChild):
         assert not is_flat_model(model), model
         with pytest.raises(TypeError, match="is not a flat model"):
             flat_model_hook(model, lambda value, _: value)
